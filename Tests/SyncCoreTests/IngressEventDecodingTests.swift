@@ -1,0 +1,95 @@
+import Testing
+import SyncCore
+
+private func envelope(type: String, data: String, id: String = "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11") -> [UInt8] {
+    Array("""
+    {"specversion":"1.0","id":"\(id)","source":"billing","type":"\(type)","time":"2026-11-21T10:00:00Z","datacontenttype":"application/json","data":\(data)}
+    """.utf8)
+}
+
+private let invoiceData = """
+{"firm_id":"f1","account_id":"a1","account_name":"Jane O'Neil","invoice_id":"i1","number":"INV-1","issue_date":"2026-11-01","due_date":"2026-12-01","currency":"USD","lines":[{"service_id":"s1","service_name":"Bookkeeping","description":"Nov","quantity":2,"rate":"225.00","amount":"450.00"}],"total":"450.00","revision":3}
+"""
+
+private func rejection(_ value: [UInt8]?, key: String? = "f1") -> EventRejection? {
+    do {
+        _ = try IngressEvent.decode(value: value, key: key.map { Array($0.utf8) })
+        return nil
+    } catch {
+        return error
+    }
+}
+
+@Suite("Ingress events")
+struct IngressEventDecodingTests {
+    @Test("an invoice event decodes with exact money and dates")
+    func invoice() throws {
+        let event = try IngressEvent.decode(value: envelope(type: "invoice.upserted", data: invoiceData), key: Array("f1".utf8))
+        guard case .invoiceUpserted(let invoice) = event.payload else { Issue.record("wrong payload \(event.payload)"); return }
+        #expect(invoice.accountName == "Jane O'Neil")
+        #expect(invoice.total == FixedDecimal("450")!)
+        #expect(invoice.lines.first?.quantity == FixedDecimal("2"))
+        #expect(invoice.issueDate.description == "2026-11-01")
+        #expect(invoice.revision == 3)
+        #expect(event.firmID == "f1" && event.accountID == "a1")
+    }
+
+    @Test("a sync request decodes its actor and link mode")
+    func syncRequest() throws {
+        let data = #"{"firm_id":"f1","account_id":"a1","account_name":"Acme","actor":{"user_id":"u1","role":"owner"},"link":{"mode":"existing","qbo_customer_id":"58"}}"#
+        let event = try IngressEvent.decode(value: envelope(type: "account.sync_requested", data: data), key: nil)
+        #expect(event.payload == .accountSyncRequested(AccountSyncRequested(firmID: "f1", accountID: "a1", accountName: "Acme", actor: Actor(userID: "u1", role: "owner"), link: .existing(customerID: "58"))))
+    }
+
+    @Test("names keep quotes, backslashes, emoji and non-ASCII letters verbatim")
+    func unusualNames() throws {
+        let data = #"{"firm_id":"f1","account_id":"a1","account_name":"Zoë \"Ziggy\" O'Brien \\ 🍕 Łódź"}"#
+        let event = try IngressEvent.decode(value: envelope(type: "account.upserted", data: data), key: nil)
+        #expect(event.accountName == "Zoë \"Ziggy\" O'Brien \\ 🍕 Łódź")
+    }
+
+    @Test("bad messages are rejected with a reason and a message naming the field", arguments: [
+        (Array("not json".utf8), EventRejection.Reason.notJSON, "JSON"),
+        ([0xFF, 0xFE, 0x7B], .notJSON, "UTF-8"),
+        ([], .notJSON, "no value"),
+        (Array(#"{"id":"x","source":"s","type":"account.upserted","data":{}}"#.utf8), .invalidEnvelope, "specversion"),
+        (Array(#"[1,2]"#.utf8), .invalidEnvelope, "JSON object"),
+        (envelope(type: "invoice.exploded", data: "{}"), .unknownType, "invoice.exploded"),
+        (envelope(type: "account.upserted", data: #"{"firm_id":"f1","account_id":"a1"}"#), .missingField, "data.account_name"),
+        (envelope(type: "account.upserted", data: #"{"firm_id":"f1","account_id":"a1","account_name":"  "}"#), .invalidField, "data.account_name"),
+        (envelope(type: "invoice.upserted", data: invoiceData.replacingOccurrences(of: #""total":"450.00""#, with: #""total":450.00"#)), .invalidField, "decimal string"),
+        (envelope(type: "invoice.upserted", data: invoiceData.replacingOccurrences(of: "2026-11-01", with: "2026-02-30")), .invalidField, "data.issue_date"),
+        (envelope(type: "invoice.upserted", data: invoiceData.replacingOccurrences(of: #""amount":"450.00""#, with: #""amount":"4.5.0""#)), .invalidField, "data.lines[0].amount"),
+        (envelope(type: "invoice.upserted", data: invoiceData.replacingOccurrences(of: #""revision":3"#, with: #""revision":-1"#)), .invalidField, "data.revision"),
+        (envelope(type: "invoice.upserted", data: invoiceData.replacingOccurrences(of: "USD", with: "usd")), .invalidField, "ISO 4217"),
+        (envelope(type: "payment.upserted", data: #"{"firm_id":"f1","account_id":"a1","account_name":"A","payment_id":"p1","date":"2026-11-02","amount":"10.00","currency":"USD","method":"bitcoin","revision":1}"#), .invalidField, "data.method"),
+        (envelope(type: "account.sync_requested", data: #"{"firm_id":"f1","account_id":"a1","account_name":"A","actor":{"user_id":"u","role":"owner"},"link":{"mode":"existing"}}"#), .missingField, "qbo_customer_id"),
+        (envelope(type: "account.upserted", data: #"{"firm_id":"f2","account_id":"a1","account_name":"A"}"#), .keyMismatch, "f2"),
+        (envelope(type: "account.upserted", data: #"{"firm_id":"f1","account_id":"a\u0000b","account_name":"A"}"#), .invalidField, "control"),
+    ] as [([UInt8], EventRejection.Reason, String)])
+    func rejected(value: [UInt8], reason: EventRejection.Reason, mentions: String) {
+        let rejection = rejection(value)
+        #expect(rejection?.reason == reason)
+        #expect(rejection?.message.contains(mentions) == true, "\(String(describing: rejection))")
+    }
+
+    @Test("an oversized message is rejected before it is parsed")
+    func tooLarge() {
+        var limits = EventLimits()
+        limits.maxMessageBytes = 64
+        let value = envelope(type: "invoice.upserted", data: invoiceData)
+        #expect(throws: EventRejection(.tooLarge, "the message is \(value.count) bytes; the limit is 64")) {
+            try IngressEvent.decode(value: value, key: nil, limits: limits)
+        }
+    }
+
+    @Test("an invoice with more lines than the limit is rejected")
+    func tooManyLines() {
+        var limits = EventLimits()
+        limits.maxLines = 1
+        let twoLines = invoiceData.replacingOccurrences(of: "}],", with: #"},{"service_id":"s2","service_name":"Tax","quantity":"1","rate":"1.00","amount":"1.00"}],"#)
+        #expect(throws: EventRejection.self) {
+            try IngressEvent.decode(value: envelope(type: "invoice.upserted", data: twoLines), key: nil, limits: limits)
+        }
+    }
+}
