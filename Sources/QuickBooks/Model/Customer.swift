@@ -1,0 +1,23 @@
+/// The Customer fields qbsync reads and writes.
+public struct Customer: Sendable, Hashable, Codable {
+    public var id: String?
+    public var syncToken: String?
+    /// Unique across customers, vendors and employees of a company.
+    public var displayName: String
+    public var active: Bool?
+    public var metaData: ModificationMetaData?
+
+    public init(id: String? = nil, syncToken: String? = nil, displayName: String, active: Bool? = nil) {
+        self.id = id
+        self.syncToken = syncToken
+        self.displayName = displayName
+        self.active = active
+    }
+
+    /// QuickBooks omits `Active` on active customers in some responses.
+    public var isActive: Bool { active ?? true }
+
+    enum CodingKeys: String, CodingKey {
+        case id = "Id", syncToken = "SyncToken", displayName = "DisplayName", active = "Active", metaData = "MetaData"
+    }
+}

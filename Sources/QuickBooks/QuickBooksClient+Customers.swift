@@ -1,0 +1,23 @@
+extension QuickBooksClient {
+    /// Customers whose DisplayName is exactly `displayName`, inactive ones included
+    /// (a name stays taken while its customer is inactive).
+    public func customers(named displayName: String, access: RealmAccess) async throws(QuickBooksError) -> [Customer] {
+        let statement = "select * from Customer where DisplayName = \(QueryLiteral.quoted(displayName)) and Active in (true, false)"
+        return try await query(statement, entity: "Customer", as: Customer.self, access: access)
+    }
+
+    public func createCustomer(displayName: String, requestID: String, access: RealmAccess) async throws(QuickBooksError) -> Customer {
+        try await create("Customer", Customer(displayName: displayName), requestID: requestID, access: access)
+    }
+
+    public func customer(id: String, access: RealmAccess) async throws(QuickBooksError) -> Customer {
+        try await read("Customer", id: id, as: Customer.self, access: access)
+    }
+
+    /// Makes an inactive customer active again so documents can be written to it.
+    public func reactivate(_ customer: Customer, requestID: String, access: RealmAccess) async throws(QuickBooksError) -> Customer {
+        var change = Customer(id: customer.id, syncToken: customer.syncToken, displayName: customer.displayName, active: true)
+        change.metaData = nil
+        return try await update("Customer", change, sparse: true, requestID: requestID, access: access)
+    }
+}
