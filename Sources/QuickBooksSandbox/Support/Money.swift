@@ -1,0 +1,28 @@
+import Foundation
+
+/// Money arithmetic in whole cents, the way QuickBooks rounds (half away from zero).
+enum Money {
+    /// Cents for an amount as sent by a client.
+    static func cents(_ amount: Double) -> Int {
+        Int((amount * 100).rounded(.toNearestOrAwayFromZero))
+    }
+
+    /// `Qty × UnitPrice` rounded to cents, computed in decimal so that 128.35 × 14.50 is
+    /// 1861.08 as QuickBooks computes it, not 1861.07 as binary floating point would.
+    static func lineCents(quantity: Double, unitPrice: Double) -> Int {
+        guard let qty = Decimal(string: String(quantity)), let price = Decimal(string: String(unitPrice)) else {
+            return cents(quantity * unitPrice)
+        }
+        var product = qty * price * 100
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &product, 0, .plain)
+        return NSDecimalNumber(decimal: rounded).intValue
+    }
+
+    static func text(_ cents: Int) -> String {
+        let sign = cents < 0 ? "-" : ""
+        let magnitude = abs(cents)
+        let fraction = magnitude % 100
+        return "\(sign)\(magnitude / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+}
