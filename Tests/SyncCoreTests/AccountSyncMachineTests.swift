@@ -62,6 +62,18 @@ struct AccountSyncMachineTests {
         #expect(published(t).isEmpty)
     }
 
+    @Test("before the firm connects QuickBooks, accounts are tracked but nothing links by itself", arguments: FirmPolicy.allCases)
+    func notConnectedYet(policy: FirmPolicy) {
+        let learned = AccountSyncMachine.transition(from: nil, on: .learned(name: "A"), policy: policy, automaticLinking: false)
+        #expect(learned.state?.status == .notSynced)
+        let active = AccountSyncMachine.transition(from: learned.state, on: .activity(name: nil), policy: policy, automaticLinking: false)
+        #expect(active.state?.status == .notSynced)
+        #expect(active.state?.hasActivity == true)
+        #expect(links(active).isEmpty)
+        let asked = AccountSyncMachine.transition(from: active.state, on: .syncRequested(by: owner, mode: .auto), policy: policy, automaticLinking: false)
+        #expect(links(asked) == [.auto], "an explicit request still starts the link; it waits for the connection")
+    }
+
     @Test("activity for an unknown account without a name creates nothing")
     func activityWithoutName() {
         let t = run(nil, .activity(name: nil))

@@ -9,8 +9,12 @@ public enum AccountSyncMachine {
         public var actions: [AccountSyncAction]
     }
 
+    /// - Parameters:
+    ///   - policy: the firm's policy for automatic syncing.
+    ///   - automaticLinking: false while the firm has not connected QuickBooks: accounts are still
+    ///     tracked (and sync once it connects), but nothing starts a link on its own.
     public static func transition(
-        from current: AccountSyncState?, on input: AccountSyncInput, policy: FirmPolicy
+        from current: AccountSyncState?, on input: AccountSyncInput, policy: FirmPolicy, automaticLinking: Bool = true
     ) -> Transition {
         var next = current
         var actions: [AccountSyncAction] = []
@@ -19,7 +23,7 @@ public enum AccountSyncMachine {
         case .learned(let name):
             var state = current ?? AccountSyncState(name: name)
             state.name = name
-            if policy == .allAccounts, state.status == .notSynced {
+            if automaticLinking, policy == .allAccounts, state.status == .notSynced {
                 beginLink(&state, mode: .auto, actions: &actions)
             }
             next = state
@@ -28,7 +32,7 @@ public enum AccountSyncMachine {
             guard var state = current ?? name.map({ AccountSyncState(name: $0) }) else { break }
             state.hasActivity = true
             // Both policies sync an account once it has activity; skipped and failed wait for a person.
-            if state.status == .notSynced {
+            if automaticLinking, state.status == .notSynced {
                 beginLink(&state, mode: .auto, actions: &actions)
             }
             next = state

@@ -8,6 +8,8 @@ public struct EventRejection: Error, Sendable, Hashable, CustomStringConvertible
         case missingField = "missing_field"
         case invalidField = "invalid_field"
         case keyMismatch = "key_mismatch"
+        /// Well-formed, but the database refused its values (e.g. out of range for a column).
+        case unprocessable
     }
 
     public var reason: Reason

@@ -7,8 +7,13 @@ import Crypto
 /// writing twice. The result is 36 characters, the limit on batch items (single calls allow 50).
 public enum RequestID {
     public static func derive(firm: String, entity: String, id: String, operation: String, revision: String) -> String {
+        stableUUID([firm, entity, id, operation, revision])
+    }
+
+    /// A UUID-formatted digest of `parts`: the same parts always give the same value.
+    public static func stableUUID(_ parts: [String]) -> String {
         var hasher = SHA256()
-        for part in [firm, entity, id, operation, revision] {
+        for part in parts {
             hasher.update(data: Array(part.utf8))
             hasher.update(data: [0x1F])  // unit separator: ("a","bc") and ("ab","c") differ
         }

@@ -1,0 +1,109 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Postgres
+import Prometheus
+import ServiceLifecycle
+import SyncCore
+
+/// The worker's HTTP face: `/healthz`, `/readyz`, `/metrics`, and the authenticated admin API
+/// that connects firms and shows a firm's QuickBooks column.
+enum AdminServer {
+    /// The JSON body of `POST /admin/firms`: the same fields as `qbsync firm connect`.
+    struct ConnectRequest: Decodable, Sendable {
+        var firmID: String
+        var realmID: String
+        var refreshToken: String?
+        var authorizationCode: String?
+        var redirectURI: String?
+        var policy: FirmPolicy?
+        var syncStartDate: CalendarDate?
+        var manualPaymentsSync: Bool?
+        var incomeAccountID: String?
+        var feeAccountID: String?
+
+        enum CodingKeys: String, CodingKey {
+            case firmID = "firm_id", realmID = "realm_id", refreshToken = "refresh_token", authorizationCode = "authorization_code"
+            case redirectURI = "redirect_uri", policy, syncStartDate = "sync_start_date", manualPaymentsSync = "manual_payments_sync"
+            case incomeAccountID = "income_account_id", feeAccountID = "fee_account_id"
+        }
+    }
+
+    static func application(
+        host: String, port: Int, adminToken: String, readiness: Readiness, registry: PrometheusCollectorRegistry?,
+        database: PostgresClient, connector: FirmConnector, logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> any Service {
+        let router = Router()
+        router.get("healthz") { _, _ in "ok\n" }
+        router.get("readyz") { _, _ -> Response in
+            let snapshot = await readiness.snapshot
+            let body = snapshot.map { "\"\($0.key.rawValue)\":\($0.value)" }.sorted().joined(separator: ",")
+            let ready = snapshot.values.allSatisfy { $0 }
+            return json("{\"ready\":\(ready),\(body)}", status: ready ? .ok : .serviceUnavailable)
+        }
+        router.get("metrics") { _, _ -> Response in
+            let text = registry?.emitToString() ?? ""
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        let admin = router.group("admin")
+        admin.post("firms") { request, context -> Response in
+            try authorize(request, adminToken)
+            let body: ConnectRequest
+            do { body = try await request.decode(as: ConnectRequest.self, context: context) } catch {
+                throw HTTPError(.badRequest, message: "the body must be JSON with firm_id, realm_id and refresh_token or authorization_code: \(error)")
+            }
+            let credential: FirmConnector.Credential
+            if let token = body.refreshToken {
+                credential = .refreshToken(token)
+            } else if let code = body.authorizationCode {
+                credential = .authorizationCode(code, redirectURI: body.redirectURI ?? "http://localhost/qbsync/callback")
+            } else {
+                throw HTTPError(.badRequest, message: "give refresh_token or authorization_code")
+            }
+            let settings = FirmSettings(firmID: body.firmID, realmID: body.realmID, policy: body.policy ?? .accountsWithActivity,
+                                        syncStartDate: body.syncStartDate, manualPaymentsSync: body.manualPaymentsSync ?? true,
+                                        incomeAccountID: body.incomeAccountID, feeAccountID: body.feeAccountID)
+            do {
+                let result = try await connector.connect(settings, credential: credential)
+                return json(String(decoding: try JSONEncoder().encode(result), as: UTF8.self), status: .ok)
+            } catch let error as QuickBooksErrorDescribing {
+                throw HTTPError(.badGateway, message: error.operatorDescription)
+            }
+        }
+        admin.get("firms/:firm/accounts") { request, context -> Response in
+            try authorize(request, adminToken)
+            let firm = try context.parameters.require("firm")
+            let column = try await QuickBooksColumn.load(firmID: firm, from: database)
+            return json(String(decoding: try JSONEncoder().encode(column), as: UTF8.self), status: .ok)
+        }
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "qbsync"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
+            logger: logger)
+    }
+
+    private static func authorize(_ request: Request, _ adminToken: String) throws {
+        guard !adminToken.isEmpty else {
+            throw HTTPError(.forbidden, message: "the admin API is disabled; set QBSYNC_ADMIN_TOKEN to enable it")
+        }
+        let given = request.headers[.authorization] ?? ""
+        let expected = "Bearer \(adminToken)"
+        // Constant-time comparison: the token must not leak through response timing.
+        guard given.utf8.count == expected.utf8.count,
+              zip(given.utf8, expected.utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else {
+            throw HTTPError(.unauthorized, message: "missing or wrong admin bearer token")
+        }
+    }
+
+    private static func json(_ text: String, status: HTTPResponse.Status) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+/// Errors that can say what went wrong to an operator without leaking secrets.
+protocol QuickBooksErrorDescribing: Error {
+    var operatorDescription: String { get }
+}

@@ -1,0 +1,5 @@
+import QuickBooks
+
+extension QuickBooksError: QuickBooksErrorDescribing {
+    var operatorDescription: String { "QuickBooks refused the connection: \(description)" }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Logging
+import Postgres
+import QuickBooks
+import SyncCore
+
+/// Connects (or reconnects) a firm's QuickBooks company: what `qbsync firm connect` and the
+/// admin endpoint do.
+///
+/// Reconnecting clears the firm's failed status once, wakes the work that waited for it, and
+/// starts the links the policy calls for that could not start while the firm was not connected.
+public struct FirmConnector: Sendable {
+    public enum Credential: Sendable {
+        /// A refresh token obtained elsewhere; it is exchanged at once, which also proves it works.
+        case refreshToken(String)
+        /// The code of the OAuth connect flow (the sandbox hands these out for tests and the demo).
+        case authorizationCode(String, redirectURI: String)
+    }
+
+    public struct Result: Sendable, Hashable, Codable {
+        public var firmID: String
+        public var realmID: String
+        /// Accounts whose waiting links were woken.
+        public var resumedAccounts: Int
+        /// Accounts whose first sync the connection started.
+        public var startedAccounts: Int
+    }
+
+    let database: PostgresClient
+    let client: QuickBooksClient
+    let cipher: TokenCipher
+    let statusTopic: String
+    let logger: Logger
+
+    public init(database: PostgresClient, client: QuickBooksClient, tokenKey: [UInt8], statusTopic: String, logger: Logger) throws {
+        self.database = database
+        self.client = client
+        self.cipher = try TokenCipher(keyMaterial: tokenKey)
+        self.statusTopic = statusTopic
+        self.logger = logger
+    }
+
+    public func connect(_ settings: FirmSettings, credential: Credential) async throws -> Result {
+        let tokens: OAuthTokens
+        switch credential {
+        case .refreshToken(let token): tokens = try await client.refreshTokens(token)
+        case .authorizationCode(let code, let redirectURI): tokens = try await client.exchangeAuthorizationCode(code, redirectURI: redirectURI)
+        }
+        let connectID = "firm-connect:\(UUID().uuidString.lowercased())"
+        let result = try await database.withTransaction { connection in
+            let before = try await FirmStore.load(firmID: settings.firmID, forUpdate: true, on: connection)
+            try await FirmStore.upsert(settings, sealedRefreshToken: try cipher.seal(tokens.refreshToken, firmID: settings.firmID),
+                                       sealedAccessToken: try cipher.seal(tokens.accessToken, firmID: settings.firmID),
+                                       accessTokenExpiresAt: Date().addingTimeInterval(TimeInterval(tokens.expiresIn)), on: connection)
+            var state = before?.connection ?? FirmConnectionState(status: .notSynced)
+            if let update = state.apply(.connected) {
+                try await FirmStore.saveConnection(firmID: settings.firmID, state, on: connection)
+                try await Outbox.enqueue(StatusChange(
+                    firmID: settings.firmID, entity: .firm, entityID: settings.firmID, accountID: nil, status: update.status,
+                    previousStatus: before == nil ? nil : update.previousStatus, detail: nil, errorCode: nil, qboID: settings.realmID,
+                    sequence: update.sequence, causedBy: connectID), topic: statusTopic, on: connection)
+            }
+            let resumed = try await connection.execute("""
+                update accounts set next_attempt_at = now(), attempts = 0
+                where firm_id = $1 and status = 'syncing' and (next_attempt_at is null or next_attempt_at > now()) and lease_owner is null
+                """, [.text(settings.firmID)])
+            let started = try await startEligibleAccounts(settings, connectID: connectID, on: connection)
+            return Result(firmID: settings.firmID, realmID: settings.realmID, resumedAccounts: resumed, startedAccounts: started)
+        }
+        logger.info("firm connected to QuickBooks", metadata: [
+            "firm_id": "\(settings.firmID)", "realm_id": "\(settings.realmID)", "policy": "\(settings.policy.rawValue)",
+            "resumed": "\(result.resumedAccounts)", "started": "\(result.startedAccounts)"])
+        return result
+    }
+
+    /// Accounts the policy wants synced that are still not synced start linking now; the
+    /// ``RetrySweeper`` makes the QuickBooks calls.
+    private func startEligibleAccounts(_ settings: FirmSettings, connectID: String, on connection: PostgresConnection) async throws -> Int {
+        let candidates = try await connection.query("""
+            select account_id from accounts where firm_id = $1 and status = 'not_synced' and (has_activity or $2) for update
+            """, [.text(settings.firmID), .bool(settings.policy == .allAccounts)])
+        var started = 0
+        for row in candidates {
+            guard var account = try await AccountStore.lock(firmID: settings.firmID, accountID: try row.decode(String.self, "account_id"), on: connection) else { continue }
+            let input: AccountSyncInput = account.state.hasActivity ? .activity(name: nil) : .learned(name: account.state.name)
+            let transition = AccountSyncMachine.transition(from: account.state, on: input, policy: settings.policy)
+            guard let next = transition.state, next.status == .syncing else { continue }
+            for case .publish(let update) in transition.actions {
+                try await Outbox.enqueue(StatusChange(
+                    firmID: settings.firmID, entity: .account, entityID: account.accountID, accountID: account.accountID,
+                    status: update.status, previousStatus: update.previousStatus, detail: update.detail, errorCode: update.errorCode,
+                    qboID: update.qboID, sequence: update.sequence, causedBy: connectID), topic: statusTopic, on: connection)
+            }
+            account.state = next
+            account.pendingEventID = "\(connectID):\(account.accountID)"
+            account.attempts = 0
+            account.nextAttemptAt = Date()
+            try await AccountStore.save(account, on: connection)
+            started += 1
+        }
+        return started
+    }
+}

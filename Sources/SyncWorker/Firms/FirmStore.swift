@@ -1,0 +1,60 @@
+import Foundation
+import Postgres
+import SyncCore
+
+/// SQL for firm rows. Every function runs on the caller's connection and transaction.
+enum FirmStore {
+    static let columns = """
+        firm_id, realm_id, policy, sync_start_date::text as sync_start_date, manual_payments_sync, income_account_id, fee_account_id,
+        connection_status, connection_detail, connection_error_code, status_sequence
+        """
+
+    static func load(firmID: String, forUpdate: Bool = false, on connection: PostgresConnection) async throws -> FirmRecord? {
+        let rows = try await connection.query("select \(columns) from firms where firm_id = $1\(forUpdate ? " for update" : "")", [.text(firmID)])
+        return try rows.first.map(decode)
+    }
+
+    /// Inserts or replaces a firm's connection with freshly obtained tokens.
+    static func upsert(_ settings: FirmSettings, sealedRefreshToken: [UInt8], sealedAccessToken: [UInt8]?, accessTokenExpiresAt: Date?, on connection: PostgresConnection) async throws {
+        try await connection.execute("""
+            insert into firms (firm_id, realm_id, refresh_token, access_token, access_token_expires_at, policy, sync_start_date,
+                               manual_payments_sync, income_account_id, fee_account_id, connected_at, updated_at)
+            values ($1, $2, $3, $4, $5, $6, $7::date, $8, $9, $10, now(), now())
+            on conflict (firm_id) do update set
+                realm_id = excluded.realm_id, refresh_token = excluded.refresh_token, access_token = excluded.access_token,
+                access_token_expires_at = excluded.access_token_expires_at, policy = excluded.policy,
+                sync_start_date = excluded.sync_start_date, manual_payments_sync = excluded.manual_payments_sync,
+                income_account_id = excluded.income_account_id, fee_account_id = excluded.fee_account_id,
+                connected_at = now(), updated_at = now()
+            """,
+            [.text(settings.firmID), .text(settings.realmID), .bytea(sealedRefreshToken), sealedAccessToken.map { .bytea($0) } ?? .null,
+             accessTokenExpiresAt.map { .timestamptz($0) } ?? .null, .text(settings.policy.rawValue),
+             settings.syncStartDate.map { .text($0.description) } ?? .null, .bool(settings.manualPaymentsSync),
+             settings.incomeAccountID.map { .text($0) } ?? .null, settings.feeAccountID.map { .text($0) } ?? .null])
+    }
+
+    static func saveConnection(firmID: String, _ state: FirmConnectionState, on connection: PostgresConnection) async throws {
+        try await connection.execute("""
+            update firms set connection_status = $2, connection_detail = $3, connection_error_code = $4, status_sequence = $5, updated_at = now()
+            where firm_id = $1
+            """,
+            [.text(firmID), .text(state.status.rawValue), state.detail.map { .text($0) } ?? .null,
+             state.errorCode.map { .text($0) } ?? .null, .int64(state.sequence)])
+    }
+
+    private static func decode(_ row: PostgresRow) throws -> FirmRecord {
+        let policyText = try row.decode(String.self, "policy")
+        let statusText = try row.decode(String.self, "connection_status")
+        guard let policy = FirmPolicy(rawValue: policyText), let status = SyncStatus(rawValue: statusText) else {
+            throw WorkerConfigurationError("firm row holds unknown policy '\(policyText)' or status '\(statusText)'")
+        }
+        return FirmRecord(
+            firmID: try row.decode(String.self, "firm_id"), realmID: try row.decode(String.self, "realm_id"), policy: policy,
+            syncStartDate: try row.decode(String?.self, "sync_start_date").flatMap(CalendarDate.init),
+            manualPaymentsSync: try row.decode(Bool.self, "manual_payments_sync"),
+            incomeAccountID: try row.decode(String?.self, "income_account_id"), feeAccountID: try row.decode(String?.self, "fee_account_id"),
+            connection: FirmConnectionState(status: status, detail: try row.decode(String?.self, "connection_detail"),
+                                            errorCode: try row.decode(String?.self, "connection_error_code"),
+                                            sequence: try row.decode(Int64.self, "status_sequence")))
+    }
+}

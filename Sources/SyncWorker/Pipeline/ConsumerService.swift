@@ -1,0 +1,157 @@
+import Foundation
+import Kafka
+import Logging
+import Postgres
+import ServiceLifecycle
+import SyncCore
+
+/// Reads the ingress topics and feeds the ``Dispatcher``; on shutdown or revocation it drains
+/// in-flight work and stores its offsets before the consumer commits and lets go.
+///
+/// Offsets are stored only after the database commit of a message's effect (or after its
+/// dead-letter delivery), so a crash at any point redelivers exactly the unfinished messages.
+final class ConsumerService: Service, Sendable {
+    let consumer: KafkaConsumer
+    let processor: EventProcessor
+    let deadLetters: DeadLetterPublisher
+    let limits: EventLimits
+    let maxInFlight: Int
+    let drainTimeout: Duration
+    let metrics: WorkerMetrics
+    let logger: Logger
+    let readiness: Readiness
+
+    init(consumer: KafkaConsumer, processor: EventProcessor, deadLetters: DeadLetterPublisher, limits: EventLimits,
+         maxInFlight: Int, drainTimeout: Duration, metrics: WorkerMetrics, logger: Logger, readiness: Readiness) {
+        self.consumer = consumer
+        self.processor = processor
+        self.deadLetters = deadLetters
+        self.limits = limits
+        self.maxInFlight = maxInFlight
+        self.drainTimeout = drainTimeout
+        self.metrics = metrics
+        self.logger = logger
+        self.readiness = readiness
+    }
+
+    func run() async throws {
+        let consumer = self.consumer
+        let logger = self.logger
+        let dispatcher = Dispatcher(
+            maxInFlight: maxInFlight,
+            handler: { [self] work in await self.handle(work) },
+            storeOffset: { partition, offset in
+                do {
+                    try consumer.storeOffset(topic: partition.topic, partition: partition.partition, offset: offset)
+                } catch {
+                    // The partition moved on; its next owner reprocesses from the last commit.
+                    logger.info("offset not stored: partition no longer assigned", metadata: ["partition": "\(partition)", "error": "\(error)"])
+                }
+            })
+        await readiness.set(.consumer, ready: true)
+        do {
+            try await cancelWhenGracefulShutdown {
+                for try await event in consumer.events {
+                    switch event {
+                    case .message(let message):
+                        await dispatcher.submit(self.work(for: message))
+                    case .partitionsAssigned(let partitions):
+                        logger.info("partitions assigned", metadata: ["partitions": "\(partitions.map(\.description))"])
+                        await dispatcher.assigned(partitions)
+                    case .partitionsRevoked(let partitions, let completion):
+                        logger.info("partitions revoked; draining", metadata: ["partitions": "\(partitions.map(\.description))"])
+                        await self.drain(dispatcher) { await dispatcher.drain(partitions) }
+                        await dispatcher.abandon(partitions)
+                        completion.complete()
+                    case .partitionsLost(let partitions):
+                        logger.warning("partitions lost; their in-flight work will be redone by the next owner", metadata: ["partitions": "\(partitions.map(\.description))"])
+                        await dispatcher.abandon(partitions)
+                    }
+                }
+            }
+        } catch {
+            logger.error("Kafka consumer failed", metadata: ["error": "\(error)"])
+            await readiness.set(.consumer, ready: false)
+            throw error
+        }
+        await readiness.set(.consumer, ready: false)
+        let inFlight = await dispatcher.pending
+        logger.info("draining in-flight work before closing the consumer", metadata: ["in_flight": "\(inFlight)"])
+        await drain(dispatcher) { await dispatcher.drainAll() }
+        try await consumer.close()
+    }
+
+    /// Decodes once, up front, to know the message's lane (its account).
+    func work(for message: KafkaMessage) -> Dispatcher.Work {
+        do {
+            let event = try IngressEvent.decode(value: message.value, key: message.key, limits: limits)
+            return Dispatcher.Work(message: message, lane: "\(event.firmID)\u{1F}\(event.accountID)", event: .success(event))
+        } catch {
+            return Dispatcher.Work(message: message, lane: "dlq\u{1F}\(message.topic)\u{1F}\(message.partition)\u{1F}\(message.offset)", event: .failure(error))
+        }
+    }
+
+    /// Processes one message until it is applied or dead-lettered; infrastructure failures
+    /// (database or broker away) are retried, because skipping would lose the event.
+    func handle(_ work: Dispatcher.Work) async -> Bool {
+        let message = work.message
+        let origin = MessageOrigin(topic: message.topic, partition: message.partition, offset: message.offset)
+        var attempt = 0
+        while !Task.isCancelled {
+            do {
+                switch work.event {
+                case .failure(let rejection):
+                    try await deadLetters.publish(message, rejection: rejection)
+                    logger.warning("dead-lettered a message that cannot be applied", metadata: [
+                        "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
+                        "reason": "\(rejection.reason.rawValue)", "error": "\(rejection.message)"])
+                    metrics.event(topic: message.topic, outcome: .deadLettered)
+                case .success(let event):
+                    let outcome = try await processor.process(event, origin: origin)
+                    metrics.event(topic: message.topic, outcome: Self.metricOutcome(outcome))
+                }
+                return true
+            } catch let error as PostgresError where error.isDataError {
+                // The event is well-formed JSON but its values do not fit the database: park it in the DLQ.
+                let rejection = EventRejection(.unprocessable, error.description)
+                do {
+                    try await deadLetters.publish(message, rejection: rejection, attempts: attempt + 1)
+                    metrics.event(topic: message.topic, outcome: .deadLettered)
+                    return true
+                } catch {
+                    logger.warning("could not dead-letter a message; retrying", metadata: ["error": "\(error)"])
+                }
+            } catch {
+                logger.warning("processing failed; retrying", metadata: [
+                    "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
+                    "attempt": "\(attempt + 1)", "error": "\(error)"])
+            }
+            attempt += 1
+            try? await Task.sleep(for: Backoff.delay(attempt: attempt, base: .milliseconds(100), cap: .seconds(5)))
+        }
+        return false
+    }
+
+    private func drain(_ dispatcher: Dispatcher, _ body: @escaping @Sendable () async -> Void) async {
+        let timeout = drainTimeout
+        let finished = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await body(); return true }
+            group.addTask { try? await Task.sleep(for: timeout); return false }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        if !finished {
+            logger.warning("in-flight work did not finish in time; it will be redelivered", metadata: ["timeout": "\(timeout)"])
+        }
+    }
+
+    static func metricOutcome(_ outcome: EventProcessor.Outcome) -> WorkerMetrics.EventOutcome {
+        switch outcome {
+        case .applied: .applied
+        case .duplicate: .duplicate
+        case .rejectedToggle: .rejectedToggle
+        case .superseded: .superseded
+        }
+    }
+}

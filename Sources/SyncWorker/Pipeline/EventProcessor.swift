@@ -1,0 +1,287 @@
+import Foundation
+import Logging
+import Postgres
+import SyncCore
+
+/// Applies one ingress event: decide in a transaction, talk to QuickBooks outside any
+/// transaction, record the result in a second transaction.
+///
+/// The event id enters the processed-event ledger in the same transaction as its final effect,
+/// so a redelivered event is a no-op; the account's pending link (mode and requesting event)
+/// is stored before QuickBooks is called, so a crash in between is finished by whoever holds
+/// the account next, with the same QuickBooks requestid.
+final class EventProcessor: Sendable {
+    let database: PostgresClient
+    let linker: CustomerLinker
+    let configuration: WorkerConfiguration
+    let workerID: String
+    let metrics: WorkerMetrics
+    let logger: Logger
+    let outboxSignal: OutboxSignal
+
+    init(database: PostgresClient, linker: CustomerLinker, configuration: WorkerConfiguration, workerID: String,
+         metrics: WorkerMetrics, logger: Logger, outboxSignal: OutboxSignal) {
+        self.database = database
+        self.linker = linker
+        self.configuration = configuration
+        self.workerID = workerID
+        self.metrics = metrics
+        self.logger = logger
+        self.outboxSignal = outboxSignal
+    }
+
+    enum Outcome: Sendable, Equatable {
+        case applied
+        case duplicate
+        case rejectedToggle
+        /// Another worker took the account over while this one waited for QuickBooks.
+        case superseded
+    }
+
+    private enum Plan: Sendable {
+        case done(Outcome)
+        case waitForLease(until: Date)
+        case link(CustomerLinker.Job, attempts: Int)
+    }
+
+    func process(_ event: IngressEvent, origin: MessageOrigin) async throws -> Outcome {
+        while true {
+            switch try await decide(event, origin: origin) {
+            case .done(let outcome):
+                outboxSignal.nudge()
+                return outcome
+            case .waitForLease(let until):
+                // Another worker is mid-call for this account; its lease bounds the wait.
+                try await Task.sleep(for: .milliseconds(max(10, Int(until.timeIntervalSinceNow * 1000) + 10)))
+            case .link(let job, let attempts):
+                outboxSignal.nudge()
+                let result = await runLink(job, attemptsSoFar: attempts)
+                let outcome = try await record(result, for: job, ledger: .event(event, origin))
+                outboxSignal.nudge()
+                return outcome
+            }
+        }
+    }
+
+    /// Finishes a link that was parked or abandoned (called by the ``RetrySweeper``).
+    func resume(_ account: StoredAccount) async throws {
+        guard let mode = account.state.pendingLink else { return }
+        let job = CustomerLinker.Job(firmID: account.firmID, accountID: account.accountID, accountName: account.state.name,
+                                     mode: mode, requestSeed: account.pendingEventID ?? "\(account.firmID)/\(account.accountID)")
+        let result = await runLink(job, attemptsSoFar: account.attempts)
+        _ = try await record(result, for: job, ledger: account.pendingEventID.map { .pendingEvent(id: $0) } ?? .none)
+        outboxSignal.nudge()
+    }
+
+    // MARK: - Phase 1: decide
+
+    private func decide(_ event: IngressEvent, origin: MessageOrigin) async throws -> Plan {
+        try await database.withTransaction { connection in
+            if try await AccountStore.isProcessed(eventID: event.id, on: connection) {
+                return .done(.duplicate)
+            }
+            let firm = try await FirmStore.load(firmID: event.firmID, on: connection)
+            let existing = try await AccountStore.lock(firmID: event.firmID, accountID: event.accountID, on: connection)
+            let now = Date()
+            if let existing, existing.isLeased(byOtherThan: workerID, at: now), let until = existing.leaseExpiresAt {
+                return .waitForLease(until: until)
+            }
+            guard let input = Self.input(for: event) else {
+                // Documents are written to QuickBooks elsewhere; here they only count as activity.
+                try await AccountStore.markProcessed(event, origin: origin, workerID: workerID, on: connection)
+                return .done(.applied)
+            }
+            var current = existing?.state
+            if current == nil, case .syncRequested = input, let name = event.accountName {
+                current = AccountSyncState(name: name)
+            }
+            if let name = event.accountName, case .syncRequested = input { current?.name = name }
+
+            let transition = AccountSyncMachine.transition(
+                from: current, on: input, policy: firm?.policy ?? .accountsWithActivity, automaticLinking: firm != nil)
+            var account = existing ?? StoredAccount(firmID: event.firmID, accountID: event.accountID, state: transition.state ?? AccountSyncState(name: event.accountName ?? event.accountID))
+            var outcome = Outcome.applied
+            var linkMode: LinkMode?
+            for action in transition.actions {
+                switch action {
+                case .publish(let update):
+                    try await enqueue(update, account: account, causedBy: event.id, on: connection)
+                case .rejectToggle(let rejected):
+                    try await AccountStore.audit(rejected, event: event, on: connection)
+                    metrics.rejectedToggle(action: rejected.action.rawValue, role: rejected.actor.role)
+                    logger.notice("refused a sync toggle from a user who is not an owner or admin", metadata: [
+                        "firm_id": "\(event.firmID)", "account_id": "\(event.accountID)", "actor": "\(rejected.actor.userID)",
+                        "role": "\(rejected.actor.role)", "event_id": "\(event.id)"])
+                    outcome = .rejectedToggle
+                case .link(let mode):
+                    linkMode = mode
+                }
+            }
+            guard var state = transition.state else {
+                try await AccountStore.markProcessed(event, origin: origin, workerID: workerID, on: connection)
+                return .done(outcome)
+            }
+            account.state = state
+            if let linkMode {
+                account.pendingEventID = event.id
+                account.attempts = 0
+                guard let firm, firm.connection.isConnected else {
+                    // Nothing to call yet: the link waits, visibly, until the firm (re)connects.
+                    let waiting = AccountSyncMachine.transition(from: state, on: .linkDeferred(detail: FailureDetail.waitingForConnection), policy: .accountsWithActivity)
+                    for case .publish(let update) in waiting.actions {
+                        try await enqueue(update, account: account, causedBy: event.id, on: connection)
+                    }
+                    state = waiting.state ?? state
+                    account.state = state
+                    account.nextAttemptAt = nil
+                    account.leaseOwner = nil
+                    account.leaseExpiresAt = nil
+                    try await AccountStore.save(account, on: connection)
+                    try await AccountStore.markProcessed(event, origin: origin, workerID: workerID, on: connection)
+                    return .done(outcome)
+                }
+                let leaseEnd = now.addingTimeInterval(configuration.leaseDuration.timeInterval)
+                account.leaseOwner = workerID
+                account.leaseExpiresAt = leaseEnd
+                account.nextAttemptAt = leaseEnd  // if this worker dies, the sweeper finishes the link then
+                try await AccountStore.save(account, on: connection)
+                return .link(CustomerLinker.Job(firmID: event.firmID, accountID: event.accountID, accountName: state.name,
+                                                mode: linkMode, requestSeed: event.id), attempts: 0)
+            }
+            try await AccountStore.save(account, on: connection)
+            try await AccountStore.markProcessed(event, origin: origin, workerID: workerID, on: connection)
+            return .done(outcome)
+        }
+    }
+
+    /// The account input an event means; nil for document removals, which carry no account news.
+    static func input(for event: IngressEvent) -> AccountSyncInput? {
+        switch event.payload {
+        case .accountUpserted(let e): .learned(name: e.accountName)
+        case .accountSyncRequested(let e): .syncRequested(by: e.actor, mode: e.link)
+        case .accountUnsyncRequested(let e): .unsyncRequested(by: e.actor)
+        case .invoiceUpserted(let e): .activity(name: e.accountName)
+        case .paymentUpserted(let e): .activity(name: e.accountName)
+        case .invoiceVoided, .invoiceDeleted, .paymentDeleted, .paymentRefunded: nil
+        }
+    }
+
+    // MARK: - Phase 2: QuickBooks
+
+    enum LinkResult: Sendable {
+        case linked(customerID: String)
+        case failed(QuickBooksProblem)
+        case firmConnectionLost(QuickBooksProblem)
+        /// Transient problems outlasted this round of retries.
+        case unavailable(QuickBooksProblem, attempts: Int)
+    }
+
+    private func runLink(_ job: CustomerLinker.Job, attemptsSoFar: Int) async -> LinkResult {
+        var attempt = 0
+        while true {
+            do {
+                return .linked(customerID: try await linker.link(job))
+            } catch let problem as QuickBooksProblem {
+                switch problem.disposition {
+                case .account: return .failed(problem)
+                case .firmConnection: return .firmConnectionLost(problem)
+                case .retryLater:
+                    attempt += 1
+                    guard attempt <= configuration.immediateRetries, !Task.isCancelled else {
+                        return .unavailable(problem, attempts: attemptsSoFar + 1)
+                    }
+                    logger.info("QuickBooks unavailable; retrying", metadata: ["firm_id": "\(job.firmID)", "account_id": "\(job.accountID)", "code": "\(problem.code)", "attempt": "\(attempt)"])
+                    try? await Task.sleep(for: Backoff.delay(attempt: attempt, base: configuration.retryBaseDelay, cap: configuration.maxRetryDelay))
+                }
+            } catch {
+                // Database trouble while fetching tokens and the like: the same as QuickBooks being away.
+                let problem = QuickBooksProblem(kind: .unavailable, code: "internal", message: String(describing: error))
+                logger.warning("could not reach QuickBooks for an account", metadata: ["firm_id": "\(job.firmID)", "account_id": "\(job.accountID)", "error": "\(error)"])
+                return .unavailable(problem, attempts: attemptsSoFar + 1)
+            }
+        }
+    }
+
+    // MARK: - Phase 3: record
+
+    enum LedgerEntry: Sendable {
+        case event(IngressEvent, MessageOrigin)
+        case pendingEvent(id: String)
+        case none
+    }
+
+    private func record(_ result: LinkResult, for job: CustomerLinker.Job, ledger: LedgerEntry) async throws -> Outcome {
+        try await database.withTransaction { connection in
+            guard var account = try await AccountStore.lock(firmID: job.firmID, accountID: job.accountID, on: connection) else {
+                return .superseded
+            }
+            let now = Date()
+            guard account.leaseOwner == workerID || !account.isLeased(byOtherThan: workerID, at: now),
+                  account.state.status == .syncing, account.pendingEventID == job.requestSeed || account.pendingEventID == nil
+            else {
+                // Someone else holds or has finished this link; their result stands.
+                return .superseded
+            }
+            let causedBy = job.requestSeed
+            let input: AccountSyncInput
+            account.leaseOwner = nil
+            account.leaseExpiresAt = nil
+            switch result {
+            case .linked(let customerID):
+                input = .linked(customerID: customerID)
+                account.attempts = 0
+                account.nextAttemptAt = nil
+            case .failed(let problem):
+                input = .linkFailed(code: problem.code, detail: FailureDetail.linkFailed(problem, accountName: job.accountName, mode: job.mode))
+                account.nextAttemptAt = nil
+            case .firmConnectionLost(let problem):
+                input = .linkDeferred(detail: FailureDetail.waitingForConnection)
+                account.nextAttemptAt = nil  // the firm's reconnect wakes it
+                try await markFirmDisconnected(job.firmID, problem, causedBy: causedBy, on: connection)
+            case .unavailable(let problem, let attempts):
+                account.attempts = attempts
+                if attempts >= configuration.maxAttempts {
+                    input = .linkFailed(code: problem.code, detail: "QuickBooks did not accept the link after \(attempts) attempts (\(problem.code): \(problem.message)). Sync the account again to retry.")
+                    account.nextAttemptAt = nil
+                } else {
+                    input = .linkDeferred(detail: FailureDetail.waitingForQuickBooks(problem))
+                    account.nextAttemptAt = now.addingTimeInterval(Backoff.delay(attempt: attempts, base: .seconds(1), cap: configuration.maxRetryDelay).timeInterval)
+                }
+            }
+            let transition = AccountSyncMachine.transition(from: account.state, on: input, policy: .accountsWithActivity)
+            for case .publish(let update) in transition.actions {
+                try await enqueue(update, account: account, causedBy: causedBy, on: connection)
+            }
+            account.state = transition.state ?? account.state
+            if account.state.status != .syncing { account.pendingEventID = nil }
+            try await AccountStore.save(account, on: connection)
+            switch ledger {
+            case .event(let event, let origin):
+                try await AccountStore.markProcessed(event, origin: origin, workerID: workerID, on: connection)
+            case .pendingEvent(let id) where account.state.status != .syncing:
+                try await AccountStore.markProcessed(eventID: id, firmID: job.firmID, workerID: workerID, on: connection)
+            case .pendingEvent, .none:
+                break
+            }
+            return .applied
+        }
+    }
+
+    private func markFirmDisconnected(_ firmID: String, _ problem: QuickBooksProblem, causedBy: String, on connection: PostgresConnection) async throws {
+        guard var firm = try await FirmStore.load(firmID: firmID, forUpdate: true, on: connection) else { return }
+        guard let update = firm.connection.apply(.connectionLost(code: problem.code, detail: FailureDetail.firmConnectionLost(problem))) else { return }
+        try await FirmStore.saveConnection(firmID: firmID, firm.connection, on: connection)
+        logger.error("QuickBooks connection lost; the firm's work waits until it reconnects", metadata: ["firm_id": "\(firmID)", "code": "\(problem.code)"])
+        let change = StatusChange(firmID: firmID, entity: .firm, entityID: firmID, accountID: nil, status: update.status,
+                                  previousStatus: update.previousStatus, detail: update.detail, errorCode: update.errorCode,
+                                  qboID: firm.realmID, sequence: update.sequence, causedBy: causedBy)
+        try await Outbox.enqueue(change, topic: configuration.topics.syncStatus, on: connection)
+    }
+
+    private func enqueue(_ update: AccountStatusUpdate, account: StoredAccount, causedBy: String, on connection: PostgresConnection) async throws {
+        let change = StatusChange(firmID: account.firmID, entity: .account, entityID: account.accountID, accountID: account.accountID,
+                                  status: update.status, previousStatus: update.previousStatus, detail: update.detail,
+                                  errorCode: update.errorCode, qboID: update.qboID, sequence: update.sequence, causedBy: causedBy)
+        try await Outbox.enqueue(change, topic: configuration.topics.syncStatus, on: connection)
+    }
+}

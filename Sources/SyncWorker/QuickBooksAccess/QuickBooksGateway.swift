@@ -1,0 +1,41 @@
+import QuickBooks
+import SyncCore
+
+/// Runs QuickBooks calls for a firm: a live token, the realm's limits, one retry after a 401,
+/// and a realm-wide pause after a 429. Failures come out as ``QuickBooksProblem``.
+struct QuickBooksGateway: Sendable {
+    let client: QuickBooksClient
+    let sessions: FirmSessions
+    let gate: RealmGate
+    let throttlePause: Duration
+    let metrics: WorkerMetrics
+
+    func perform<Value: Sendable>(
+        firmID: String, _ operation: String,
+        _ call: @Sendable (QuickBooksClient, RealmAccess) async throws(QuickBooksError) -> Value
+    ) async throws -> Value {
+        var access = try await sessions.access(for: firmID)
+        var refreshedAfter401 = false
+        while true {
+            try await gate.acquire(access.realmID)
+            let started = ContinuousClock.now
+            let outcome: Result<Value, QuickBooksError>
+            do { outcome = .success(try await call(client, access)) } catch { outcome = .failure(error) }
+            await gate.release(access.realmID)
+            metrics.quickBooksCall(operation, outcome: outcome.map { _ in () }, duration: ContinuousClock.now - started)
+            switch outcome {
+            case .success(let value):
+                return value
+            case .failure(let error) where error.httpStatus == 401 && !refreshedAfter401:
+                // The token may have been revoked or rotated elsewhere: refresh once, then believe QuickBooks.
+                refreshedAfter401 = true
+                access = try await sessions.access(for: firmID, rejected: access.accessToken)
+            case .failure(let error):
+                if error.problem.kind == .throttled {
+                    await gate.pause(access.realmID, for: throttlePause)
+                }
+                throw error.problem
+            }
+        }
+    }
+}

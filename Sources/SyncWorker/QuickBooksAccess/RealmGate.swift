@@ -1,0 +1,78 @@
+import DequeModule
+
+/// Keeps each QuickBooks company (realm) inside its limits from this worker's side, so the
+/// worker drains a backlog at QuickBooks' pace instead of collecting 429s.
+///
+/// Because the Kafka key is the firm, one worker owns a realm at a time and can hold the realm's
+/// budget locally: at most `maxInFlight` concurrent calls, at most `requestsPerWindow` calls in any
+/// sliding `window`, and after a 429 the whole realm waits, not just the request that got it.
+actor RealmGate {
+    struct Limits: Sendable {
+        var maxInFlight = 10
+        var requestsPerWindow = 500
+        var window: Duration = .seconds(60)
+        /// Added to the window so arrival-time jitter at QuickBooks cannot push a call into the
+        /// previous window.
+        var margin: Duration = .milliseconds(500)
+    }
+
+    private struct Realm {
+        var inFlight = 0
+        var waiting: Deque<CheckedContinuation<Void, Never>> = []
+        var recent: Deque<ContinuousClock.Instant> = []
+        var pausedUntil: ContinuousClock.Instant?
+    }
+
+    private let limits: Limits
+    private let clock = ContinuousClock()
+    private var realms: [String: Realm] = [:]
+
+    init(limits: Limits) {
+        self.limits = limits
+    }
+
+    /// Waits until a call to `realm` is allowed, then counts it. Pair with ``release(_:)``.
+    func acquire(_ realm: String) async throws {
+        while true {
+            let now = clock.now
+            var state = realms[realm, default: Realm()]
+            if let until = state.pausedUntil, until > now {
+                try await clock.sleep(until: until)
+                continue
+            }
+            let horizon = now - limits.window - limits.margin
+            while let first = state.recent.first, first <= horizon { state.recent.removeFirst() }
+            if state.recent.count >= limits.requestsPerWindow, let oldest = state.recent.first {
+                realms[realm] = state
+                try await clock.sleep(until: oldest + limits.window + limits.margin)
+                continue
+            }
+            if state.inFlight >= limits.maxInFlight {
+                realms[realm] = state
+                await withCheckedContinuation { continuation in
+                    realms[realm, default: Realm()].waiting.append(continuation)
+                }
+                continue
+            }
+            state.inFlight += 1
+            state.recent.append(now)
+            realms[realm] = state
+            return
+        }
+    }
+
+    func release(_ realm: String) {
+        guard var state = realms[realm] else { return }
+        state.inFlight -= 1
+        let next = state.waiting.popFirst()
+        realms[realm] = state
+        next?.resume()
+    }
+
+    /// QuickBooks said 429: nobody calls this realm until the pause is over.
+    func pause(_ realm: String, for duration: Duration) {
+        let until = clock.now + duration
+        if let current = realms[realm]?.pausedUntil, current >= until { return }
+        realms[realm, default: Realm()].pausedUntil = until
+    }
+}

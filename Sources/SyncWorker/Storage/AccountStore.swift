@@ -1,0 +1,109 @@
+import Foundation
+import Postgres
+import SyncCore
+
+/// SQL for account rows, the processed-event ledger and the toggle audit.
+/// Every function runs on the caller's connection, inside the caller's transaction.
+enum AccountStore {
+    static let columns = """
+        firm_id, account_id, name, status, qbo_customer_id, detail, error_code, sequence, has_activity,
+        pending_link_mode, pending_link_customer_id, pending_link_event_id, attempts, next_attempt_at,
+        lease_owner, lease_expires_at
+        """
+
+    /// Locks and returns the account row, or nil when the account is unknown.
+    static func lock(firmID: String, accountID: String, on connection: PostgresConnection) async throws -> StoredAccount? {
+        let rows = try await connection.query(
+            "select \(columns) from accounts where firm_id = $1 and account_id = $2 for update",
+            [.text(firmID), .text(accountID)])
+        return try rows.first.map(decode)
+    }
+
+    static func load(firmID: String, on connection: PostgresConnection) async throws -> [StoredAccount] {
+        try await connection.query("select \(columns) from accounts where firm_id = $1 order by name, account_id", [.text(firmID)]).map(decode)
+    }
+
+    static func save(_ account: StoredAccount, on connection: PostgresConnection) async throws {
+        let s = account.state
+        try await connection.execute("""
+            insert into accounts (\(columns), updated_at)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, now())
+            on conflict (firm_id, account_id) do update set
+                name = excluded.name, status = excluded.status, qbo_customer_id = excluded.qbo_customer_id,
+                detail = excluded.detail, error_code = excluded.error_code, sequence = excluded.sequence,
+                has_activity = excluded.has_activity, pending_link_mode = excluded.pending_link_mode,
+                pending_link_customer_id = excluded.pending_link_customer_id,
+                pending_link_event_id = excluded.pending_link_event_id, attempts = excluded.attempts,
+                next_attempt_at = excluded.next_attempt_at, lease_owner = excluded.lease_owner,
+                lease_expires_at = excluded.lease_expires_at, updated_at = now()
+            """,
+            [
+                .text(account.firmID), .text(account.accountID), .text(s.name), .text(s.status.rawValue),
+                optional(s.qboCustomerID), optional(s.detail), optional(s.errorCode), .int64(s.sequence), .bool(s.hasActivity),
+                optional(s.pendingLink?.name), optional(s.pendingLink?.customerID), optional(account.pendingEventID),
+                .int(account.attempts), account.nextAttemptAt.map { .timestamptz($0) } ?? .null,
+                optional(account.leaseOwner), account.leaseExpiresAt.map { .timestamptz($0) } ?? .null,
+            ])
+    }
+
+    /// Whether the event was applied before (the ledger makes redelivery a no-op).
+    static func isProcessed(eventID: String, on connection: PostgresConnection) async throws -> Bool {
+        try await !connection.query("select 1 from processed_events where event_id = $1", [.text(eventID)]).isEmpty
+    }
+
+    static func markProcessed(_ event: IngressEvent, origin: MessageOrigin, workerID: String, on connection: PostgresConnection) async throws {
+        try await connection.execute("""
+            insert into processed_events (event_id, firm_id, event_type, topic, kafka_partition, kafka_offset, worker_id)
+            values ($1, $2, $3, $4, $5, $6, $7) on conflict (event_id) do nothing
+            """,
+            [.text(event.id), .text(event.firmID), .text(event.type), .text(origin.topic), .int(Int(origin.partition)),
+             .int64(origin.offset), .text(workerID)])
+    }
+
+    /// Records an event as applied by a retry that finished its pending link.
+    static func markProcessed(eventID: String, firmID: String, workerID: String, on connection: PostgresConnection) async throws {
+        try await connection.execute("""
+            insert into processed_events (event_id, firm_id, event_type, worker_id) values ($1, $2, 'account.link', $3)
+            on conflict (event_id) do nothing
+            """, [.text(eventID), .text(firmID), .text(workerID)])
+    }
+
+    static func audit(_ rejected: RejectedToggle, event: IngressEvent, on connection: PostgresConnection) async throws {
+        try await connection.execute("""
+            insert into rejected_toggles (event_id, firm_id, account_id, action, actor_user_id, actor_role, reason)
+            values ($1, $2, $3, $4, $5, $6, $7)
+            """,
+            [.text(event.id), .text(event.firmID), .text(event.accountID), .text(rejected.action.rawValue),
+             .text(rejected.actor.userID), .text(rejected.actor.role), .text(rejected.reason)])
+    }
+
+    private static func optional(_ text: String?) -> PostgresValue { text.map { .text($0) } ?? .null }
+
+    private static func decode(_ row: PostgresRow) throws -> StoredAccount {
+        let statusText = try row.decode(String.self, "status")
+        guard let status = SyncStatus(rawValue: statusText) else {
+            throw WorkerConfigurationError("unknown account status '\(statusText)' in the database")
+        }
+        let modeName = try row.decode(String?.self, "pending_link_mode")
+        let state = AccountSyncState(
+            name: try row.decode(String.self, "name"), status: status,
+            qboCustomerID: try row.decode(String?.self, "qbo_customer_id"),
+            detail: try row.decode(String?.self, "detail"), errorCode: try row.decode(String?.self, "error_code"),
+            sequence: try row.decode(Int64.self, "sequence"), hasActivity: try row.decode(Bool.self, "has_activity"),
+            pendingLink: modeName.flatMap { LinkMode(name: $0, customerID: try? row.decode(String?.self, "pending_link_customer_id")) })
+        var account = StoredAccount(firmID: try row.decode(String.self, "firm_id"), accountID: try row.decode(String.self, "account_id"), state: state)
+        account.pendingEventID = try row.decode(String?.self, "pending_link_event_id")
+        account.attempts = try row.decode(Int.self, "attempts")
+        account.nextAttemptAt = try row.decode(Date?.self, "next_attempt_at")
+        account.leaseOwner = try row.decode(String?.self, "lease_owner")
+        account.leaseExpiresAt = try row.decode(Date?.self, "lease_expires_at")
+        return account
+    }
+}
+
+/// Where a message came from, kept in the ledger and the dead-letter headers.
+struct MessageOrigin: Sendable, Hashable {
+    var topic: String
+    var partition: Int32
+    var offset: Int64
+}

@@ -1,0 +1,216 @@
+import ArgumentParser
+import Foundation
+import Kafka
+import Logging
+import Postgres
+import QuickBooks
+import QuickBooksSandbox
+import SyncCore
+import SyncWorker
+
+/// Shows a newcomer the QuickBooks column change: embedded Kafka, the sandbox, a worker, and
+/// sample traffic that walks through every status of the help article.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run the worker on embedded defaults with sample traffic and show the QuickBooks column change.",
+        discussion: "Needs only PostgreSQL (QBSYNC_DATABASE_URL); scripts/demo.sh starts a private one.")
+
+    @Option(help: "Milliseconds to pause between the scenario's steps.") var paceMs = 1200
+    @Flag(help: "Keep the worker, Kafka and the sandbox running after the scenario (Ctrl-C stops).") var keepRunning = false
+    @Option(help: "Log level of the components (logs go to standard error).") var logLevel: Logger.Level = .error
+
+    func run() async throws {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+        let logger = Logger(label: "qbsync.demo")
+        var configuration = try WorkerConfiguration.fromEnvironment()
+
+        say("1. Starting Kafka: librdkafka's embedded mock cluster (the real protocol, on loopback)")
+        let cluster = try KafkaMockCluster(brokerCount: 1, logger: logger)
+        for topic in configuration.topics.ingress + [configuration.topics.syncStatus, configuration.topics.deadLetter] {
+            try cluster.createTopic(topic, partitions: 3)
+        }
+        let sandbox = QuickBooksSandbox(configuration: SandboxConfiguration(), logger: logger)
+        try await sandbox.withRunning { endpoint in
+            say("2. QuickBooks Online sandbox listening on \(endpoint.apiBaseURL)")
+            configuration.kafka.bootstrapServers = cluster.bootstrapServers
+            configuration.kafka.groupID = "qbsync-demo"
+            configuration.kafka.tunedForMockCluster = true
+            configuration.quickBooks.apiBaseURL = endpoint.apiBaseURL
+            configuration.quickBooks.tokenURL = endpoint.tokenURL
+            if configuration.tokenKey.isEmpty { configuration.tokenKey = (0..<32).map { _ in UInt8.random(in: 0...255) } }
+            configuration.httpHost = "127.0.0.1"
+            configuration.httpPort = 0
+            configuration.sweepInterval = .milliseconds(200)
+            try await runScenario(configuration: configuration, cluster: cluster, sandbox: sandbox, logger: logger)
+        }
+    }
+
+    private func runScenario(configuration: WorkerConfiguration, cluster: KafkaMockCluster, sandbox: QuickBooksSandbox, logger: Logger) async throws {
+        let firm = "demo-\(Int(Date().timeIntervalSince1970) % 100_000)"
+        let grant = sandbox.inspector.createRealm(companyName: "Lopez & Partners CPA (demo)")
+        let client = QuickBooksClient(configuration: configuration.quickBooks, logger: logger)
+        let seedGrant = sandbox.inspector.createRealm(realmId: grant.realmId)
+        let seedTokens = try await client.exchangeAuthorizationCode(seedGrant.authorizationCode, redirectURI: "http://localhost/demo")
+        let access = RealmAccess(realmID: grant.realmId, accessToken: seedTokens.accessToken)
+        let harbor = try await client.createCustomer(displayName: "Harbor Bakery Inc.", requestID: UUID().uuidString, access: access)
+        _ = try await client.createCustomer(displayName: "Jane O'Neil", requestID: UUID().uuidString, access: access)
+        say("3. QuickBooks company \(grant.realmId) already has two customers: 'Harbor Bakery Inc.' and 'Jane O'Neil'")
+
+        let worker = try await Worker(configuration: configuration, logger: logger, gracefulShutdownSignals: [.sigterm, .sigint])
+        let workerTask = Task { try await worker.run() }
+        let names = ["harbor": "Harbor Bakery", "jane": "Jane O'Neil", "lopez": "Lopez & Sons", "zoe": "Zoë's Café", "north": "Northwind Traders"]
+        let reader = try StatusPrinter(bootstrapServers: cluster.bootstrapServers, topic: configuration.topics.syncStatus, names: names, logger: logger)
+        try await reader.waitUntilReading()
+
+        let database = try PostgresClient(configuration: PostgresConfiguration(connectionString: configuration.databaseURL, poolSize: 2), logger: logger)
+        let connector = try FirmConnector(database: database, client: client, tokenKey: configuration.tokenKey, statusTopic: configuration.topics.syncStatus, logger: logger)
+        _ = try await connector.connect(FirmSettings(firmID: firm, realmID: grant.realmId),
+                                        credential: .authorizationCode(grant.authorizationCode, redirectURI: "http://localhost/demo"))
+        say("4. Firm \(firm) connected QuickBooks (policy: accounts with activity). A worker is consuming.\n")
+
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(connection: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)), logger: logger)
+        let events = DemoEvents(firm: firm, names: names)
+        func step(_ title: String, _ messages: [(topic: String, value: [UInt8])]) async throws {
+            say("▶ \(title)")
+            for message in messages {
+                _ = try await producer.send(topic: message.topic, key: Array(firm.utf8), value: message.value)
+            }
+            try await Task.sleep(for: .milliseconds(paceMs))
+        }
+        try await step("Five accounts are added to the practice", names.keys.sorted().map { events.accountUpserted($0) })
+        try await step("Lopez & Sons gets its first invoice and Zoë's Café pays: both sync automatically",
+                       [events.invoice("lopez"), events.payment("zoe")])
+        try await step("A staff member tries to unsync Lopez & Sons: only owners and admins may", [events.unsync("lopez", role: "staff")])
+        let audited = try await database.withConnection { connection in
+            try await connection.query("select reason from rejected_toggles where firm_id = $1", [.text(firm)])
+        }
+        for row in audited { say("   (nothing changed; kept in the audit table: \(try row.decode(String.self, "reason")))") }
+        try await step("The owner links Harbor Bakery to the existing QuickBooks customer 'Harbor Bakery Inc.'",
+                       [events.sync("harbor", mode: "existing", customerID: harbor.id)])
+        try await step("The owner syncs Jane O'Neil choosing 'create a new customer', but that name exists", [events.sync("jane", mode: "create")])
+        try await step("The owner syncs Jane O'Neil again, matching by name", [events.sync("jane", mode: "auto")])
+        try await step("The owner chooses 'Do not sync this account' for Northwind Traders", [events.unsync("north", role: "owner")])
+
+        let column = try await QuickBooksColumn.load(firmID: firm, from: database)
+        say("\nThe QuickBooks column now (qbsync status --firm \(firm)):\n")
+        say(column.rendered())
+        if keepRunning {
+            say("\nStill running: the worker serves metrics and health on its HTTP port; Ctrl-C stops everything.")
+            _ = try? await workerTask.value
+        } else {
+            await worker.shutdown()
+            try await workerTask.value
+        }
+        await reader.stop()
+        try? await producer.shutdown()
+        await database.shutdown()
+        say("\nDone. Run it again any time with scripts/demo.sh.")
+    }
+}
+
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
+/// Prints each status event as the QuickBooks column would change.
+final class StatusPrinter: Sendable {
+    private let consumer: KafkaConsumer
+    private let task: Task<Void, Never>
+    private let assignment = Assignment()
+
+    private actor Assignment {
+        var assigned = false
+        func set() { assigned = true }
+    }
+
+    /// Waits until the reader owns its partitions, so no status event is printed late.
+    func waitUntilReading(timeout: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while await !assignment.assigned, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    init(bootstrapServers: String, topic: String, names: [String: String], logger: Logger) throws {
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(
+            connection: KafkaConfiguration(bootstrapServers: bootstrapServers), groupID: "demo-status-\(UUID().uuidString)", topics: [topic]).tunedForMockCluster(),
+            logger: logger)
+        self.consumer = consumer
+        let assignment = self.assignment
+        task = Task {
+            let labels = ["not_synced": "Not synced", "syncing": "Syncing", "synced": "Synced", "skipped": "Skipped", "failed": "Failed"]
+            do {
+              for try await event in consumer.events {
+                if case .partitionsAssigned = event { await assignment.set() }
+                guard case .message(let message) = event, let value = message.value,
+                      let json = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any],
+                      let data = json["data"] as? [String: Any] else { continue }
+                let entity = data["entity"] as? String ?? ""
+                let id = data["entity_id"] as? String ?? ""
+                let who = entity == "account" ? (names[id] ?? id) : "QuickBooks connection"
+                let from = (data["previous_status"] as? String).flatMap { labels[$0] } ?? "new"
+                let to = labels[data["status"] as? String ?? ""] ?? "?"
+                var line = "   \(who): \(from) → \(to)"
+                if let qbo = data["qbo_id"] as? String, entity == "account", to == "Synced" { line += " (QuickBooks customer \(qbo))" }
+                if let detail = data["detail"] as? String { line += "\n      “\(detail)”" }
+                say(line)
+              }
+            } catch {
+                say("   (status stream ended: \(error))")
+            }
+        }
+    }
+
+    func stop() async {
+        task.cancel()
+        try? await consumer.close()
+    }
+}
+
+/// The sample traffic: CloudEvents as the platform's services would send them.
+struct DemoEvents {
+    let firm: String
+    let names: [String: String]
+
+    private func envelope(_ type: String, _ topic: String, _ data: [String: Any]) -> (topic: String, value: [UInt8]) {
+        let object: [String: Any] = [
+            "specversion": "1.0", "id": UUID().uuidString.lowercased(), "source": "/demo", "type": type,
+            "time": Date().formatted(.iso8601), "datacontenttype": "application/json", "data": data,
+        ]
+        return (topic, Array((try? JSONSerialization.data(withJSONObject: object)) ?? Data()))
+    }
+
+    func accountUpserted(_ id: String) -> (topic: String, value: [UInt8]) {
+        envelope("account.upserted", "accounts.lifecycle", ["firm_id": firm, "account_id": id, "account_name": names[id] ?? id])
+    }
+
+    func invoice(_ id: String) -> (topic: String, value: [UInt8]) {
+        envelope("invoice.upserted", "billing.invoices", [
+            "firm_id": firm, "account_id": id, "account_name": names[id] ?? id, "invoice_id": "inv-\(id)-1", "number": "1001",
+            "issue_date": "2026-11-01", "due_date": "2026-12-01", "currency": "USD",
+            "lines": [["service_id": "tax-prep", "service_name": "Tax preparation", "quantity": 1, "rate": "450.00", "amount": "450.00"]],
+            "total": "450.00", "revision": 1,
+        ])
+    }
+
+    func payment(_ id: String) -> (topic: String, value: [UInt8]) {
+        envelope("payment.upserted", "billing.payments", [
+            "firm_id": firm, "account_id": id, "account_name": names[id] ?? id, "payment_id": "pay-\(id)-1", "date": "2026-11-03",
+            "amount": "120.00", "currency": "USD", "method": "card", "processing_fee": "3.78", "applied_to": [], "revision": 1,
+        ])
+    }
+
+    func sync(_ id: String, mode: String, customerID: String? = nil) -> (topic: String, value: [UInt8]) {
+        var link: [String: Any] = ["mode": mode]
+        if let customerID { link["qbo_customer_id"] = customerID }
+        return envelope("account.sync_requested", "accounts.quickbooks-sync", [
+            "firm_id": firm, "account_id": id, "account_name": names[id] ?? id, "actor": ["user_id": "u-owner", "role": "owner"], "link": link,
+        ])
+    }
+
+    func unsync(_ id: String, role: String) -> (topic: String, value: [UInt8]) {
+        envelope("account.unsync_requested", "accounts.quickbooks-sync", ["firm_id": firm, "account_id": id, "actor": ["user_id": "u-\(role)", "role": role]])
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Postgres
+import QuickBooks
+import SyncCore
+import SyncWorker
+
+struct FirmCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "firm",
+        abstract: "Manage a firm's QuickBooks connection.",
+        subcommands: [Connect.self])
+
+    struct Connect: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Connect or reconnect a firm's QuickBooks company; waiting work resumes.",
+            discussion: "Give either --refresh-token (from the OAuth connect flow) or --authorization-code (the sandbox issues these).")
+
+        @OptionGroup var logging: LoggingOptions
+        @Option(help: "The platform's firm id (the Kafka key of its events).") var firm: String
+        @Option(help: "The QuickBooks company (realm) id.") var realm: String
+        @Option(help: "A QuickBooks OAuth refresh token.") var refreshToken: String?
+        @Option(help: "An OAuth authorization code to exchange.") var authorizationCode: String?
+        @Option(help: "The redirect URI the authorization code was issued for.") var redirectURI = "http://localhost/qbsync/callback"
+        @Option(help: "accounts_with_activity (default) or all_accounts.") var policy: FirmPolicy = .accountsWithActivity
+        @Option(help: "Documents dated before this YYYY-MM-DD date are not synced.") var syncStartDate: CalendarDate?
+        @Option(help: "Whether manually recorded payments sync when their event carries no sync flag.") var manualPaymentsSync = true
+        @Option(help: "QuickBooks income account id for invoice lines.") var incomeAccount: String?
+        @Option(help: "QuickBooks expense account id for payment processing fees.") var feeAccount: String?
+
+        func validate() throws {
+            guard (refreshToken == nil) != (authorizationCode == nil) else {
+                throw ValidationError("give exactly one of --refresh-token and --authorization-code")
+            }
+        }
+
+        func run() async throws {
+            let logger = logging.bootstrap()
+            let configuration = try WorkerConfiguration.fromEnvironment()
+            try configuration.validate()
+            let database = try PostgresClient(configuration: PostgresConfiguration(connectionString: configuration.databaseURL, poolSize: 2), logger: logger)
+            do {
+                try await Migrator(database: database, logger: logger).migrate()
+                let connector = try FirmConnector(
+                    database: database, client: QuickBooksClient(configuration: configuration.quickBooks, logger: logger),
+                    tokenKey: configuration.tokenKey, statusTopic: configuration.topics.syncStatus, logger: logger)
+                let credential: FirmConnector.Credential = refreshToken.map { .refreshToken($0) }
+                    ?? .authorizationCode(authorizationCode ?? "", redirectURI: redirectURI)
+                let result = try await connector.connect(
+                    FirmSettings(firmID: firm, realmID: realm, policy: policy, syncStartDate: syncStartDate, manualPaymentsSync: manualPaymentsSync,
+                                 incomeAccountID: incomeAccount, feeAccountID: feeAccount),
+                    credential: credential)
+                print("connected firm \(result.firmID) to QuickBooks company \(result.realmID); resumed \(result.resumedAccounts) waiting account(s), started \(result.startedAccounts)")
+            } catch {
+                await database.shutdown()
+                throw error
+            }
+            await database.shutdown()
+        }
+    }
+}
+
+extension FirmPolicy: ExpressibleByArgument {}
+
+extension CalendarDate: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}

@@ -1,0 +1,30 @@
+import AsyncHTTPClient
+import NIOCore
+
+/// Minimal HTTP calls for tests of the worker's own endpoints.
+enum HTTP {
+    static func status(_ method: String, _ url: String, token: String? = nil, body: String? = nil) async throws -> UInt {
+        var request = HTTPClientRequest(url: url)
+        request.method = .init(rawValue: method)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        return response.status.code
+    }
+}
+
+/// Hands a bound port from the server's callback to the test.
+actor PortBox {
+    private var port: Int?
+    func set(_ value: Int) { port = value }
+    func value() async throws -> Int {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while port == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        guard let port else { throw PortNotBound() }
+        return port
+    }
+    struct PortNotBound: Error {}
+}
