@@ -1,0 +1,36 @@
+import Foundation
+import Kafka
+import Logging
+
+/// Reads the dead-letter topic from the beginning in a group of its own.
+enum DeadLetterReader {
+    static func read(count: Int, bootstrapServers: String, timeout: Duration = .seconds(60), logger: Logger) async throws -> [KafkaMessage] {
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(
+            connection: KafkaConfiguration(bootstrapServers: bootstrapServers), groupID: "dlq-reader-\(UUID().uuidString)",
+            topics: ["qbsync.dead-letter"]).tunedForMockCluster(), logger: logger)
+        let collected = try await withThrowingTaskGroup(of: [KafkaMessage]?.self) { group in
+            group.addTask {
+                var messages: [KafkaMessage] = []
+                for try await event in consumer.events {
+                    switch event {
+                    case .message(let message):
+                        messages.append(message)
+                        if messages.count >= count { return messages }
+                    case .partitionsRevoked(_, let completion):
+                        completion.complete()
+                    default:
+                        break
+                    }
+                }
+                return messages
+            }
+            group.addTask { try await Task.sleep(for: timeout); return nil }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        try? await consumer.close()
+        guard let collected else { throw StatusStream.Timeout(what: "\(count) dead letters", seen: []) }
+        return collected
+    }
+}
