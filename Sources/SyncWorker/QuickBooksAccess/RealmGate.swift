@@ -69,6 +69,11 @@ actor RealmGate {
         next?.resume()
     }
 
+    /// Calls waiting for an in-flight slot (for tests and metrics).
+    func waitingCount(_ realm: String) -> Int {
+        realms[realm]?.waiting.count ?? 0
+    }
+
     /// QuickBooks said 429: nobody calls this realm until the pause is over.
     func pause(_ realm: String, for duration: Duration) {
         let until = clock.now + duration
