@@ -102,4 +102,6 @@ if ! wait "$worker"; then
   echo "check-deploy: the worker did not exit cleanly on SIGTERM; its log:" >&2; tail -n 20 "$work/worker.log" >&2; exit 1
 fi
 grep -q '"msg":"qbsync worker stopped"' "$work/worker.log" || { echo "check-deploy: no graceful-stop log line" >&2; exit 1; }
-echo "check-deploy: sandbox, migrate, kafka-mock and worker ran as in docker-compose; the worker became ready and stopped cleanly on SIGTERM"
+QBSYNC_KAFKA_BOOTSTRAP_SERVERS=$(cat "$work/bootstrap") QBSYNC_KAFKA_MOCK_CLUSTER=1 "$bin" dlq list --log-level warning 2>"$work/dlq.log" \
+  | grep -q "^0 dead letter(s)$" || { echo "check-deploy: qbsync dlq list failed:" >&2; cat "$work/dlq.log" >&2; exit 1; }
+echo "check-deploy: sandbox, migrate, kafka-mock, worker and dlq list ran as real processes; the worker became ready and stopped cleanly on SIGTERM"

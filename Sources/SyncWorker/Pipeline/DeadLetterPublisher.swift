@@ -5,22 +5,23 @@ import SyncCore
 /// Sends a message that cannot be applied to the dead-letter topic, unchanged (same key and
 /// value), with headers saying why and where it came from. Nothing is dropped silently: the
 /// source offset is stored only after this delivery is acknowledged.
-struct DeadLetterPublisher: Sendable {
+public struct DeadLetterPublisher: Sendable {
     let producer: KafkaProducer
     let topic: String
     let consumerGroup: String
     let metrics: WorkerMetrics
 
-    enum Header {
-        static let reason = "qbsync-dlq-reason"
-        static let error = "qbsync-dlq-error"
-        static let topic = "qbsync-dlq-original-topic"
-        static let partition = "qbsync-dlq-original-partition"
-        static let offset = "qbsync-dlq-original-offset"
-        static let timestamp = "qbsync-dlq-original-timestamp"
-        static let group = "qbsync-dlq-consumer-group"
-        static let attempts = "qbsync-dlq-attempts"
-        static let deadLetteredAt = "qbsync-dlq-at"
+    /// Header names on dead letters; `qbsync dlq` reads them back.
+    public enum Header {
+        public static let reason = "qbsync-dlq-reason"
+        public static let error = "qbsync-dlq-error"
+        public static let topic = "qbsync-dlq-original-topic"
+        public static let partition = "qbsync-dlq-original-partition"
+        public static let offset = "qbsync-dlq-original-offset"
+        public static let timestamp = "qbsync-dlq-original-timestamp"
+        public static let group = "qbsync-dlq-consumer-group"
+        public static let attempts = "qbsync-dlq-attempts"
+        public static let deadLetteredAt = "qbsync-dlq-at"
     }
 
     func publish(_ message: KafkaMessage, rejection: EventRejection, attempts: Int = 1) async throws {
