@@ -38,31 +38,49 @@ struct ConnectionPoolTests {
     @Test("statements on one connection must be awaited one at a time")
     func concurrentUseOfOneConnectionIsRejected() async throws {
         let applicationName = TestDatabase.uniqueName("busy")
-        try await TestDatabase.withClient(poolSize: 2, applicationName: applicationName) { client in
+        let lockKey = Int64.random(in: 1...Int64.max)
+        try await TestDatabase.withClient(poolSize: 3, applicationName: applicationName) { client in
+            // Another session holds an advisory lock, so the block's statement stays running
+            // until the intruder has tried the connection: no timing involved.
+            let held = AsyncStream<Void>.makeStream()
+            let release = AsyncStream<Void>.makeStream()
+            let holder = Task {
+                try await client.withConnection { holder in
+                    _ = try await holder.query("select pg_advisory_lock($1)", [.int64(lockKey)])
+                    held.continuation.yield()
+                    for await _ in release.stream { break }
+                    _ = try await holder.query("select pg_advisory_unlock($1)", [.int64(lockKey)])
+                }
+            }
+            for await _ in held.stream { break }
             try await client.withConnection { connection in
                 // A task that does not run on the connection's thread tries to use it
                 // while the block's own statement is still running.
                 let intruder = Task.detached {
-                    try await TestDatabase.eventually("the first statement is running") {
+                    try await TestDatabase.eventually("the first statement is waiting for the lock") {
                         try await client.withConnection { observer in
                             let rows = try await observer.query(
-                                "select count(*) as n from pg_stat_activity where application_name = $1 and query = 'select pg_sleep(0.5)' and state = 'active'",
+                                "select count(*) as n from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock' and state = 'active'",
                                 [.text(applicationName)]
                             )
                             return try rows.first?.decode(Int.self, "n") == 1
                         }
                     }
+                    let kind: PostgresError.Kind?
                     do {
                         _ = try await connection.query("select 1")
-                        return PostgresError.Kind?.none
+                        kind = nil
                     } catch let error as PostgresError {
-                        return error.kind
+                        kind = error.kind
                     }
+                    release.continuation.yield()
+                    return kind
                 }
-                _ = try await connection.query("select pg_sleep(0.5)")
+                _ = try await connection.query("select pg_advisory_lock($1), pg_advisory_unlock($1)", [.int64(lockKey)])
                 let kind = try await intruder.value
                 #expect(kind == .misuse)
             }
+            try await holder.value
         }
     }
 

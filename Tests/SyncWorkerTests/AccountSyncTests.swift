@@ -67,7 +67,15 @@ struct AccountSyncTests {
             #expect(try rows.allSatisfy { try $0.decode(String.self, "actor_role") == "staff" })
             let column = try await QuickBooksColumn.load(firmID: "f1", from: env.database)
             #expect(column.accounts.first { $0.accountID == "a1" }?.status == .notSynced)
-            #expect(await env.status.account("f1", "a1").map(\.status) == ["not_synced"])
+            // What was published for a1 is what the outbox holds: only its first appearance.
+            let published = try await env.database.withConnection { connection in
+                try await connection.query("select payload from outbox where message_key = 'f1:account:a1' order by id")
+            }
+            let statuses = try published.map { row -> String in
+                let json = try JSONSerialization.jsonObject(with: Data(try row.decode([UInt8].self, "payload"))) as? [String: Any]
+                return (json?["data"] as? [String: Any])?["status"] as? String ?? "?"
+            }
+            #expect(statuses == ["not_synced"])
             try await worker.stop()
         }
     }
