@@ -137,16 +137,22 @@ final class ConsumerPollLoop: RDKafkaRebalanceHandler, @unchecked Sendable {
             }
 
         case .revoke:
+            var revocation: RevocationSignal?
             if !partitions.isEmpty {
                 self.logger.info("Partitions revoked", metadata: ["kafka.partitions": "\(partitions)"])
-                self.awaitApplication(releasing: partitions)
+                revocation = self.awaitApplication(releasing: partitions)
             }
-            if let error = self.commitStoredOffsetsRetrying() {
+            // The revoked partitions stay assigned until apply(), so their stored offsets are included.
+            let commitError = self.commitStoredOffsetsRetrying()
+            if let commitError {
                 self.logger.warning(
                     "Committing before releasing partitions failed; their next owner re-processes records since the last commit",
-                    metadata: ["kafka.error": "\(error)", "kafka.partitions": "\(partitions)"]
+                    metadata: ["kafka.error": "\(commitError)", "kafka.partitions": "\(partitions)"]
                 )
+            } else {
+                self.logger.debug("Committed stored offsets before releasing partitions", metadata: ["kafka.partitions": "\(partitions)"])
             }
+            revocation?.commitFinished(commitError.map { .failure($0) } ?? .success(()))
             if let error = rebalance.apply() {
                 self.logger.error("Releasing revoked partitions failed", metadata: ["kafka.error": "\(error)"])
             }
@@ -192,18 +198,19 @@ final class ConsumerPollLoop: RDKafkaRebalanceHandler, @unchecked Sendable {
     }
 
     /// Delivers the revocation after every record already handed out and blocks until the
-    /// application completes it, the timeout passes, or the consumer closes.
-    private func awaitApplication(releasing partitions: [TopicPartition]) {
+    /// application completes it, the timeout passes, or the consumer closes. Returns the
+    /// revocation, to publish the commit's outcome to, unless the consumer was already closing.
+    private func awaitApplication(releasing partitions: [TopicPartition]) -> RevocationSignal? {
         let signal = RevocationSignal()
         let running = self.lock.withLock {
             guard self.lifecycle.isRunning else { return false }
             self.pendingRevocation = signal
             return true
         }
-        guard running else { return }  // closing: the application has already finished
+        guard running else { return nil }  // closing: the application has already finished
         defer { self.lock.withLock { self.pendingRevocation = nil } }
 
-        guard self.events.send(.partitionsRevoked(partitions, RevocationCompletion(signal: signal))) else { return }
+        guard self.events.send(.partitionsRevoked(partitions, RevocationCompletion(signal: signal))) else { return signal }
         let started = ContinuousClock.now
         switch signal.wait(timeout: self.revocationTimeout) {
         case .completed:
@@ -216,5 +223,6 @@ final class ConsumerPollLoop: RDKafkaRebalanceHandler, @unchecked Sendable {
                 metadata: ["kafka.partitions": "\(partitions)", "kafka.timeout": "\(self.revocationTimeout)"]
             )
         }
+        return signal
     }
 }

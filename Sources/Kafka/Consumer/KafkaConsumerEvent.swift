@@ -10,7 +10,8 @@ public enum KafkaConsumerEvent: Sendable {
     /// Comes after every record already delivered from these partitions and before any record
     /// delivered to their next owner. Finish or abandon the work in flight for them, store the
     /// offsets of what was finished, then call ``RevocationCompletion/complete()``: the consumer
-    /// then commits synchronously and releases the partitions.
+    /// then commits synchronously and releases the partitions
+    /// (``RevocationCompletion/waitForCommit()`` tells whether the commit was accepted).
     case partitionsRevoked([TopicPartition], RevocationCompletion)
     /// Partitions were lost without an orderly revocation (the session expired or the member was
     /// fenced). Their offsets can no longer be committed by this consumer: abandon their work in

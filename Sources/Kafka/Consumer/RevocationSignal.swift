@@ -1,7 +1,10 @@
 import Foundation
 
-/// The poll thread's side of a revocation: it blocks in ``wait(timeout:)`` until the application
-/// completes (or abandons) the revocation, or until the consumer closes.
+/// One revocation, shared by the poll thread and the application's ``RevocationCompletion``.
+///
+/// The poll thread blocks in ``wait(timeout:)`` until the application completes (or abandons)
+/// the revocation, or until the consumer closes; then it commits and publishes the commit's
+/// outcome with ``commitFinished(_:)``, which the application may await with ``commitOutcome()``.
 final class RevocationSignal: @unchecked Sendable {
     enum Outcome {
         case completed
@@ -11,6 +14,8 @@ final class RevocationSignal: @unchecked Sendable {
 
     private let condition = NSCondition()
     private var outcome: Outcome?
+    private var commitResult: Result<Void, KafkaError>?
+    private var commitWaiters: [CheckedContinuation<Result<Void, KafkaError>, Never>] = []
 
     func complete(_ outcome: Outcome) {
         self.condition.lock()
@@ -30,5 +35,34 @@ final class RevocationSignal: @unchecked Sendable {
             if !self.condition.wait(until: deadline) { break }
         }
         return self.outcome ?? .timedOut
+    }
+
+    /// Records how the commit made for this revocation ended and wakes everyone awaiting it.
+    /// Only the first call counts.
+    func commitFinished(_ result: Result<Void, KafkaError>) {
+        self.condition.lock()
+        guard self.commitResult == nil else {
+            self.condition.unlock()
+            return
+        }
+        self.commitResult = result
+        let waiters = self.commitWaiters
+        self.commitWaiters = []
+        self.condition.unlock()
+        for waiter in waiters { waiter.resume(returning: result) }
+    }
+
+    /// The outcome of the commit made for this revocation, once the poll thread has made it.
+    func commitOutcome() async -> Result<Void, KafkaError> {
+        await withCheckedContinuation { continuation in
+            self.condition.lock()
+            if let result = self.commitResult {
+                self.condition.unlock()
+                continuation.resume(returning: result)
+            } else {
+                self.commitWaiters.append(continuation)
+                self.condition.unlock()
+            }
+        }
     }
 }
