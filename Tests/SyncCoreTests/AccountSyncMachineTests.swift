@@ -124,6 +124,13 @@ struct AccountSyncMachineTests {
         #expect(published(t) == [AccountStatusUpdate(status: .skipped, previousStatus: status, detail: nil, errorCode: nil, qboID: "58", sequence: 4)])
     }
 
+    @Test("a document carries the account's current name")
+    func documentRenames() {
+        let t = run(account(.skipped), .activity(name: "Jane O'Neil-Smith"))
+        #expect(t.state?.name == "Jane O'Neil-Smith")
+        #expect(t.state?.status == .skipped)
+    }
+
     @Test("unsync of a skipped account publishes nothing")
     func unsyncTwice() {
         let t = run(account(.skipped), .unsyncRequested(by: owner))

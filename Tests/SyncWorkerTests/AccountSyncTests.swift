@@ -189,3 +189,25 @@ struct AccountSyncTests {
         }
     }
 }
+
+@Suite("Toggles that arrive before the account", .timeLimit(.minutes(2)))
+struct EarlyToggleTests {
+    @Test("an unsync that arrives before the account is kept: the account's first invoice then syncs nothing")
+    func unsyncBeforeAccount() async throws {
+        try await TestEnvironment.with { env in
+            let realm = try await env.connectFirm("f1")
+            let worker = try await env.startWorker()
+            try await env.send(TestEvents.unsyncRequested(firm: "f1", account: "a1", role: "owner"))
+            try await env.status.wait(for: "skipped") { $0.contains { $0.key == "f1:account:a1" && $0.status == "skipped" } }
+            try await env.send(TestEvents.invoiceUpserted(firm: "f1", account: "a1", name: "Late Arrival Ltd"))
+            try await env.eventually("the invoice handled") {
+                try await env.database.withConnection { try await $0.query("select 1 from processed_events").count == 2 }
+            }
+            let column = try await QuickBooksColumn.load(firmID: "f1", from: env.database)
+            #expect(column.accounts.map(\.status) == [.skipped])
+            #expect(column.accounts.first?.name == "Late Arrival Ltd")
+            #expect(try await env.customers(realm: realm).isEmpty)
+            try await worker.stop()
+        }
+    }
+}

@@ -30,6 +30,7 @@ public enum AccountSyncMachine {
 
         case .activity(let name):
             guard var state = current ?? name.map({ AccountSyncState(name: $0) }) else { break }
+            if let name { state.name = name }  // documents carry the account's current name
             state.hasActivity = true
             // Both policies sync an account once it has activity; skipped and failed wait for a person.
             if automaticLinking, state.status == .notSynced {

@@ -92,8 +92,15 @@ final class EventProcessor: Sendable {
                 return .done(.applied)
             }
             var current = existing?.state
-            if current == nil, case .syncRequested = input, let name = event.accountName {
-                current = AccountSyncState(name: name)
+            switch input {
+            case .syncRequested where current == nil:
+                current = AccountSyncState(name: event.accountName ?? event.accountID)
+            case .unsyncRequested(let actor) where current == nil && actor.mayToggleSync:
+                // The owner's choice is kept even before the account itself arrives; its id stands
+                // in for the name until an account or document event brings one.
+                current = AccountSyncState(name: event.accountID)
+            default:
+                break
             }
             if let name = event.accountName, case .syncRequested = input { current?.name = name }
 
