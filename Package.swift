@@ -95,6 +95,15 @@ let package = Package(
             ]
         ),
 
+        .testTarget(
+            name: "QuickBooksTests",
+            dependencies: [
+                "QuickBooks", "QuickBooksSandbox", "SyncCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // The worker: pipeline, storage, outbox relay, retry sweeper, admin HTTP.
         .target(
             name: "SyncWorker",

@@ -52,7 +52,10 @@ struct XMLFault {
     init?(_ text: String) {
         guard text.contains("<Fault") else { return nil }
         type = Self.attribute("type", in: text)
-        guard let code = Self.attribute("code", in: text) else { return nil }
+        guard var code = Self.attribute("code", in: text) else { return nil }
+        // The XML throttling body drops the leading zeros of 003001; give callers the one code
+        // QuickBooks uses everywhere else.
+        if code == "3001" { code = "003001" }
         errors = [Fault.Error(message: Self.element("Message", in: text) ?? "", detail: Self.element("Detail", in: text), code: code)]
     }
 

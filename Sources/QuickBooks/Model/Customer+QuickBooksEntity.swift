@@ -1,0 +1,3 @@
+extension Customer: QuickBooksEntity {
+    public static let entityName = "Customer"
+}

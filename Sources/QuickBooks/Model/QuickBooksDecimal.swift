@@ -1,0 +1,67 @@
+import Foundation
+import SyncCore
+
+/// A number QuickBooks reads or writes — an amount, a quantity, a unit price — kept exact.
+///
+/// It leaves as a JSON number with the exact decimal text of its ``FixedDecimal``: `450.00`,
+/// never `450` and never `449.99999999999994`. It comes back through `Decimal`, which reads the
+/// digits QuickBooks sent without passing through binary floating point, and is rounded half away
+/// from zero to ``FixedDecimal``'s six fractional digits (QuickBooks amounts have two).
+public struct QuickBooksDecimal: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    public var value: FixedDecimal
+
+    public init(_ value: FixedDecimal) {
+        self.value = value
+    }
+
+    /// Parses a decimal string such as `"450.00"`; nil when ``FixedDecimal`` cannot hold it.
+    public init?(_ text: some StringProtocol) {
+        guard let value = FixedDecimal(text) else { return nil }
+        self.value = value
+    }
+
+    public static let zero = QuickBooksDecimal(.zero)
+
+    /// The exact text sent to QuickBooks ("450.00").
+    public var description: String { value.description }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.value < rhs.value }
+    public static func + (lhs: Self, rhs: Self) -> Self { Self(lhs.value + rhs.value) }
+    public static func - (lhs: Self, rhs: Self) -> Self { Self(lhs.value - rhs.value) }
+
+    public func encode(to encoder: any Encoder) throws {
+        if let exact = encoder as? ExactJSONEncoding {
+            exact.encodeExactNumber(value.description)
+            return
+        }
+        // Any other encoder (a plain JSONEncoder in a log line, say) still gets an exact value,
+        // though it may drop trailing zeros.
+        guard let decimal = Decimal(string: value.description, locale: nil) else {
+            throw EncodingError.invalidValue(value, .init(codingPath: encoder.codingPath, debugDescription: "\(value) is not a decimal"))
+        }
+        var container = encoder.singleValueContainer()
+        try container.encode(decimal)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        var decimal: Decimal
+        if let number = try? container.decode(Decimal.self) {
+            decimal = number
+        } else {
+            // QuickBooks accepts amounts as strings; be as lenient reading them back.
+            let text = try container.decode(String.self)
+            guard let parsed = Decimal(string: text, locale: nil) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not a number")
+            }
+            decimal = parsed
+        }
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &decimal, 6, .plain)
+        guard let value = FixedDecimal(rounded.description) else {
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "\(decimal) does not fit in 13 integer and 6 fractional digits")
+        }
+        self.value = value
+    }
+}
