@@ -57,8 +57,12 @@ struct AccountSyncTests {
                 TestEvents.unsyncRequested(firm: "f1", account: "a1", role: "staff"),
                 TestEvents.accountUpserted(firm: "f1", account: "marker", name: "Marker"))
             // The marker account is behind the toggles on another topic; wait for the audit rows instead.
-            try await env.eventually("two audited toggles") {
-                try await env.database.withConnection { try await $0.query("select 1 from rejected_toggles where firm_id = 'f1'").count == 2 }
+            try await env.eventually("two audited toggles and the account known") {
+                try await env.database.withConnection { connection in
+                    let audited = try await connection.query("select 1 from rejected_toggles where firm_id = 'f1'").count
+                    let known = try await connection.query("select 1 from accounts where account_id = 'a1'").count
+                    return audited == 2 && known == 1
+                }
             }
             let rows = try await env.database.withConnection { connection in
                 try await connection.query("select action, actor_role, reason from rejected_toggles where account_id = 'a1' order by id")
