@@ -11,8 +11,14 @@ enum AccountStore {
         lease_owner, lease_expires_at
         """
 
-    /// Locks and returns the account row, or nil when the account is unknown.
+    /// Locks the account for this transaction and returns its row, or nil when it is unknown.
+    ///
+    /// `for update` alone locks nothing while the row does not exist, so two first events of a
+    /// new account (arriving on different topics, at different workers) would both insert and
+    /// the later would overwrite the earlier. A transaction-scoped advisory lock on the
+    /// account's key serialises them whether or not the row exists yet.
     static func lock(firmID: String, accountID: String, on connection: PostgresConnection) async throws -> StoredAccount? {
+        _ = try await connection.query("select pg_advisory_xact_lock(hashtextextended($1, 0))", [.text("\(firmID)\u{1F}\(accountID)")])
         let rows = try await connection.query(
             "select \(columns) from accounts where firm_id = $1 and account_id = $2 for update",
             [.text(firmID), .text(accountID)])
