@@ -12,7 +12,10 @@ cd "$repo"
 url=$("$repo/scripts/setup.sh" | tail -n 1)
 export QBSYNC_TEST_DATABASE_URL="$url"
 swift build --build-tests "$@"
-swift test --skip-build --skip ServerRestartTests "$@"
+swift test --skip-build --skip 'ServerRestartTests|FaultHarness' "$@"
 # docker-compose.yml and deploy/ cannot start here (no Docker engine): check them and run their commands.
 scripts/check-deploy.sh
+# These two restart the shared PostgreSQL server, so each runs alone: the fault harness (worker
+# processes killed, database restarted, a broker down, QuickBooks out) and the restart test.
+swift test --skip-build --filter FaultHarness "$@"
 swift test --skip-build --filter ServerRestartTests "$@"

@@ -24,12 +24,13 @@ struct TestEnvironment: Sendable {
     /// Runs `body` with a fresh environment and tears it down afterwards.
     static func with<T: Sendable>(
         sandboxConfiguration: SandboxConfiguration = SandboxConfiguration(),
+        brokers: Int = 1,
         _ body: @Sendable (TestEnvironment) async throws -> T
     ) async throws -> T {
         var logger = Logger(label: "qbsync.test")
         logger.logLevel = ProcessInfo.processInfo.environment["QBSYNC_TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
         let (databaseURL, dropDatabase) = try await TestDatabase.create(logger: logger)
-        let cluster = try KafkaMockCluster(brokerCount: 1, logger: logger)
+        let cluster = try KafkaMockCluster(brokerCount: brokers, logger: logger)
         let topics = WorkerConfiguration.Topics()
         for topic in topics.ingress + [topics.syncStatus, topics.deadLetter] {
             try cluster.createTopic(topic, partitions: partitions)

@@ -1,0 +1,253 @@
+import Foundation
+import Kafka
+import Postgres
+import QuickBooksSandbox
+import Testing
+@testable import SyncWorker
+
+/// Breaks things for real while traffic flows, then checks an oracle: every ingress event
+/// applied or dead-lettered, every QuickBooks customer present exactly once, and the last status
+/// per entity on the topic equal to the database.
+///
+/// Runs on its own (it restarts the shared PostgreSQL server): scripts/test.sh gives it a step of
+/// its own, and scripts/fault-harness.sh runs a longer version (QBSYNC_HARNESS_FIRMS, …).
+@Suite("FaultHarness", .serialized, .timeLimit(.minutes(6)))
+struct FaultHarnessTests {
+    @Test("crashes, a database restart, a broker outage, a QuickBooks outage and throttling lose nothing and double nothing")
+    func harness() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let firmCount = environment["QBSYNC_HARNESS_FIRMS"].flatMap(Int.init) ?? 12
+        let accountsPerFirm = environment["QBSYNC_HARNESS_ACCOUNTS"].flatMap(Int.init) ?? 6
+        let kills = environment["QBSYNC_HARNESS_KILLS"].flatMap(Int.init) ?? 3
+        let seed = environment["QBSYNC_HARNESS_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64.max)
+        trace("harness: seed \(seed), \(firmCount) firms × \(accountsPerFirm) accounts, \(kills) kills")
+
+        try await TestEnvironment.with(brokers: 3) { env in
+            var random = SplitMix64(seed: seed)
+            let firms = (1...firmCount).map { "firm-\($0)" }
+            var realms: [String: String] = [:]
+            for firm in firms { realms[firm] = try await env.connectFirm(firm) }
+            let plan = Workload(firms: firms, accountsPerFirm: accountsPerFirm, random: &random)
+            trace("harness: \(plan.messages.count) ingress events (\(plan.validIDs.count) valid, \(plan.badCount) malformed)")
+
+            let logs = FileManager.default.temporaryDirectory.appendingPathComponent("qbsync-harness-\(seed)")
+            try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+            let workerEnvironment = [
+                "QBSYNC_DATABASE_URL": env.databaseURL, "QBSYNC_KAFKA_BOOTSTRAP_SERVERS": env.cluster.bootstrapServers,
+                "QBSYNC_KAFKA_MOCK_CLUSTER": "1", "QBSYNC_KAFKA_GROUP": "qbsync-harness",
+                "QBSYNC_QBO_API_URL": env.endpoint.apiBaseURL, "QBSYNC_QBO_TOKEN_URL": env.endpoint.tokenURL,
+                "QBSYNC_TOKEN_KEY": Data(env.tokenKey).base64EncodedString(), "QBSYNC_HTTP_HOST": "127.0.0.1", "QBSYNC_HTTP_PORT": "0",
+                "QBSYNC_LEASE_MS": "2000", "QBSYNC_SWEEP_INTERVAL_MS": "200", "QBSYNC_QBO_THROTTLE_PAUSE_MS": "1000",
+                "QBSYNC_QBO_TIMEOUT_MS": "3000", "QBSYNC_DATABASE_POOL_SIZE": "6",
+            ]
+            let binary = try WorkerProcess.binary()
+            let workers = (0..<3).map { WorkerProcess(name: "worker-\($0)", binary: binary, environment: workerEnvironment, logDirectory: logs) }
+            for worker in workers { try worker.start() }
+            do {
+                try await run(env: env, plan: plan, firms: firms, realms: realms, workers: workers, kills: kills, seed: seed, logs: logs, random: &random)
+            } catch {
+                for worker in workers { try? await worker.kill() }
+                throw error
+            }
+        }
+    }
+
+    private func run(env: TestEnvironment, plan: Workload, firms: [String], realms: [String: String], workers: [WorkerProcess],
+                     kills: Int, seed: UInt64, logs: URL, random: inout SplitMix64) async throws {
+        do {
+
+            // Each firm's events leave in order (same key, same partition); firms in parallel.
+            let producing = Task {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for firm in firms {
+                        let messages = plan.messages.filter { $0.firm == firm }
+                        group.addTask {
+                            for message in messages {
+                                try await env.sendRaw(topic: message.topic, key: Array(message.key.utf8), value: message.value)
+                                try await Task.sleep(for: .milliseconds(Int.random(in: 5...25)))
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+
+            var injected: [String] = []
+            let clock = ContinuousClock()
+            let started = clock.now
+            func at(_ seconds: Double) async throws { try await clock.sleep(until: started + .milliseconds(Int(seconds * 1000))) }
+            func log(_ what: String) { injected.append(String(format: "%5.1fs ", (clock.now - started).timeInterval) + what); trace("harness: \(injected.last ?? "")") }
+
+            try await at(1.5)
+            try await workers[0].kill(); log("SIGKILL worker-0"); try workers[0].start()
+            try await at(3)
+            try env.cluster.setBrokerDown(2); log("broker 2 down")
+            try await at(4)
+            try env.sandbox.inspector.setFaults(SandboxFaults(outage: .init(duration: .seconds(3))), realmId: nil); log("QuickBooks outage for 3 s (every realm)")
+            try await at(6)
+            try env.cluster.setBrokerUp(2); log("broker 2 up")
+            if kills > 1 { try await workers[1].kill(); log("SIGKILL worker-1"); try workers[1].start(); trace("harness: worker-1 restarted") }
+            try await at(8)
+            trace("harness: restarting PostgreSQL"); try await restartPostgres(); log("PostgreSQL restarted")
+            try await at(9)
+            if let realm = realms[firms[0]] {
+                try env.sandbox.inspector.setFaults(SandboxFaults(forced429Count: 5, throttleBodyFormat: .xml), realmId: realm); log("5 forced 429s (XML) on \(firms[0])")
+            }
+            try await at(10)
+            if kills > 2 { try await workers[2].kill(); log("SIGKILL worker-2"); try workers[2].start() }
+            var extraKills = kills - 3
+            while extraKills > 0 {
+                try await Task.sleep(for: .seconds(2))
+                let victim = workers[Int.random(in: 0..<3, using: &random)]
+                try await victim.kill(); log("SIGKILL \(victim.name)"); try victim.start()
+                extraKills -= 1
+            }
+            try await producing.value
+            log("all ingress events sent")
+
+            // Wait until every valid event is in the ledger and nothing is still in flight.
+            let valid = plan.validIDs
+            try await env.eventually("every valid event applied", timeout: .seconds(240)) {
+                let rows = try await env.database.withConnection { try await $0.query("select event_id from processed_events where event_id = any($1)", [.textArray(Array(valid))]) }
+                return rows.count == valid.count
+            }
+            try await env.eventually("no link waiting and the outbox drained", timeout: .seconds(120)) {
+                try await env.database.withConnection { connection in
+                    let waiting = try await connection.query("select 1 from accounts where status = 'syncing'").count
+                    let unpublished = try await connection.query("select 1 from outbox where published_at is null").count
+                    return waiting == 0 && unpublished == 0
+                }
+            }
+            for worker in workers { #expect(try await worker.terminate() == 0, "\(worker.name) stops cleanly on SIGTERM") }
+
+            // Oracle 1: the malformed ones are all dead-lettered.
+            let letters = try await DeadLetterReader.read(count: plan.badCount, bootstrapServers: env.cluster.bootstrapServers, logger: env.logger)
+            #expect(Set(letters.map { $0.value ?? [] }) == plan.badValues, "every malformed message dead-lettered, unchanged")
+
+            // Oracle 2: every account ends as its last owner toggle says; none failed.
+            let accounts = try await env.database.withConnection { connection in
+                try await connection.query("select firm_id, account_id, name, status, qbo_customer_id, sequence from accounts")
+            }
+            var database: [String: (status: String, qbo: String?, sequence: Int64, name: String)] = [:]
+            for row in accounts {
+                database["\(try row.decode(String.self, "firm_id")):account:\(try row.decode(String.self, "account_id"))"] =
+                    (try row.decode(String.self, "status"), try row.decode(String?.self, "qbo_customer_id"), try row.decode(Int64.self, "sequence"), try row.decode(String.self, "name"))
+            }
+            let finalRows = database
+            #expect(database.count == plan.expectedStatus.count)
+            for (key, expected) in plan.expectedStatus {
+                #expect(database[key]?.status == expected, "\(key): expected \(expected), database has \(database[key]?.status ?? "nothing") (seed \(seed))")
+            }
+
+            // Oracle 3: every synced account's customer exists exactly once in QuickBooks.
+            var customersChecked = 0
+            for firm in firms {
+                let customers = try await env.customers(realm: realms[firm] ?? "")
+                let names = customers.compactMap(\.label)
+                #expect(Set(names).count == names.count, "no customer twice in \(firm)")
+                for (key, row) in database where key.hasPrefix("\(firm):") && row.status == "synced" {
+                    let matching = customers.filter { $0.label == row.name }
+                    #expect(matching.count == 1 && matching.first?.id == row.qbo, "\(key) has one customer and links to it")
+                    customersChecked += 1
+                }
+            }
+
+            // Oracle 4: the last status per entity on the topic equals the database; sequences have no holes.
+            let events = await env.status.events.filter { $0.entity == "account" }
+            var byKey: [String: [StatusStream.Event]] = [:]
+            for event in events { byKey[event.key, default: []].append(event) }
+            try await env.status.wait(timeout: .seconds(30), for: "the status stream to catch up") { events in
+                let latest = Dictionary(events.filter { $0.entity == "account" }.map { ($0.key, $0.sequence) }, uniquingKeysWith: max)
+                return finalRows.allSatisfy { latest[$0.key] == $0.value.sequence }
+            }
+            let caughtUp = await env.status.events.filter { $0.entity == "account" }
+            byKey = [:]
+            for event in caughtUp { byKey[event.key, default: []].append(event) }
+            var duplicatesDropped = 0
+            for (key, row) in database {
+                let published = byKey[key] ?? []
+                let bySequence = Dictionary(grouping: published, by: \.sequence)
+                #expect(Set(bySequence.keys) == Set(1...max(row.sequence, 1)), "\(key): sequences 1…\(row.sequence) each published")
+                for (sequence, copies) in bySequence {
+                    #expect(Set(copies.map(\.id)).count == 1, "\(key) #\(sequence): one event, republished at most as the same event")
+                    duplicatesDropped += copies.count - 1
+                }
+                #expect(bySequence[row.sequence]?.first?.status == row.status, "\(key): last published status equals the database")
+            }
+            trace("harness: injected:\n  " + injected.joined(separator: "\n  "))
+            trace("harness: verified \(valid.count) events applied, \(letters.count) dead-lettered, \(database.count) accounts in their expected status, \(customersChecked) customers exactly once, \(caughtUp.count) status events (\(duplicatesDropped) identical republications) matching the database; worker logs in \(logs.path)")
+        }
+    }
+
+    /// `scripts/postgres.sh restart`, spawned directly: Foundation's `Process` does not always
+    /// notice the exit of a script that daemonizes the server, so this waits with waitpid.
+    private func restartPostgres() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let script = root.appendingPathComponent("scripts/postgres.sh").path
+        let status: Int32 = await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var pid: pid_t = 0
+                let argv: [UnsafeMutablePointer<CChar>?] = [strdup(script), strdup("restart"), nil]
+                defer { argv.forEach { free($0) } }
+                var actions = posix_spawn_file_actions_t()
+                posix_spawn_file_actions_init(&actions)
+                defer { posix_spawn_file_actions_destroy(&actions) }
+                posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+                guard posix_spawn(&pid, script, &actions, nil, argv, environ) == 0 else { return continuation.resume(returning: -1) }
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                continuation.resume(returning: status)
+            }
+        }
+        guard status == 0 else { throw StatusStream.StreamFailed(message: "scripts/postgres.sh restart failed (wait status \(status))") }
+    }
+}
+
+/// The harness's traffic and what the final state must be.
+struct Workload {
+    struct Message { var firm: String; var topic: String; var key: String; var value: [UInt8] }
+
+    var messages: [Message] = []
+    var validIDs: Set<String> = []
+    var badValues: Set<[UInt8]> = []
+    var badCount: Int { badValues.count }
+    /// Final status per `firm:account:id`: skipped when the last owner toggle was an unsync, else synced.
+    var expectedStatus: [String: String] = [:]
+
+    init(firms: [String], accountsPerFirm: Int, random: inout SplitMix64) {
+        for firm in firms {
+            for index in 1...accountsPerFirm {
+                let account = "acct-\(index)"
+                let name = ["O'Brien", "Zoë", "Smith \"Jr\"", "Back\\slash", "Łódź", "Plain"][index % 6] + " \(firm) #\(index)"
+                var lastToggle = "sync"
+                add(firm, TestEvents.accountUpserted(firm: firm, account: account, name: name))
+                for _ in 0..<Int.random(in: 1...3, using: &random) {
+                    add(firm, TestEvents.invoiceUpserted(firm: firm, account: account, name: name))
+                }
+                for _ in 0..<Int.random(in: 0...3, using: &random) {
+                    switch Int.random(in: 0..<3, using: &random) {
+                    case 0: add(firm, TestEvents.unsyncRequested(firm: firm, account: account, role: "owner")); lastToggle = "unsync"
+                    case 1: add(firm, TestEvents.syncRequested(firm: firm, account: account, name: name, role: "admin", mode: "auto")); lastToggle = "sync"
+                    default: add(firm, TestEvents.unsyncRequested(firm: firm, account: account, role: "staff"))
+                    }
+                }
+                // A redelivered copy of an earlier event: must change nothing.
+                if Int.random(in: 0..<4, using: &random) == 0, let copy = messages.last(where: { $0.firm == firm }) { messages.append(copy) }
+                expectedStatus["\(firm):account:\(account)"] = lastToggle == "unsync" ? "skipped" : "synced"
+            }
+            let bad = Array("{\"specversion\":\"1.0\",\"broken\":\(firm.count)".utf8) + Array(firm.utf8)
+            messages.append(Message(firm: firm, topic: "billing.invoices", key: firm, value: bad))
+            badValues.insert(bad)
+        }
+    }
+
+    private mutating func add(_ firm: String, _ message: TestEvents.Message) {
+        messages.append(Message(firm: firm, topic: message.topic, key: message.key, value: message.value))
+        validIDs.insert(message.id)
+    }
+}
+
+/// Progress lines go out unbuffered, so a stuck run still shows how far it got.
+private func trace(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
