@@ -15,7 +15,6 @@ swift build --build-tests "$@"
 swift test --skip-build --skip 'ServerRestartTests|FaultHarness' "$@"
 # docker-compose.yml and deploy/ cannot start here (no Docker engine): check them and run their commands.
 scripts/check-deploy.sh
-# These two restart the shared PostgreSQL server, so each runs alone: the fault harness (worker
-# processes killed, database restarted, a broker down, QuickBooks out) and the restart test.
-swift test --skip-build --filter FaultHarness "$@"
+# The restart test restarts the shared PostgreSQL server, so it runs alone. The fault harness
+# (scripts/fault-harness.sh) is not part of this run yet: see README, "Reliability".
 swift test --skip-build --filter ServerRestartTests "$@"
