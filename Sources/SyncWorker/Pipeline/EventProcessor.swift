@@ -93,7 +93,7 @@ final class EventProcessor: Sendable {
             }
             var current = existing?.state
             switch input {
-            case .syncRequested where current == nil:
+            case .syncRequested(let actor, _) where current == nil && actor.mayToggleSync:
                 current = AccountSyncState(name: event.accountName ?? event.accountID)
             case .unsyncRequested(let actor) where current == nil && actor.mayToggleSync:
                 // The owner's choice is kept even before the account itself arrives; its id stands
@@ -220,13 +220,18 @@ final class EventProcessor: Sendable {
     private func record(_ result: LinkResult, for job: CustomerLinker.Job, ledger: LedgerEntry) async throws -> Outcome {
         try await database.withTransaction { connection in
             guard var account = try await AccountStore.lock(firmID: job.firmID, accountID: job.accountID, on: connection) else {
+                try await markApplied(ledger, firmID: job.firmID, on: connection)
                 return .superseded
             }
             let now = Date()
             guard account.leaseOwner == workerID || !account.isLeased(byOtherThan: workerID, at: now),
                   account.state.status == .syncing, account.pendingEventID == job.requestSeed || account.pendingEventID == nil
             else {
-                // Someone else holds or has finished this link; their result stands.
+                // Someone else holds or has finished this link, or a later event moved the account
+                // on; their result stands. The event itself was applied (its decision is in the
+                // database), so it enters the ledger: replayed after a later unsync, it would
+                // otherwise sync the account again.
+                try await markApplied(ledger, firmID: job.firmID, on: connection)
                 return .superseded
             }
             let causedBy = job.requestSeed
@@ -271,6 +276,17 @@ final class EventProcessor: Sendable {
                 break
             }
             return .applied
+        }
+    }
+
+    private func markApplied(_ ledger: LedgerEntry, firmID: String, on connection: PostgresConnection) async throws {
+        switch ledger {
+        case .event(let event, let origin):
+            try await AccountStore.markProcessed(event, origin: origin, workerID: workerID, on: connection)
+        case .pendingEvent(let id):
+            try await AccountStore.markProcessed(eventID: id, firmID: firmID, workerID: workerID, on: connection)
+        case .none:
+            break
         }
     }
 
