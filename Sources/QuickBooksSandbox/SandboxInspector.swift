@@ -59,6 +59,13 @@ public struct SandboxInspector: Sendable {
         state.tokens.revokeAll(realmId: realmId)
     }
 
+    /// Expires every access token of a realm now, as if an hour had passed: API calls answer 401
+    /// until the client refreshes (its refresh token still works).
+    public func expireAccessTokens(realmId: String) throws(SandboxError) {
+        _ = try realm(realmId)
+        state.tokens.expireAccessTokens(realmId: realmId, now: state.clock.now)
+    }
+
     private func realm(_ realmId: String) throws(SandboxError) -> Realm {
         guard let realm = state.realm(realmId) else { throw .unknownRealm(realmId) }
         return realm

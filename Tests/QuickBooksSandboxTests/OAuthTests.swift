@@ -57,9 +57,7 @@ struct OAuthTests {
 
     @Test("a missing, bad or expired bearer gets 401 AuthenticationFault 3200")
     func badBearer() async throws {
-        var configuration = SandboxConfiguration()
-        configuration.accessTokenLifetime = .seconds(3)
-        try await SandboxHarness.run(configuration) { sandbox in
+        try await SandboxHarness.run { sandbox in
             let company = try await sandbox.connectCompany()
             let fresh = try await sandbox.api(company, .GET, "account/1")
             #expect(fresh.status == 200)
@@ -74,16 +72,32 @@ struct OAuthTests {
                 .GET, "\(sandbox.endpoint.apiBaseURL)/v3/company/\(company.realmId)/account/1")
             #expect(missing.status == 401)
 
-            let expired = try await SandboxHarness.eventually(within: .seconds(10), every: .milliseconds(100)) {
-                try await sandbox.api(company, .GET, "account/1").status == 401
-            }
-            #expect(expired)
+            try sandbox.inspector.expireAccessTokens(realmId: company.realmId)
             let afterExpiry = try await sandbox.api(company, .GET, "account/1")
+            #expect(afterExpiry.status == 401)
             #expect(afterExpiry.faultCode == "3200")
             // Refreshing brings the company back.
             let refreshed = try await sandbox.refresh(company.refreshToken)
             let access = try #require(refreshed.json["access_token"].string)
             #expect(try await sandbox.api(company, .GET, "account/1", bearer: access).status == 200)
+        }
+    }
+
+    @Test("access tokens live as long as configured, then answer 401")
+    func accessTokenLifetime() async throws {
+        var configuration = SandboxConfiguration()
+        configuration.accessTokenLifetime = .seconds(1)
+        try await SandboxHarness.run(configuration) { sandbox in
+            let created = try await sandbox.admin(.POST, "/realms", body: #"{"companyName":"Short Lived"}"#)
+            let tokens = try await sandbox.exchange(code: try #require(created.json["authorizationCode"].string))
+            #expect(tokens.json["expires_in"].int == 1)
+            let company = SandboxHarness.Company(
+                realmId: try #require(created.json["realmId"].string), accessToken: try #require(tokens.json["access_token"].string),
+                refreshToken: try #require(tokens.json["refresh_token"].string))
+            let expired = try await SandboxHarness.eventually(within: .seconds(10), every: .milliseconds(100)) {
+                try await sandbox.api(company, .GET, "account/1").status == 401
+            }
+            #expect(expired)
         }
     }
 

@@ -113,6 +113,16 @@ final class TokenStore: Sendable {
         }
     }
 
+    /// Ends the life of every access token of a realm now, as if its hour had passed; refresh
+    /// tokens stay good.
+    func expireAccessTokens(realmId: String, now: ContinuousClock.Instant) {
+        state.withLockedValue { state in
+            for (token, grant) in state.accessTokens where grant.realmId == realmId {
+                state.accessTokens[token] = AccessGrant(realmId: realmId, expires: now)
+            }
+        }
+    }
+
     /// The realm a refresh or access token belongs to, for the revoke endpoint.
     func realm(ofToken token: String) -> String? {
         state.withLockedValue { state in
