@@ -11,6 +11,10 @@ private let invoiceData = """
 {"firm_id":"f1","account_id":"a1","account_name":"Jane O'Neil","invoice_id":"i1","number":"INV-1","issue_date":"2026-11-01","due_date":"2026-12-01","currency":"USD","lines":[{"service_id":"s1","service_name":"Bookkeeping","description":"Nov","quantity":2,"rate":"225.00","amount":"450.00"}],"total":"450.00","revision":3}
 """
 
+private func paymentData(amount: String = "100.00", applied: String = "[]") -> String {
+    #"{"firm_id":"f1","account_id":"a1","account_name":"A","payment_id":"p1","date":"2026-11-02","amount":"\#(amount)","currency":"USD","method":"card","applied_to":\#(applied),"revision":1}"#
+}
+
 private func rejection(_ value: [UInt8]?, key: String? = "f1") -> EventRejection? {
     do {
         _ = try IngressEvent.decode(value: value, key: key.map { Array($0.utf8) })
@@ -66,11 +70,31 @@ struct IngressEventDecodingTests {
         (envelope(type: "account.sync_requested", data: #"{"firm_id":"f1","account_id":"a1","account_name":"A","actor":{"user_id":"u","role":"owner"},"link":{"mode":"existing"}}"#), .missingField, "qbo_customer_id"),
         (envelope(type: "account.upserted", data: #"{"firm_id":"f2","account_id":"a1","account_name":"A"}"#), .keyMismatch, "f2"),
         (envelope(type: "account.upserted", data: #"{"firm_id":"f1","account_id":"a\u0000b","account_name":"A"}"#), .invalidField, "control"),
+        (envelope(type: "invoice.upserted", data: invoiceData.replacingOccurrences(of: #""total":"450.00""#, with: #""total":"500.00""#)), .invalidField, "add up to 450.00"),
+        (envelope(type: "invoice.upserted", data: invoiceData.replacingOccurrences(of: "2026-12-01", with: "2026-10-01")), .invalidField, "data.due_date"),
+        (envelope(type: "payment.upserted", data: paymentData(applied: #"[{"invoice_id":"i1","amount":"60.00"},{"invoice_id":"i2","amount":"50.00"}]"#)), .invalidField, "more than the payment's amount"),
+        (envelope(type: "payment.upserted", data: paymentData(applied: #"[{"invoice_id":"i1","amount":"0.00"}]"#)), .invalidField, "applied_to[0].amount"),
+        (envelope(type: "payment.upserted", data: paymentData(applied: #"[{"invoice_id":"i1","amount":"5.00"},{"invoice_id":"i1","amount":"5.00"}]"#)), .invalidField, "same invoice"),
+        (envelope(type: "payment.upserted", data: paymentData(amount: "-10.00")), .invalidField, "negative"),
+        (envelope(type: "payment.refunded", data: #"{"firm_id":"f1","account_id":"a1","payment_id":"p1","refund_id":"r1","amount":"0","date":"2026-11-03","revision":2}"#), .invalidField, "above zero"),
     ] as [([UInt8], EventRejection.Reason, String)])
     func rejected(value: [UInt8], reason: EventRejection.Reason, mentions: String) {
         let rejection = rejection(value)
         #expect(rejection?.reason == reason)
         #expect(rejection?.message.contains(mentions) == true, "\(String(describing: rejection))")
+    }
+
+    @Test("a payment decodes what it pays, its fee and its sync flag; a refund its amount and date")
+    func paymentAndRefund() throws {
+        let data = #"{"firm_id":"f1","account_id":"a1","account_name":"A","payment_id":"p1","date":"2026-11-02","amount":"100.00","currency":"USD","method":"promotional_credit","reference":"ch_1","processing_fee":"2.90","applied_to":[{"invoice_id":"i1","amount":"60.00"}],"sync":false,"revision":4}"#
+        let event = try IngressEvent.decode(value: envelope(type: "payment.upserted", data: data), key: nil)
+        guard case .paymentUpserted(let payment) = event.payload else { Issue.record("wrong payload \(event.payload)"); return }
+        #expect(payment.method == .promotionalCredit)
+        #expect(payment.processingFee == FixedDecimal("2.90"))
+        #expect(payment.appliedTo == [PaymentUpserted.Application(invoiceID: "i1", amount: FixedDecimal("60")!)])
+        #expect(payment.sync == false)
+        let refund = try IngressEvent.decode(value: envelope(type: "payment.refunded", data: #"{"firm_id":"f1","account_id":"a1","payment_id":"p1","refund_id":"r1","amount":"25.00","date":"2026-11-03","revision":5}"#), key: nil)
+        #expect(refund.payload == .paymentRefunded(PaymentRefunded(firmID: "f1", accountID: "a1", paymentID: "p1", refundID: "r1", amount: FixedDecimal("25")!, date: CalendarDate("2026-11-03")!, revision: 5)))
     }
 
     @Test("an oversized message is rejected before it is parsed")

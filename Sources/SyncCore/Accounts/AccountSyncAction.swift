@@ -9,23 +9,7 @@ public enum AccountSyncAction: Sendable, Hashable {
 }
 
 /// The account part of a status event; the caller adds firm, ids and `caused_by`.
-public struct AccountStatusUpdate: Sendable, Hashable {
-    public var status: SyncStatus
-    /// nil when the account was not known before.
-    public var previousStatus: SyncStatus?
-    public var detail: String?
-    public var errorCode: String?
-    public var qboID: String?
-    public var sequence: Int64
-    public init(status: SyncStatus, previousStatus: SyncStatus?, detail: String?, errorCode: String?, qboID: String?, sequence: Int64) {
-        self.status = status
-        self.previousStatus = previousStatus
-        self.detail = detail
-        self.errorCode = errorCode
-        self.qboID = qboID
-        self.sequence = sequence
-    }
-}
+public typealias AccountStatusUpdate = StatusUpdate
 
 /// A sync or unsync request from someone who is not an owner or admin.
 public struct RejectedToggle: Sendable, Hashable {
@@ -35,12 +19,8 @@ public struct RejectedToggle: Sendable, Hashable {
     public var reason: String
     
     public init(action: Action, actor: Actor, reason: String) {
-    
         self.action = action
-    
         self.actor = actor
-    
         self.reason = reason
-    
     }
 }

@@ -167,7 +167,8 @@ struct FieldReader {
 }
 
 extension String {
-    var trimmingWhitespace: Substring {
+    /// The text without leading and trailing whitespace (newlines included).
+    public var trimmingWhitespace: Substring {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
               let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }

@@ -92,11 +92,22 @@ private struct Envelope: Decodable {
                     description: try line.text("description"), quantity: try line.decimal("quantity"),
                     rate: try line.money("rate"), amount: try line.money("amount"))
             }
-            return .invoiceUpserted(InvoiceUpserted(
+            let invoice = InvoiceUpserted(
                 firmID: try d.id("firm_id"), accountID: try d.id("account_id"), accountName: try d.name("account_name"),
                 invoiceID: try d.id("invoice_id"), number: try d.string("number", maxLength: d.limits.maxIDLength),
                 issueDate: try d.date("issue_date"), dueDate: try d.optionalDate("due_date"), currency: try d.currency("currency"),
-                lines: lines, total: try d.money("total"), revision: try d.revision()))
+                lines: lines, total: try d.money("total"), revision: try d.revision())
+            let sum = lines.reduce(FixedDecimal.zero) { $0 + $1.amount }
+            guard sum == invoice.total else {
+                throw EventRejection(.invalidField, "data.total is \(invoice.total) but the line amounts add up to \(sum)")
+            }
+            guard !invoice.total.isNegative else {
+                throw EventRejection(.invalidField, "data.total must not be negative, got \(invoice.total)")
+            }
+            if let due = invoice.dueDate, due < invoice.issueDate {
+                throw EventRejection(.invalidField, "data.due_date \(due) is before data.issue_date \(invoice.issueDate)")
+            }
+            return .invoiceUpserted(invoice)
         case "invoice.voided", "invoice.deleted":
             let removed = InvoiceRemoved(firmID: try d.id("firm_id"), accountID: try d.id("account_id"), invoiceID: try d.id("invoice_id"), revision: try d.revision())
             return type == "invoice.voided" ? .invoiceVoided(removed) : .invoiceDeleted(removed)
@@ -108,18 +119,36 @@ private struct Envelope: Decodable {
             let applied = try d.objects("applied_to", allowEmpty: true).map { entry in
                 PaymentUpserted.Application(invoiceID: try entry.id("invoice_id"), amount: try entry.money("amount"))
             }
-            return .paymentUpserted(PaymentUpserted(
+            let payment = PaymentUpserted(
                 firmID: try d.id("firm_id"), accountID: try d.id("account_id"), accountName: try d.name("account_name"),
                 paymentID: try d.id("payment_id"), date: try d.date("date"), amount: try d.money("amount"),
                 currency: try d.currency("currency"), method: method, reference: try d.text("reference"),
                 processingFee: try d.optionalMoney("processing_fee") ?? .zero, appliedTo: applied,
-                sync: try d.optionalBool("sync"), revision: try d.revision()))
+                sync: try d.optionalBool("sync"), revision: try d.revision())
+            guard !payment.amount.isNegative, !payment.processingFee.isNegative else {
+                throw EventRejection(.invalidField, "data.amount and data.processing_fee must not be negative")
+            }
+            if let index = applied.firstIndex(where: { $0.amount <= .zero }) {
+                throw EventRejection(.invalidField, "data.applied_to[\(index)].amount must be above zero")
+            }
+            let appliedSum = applied.reduce(FixedDecimal.zero) { $0 + $1.amount }
+            guard appliedSum <= payment.amount else {
+                throw EventRejection(.invalidField, "data.applied_to adds up to \(appliedSum), more than the payment's amount \(payment.amount)")
+            }
+            guard Set(applied.map(\.invoiceID)).count == applied.count else {
+                throw EventRejection(.invalidField, "data.applied_to names the same invoice more than once")
+            }
+            return .paymentUpserted(payment)
         case "payment.deleted":
             return .paymentDeleted(PaymentDeleted(firmID: try d.id("firm_id"), accountID: try d.id("account_id"), paymentID: try d.id("payment_id"), revision: try d.revision()))
         case "payment.refunded":
-            return .paymentRefunded(PaymentRefunded(
+            let refund = PaymentRefunded(
                 firmID: try d.id("firm_id"), accountID: try d.id("account_id"), paymentID: try d.id("payment_id"),
-                refundID: try d.id("refund_id"), amount: try d.money("amount"), date: try d.date("date"), revision: try d.revision()))
+                refundID: try d.id("refund_id"), amount: try d.money("amount"), date: try d.date("date"), revision: try d.revision())
+            guard refund.amount > .zero else {
+                throw EventRejection(.invalidField, "data.amount of a refund must be above zero, got \(refund.amount)")
+            }
+            return .paymentRefunded(refund)
         default:
             throw EventRejection(.unknownType, "unknown event type '\(type)'")
         }

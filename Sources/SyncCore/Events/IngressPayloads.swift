@@ -69,44 +69,19 @@ public struct InvoiceUpserted: Sendable, Hashable {
     public var lines: [Line]
     public var total: FixedDecimal
     public var revision: Int64
-    
 
     public init(firmID: String, accountID: String, accountName: String, invoiceID: String, number: String, issueDate: CalendarDate, dueDate: CalendarDate?, currency: String, lines: [Line], total: FixedDecimal, revision: Int64) {
-    
-
-    self.firmID = firmID
-    
-
-    self.accountID = accountID
-    
-
-    self.accountName = accountName
-    
-
-    self.invoiceID = invoiceID
-    
-
-    self.number = number
-    
-
-    self.issueDate = issueDate
-    
-
-    self.dueDate = dueDate
-    
-
-    self.currency = currency
-    
-
-    self.lines = lines
-    
-
-    self.total = total
-    
-
-    self.revision = revision
-    
-
+        self.firmID = firmID
+        self.accountID = accountID
+        self.accountName = accountName
+        self.invoiceID = invoiceID
+        self.number = number
+        self.issueDate = issueDate
+        self.dueDate = dueDate
+        self.currency = currency
+        self.lines = lines
+        self.total = total
+        self.revision = revision
     }
 }
 
@@ -117,10 +92,10 @@ public struct InvoiceRemoved: Sendable, Hashable {
     public var invoiceID: String
     public var revision: Int64
     public init(firmID: String, accountID: String, invoiceID: String, revision: Int64) {
-    self.firmID = firmID
-    self.accountID = accountID
-    self.invoiceID = invoiceID
-    self.revision = revision
+        self.firmID = firmID
+        self.accountID = accountID
+        self.invoiceID = invoiceID
+        self.revision = revision
     }
 }
 
@@ -156,50 +131,21 @@ public struct PaymentUpserted: Sendable, Hashable {
     /// The per-payment checkbox; nil means "use the firm's default for manual payments".
     public var sync: Bool?
     public var revision: Int64
-    
 
     public init(firmID: String, accountID: String, accountName: String, paymentID: String, date: CalendarDate, amount: FixedDecimal, currency: String, method: PaymentMethod, reference: String?, processingFee: FixedDecimal, appliedTo: [Application], sync: Bool?, revision: Int64) {
-    
-
-    self.firmID = firmID
-    
-
-    self.accountID = accountID
-    
-
-    self.accountName = accountName
-    
-
-    self.paymentID = paymentID
-    
-
-    self.date = date
-    
-
-    self.amount = amount
-    
-
-    self.currency = currency
-    
-
-    self.method = method
-    
-
-    self.reference = reference
-    
-
-    self.processingFee = processingFee
-    
-
-    self.appliedTo = appliedTo
-    
-
-    self.sync = sync
-    
-
-    self.revision = revision
-    
-
+        self.firmID = firmID
+        self.accountID = accountID
+        self.accountName = accountName
+        self.paymentID = paymentID
+        self.date = date
+        self.amount = amount
+        self.currency = currency
+        self.method = method
+        self.reference = reference
+        self.processingFee = processingFee
+        self.appliedTo = appliedTo
+        self.sync = sync
+        self.revision = revision
     }
 }
 
@@ -210,10 +156,10 @@ public struct PaymentDeleted: Sendable, Hashable {
     public var paymentID: String
     public var revision: Int64
     public init(firmID: String, accountID: String, paymentID: String, revision: Int64) {
-    self.firmID = firmID
-    self.accountID = accountID
-    self.paymentID = paymentID
-    self.revision = revision
+        self.firmID = firmID
+        self.accountID = accountID
+        self.paymentID = paymentID
+        self.revision = revision
     }
 }
 
@@ -227,12 +173,12 @@ public struct PaymentRefunded: Sendable, Hashable {
     public var date: CalendarDate
     public var revision: Int64
     public init(firmID: String, accountID: String, paymentID: String, refundID: String, amount: FixedDecimal, date: CalendarDate, revision: Int64) {
-    self.firmID = firmID
-    self.accountID = accountID
-    self.paymentID = paymentID
-    self.refundID = refundID
-    self.amount = amount
-    self.date = date
-    self.revision = revision
+        self.firmID = firmID
+        self.accountID = accountID
+        self.paymentID = paymentID
+        self.refundID = refundID
+        self.amount = amount
+        self.date = date
+        self.revision = revision
     }
 }

@@ -38,3 +38,60 @@ public enum FailureDetail {
 
     public static let waitingForConnection = "Waiting for the firm to reconnect QuickBooks."
 }
+
+/// The sentences shown for invoices and payments.
+extension FailureDetail {
+    public static func removedBeforeSync(_ lifecycle: DocumentLifecycle) -> String {
+        lifecycle == .voided ? "Voided before it reached QuickBooks; nothing was sent." : "Deleted before it reached QuickBooks; nothing was sent."
+    }
+
+    public static func beforeSyncStart(date: CalendarDate, start: CalendarDate) -> String {
+        "Dated \(date), before the firm's QuickBooks sync start date (\(start)), so it is not sent to QuickBooks."
+    }
+
+    public static let paymentNotToSync = "This payment is set not to sync with QuickBooks."
+
+    public static func accountSkipped(_ account: String, kind: DocumentKind) -> String {
+        "QuickBooks sync is turned off for the account '\(account)'. Sync the account from its Info tab to send this \(kind.rawValue) and the others held back."
+    }
+
+    public static func accountFailed(_ account: String, kind: DocumentKind) -> String {
+        "The account '\(account)' has a QuickBooks sync issue. Fix it from the account's Info tab; this \(kind.rawValue) is sent once the account syncs."
+    }
+
+    public static func awaitingInvoices(_ labels: [String]) -> String {
+        let list = labels.count == 1 ? "invoice \(labels[0])" : "invoices " + labels.joined(separator: ", ")
+        return "Waiting for \(list) to reach QuickBooks; the payment is applied to \(labels.count == 1 ? "it" : "them") then."
+    }
+
+    /// QuickBooks refused to write a document.
+    public static func documentRefused(_ problem: QuickBooksProblem, kind: DocumentKind, label: String, operation: String) -> String {
+        let said = problem.detail ?? problem.message
+        switch problem.code {
+        case "6210", "6140":
+            return "QuickBooks already has an invoice numbered '\(label)'. Renumber this invoice, or remove the other one in QuickBooks; it is sent again with its next change."
+        case "6000" where operation == "delete":
+            return "QuickBooks won't delete \(kind.rawValue) \(label) while payments are applied to it (\(said)). Delete or unapply those payments first; the deletion is retried then."
+        case "610":
+            return "QuickBooks could not find something \(kind.rawValue) \(label) refers to (\(said)). It may have been deleted or made inactive in QuickBooks; restore it, or save the \(kind.rawValue) again."
+        case "6070":
+            return "QuickBooks refused the lines of \(kind.rawValue) \(label): quantity × rate must equal the amount (\(said)). Correct the lines and save it again."
+        default:
+            return "QuickBooks refused \(kind.rawValue) \(label) (error \(problem.code): \(said)). Correct it and save it again, or contact support if this persists."
+        }
+    }
+
+    public static func documentNumberTooLong(_ number: String) -> String {
+        "The invoice number '\(number)' is longer than the 21 characters QuickBooks allows. Shorten it; the invoice is sent with its next change."
+    }
+
+    public static func documentRetriesSpent(_ problem: QuickBooksProblem, kind: DocumentKind, attempts: Int) -> String {
+        "QuickBooks did not accept this \(kind.rawValue) after \(attempts) attempts (\(problem.code): \(problem.message)). It is sent again with its next change, or when the account is synced again."
+    }
+
+    public static func waitingForQuickBooks(_ problem: QuickBooksProblem, kind: DocumentKind) -> String {
+        problem.kind == .throttled
+            ? "QuickBooks asked us to slow down; this \(kind.rawValue) will sync shortly."
+            : "QuickBooks is temporarily unavailable; this \(kind.rawValue) will sync when it answers again."
+    }
+}
