@@ -63,9 +63,17 @@ public final class Worker: Sendable {
         let gateway = QuickBooksGateway(
             client: client, sessions: FirmSessions(database: database, client: client, cipher: cipher, logger: logger),
             gate: RealmGate(limits: configuration.realmLimits), throttlePause: configuration.throttlePause, metrics: metrics)
-        let signal = OutboxSignal()
-        let processor = EventProcessor(database: database, linker: CustomerLinker(gateway: gateway), configuration: configuration,
+        let signal = WakeSignal()
+        let pusherSignal = WakeSignal()
+        let review = DocumentReview(statusTopic: configuration.topics.syncStatus)
+        let assignment = PartitionAssignment()
+        let processor = EventProcessor(database: database, linker: CustomerLinker(gateway: gateway),
+                                       documents: DocumentIngest(review: review, pusherSignal: pusherSignal), configuration: configuration,
                                        workerID: workerID, metrics: metrics, logger: logger, outboxSignal: signal)
+        let pusher = DocumentPusher(
+            database: database, writer: DocumentWriter(gateway: gateway, references: QuickBooksReferences(database: database, gateway: gateway)),
+            review: review, assignment: assignment, signal: pusherSignal, outboxSignal: signal, workerID: workerID,
+            configuration: configuration, metrics: metrics, logger: logger)
         let connector = try FirmConnector(database: database, client: client, tokenKey: configuration.tokenKey,
                                           statusTopic: configuration.topics.syncStatus, logger: logger)
         let http = AdminServer.application(
@@ -79,10 +87,11 @@ public final class Worker: Sendable {
             consumer: consumer, processor: processor,
             deadLetters: DeadLetterPublisher(producer: producer, topic: configuration.topics.deadLetter, consumerGroup: configuration.kafka.groupID, metrics: metrics),
             limits: configuration.eventLimits, maxInFlight: configuration.maxInFlight, drainTimeout: configuration.drainTimeout,
-            metrics: metrics, logger: logger, readiness: readiness)
-        // Shut down in reverse: consumer first, HTTP last.
+            assignment: assignment, metrics: metrics, logger: logger, readiness: readiness)
+        // Shut down in reverse: consumer first (it drains), then the pusher and sweeper finish their
+        // writes, the relay publishes what was committed, and HTTP stops last.
         group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: http), .init(service: relay), .init(service: sweeper), .init(service: consumerService)],
+            services: [.init(service: http), .init(service: relay), .init(service: sweeper), .init(service: pusher), .init(service: consumerService)],
             gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))
     }
 

@@ -5,7 +5,7 @@ public protocol QuickBooksEntity: Codable, Sendable {
     /// uses it in lower case.
     static var entityName: String { get }
     /// Assigned by QuickBooks on create.
-    var id: String? { get }
+    var id: String? { get set }
     /// The version QuickBooks last saw; every update, void and delete must send the current one.
-    var syncToken: String? { get }
+    var syncToken: String? { get set }
 }

@@ -65,6 +65,8 @@ public struct FirmConnector: Sendable {
                 where firm_id = $1 and status = 'syncing' and (next_attempt_at is null or next_attempt_at > now()) and lease_owner is null
                 """, [.text(settings.firmID)])
             let started = try await startEligibleAccounts(settings, connectID: connectID, on: connection)
+            // Documents waiting for the connection are written again.
+            try await DocumentQueueStore.wakeFirm(settings.firmID, on: connection)
             return Result(firmID: settings.firmID, realmID: settings.realmID, resumedAccounts: resumed, startedAccounts: started)
         }
         logger.info("firm connected to QuickBooks", metadata: [

@@ -57,4 +57,19 @@ enum FirmStore {
                                             errorCode: try row.decode(String?.self, "connection_error_code"),
                                             sequence: try row.decode(Int64.self, "status_sequence")))
     }
+
+    /// Marks the firm disconnected (a revoked or expired connection) and publishes that once, as
+    /// the firm's status; returns false when it was already marked.
+    static func recordConnectionLost(firmID: String, _ problem: QuickBooksProblem, causedBy: String, statusTopic: String,
+                                     on connection: PostgresConnection) async throws -> Bool {
+        guard var firm = try await load(firmID: firmID, forUpdate: true, on: connection),
+              let update = firm.connection.apply(.connectionLost(code: problem.code, detail: FailureDetail.firmConnectionLost(problem)))
+        else { return false }
+        try await saveConnection(firmID: firmID, firm.connection, on: connection)
+        try await Outbox.enqueue(StatusChange(
+            firmID: firmID, entity: .firm, entityID: firmID, accountID: nil, status: update.status, previousStatus: update.previousStatus,
+            detail: update.detail, errorCode: update.errorCode, qboID: firm.realmID, sequence: update.sequence, causedBy: causedBy),
+            topic: statusTopic, on: connection)
+        return true
+    }
 }

@@ -46,4 +46,12 @@ struct WorkerMetrics: Sendable {
     func consumerLag(topic: String, partition: Int32, lag: Int64) {
         Gauge(label: "qbsync_consumer_lag", dimensions: [("topic", topic), ("partition", String(partition))]).record(lag)
     }
+
+    func documentWrite(_ operation: String, outcome: String) {
+        Counter(label: "qbsync_document_writes_total", dimensions: [("operation", operation), ("outcome", outcome)]).increment()
+    }
+
+    func parkedDocumentQueues(_ count: Int) {
+        Gauge(label: "qbsync_parked_document_queues").record(count)
+    }
 }

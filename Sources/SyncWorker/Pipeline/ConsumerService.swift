@@ -17,18 +17,20 @@ final class ConsumerService: Service, Sendable {
     let limits: EventLimits
     let maxInFlight: Int
     let drainTimeout: Duration
+    let assignment: PartitionAssignment
     let metrics: WorkerMetrics
     let logger: Logger
     let readiness: Readiness
 
     init(consumer: KafkaConsumer, processor: EventProcessor, deadLetters: DeadLetterPublisher, limits: EventLimits,
-         maxInFlight: Int, drainTimeout: Duration, metrics: WorkerMetrics, logger: Logger, readiness: Readiness) {
+         maxInFlight: Int, drainTimeout: Duration, assignment: PartitionAssignment, metrics: WorkerMetrics, logger: Logger, readiness: Readiness) {
         self.consumer = consumer
         self.processor = processor
         self.deadLetters = deadLetters
         self.limits = limits
         self.maxInFlight = maxInFlight
         self.drainTimeout = drainTimeout
+        self.assignment = assignment
         self.metrics = metrics
         self.logger = logger
         self.readiness = readiness
@@ -58,13 +60,16 @@ final class ConsumerService: Service, Sendable {
                     case .partitionsAssigned(let partitions):
                         logger.info("partitions assigned", metadata: ["partitions": "\(partitions.map(\.description))"])
                         await dispatcher.assigned(partitions)
+                        await self.assignment.assigned(partitions)
                     case .partitionsRevoked(let partitions, let completion):
                         logger.info("partitions revoked; draining", metadata: ["partitions": "\(partitions.map(\.description))"])
+                        await self.assignment.revoked(partitions)
                         await self.drain(dispatcher) { await dispatcher.drain(partitions) }
                         await dispatcher.abandon(partitions)
                         completion.complete()
                     case .partitionsLost(let partitions):
                         logger.warning("partitions lost; their in-flight work will be redone by the next owner", metadata: ["partitions": "\(partitions.map(\.description))"])
+                        await self.assignment.revoked(partitions)
                         await dispatcher.abandon(partitions)
                     }
                 }
@@ -114,7 +119,7 @@ final class ConsumerService: Service, Sendable {
                         "reason": "\(rejection.reason.rawValue)", "error": "\(rejection.message)"])
                     metrics.event(topic: message.topic, outcome: .deadLettered)
                 case .success(let event):
-                    let outcome = try await processor.process(event, origin: origin)
+                    let outcome = try await processor.process(event, origin: origin, value: message.value ?? [])
                     metrics.event(topic: message.topic, outcome: Self.metricOutcome(outcome))
                 }
                 return true

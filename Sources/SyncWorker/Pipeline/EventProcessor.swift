@@ -10,6 +10,9 @@ import SyncCore
 /// so a redelivered event is a no-op; the account's pending link (mode and requesting event)
 /// is stored before QuickBooks is called, so a crash in between is finished by whoever holds
 /// the account next, with the same QuickBooks requestid.
+///
+/// Invoices and payments are only recorded here (with their column, in the same transaction);
+/// the ``DocumentPusher`` writes them to QuickBooks, so a slow QuickBooks never holds up reading.
 final class EventProcessor: Sendable {
     let database: PostgresClient
     let linker: CustomerLinker
@@ -17,12 +20,14 @@ final class EventProcessor: Sendable {
     let workerID: String
     let metrics: WorkerMetrics
     let logger: Logger
-    let outboxSignal: OutboxSignal
+    let outboxSignal: WakeSignal
+    let documents: DocumentIngest
 
-    init(database: PostgresClient, linker: CustomerLinker, configuration: WorkerConfiguration, workerID: String,
-         metrics: WorkerMetrics, logger: Logger, outboxSignal: OutboxSignal) {
+    init(database: PostgresClient, linker: CustomerLinker, documents: DocumentIngest, configuration: WorkerConfiguration, workerID: String,
+         metrics: WorkerMetrics, logger: Logger, outboxSignal: WakeSignal) {
         self.database = database
         self.linker = linker
+        self.documents = documents
         self.configuration = configuration
         self.workerID = workerID
         self.metrics = metrics
@@ -44,9 +49,9 @@ final class EventProcessor: Sendable {
         case link(CustomerLinker.Job, attempts: Int)
     }
 
-    func process(_ event: IngressEvent, origin: MessageOrigin) async throws -> Outcome {
+    func process(_ event: IngressEvent, origin: MessageOrigin, value: [UInt8]) async throws -> Outcome {
         while true {
-            switch try await decide(event, origin: origin) {
+            switch try await decide(event, origin: origin, value: value) {
             case .done(let outcome):
                 outboxSignal.nudge()
                 return outcome
@@ -75,90 +80,97 @@ final class EventProcessor: Sendable {
 
     // MARK: - Phase 1: decide
 
-    private func decide(_ event: IngressEvent, origin: MessageOrigin) async throws -> Plan {
+    private func decide(_ event: IngressEvent, origin: MessageOrigin, value: [UInt8]) async throws -> Plan {
         try await database.withTransaction { connection in
             if try await AccountStore.isProcessed(eventID: event.id, on: connection) {
                 return .done(.duplicate)
             }
             let firm = try await FirmStore.load(firmID: event.firmID, on: connection)
             let existing = try await AccountStore.lock(firmID: event.firmID, accountID: event.accountID, on: connection)
-            let now = Date()
-            if let existing, existing.isLeased(byOtherThan: workerID, at: now), let until = existing.leaseExpiresAt {
+            if let existing, existing.isLeased(byOtherThan: workerID, at: Date()), let until = existing.leaseExpiresAt {
                 return .waitForLease(until: until)
             }
-            guard let input = Self.input(for: event) else {
-                // Documents are written to QuickBooks elsewhere; here they only count as activity.
+            var account = existing
+            var plan = Plan.done(.applied)
+            if let input = Self.input(for: event) {
+                (account, plan) = try await apply(input, of: event, to: existing, firm: firm, on: connection)
+            }
+            if event.payload.isDocument {
+                try await documents.apply(event, value: value, origin: origin, firm: firm, account: account?.state, on: connection)
+            }
+            if case .done = plan {
                 try await AccountStore.markProcessed(event, origin: origin, workerID: workerID, on: connection)
-                return .done(.applied)
             }
-            var current = existing?.state
-            switch input {
-            case .syncRequested(let actor, _) where current == nil && actor.mayToggleSync:
-                current = AccountSyncState(name: event.accountName ?? event.accountID)
-            case .unsyncRequested(let actor) where current == nil && actor.mayToggleSync:
-                // The owner's choice is kept even before the account itself arrives; its id stands
-                // in for the name until an account or document event brings one.
-                current = AccountSyncState(name: event.accountID)
-            default:
-                break
-            }
-            if let name = event.accountName, case .syncRequested = input { current?.name = name }
+            return plan
+        }
+    }
 
-            let transition = AccountSyncMachine.transition(
-                from: current, on: input, policy: firm?.policy ?? .accountsWithActivity, automaticLinking: firm != nil)
-            var account = existing ?? StoredAccount(firmID: event.firmID, accountID: event.accountID, state: transition.state ?? AccountSyncState(name: event.accountName ?? event.accountID))
-            var outcome = Outcome.applied
-            var linkMode: LinkMode?
-            for action in transition.actions {
-                switch action {
-                case .publish(let update):
-                    try await enqueue(update, account: account, causedBy: event.id, on: connection)
-                case .rejectToggle(let rejected):
-                    try await AccountStore.audit(rejected, event: event, on: connection)
-                    metrics.rejectedToggle(action: rejected.action.rawValue, role: rejected.actor.role)
-                    logger.notice("refused a sync toggle from a user who is not an owner or admin", metadata: [
-                        "firm_id": "\(event.firmID)", "account_id": "\(event.accountID)", "actor": "\(rejected.actor.userID)",
-                        "role": "\(rejected.actor.role)", "event_id": "\(event.id)"])
-                    outcome = .rejectedToggle
-                case .link(let mode):
-                    linkMode = mode
-                }
+    /// Runs the account rules for `input` and saves the account; returns it and what is left to
+    /// do (a link in QuickBooks, or nothing).
+    private func apply(
+        _ input: AccountSyncInput, of event: IngressEvent, to existing: StoredAccount?, firm: FirmRecord?, on connection: PostgresConnection
+    ) async throws -> (StoredAccount?, Plan) {
+        var current = existing?.state
+        switch input {
+        case .syncRequested(let actor, _) where current == nil && actor.mayToggleSync:
+            current = AccountSyncState(name: event.accountName ?? event.accountID)
+        case .unsyncRequested(let actor) where current == nil && actor.mayToggleSync:
+            // The owner's choice is kept even before the account itself arrives; its id stands
+            // in for the name until an account or document event brings one.
+            current = AccountSyncState(name: event.accountID)
+        default:
+            break
+        }
+        if let name = event.accountName, case .syncRequested = input { current?.name = name }
+
+        let transition = AccountSyncMachine.transition(
+            from: current, on: input, policy: firm?.policy ?? .accountsWithActivity, automaticLinking: firm != nil)
+        var outcome = Outcome.applied
+        var linkMode: LinkMode?
+        var updates: [AccountStatusUpdate] = []
+        for action in transition.actions {
+            switch action {
+            case .publish(let update):
+                updates.append(update)
+            case .rejectToggle(let rejected):
+                try await AccountStore.audit(rejected, event: event, on: connection)
+                metrics.rejectedToggle(action: rejected.action.rawValue, role: rejected.actor.role)
+                logger.notice("refused a sync toggle from a user who is not an owner or admin", metadata: [
+                    "firm_id": "\(event.firmID)", "account_id": "\(event.accountID)", "actor": "\(rejected.actor.userID)",
+                    "role": "\(rejected.actor.role)", "event_id": "\(event.id)"])
+                outcome = .rejectedToggle
+            case .link(let mode):
+                linkMode = mode
             }
-            guard var state = transition.state else {
-                try await AccountStore.markProcessed(event, origin: origin, workerID: workerID, on: connection)
-                return .done(outcome)
-            }
-            account.state = state
-            if let linkMode {
-                account.pendingEventID = event.id
-                account.attempts = 0
-                guard let firm, firm.connection.isConnected else {
-                    // Nothing to call yet: the link waits, visibly, until the firm (re)connects.
-                    let waiting = AccountSyncMachine.transition(from: state, on: .linkDeferred(detail: FailureDetail.waitingForConnection), policy: .accountsWithActivity)
-                    for case .publish(let update) in waiting.actions {
-                        try await enqueue(update, account: account, causedBy: event.id, on: connection)
-                    }
-                    state = waiting.state ?? state
-                    account.state = state
-                    account.nextAttemptAt = nil
-                    account.leaseOwner = nil
-                    account.leaseExpiresAt = nil
-                    try await AccountStore.save(account, on: connection)
-                    try await AccountStore.markProcessed(event, origin: origin, workerID: workerID, on: connection)
-                    return .done(outcome)
-                }
-                let leaseEnd = now.addingTimeInterval(configuration.leaseDuration.timeInterval)
+        }
+        guard var state = transition.state else { return (existing, .done(outcome)) }
+        var account = existing ?? StoredAccount(firmID: event.firmID, accountID: event.accountID, state: state)
+        account.state = state
+        var plan = Plan.done(outcome)
+        if let linkMode {
+            account.pendingEventID = event.id
+            account.attempts = 0
+            if let firm, firm.connection.isConnected {
+                let leaseEnd = Date().addingTimeInterval(configuration.leaseDuration.timeInterval)
                 account.leaseOwner = workerID
                 account.leaseExpiresAt = leaseEnd
                 account.nextAttemptAt = leaseEnd  // if this worker dies, the sweeper finishes the link then
-                try await AccountStore.save(account, on: connection)
-                return .link(CustomerLinker.Job(firmID: event.firmID, accountID: event.accountID, accountName: state.name,
+                plan = .link(CustomerLinker.Job(firmID: event.firmID, accountID: event.accountID, accountName: state.name,
                                                 mode: linkMode, requestSeed: event.id), attempts: 0)
+            } else {
+                // Nothing to call yet: the link waits, visibly, until the firm (re)connects.
+                let waiting = AccountSyncMachine.transition(from: state, on: .linkDeferred(detail: FailureDetail.waitingForConnection), policy: .accountsWithActivity)
+                for case .publish(let update) in waiting.actions { updates.append(update) }
+                state = waiting.state ?? state
+                account.state = state
+                account.nextAttemptAt = nil
+                account.leaseOwner = nil
+                account.leaseExpiresAt = nil
             }
-            try await AccountStore.save(account, on: connection)
-            try await AccountStore.markProcessed(event, origin: origin, workerID: workerID, on: connection)
-            return .done(outcome)
         }
+        try await AccountStore.save(account, on: connection)
+        try await publish(updates, account: account, firm: firm, causedBy: event.id, on: connection)
+        return (account, plan)
     }
 
     /// The account input an event means; nil for document removals, which carry no account news.
@@ -261,12 +273,16 @@ final class EventProcessor: Sendable {
                 }
             }
             let transition = AccountSyncMachine.transition(from: account.state, on: input, policy: .accountsWithActivity)
-            for case .publish(let update) in transition.actions {
-                try await enqueue(update, account: account, causedBy: causedBy, on: connection)
-            }
             account.state = transition.state ?? account.state
             if account.state.status != .syncing { account.pendingEventID = nil }
             try await AccountStore.save(account, on: connection)
+            let updates = transition.actions.compactMap { action -> AccountStatusUpdate? in
+                if case .publish(let update) = action { return update } else { return nil }
+            }
+            if !updates.isEmpty {
+                let firm = try await FirmStore.load(firmID: job.firmID, on: connection)
+                try await publish(updates, account: account, firm: firm, causedBy: causedBy, on: connection)
+            }
             switch ledger {
             case .event(let event, let origin):
                 try await AccountStore.markProcessed(event, origin: origin, workerID: workerID, on: connection)
@@ -291,20 +307,21 @@ final class EventProcessor: Sendable {
     }
 
     private func markFirmDisconnected(_ firmID: String, _ problem: QuickBooksProblem, causedBy: String, on connection: PostgresConnection) async throws {
-        guard var firm = try await FirmStore.load(firmID: firmID, forUpdate: true, on: connection) else { return }
-        guard let update = firm.connection.apply(.connectionLost(code: problem.code, detail: FailureDetail.firmConnectionLost(problem))) else { return }
-        try await FirmStore.saveConnection(firmID: firmID, firm.connection, on: connection)
-        logger.error("QuickBooks connection lost; the firm's work waits until it reconnects", metadata: ["firm_id": "\(firmID)", "code": "\(problem.code)"])
-        let change = StatusChange(firmID: firmID, entity: .firm, entityID: firmID, accountID: nil, status: update.status,
-                                  previousStatus: update.previousStatus, detail: update.detail, errorCode: update.errorCode,
-                                  qboID: firm.realmID, sequence: update.sequence, causedBy: causedBy)
-        try await Outbox.enqueue(change, topic: configuration.topics.syncStatus, on: connection)
+        if try await FirmStore.recordConnectionLost(firmID: firmID, problem, causedBy: causedBy, statusTopic: configuration.topics.syncStatus, on: connection) {
+            logger.error("QuickBooks connection lost; the firm's work waits until it reconnects", metadata: ["firm_id": "\(firmID)", "code": "\(problem.code)"])
+        }
     }
 
-    private func enqueue(_ update: AccountStatusUpdate, account: StoredAccount, causedBy: String, on connection: PostgresConnection) async throws {
-        let change = StatusChange(firmID: account.firmID, entity: .account, entityID: account.accountID, accountID: account.accountID,
-                                  status: update.status, previousStatus: update.previousStatus, detail: update.detail,
-                                  errorCode: update.errorCode, qboID: update.qboID, sequence: update.sequence, causedBy: causedBy)
-        try await Outbox.enqueue(change, topic: configuration.topics.syncStatus, on: connection)
+    /// Publishes the account's column changes; the documents that wait on the account follow it.
+    private func publish(_ updates: [AccountStatusUpdate], account: StoredAccount, firm: FirmRecord?, causedBy: String, on connection: PostgresConnection) async throws {
+        guard !updates.isEmpty else { return }
+        for update in updates {
+            let change = StatusChange(firmID: account.firmID, entity: .account, entityID: account.accountID, accountID: account.accountID,
+                                      status: update.status, previousStatus: update.previousStatus, detail: update.detail,
+                                      errorCode: update.errorCode, qboID: update.qboID, sequence: update.sequence, causedBy: causedBy)
+            try await Outbox.enqueue(change, topic: configuration.topics.syncStatus, on: connection)
+        }
+        try await documents.review.accountChanged(firmID: account.firmID, accountID: account.accountID, account: account.state, firm: firm,
+                                                  causedBy: causedBy, on: connection)
     }
 }

@@ -12,7 +12,7 @@ import ServiceLifecycle
 struct OutboxRelay: Service {
     let database: PostgresClient
     let producer: KafkaProducer
-    let signal: OutboxSignal
+    let signal: WakeSignal
     let pollInterval: Duration
     let batchSize: Int
     let metrics: WorkerMetrics

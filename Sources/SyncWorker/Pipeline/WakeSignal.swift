@@ -1,5 +1,6 @@
-/// Wakes the outbox relay right after a commit instead of at its next poll.
-final class OutboxSignal: Sendable {
+/// Wakes a polling service (the outbox relay, the document pusher) right after a commit instead
+/// of at its next poll.
+final class WakeSignal: Sendable {
     private let stream: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
 

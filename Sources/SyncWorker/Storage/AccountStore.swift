@@ -25,6 +25,12 @@ enum AccountStore {
         return try rows.first.map(decode)
     }
 
+    /// The account as committed, without locking it (a reader that must not wait for its lane).
+    static func read(firmID: String, accountID: String, on connection: PostgresConnection) async throws -> StoredAccount? {
+        try await connection.query("select \(columns) from accounts where firm_id = $1 and account_id = $2",
+                                   [.text(firmID), .text(accountID)]).first.map(decode)
+    }
+
     static func load(firmID: String, on connection: PostgresConnection) async throws -> [StoredAccount] {
         try await connection.query("select \(columns) from accounts where firm_id = $1 order by name, account_id", [.text(firmID)]).map(decode)
     }

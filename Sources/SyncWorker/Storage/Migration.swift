@@ -91,5 +91,101 @@ extension Migration {
             );
             create index outbox_unpublished on outbox (id) where published_at is null;
             """),
+        Migration(version: 2, name: "invoices and payments: documents, their QuickBooks objects, per-account queues", sql: """
+            -- orders document changes: an account's documents are written to QuickBooks in this order
+            create sequence document_changes;
+
+            create table documents (
+                firm_id text not null,
+                kind text not null check (kind in ('invoice', 'payment')),
+                document_id text not null,
+                account_id text not null,
+                -- the newest revision received and what it says
+                revision bigint not null default -1,
+                lifecycle text not null default 'active' check (lifecycle in ('active', 'voided', 'deleted')),
+                -- the newest invoice.upserted / payment.upserted message value, as received
+                content bytea,
+                doc_date date,
+                label text not null,
+                -- the ingress event behind the newest change (the caused_by of what follows)
+                last_event_id text not null,
+                change_seq bigint not null,
+                -- there is something to write to QuickBooks once the account and firm allow it
+                pending boolean not null default false,
+                -- invoices a payment waits for (by document id) and how the payment names them
+                awaiting text[] not null default '{}',
+                awaiting_labels text[] not null default '{}',
+                -- QuickBooks refused the revision below; a newer revision (or a re-sync) tries again
+                failed_revision bigint,
+                failure_code text,
+                failure_detail text,
+                -- why writing waits after transient QuickBooks errors
+                parked_detail text,
+                -- the QuickBooks column
+                status text check (status in ('not_synced', 'syncing', 'synced', 'skipped', 'failed')),
+                detail text,
+                error_code text,
+                qbo_id text,
+                sequence bigint not null default 0,
+                updated_at timestamptz not null default now(),
+                primary key (firm_id, kind, document_id)
+            );
+            create index documents_pending on documents (firm_id, account_id, change_seq) where pending;
+            create index documents_by_account on documents (firm_id, account_id);
+            create index documents_awaiting on documents using gin (awaiting) where cardinality(awaiting) > 0;
+
+            -- the QuickBooks objects a document became (an Invoice; a Payment or CreditMemo, its
+            -- credit application, fee Purchase and RefundReceipts)
+            create table document_components (
+                firm_id text not null,
+                kind text not null,
+                document_id text not null,
+                role text not null,
+                qbo_type text not null check (qbo_type in ('Invoice', 'Payment', 'CreditMemo', 'Purchase', 'RefundReceipt')),
+                qbo_id text,
+                sync_token text,
+                applied_revision bigint,
+                -- the revision a create was first tried with; its requestid derives from it
+                attempt_revision bigint,
+                state text not null default 'live' check (state in ('live', 'voided', 'deleted')),
+                updated_at timestamptz not null default now(),
+                primary key (firm_id, kind, document_id, role),
+                foreign key (firm_id, kind, document_id) references documents on delete cascade
+            );
+
+            create table payment_refunds (
+                firm_id text not null,
+                payment_id text not null,
+                refund_id text not null,
+                amount numeric(19, 6) not null,
+                refund_date date not null,
+                revision bigint not null,
+                primary key (firm_id, payment_id, refund_id)
+            );
+
+            -- one per account with documents: when its documents are next written, and who writes them
+            create table document_queues (
+                firm_id text not null,
+                account_id text not null,
+                -- the partition the account's documents arrive on; its consumer writes them, so a
+                -- realm's QuickBooks budget stays with one worker
+                owner_partition text not null,
+                next_attempt_at timestamptz,
+                attempts integer not null default 0,
+                lease_owner text,
+                lease_expires_at timestamptz,
+                primary key (firm_id, account_id)
+            );
+            create index document_queues_due on document_queues (next_attempt_at) where next_attempt_at is not null;
+
+            -- QuickBooks objects looked up once per firm: service items by name, accounts by role
+            create table qbo_references (
+                firm_id text not null,
+                kind text not null check (kind in ('item', 'account')),
+                name text not null,
+                qbo_id text not null,
+                primary key (firm_id, kind, name)
+            );
+            """),
     ]
 }

@@ -10,6 +10,7 @@ final class StatusStream: Sendable {
         var firmID: String
         var entity: String
         var entityID: String
+        var accountID: String?
         var status: String
         var previousStatus: String?
         var detail: String?
@@ -96,8 +97,26 @@ final class StatusStream: Sendable {
         return Event(
             key: message.key.map { String(decoding: $0, as: UTF8.self) } ?? "", id: json["id"] as? String ?? "",
             firmID: data["firm_id"] as? String ?? "", entity: data["entity"] as? String ?? "", entityID: data["entity_id"] as? String ?? "",
-            status: data["status"] as? String ?? "", previousStatus: data["previous_status"] as? String, detail: data["detail"] as? String,
+            accountID: data["account_id"] as? String, status: data["status"] as? String ?? "", previousStatus: data["previous_status"] as? String, detail: data["detail"] as? String,
             errorCode: data["error_code"] as? String, qboID: data["qbo_id"] as? String, sequence: (data["sequence"] as? NSNumber)?.int64Value ?? -1,
             causedBy: data["caused_by"] as? String ?? "")
+    }
+}
+
+extension StatusStream {
+    /// Status events of one entity (`firm:entity:id`), in the order they were published.
+    func entity(_ key: String) async -> [Event] {
+        await events.filter { $0.key == key }
+    }
+
+    /// Waits until the entity's newest event has `status` (and, when given, a detail containing `detail`).
+    @discardableResult
+    func wait(_ key: String, is status: String, detailContaining detail: String? = nil, timeout: Duration = .seconds(20)) async throws -> Event {
+        let events = try await wait(timeout: timeout, for: "\(key) \(status)\(detail.map { " (\($0))" } ?? "")") { events in
+            guard let last = events.last(where: { $0.key == key }) else { return false }
+            return last.status == status && (detail.map { (last.detail ?? "").contains($0) } ?? true)
+        }
+        guard let last = events.last(where: { $0.key == key }) else { throw Timeout(what: key, seen: []) }
+        return last
     }
 }

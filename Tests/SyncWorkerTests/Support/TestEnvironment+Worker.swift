@@ -24,15 +24,16 @@ extension TestEnvironment {
 
     /// Creates a sandbox company and connects `firm` to it through the OAuth code flow.
     @discardableResult
-    func connectFirm(_ firm: String, policy: FirmPolicy = .accountsWithActivity) async throws -> String {
+    func connectFirm(_ firm: String, policy: FirmPolicy = .accountsWithActivity, settings: (inout FirmSettings) -> Void = { _ in }) async throws -> String {
         let grant = sandbox.inspector.createRealm(companyName: "Firm \(firm)")
         let configuration = workerConfiguration()
         let connector = try FirmConnector(
             database: database, client: QuickBooksClient(configuration: configuration.quickBooks, logger: logger),
             tokenKey: tokenKey, statusTopic: configuration.topics.syncStatus, logger: logger)
         try await Migrator(database: database, logger: logger).migrate()
-        _ = try await connector.connect(FirmSettings(firmID: firm, realmID: grant.realmId, policy: policy),
-                                        credential: .authorizationCode(grant.authorizationCode, redirectURI: "http://localhost/callback"))
+        var firmSettings = FirmSettings(firmID: firm, realmID: grant.realmId, policy: policy)
+        settings(&firmSettings)
+        _ = try await connector.connect(firmSettings, credential: .authorizationCode(grant.authorizationCode, redirectURI: "http://localhost/callback"))
         return grant.realmId
     }
 
@@ -58,6 +59,12 @@ extension TestEnvironment {
     /// Customers in the sandbox company, as QuickBooks holds them.
     func customers(realm: String) async throws -> [SandboxRecord] {
         try await sandbox.inspector.records(realmId: realm, entity: .customer)
+    }
+
+    /// Objects of one type in the sandbox company, as QuickBooks serves them, in creation order.
+    func objects(realm: String, _ entity: QuickBooksEntityType) async throws -> [SandboxObject] {
+        try await sandbox.inspector.records(realmId: realm, entity: entity).map(SandboxObject.init)
+            .sorted { (Int($0.id) ?? 0) < (Int($1.id) ?? 0) }
     }
 
     /// Polls a database condition until it holds or `timeout` passes.

@@ -1,4 +1,5 @@
 import Foundation
+import SyncCore
 
 /// Builds ingress messages exactly as the platform's producers send them (CloudEvents JSON).
 enum TestEvents {
@@ -49,6 +50,70 @@ enum TestEvents {
         envelope(type: "payment.upserted", topic: "billing.payments", firm: firm, data: [
             "firm_id": firm, "account_id": account, "account_name": name, "payment_id": payment, "date": "2026-11-02",
             "amount": "100.00", "currency": "USD", "method": "card", "processing_fee": "2.90", "applied_to": [], "revision": 1,
+        ])
+    }
+}
+
+/// Invoice and payment events with every field under the test's control.
+extension TestEvents {
+    struct Line {
+        var service: String
+        var description: String? = nil
+        var quantity: String
+        var rate: String
+        var amount: String
+    }
+
+    static func invoice(
+        firm: String, account: String, name: String, invoice: String, number: String, issueDate: String = "2026-11-01",
+        dueDate: String? = "2026-12-01", currency: String = "USD", lines: [Line], revision: Int = 1, id: String = UUID().uuidString.lowercased()
+    ) -> Message {
+        var data: [String: Any] = [
+            "firm_id": firm, "account_id": account, "account_name": name, "invoice_id": invoice, "number": number,
+            "issue_date": issueDate, "currency": currency, "revision": revision,
+            "lines": lines.map { line -> [String: Any] in
+                var object: [String: Any] = ["service_id": "svc-\(line.service.count)", "service_name": line.service,
+                                             "quantity": line.quantity, "rate": line.rate, "amount": line.amount]
+                if let description = line.description { object["description"] = description }
+                return object
+            },
+        ]
+        if let dueDate { data["due_date"] = dueDate }
+        let total = lines.compactMap { FixedDecimal($0.amount) }.reduce(FixedDecimal.zero, +)
+        data["total"] = total.description
+        return envelope(type: "invoice.upserted", topic: "billing.invoices", firm: firm, data: data, id: id)
+    }
+
+    static func invoiceRemoved(_ type: String, firm: String, account: String, invoice: String, revision: Int) -> Message {
+        envelope(type: type, topic: "billing.invoices", firm: firm,
+                 data: ["firm_id": firm, "account_id": account, "invoice_id": invoice, "revision": revision])
+    }
+
+    static func payment(
+        firm: String, account: String, name: String, payment: String, date: String = "2026-11-05", amount: String,
+        method: String = "card", reference: String? = nil, fee: String? = nil, appliedTo: [(invoice: String, amount: String)] = [],
+        sync: Bool? = nil, revision: Int = 1, id: String = UUID().uuidString.lowercased()
+    ) -> Message {
+        var data: [String: Any] = [
+            "firm_id": firm, "account_id": account, "account_name": name, "payment_id": payment, "date": date, "amount": amount,
+            "currency": "USD", "method": method, "revision": revision,
+            "applied_to": appliedTo.map { ["invoice_id": $0.invoice, "amount": $0.amount] },
+        ]
+        if let reference { data["reference"] = reference }
+        if let fee { data["processing_fee"] = fee }
+        if let sync { data["sync"] = sync }
+        return envelope(type: "payment.upserted", topic: "billing.payments", firm: firm, data: data, id: id)
+    }
+
+    static func paymentDeleted(firm: String, account: String, payment: String, revision: Int) -> Message {
+        envelope(type: "payment.deleted", topic: "billing.payments", firm: firm,
+                 data: ["firm_id": firm, "account_id": account, "payment_id": payment, "revision": revision])
+    }
+
+    static func refund(firm: String, account: String, payment: String, refund: String, amount: String, date: String = "2026-11-20", revision: Int) -> Message {
+        envelope(type: "payment.refunded", topic: "billing.payments", firm: firm, data: [
+            "firm_id": firm, "account_id": account, "payment_id": payment, "refund_id": refund, "amount": amount, "date": date,
+            "revision": revision,
         ])
     }
 }

@@ -1,0 +1,363 @@
+import Foundation
+import Logging
+import Postgres
+import ServiceLifecycle
+import SyncCore
+
+/// Writes invoices and payments to QuickBooks, account by account, each account's documents in
+/// the order they changed on the platform.
+///
+/// An account's documents form a queue (`document_queues`). A worker leases due queues of the
+/// partitions it consumes; for each it takes the first pending document, plans the next
+/// QuickBooks write, makes it, and records the result — one write at a time, so a crash resumes
+/// exactly where it stopped. A transient QuickBooks error parks the whole account with backoff
+/// (its documents keep their order) while other accounts flow; a refusal fails that document and
+/// the queue moves on; a lost firm connection waits for the firm to reconnect.
+struct DocumentPusher: Service {
+    let database: PostgresClient
+    let writer: DocumentWriter
+    let review: DocumentReview
+    let assignment: PartitionAssignment
+    let signal: WakeSignal
+    let outboxSignal: WakeSignal
+    let workerID: String
+    let configuration: WorkerConfiguration
+    let metrics: WorkerMetrics
+    let logger: Logger
+    /// Accounts written to at once.
+    var concurrency = 32
+    /// Writes to one account before it yields its place to others.
+    var writesPerTurn = 50
+
+    func run() async throws {
+        let slots = Slots(free: concurrency)
+        await withDiscardingTaskGroup { group in
+            var lastReport = ContinuousClock.now - .seconds(60)
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                let free = await slots.free
+                var claimedAll = false
+                if free > 0 {
+                    do {
+                        let claimed = try await claim(free)
+                        for queue in claimed {
+                            await slots.take()
+                            group.addTask {
+                                await drain(firmID: queue.firmID, accountID: queue.accountID)
+                                await slots.put()
+                                signal.nudge()
+                            }
+                        }
+                        claimedAll = claimed.count == free
+                    } catch {
+                        logger.warning("document pusher could not claim work; retrying", metadata: ["error": "\(error)"])
+                    }
+                }
+                if ContinuousClock.now - lastReport > .seconds(15) {
+                    lastReport = .now
+                    if let waiting = try? await database.withConnection({ try await DocumentQueueStore.waitingCount(on: $0) }) {
+                        metrics.parkedDocumentQueues(waiting)
+                    }
+                }
+                if !claimedAll { await signal.wait(timeout: configuration.sweepInterval) }
+            }
+        }
+    }
+
+    private func claim(_ limit: Int) async throws -> [(firmID: String, accountID: String)] {
+        let owned = await assignment.ownerPartitions
+        guard !owned.isEmpty else { return [] }
+        let leaseEnd = Date().addingTimeInterval(configuration.leaseDuration.timeInterval)
+        return try await database.withTransaction { connection in
+            try await DocumentQueueStore.claim(ownerPartitions: owned, worker: workerID, leaseUntil: leaseEnd, limit: limit, on: connection)
+        }
+    }
+
+    /// Writes the account's documents until its queue is empty, waits, or has had its turn.
+    func drain(firmID: String, accountID: String) async {
+        var writes = 0
+        while true {
+            let next: Next
+            do {
+                next = try await prepare(firmID: firmID, accountID: accountID, yield: writes >= writesPerTurn || Task.isShuttingDownGracefully)
+            } catch {
+                // Its lease runs out and the queue is claimed again.
+                logger.warning("could not read an account's document queue", metadata: ["firm_id": "\(firmID)", "account_id": "\(accountID)", "error": "\(error)"])
+                return
+            }
+            guard case .write(let step, let attempts) = next else { return }
+            let result = await execute(step, attemptsSoFar: attempts)
+            do {
+                guard try await record(result, of: step) == .goOn else { return }
+            } catch {
+                // The write stands in QuickBooks; its next attempt repeats it with the same requestid.
+                logger.warning("could not record a QuickBooks write; it will be repeated", metadata: [
+                    "firm_id": "\(firmID)", "document": "\(step.document.kind.rawValue) \(step.document.documentID)", "error": "\(error)"])
+                return
+            }
+            outboxSignal.nudge()
+            writes += 1
+        }
+    }
+
+    enum Next: Sendable {
+        case stop
+        case write(DocumentWriter.Step, attempts: Int)
+    }
+
+    // MARK: - Plan the next write
+
+    private func prepare(firmID: String, accountID: String, yield: Bool) async throws -> Next {
+        try await database.withTransaction { connection in
+            guard let lease = try await DocumentQueueStore.lockLeased(firmID: firmID, accountID: accountID, worker: workerID, on: connection) else {
+                return .stop
+            }
+            func release(_ next: Date?) async throws -> Next {
+                try await DocumentQueueStore.release(firmID: firmID, accountID: accountID, worker: workerID, nextAttempt: next, on: connection)
+                return .stop
+            }
+            if yield { return try await release(Date()) }
+            guard let firm = try await FirmStore.load(firmID: firmID, on: connection), firm.connection.isConnected else {
+                return try await release(nil)  // the firm's reconnect wakes it
+            }
+            let account = try await AccountStore.read(firmID: firmID, accountID: accountID, on: connection)
+            let around = DocumentReview.Surroundings(firm: firm, account: account?.state)
+            var detour: StoredDocument?
+            var detoured: Set<String> = []
+            while true {
+                let head: StoredDocument?
+                if let detour { head = detour } else { head = try await DocumentStore.pendingHead(firmID: firmID, accountID: accountID, on: connection) }
+                guard var document = head else { return try await release(nil) }
+                detour = nil
+                let components = try await DocumentStore.components(of: document, on: connection)
+                let refunds = try await DocumentStore.refunds(of: document, on: connection)
+                let verdict = try await review.review(&document, components: components, refunds: refunds, around: around,
+                                                      causedBy: document.lastEventID, on: connection)
+                switch verdict.next {
+                case .waitForAccount, .waitForFirm: return try await release(nil)
+                case .nothing, .waitForInvoices: continue
+                case .push: break
+                }
+                let desired = DocumentPlanner.desired(document.shape(refunds: refunds))
+                guard let operation = DocumentPlanner.nextOperation(desired: desired, applied: components),
+                      let customerID = account?.state.qboCustomerID else { continue }
+
+                var invoiceIDs: [String: String] = [:]
+                if case .paymentUpserted(let payment)? = document.payload, operation.appliesPayment {
+                    let wanted = payment.appliedTo.map(\.invoiceID)
+                    invoiceIDs = try await DocumentStore.invoiceQuickBooksIDs(firmID: firmID, invoiceIDs: wanted, on: connection)
+                    let missing = wanted.filter { invoiceIDs[$0] == nil }
+                    let known = try await DocumentStore.invoices(firmID: firmID, ids: missing, on: connection)
+                    var awaiting: [String] = [], labels: [String] = []
+                    for id in missing {
+                        guard let invoice = known[id] else { awaiting.append(id); labels.append(id); continue }
+                        if invoice.pending, invoice.accountID == accountID, !detoured.contains(id) {
+                            // The invoice is this account's and still to be written: it goes first.
+                            detoured.insert(id)
+                            detour = try await DocumentStore.lock(firmID: firmID, kind: .invoice, documentID: id, on: connection)
+                            break
+                        }
+                        if invoice.pending || invoice.failure != nil {
+                            awaiting.append(id)
+                            labels.append(invoice.label)
+                        }
+                        // Otherwise it will never reach QuickBooks (before the sync start, voided,
+                        // deleted): that part of the payment stays unapplied credit.
+                    }
+                    if detour != nil { continue }
+                    if !awaiting.isEmpty {
+                        document.awaiting = awaiting
+                        document.awaitingLabels = labels
+                        try await review.review(&document, components: components, refunds: refunds, around: around,
+                                                causedBy: document.lastEventID, on: connection)
+                        continue
+                    }
+                }
+
+                var attemptRevision = operation.requestRevisionNumber
+                if case .create(let want) = operation {
+                    // The requestid of a create derives from its first attempt's revision: keep it
+                    // until QuickBooks has answered, so a repeat cannot create a second object.
+                    let existing = components.first { $0.role == want.role }
+                    if let existing, existing.type == want.type, existing.createUncertain, let first = existing.attemptRevision {
+                        attemptRevision = first
+                    } else {
+                        attemptRevision = want.revision
+                        try await DocumentStore.saveComponent(
+                            AppliedComponent(role: want.role, type: want.type, attemptRevision: want.revision), of: document, on: connection)
+                    }
+                }
+                try await DocumentQueueStore.extendLease(firmID: firmID, accountID: accountID, worker: workerID,
+                                                         until: Date().addingTimeInterval(configuration.leaseDuration.timeInterval), on: connection)
+                let step = DocumentWriter.Step(
+                    firm: firm, document: document, operation: operation, attemptRevision: attemptRevision, customerID: customerID,
+                    invoiceIDs: invoiceIDs, components: components, refunds: refunds)
+                return .write(step, attempts: lease.attempts)
+            }
+        }
+    }
+
+    // MARK: - Write
+
+    enum WriteResult: Sendable {
+        case written(AppliedComponent)
+        /// QuickBooks refused it; the document fails until it changes again.
+        case refused(QuickBooksProblem)
+        /// Transient trouble outlasted the immediate retries.
+        case parked(QuickBooksProblem, attempts: Int)
+        case firmConnectionLost(QuickBooksProblem)
+    }
+
+    private func execute(_ step: DocumentWriter.Step, attemptsSoFar: Int) async -> WriteResult {
+        var attempt = 0
+        while true {
+            do {
+                let component = try await writer.perform(step)
+                metrics.documentWrite(step.operation.name, outcome: "written")
+                return .written(component)
+            } catch let problem as QuickBooksProblem {
+                switch problem.disposition {
+                case .account:
+                    metrics.documentWrite(step.operation.name, outcome: "refused")
+                    return .refused(problem)
+                case .firmConnection:
+                    return .firmConnectionLost(problem)
+                case .retryLater:
+                    attempt += 1
+                    guard attempt <= configuration.immediateRetries, !Task.isShuttingDownGracefully else {
+                        metrics.documentWrite(step.operation.name, outcome: "parked")
+                        return .parked(problem, attempts: attemptsSoFar + 1)
+                    }
+                    try? await Task.sleep(for: Backoff.delay(attempt: attempt, base: configuration.retryBaseDelay, cap: configuration.maxRetryDelay))
+                }
+            } catch {
+                // The database, while looking up items and accounts: the same as QuickBooks being away.
+                logger.warning("could not prepare a QuickBooks write", metadata: ["firm_id": "\(step.firm.firmID)", "error": "\(error)"])
+                return .parked(QuickBooksProblem(kind: .unavailable, code: "internal", message: String(describing: error)), attempts: attemptsSoFar + 1)
+            }
+        }
+    }
+
+    // MARK: - Record
+
+    enum AfterWrite: Sendable { case goOn, stop }
+
+    private func record(_ result: WriteResult, of step: DocumentWriter.Step) async throws -> AfterWrite {
+        let firmID = step.firm.firmID, accountID = step.document.accountID
+        return try await database.withTransaction { connection in
+            let lease = try await DocumentQueueStore.lockLeased(firmID: firmID, accountID: accountID, worker: workerID, on: connection)
+            guard var document = try await DocumentStore.lock(firmID: firmID, kind: step.document.kind, documentID: step.document.documentID, on: connection) else {
+                return .stop
+            }
+            let account = try await AccountStore.read(firmID: firmID, accountID: accountID, on: connection)
+            let around = DocumentReview.Surroundings(firm: try await FirmStore.load(firmID: firmID, on: connection), account: account?.state)
+            var after = AfterWrite.goOn
+            switch result {
+            case .written(let component):
+                // What QuickBooks holds is a fact, recorded whoever holds the queue now.
+                try await DocumentStore.saveComponent(component, of: document, on: connection)
+                document.parkedDetail = nil
+                if case .create = step.operation, component.role == .main, component.type == .invoice {
+                    try await wakePayments(awaiting: document, around: around, on: connection)
+                }
+                if case .delete = step.operation, document.kind == .payment, component.role == .main {
+                    try await retryInvoiceDeletions(firmID: firmID, accountID: accountID, around: around, on: connection)
+                }
+            case .refused(let problem):
+                let detail = Self.ownDetailCodes.contains(problem.code) ? (problem.detail ?? problem.message)
+                    : FailureDetail.documentRefused(problem, kind: document.kind, label: document.label, operation: step.operation.verb)
+                if case .create(let want) = step.operation {
+                    // Refused: nothing was created, so the next create may start afresh.
+                    try await DocumentStore.saveComponent(AppliedComponent(role: want.role, type: want.type), of: document, on: connection)
+                }
+                document.recordFailure(code: problem.code, detail: detail)
+                logger.notice("QuickBooks refused a document", metadata: [
+                    "firm_id": "\(firmID)", "document": "\(document.kind.rawValue) \(document.documentID)", "code": "\(problem.code)",
+                    "operation": "\(step.operation.name)", "error": "\(problem.message)"])
+            case .parked(let problem, let attempts):
+                if attempts >= configuration.maxAttempts {
+                    document.recordFailure(code: problem.code, detail: FailureDetail.documentRetriesSpent(problem, kind: document.kind, attempts: attempts))
+                    try await DocumentQueueStore.release(firmID: firmID, accountID: accountID, worker: workerID, nextAttempt: Date(), attempts: 0, on: connection)
+                } else {
+                    document.parkedDetail = FailureDetail.waitingForQuickBooks(problem, kind: document.kind)
+                    let delay = Backoff.delay(attempt: attempts, base: .seconds(1), cap: configuration.maxRetryDelay)
+                    try await DocumentQueueStore.release(firmID: firmID, accountID: accountID, worker: workerID,
+                                                         nextAttempt: Date().addingTimeInterval(delay.timeInterval), attempts: attempts, on: connection)
+                    logger.info("QuickBooks unavailable; the account's documents wait", metadata: [
+                        "firm_id": "\(firmID)", "account_id": "\(accountID)", "code": "\(problem.code)", "attempts": "\(attempts)"])
+                }
+                after = .stop
+            case .firmConnectionLost(let problem):
+                if try await FirmStore.recordConnectionLost(firmID: firmID, problem, causedBy: document.lastEventID,
+                                                            statusTopic: review.statusTopic, on: connection) {
+                    logger.error("QuickBooks connection lost; the firm's work waits until it reconnects", metadata: ["firm_id": "\(firmID)", "code": "\(problem.code)"])
+                }
+                try await DocumentQueueStore.release(firmID: firmID, accountID: accountID, worker: workerID, nextAttempt: nil, on: connection)
+                after = .stop
+            }
+            try await review.review(&document, around: around, causedBy: document.lastEventID, on: connection)
+            if lease == nil { after = .stop }  // someone else holds the queue now
+            return after
+        }
+    }
+
+    /// Codes whose detail qbsync wrote itself, for the accountant, before calling QuickBooks.
+    static let ownDetailCodes: Set<String> = ["no_account", "docnumber_too_long"]
+
+    /// An invoice reached QuickBooks: the payments waiting for it go back into their queues.
+    private func wakePayments(awaiting invoice: StoredDocument, around: DocumentReview.Surroundings, on connection: PostgresConnection) async throws {
+        for var payment in try await DocumentStore.awaiting(invoiceID: invoice.documentID, firmID: invoice.firmID, on: connection) {
+            payment.awaiting = []
+            payment.awaitingLabels = []
+            payment.changeSeq = nil
+            var surroundings = around
+            if payment.accountID != invoice.accountID {
+                surroundings.account = try await AccountStore.read(firmID: payment.firmID, accountID: payment.accountID, on: connection)?.state
+            }
+            let verdict = try await review.review(&payment, around: surroundings, causedBy: payment.lastEventID, on: connection)
+            if verdict.next == .push { try await DocumentQueueStore.wake(firmID: payment.firmID, accountID: payment.accountID, on: connection) }
+        }
+    }
+
+    /// A payment left QuickBooks: invoice deletions QuickBooks refused because of it are tried again.
+    private func retryInvoiceDeletions(firmID: String, accountID: String, around: DocumentReview.Surroundings, on connection: PostgresConnection) async throws {
+        for var invoice in try await DocumentStore.refusedDeletions(firmID: firmID, accountID: accountID, on: connection) {
+            invoice.clearFailure()
+            invoice.changeSeq = nil
+            try await review.review(&invoice, around: around, causedBy: invoice.lastEventID, on: connection)
+        }
+    }
+}
+
+/// Free places for accounts being written at once.
+private actor Slots {
+    private(set) var free: Int
+    init(free: Int) { self.free = free }
+    func take() { free -= 1 }
+    func put() { free += 1 }
+}
+
+extension ComponentOperation {
+    /// Writes that link a payment to invoices need their QuickBooks ids.
+    var appliesPayment: Bool {
+        switch self {
+        case .create(let want), .update(let want, _): want.type == .payment
+        case .void, .delete: false
+        }
+    }
+
+    var verb: String {
+        switch self {
+        case .create: "create"
+        case .update: "update"
+        case .void: "void"
+        case .delete: "delete"
+        }
+    }
+
+    var requestRevisionNumber: Int64 {
+        switch self {
+        case .create(let want), .update(let want, _): want.revision
+        case .void, .delete: 0
+        }
+    }
+}

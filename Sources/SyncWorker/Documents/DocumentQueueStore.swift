@@ -1,0 +1,87 @@
+import Foundation
+import Postgres
+
+/// SQL for the per-account document queues: when an account's documents are next written to
+/// QuickBooks and which worker writes them. Every function runs on the caller's connection.
+///
+/// `next_attempt_at` is set while the queue may have work (now, or later after transient
+/// QuickBooks errors: the whole account waits, so its documents keep their order) and null
+/// while it has none or waits for something else (its account, the firm's connection).
+enum DocumentQueueStore {
+    /// Records that the account's documents arrive on `ownerPartition`, and makes the queue due
+    /// unless it is already due or waiting out a backoff.
+    static func touch(firmID: String, accountID: String, ownerPartition: String, due: Bool, on connection: PostgresConnection) async throws {
+        try await connection.execute("""
+            insert into document_queues (firm_id, account_id, owner_partition, next_attempt_at)
+            values ($1, $2, $3, case when $4 then now() end)
+            on conflict (firm_id, account_id) do update set
+                owner_partition = excluded.owner_partition,
+                next_attempt_at = case when $4 then coalesce(document_queues.next_attempt_at, now()) else document_queues.next_attempt_at end
+            """, [.text(firmID), .text(accountID), .text(ownerPartition), .bool(due)])
+    }
+
+    /// Makes an existing queue due (its account was synced, a payment's invoice arrived) unless
+    /// it is already due or waiting out a backoff.
+    static func wake(firmID: String, accountID: String, on connection: PostgresConnection) async throws {
+        try await connection.execute("""
+            update document_queues set next_attempt_at = coalesce(next_attempt_at, now()) where firm_id = $1 and account_id = $2
+            """, [.text(firmID), .text(accountID)])
+    }
+
+    /// Makes every queue of the firm due (it reconnected QuickBooks); returns how many.
+    @discardableResult
+    static func wakeFirm(_ firmID: String, on connection: PostgresConnection) async throws -> Int {
+        try await connection.execute("""
+            update document_queues set next_attempt_at = now(), attempts = 0 where firm_id = $1 and (next_attempt_at is null or next_attempt_at > now())
+            """, [.text(firmID)])
+    }
+
+    /// Leases up to `limit` due queues whose partition this worker consumes.
+    static func claim(ownerPartitions: [String], worker: String, leaseUntil: Date, limit: Int, on connection: PostgresConnection) async throws -> [(firmID: String, accountID: String)] {
+        guard !ownerPartitions.isEmpty else { return [] }
+        let rows = try await connection.query("""
+            update document_queues q set lease_owner = $2, lease_expires_at = $3
+            from (
+                select firm_id, account_id from document_queues
+                where next_attempt_at <= now() and owner_partition = any($1) and (lease_expires_at is null or lease_expires_at < now())
+                order by next_attempt_at limit $4 for update skip locked
+            ) due
+            where q.firm_id = due.firm_id and q.account_id = due.account_id
+            returning q.firm_id, q.account_id
+            """, [.textArray(ownerPartitions), .text(worker), .timestamptz(leaseUntil), .int(limit)])
+        return try rows.map { (try $0.decode(String.self, "firm_id"), try $0.decode(String.self, "account_id")) }
+    }
+
+    struct Lease: Sendable {
+        var attempts: Int
+    }
+
+    /// Locks the queue; returns its state when `worker` still holds its lease.
+    static func lockLeased(firmID: String, accountID: String, worker: String, on connection: PostgresConnection) async throws -> Lease? {
+        let rows = try await connection.query("""
+            select attempts from document_queues where firm_id = $1 and account_id = $2 and lease_owner = $3 for update
+            """, [.text(firmID), .text(accountID), .text(worker)])
+        return try rows.first.map { Lease(attempts: try $0.decode(Int.self, "attempts")) }
+    }
+
+    static func extendLease(firmID: String, accountID: String, worker: String, until: Date, on connection: PostgresConnection) async throws {
+        try await connection.execute(
+            "update document_queues set lease_expires_at = $4, attempts = 0 where firm_id = $1 and account_id = $2 and lease_owner = $3",
+            [.text(firmID), .text(accountID), .text(worker), .timestamptz(until)])
+    }
+
+    /// Gives the queue up: due again at `nextAttempt` (nil: until something wakes it).
+    static func release(firmID: String, accountID: String, worker: String, nextAttempt: Date?, attempts: Int? = nil, on connection: PostgresConnection) async throws {
+        try await connection.execute("""
+            update document_queues set lease_owner = null, lease_expires_at = null, next_attempt_at = $4, attempts = coalesce($5, attempts)
+            where firm_id = $1 and account_id = $2 and lease_owner = $3
+            """, [.text(firmID), .text(accountID), .text(worker), nextAttempt.map { .timestamptz($0) } ?? .null,
+                  attempts.map { .int($0) } ?? .null])
+    }
+
+    /// Queues with work to do now or later, for the parked-work gauge.
+    static func waitingCount(on connection: PostgresConnection) async throws -> Int {
+        let rows = try await connection.query("select count(*)::bigint as waiting from document_queues where next_attempt_at > now()")
+        return Int(try rows.first?.decode(Int64.self, "waiting") ?? 0)
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Postgres
+import SyncCore
+
+/// Applies the document rules (``DocumentSyncRules``) to a stored invoice or payment: decides its
+/// QuickBooks column and whether it has work, and publishes the change through the outbox in
+/// the caller's transaction.
+struct DocumentReview: Sendable {
+    let statusTopic: String
+
+    /// The firm and account around a document.
+    struct Surroundings: Sendable {
+        var firm: FirmRecord?
+        var account: AccountSyncState?
+
+        var firmConnected: Bool { firm?.connection.isConnected ?? false }
+    }
+
+    /// Re-evaluates `document` (locked by the caller), sets whether it has work, saves it, and
+    /// publishes its column when it changed.
+    @discardableResult
+    func review(
+        _ document: inout StoredDocument, components: [AppliedComponent], refunds: [StoredRefund], around: Surroundings,
+        causedBy: String, on connection: PostgresConnection
+    ) async throws -> DocumentSyncRules.Verdict {
+        let desired = DocumentPlanner.desired(document.shape(refunds: refunds))
+        let facts = DocumentSyncRules.Facts(
+            kind: document.kind, label: document.label, lifecycle: document.lifecycle, hasContent: document.content != nil,
+            date: document.date, syncFlag: document.syncFlag, everWritten: components.contains { $0.qboID != nil },
+            upToDate: DocumentPlanner.nextOperation(desired: desired, applied: components) == nil,
+            failure: document.failure, awaiting: document.awaitingLabels, parkedDetail: document.parkedDetail)
+        let context = DocumentSyncRules.Context(
+            syncStartDate: around.firm?.syncStartDate, manualPaymentsSync: around.firm?.manualPaymentsSync ?? true,
+            accountName: around.account?.name ?? document.accountID, accountStatus: around.account?.status,
+            firmConnected: around.firmConnected)
+        let verdict = DocumentSyncRules.evaluate(facts, context)
+        switch verdict.next {
+        case .push, .waitForAccount, .waitForFirm: document.pending = true
+        case .waitForInvoices, .nothing: document.pending = false
+        }
+        if verdict.next != .push { document.parkedDetail = nil }
+        let mainID = components.first { $0.role == .main && $0.state != .deleted }?.qboID ?? components.first { $0.role == .main }?.qboID
+        if let update = document.status.show(verdict, qboID: mainID) {
+            try await Outbox.enqueue(StatusChange(
+                firmID: document.firmID, entity: document.kind.entity, entityID: document.documentID, accountID: document.accountID,
+                status: update.status, previousStatus: update.previousStatus, detail: update.detail, errorCode: update.errorCode,
+                qboID: update.qboID, sequence: update.sequence, causedBy: causedBy), topic: statusTopic, on: connection)
+        }
+        try await DocumentStore.save(document, on: connection)
+        return verdict
+    }
+
+    /// Loads what `review` needs and reviews.
+    @discardableResult
+    func review(_ document: inout StoredDocument, around: Surroundings, causedBy: String, on connection: PostgresConnection) async throws -> DocumentSyncRules.Verdict {
+        let components = try await DocumentStore.components(of: document, on: connection)
+        let refunds = try await DocumentStore.refunds(of: document, on: connection)
+        return try await review(&document, components: components, refunds: refunds, around: around, causedBy: causedBy, on: connection)
+    }
+
+    /// The account's column changed: its documents that wait on it follow. Unsyncing also turns
+    /// refused documents into skipped ones (no more errors; a later sync tries them again). A
+    /// synced account's queue becomes due, which backfills what was held back, oldest first.
+    func accountChanged(firmID: String, accountID: String, account: AccountSyncState, firm: FirmRecord?, causedBy: String,
+                        on connection: PostgresConnection) async throws {
+        let unsynced = account.status == .skipped
+        let documents = try await DocumentStore.dependingOnAccount(firmID: firmID, accountID: accountID, includingFailed: unsynced, on: connection)
+        let around = Surroundings(firm: firm, account: account)
+        for var document in documents {
+            if unsynced { document.clearFailure() }
+            try await review(&document, around: around, causedBy: causedBy, on: connection)
+        }
+        if account.status == .synced, around.firmConnected {
+            try await DocumentQueueStore.wake(firmID: firmID, accountID: accountID, on: connection)
+        }
+    }
+}
+
+extension StoredDocument {
+    /// A payment's own sync checkbox, when its event carried one.
+    var syncFlag: Bool? {
+        if case .paymentUpserted(let payment)? = payload { return payment.sync }
+        return nil
+    }
+}

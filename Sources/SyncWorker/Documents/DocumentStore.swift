@@ -1,0 +1,211 @@
+import Foundation
+import Postgres
+import SyncCore
+
+/// SQL for documents, the QuickBooks objects they became, and refunds. Every function runs on
+/// the caller's connection, inside the caller's transaction.
+enum DocumentStore {
+    static let columns = """
+        firm_id, kind, document_id, account_id, revision, lifecycle, content, doc_date::text as doc_date, label, last_event_id, change_seq,
+        pending, awaiting, awaiting_labels, failed_revision, failure_code, failure_detail, parked_detail,
+        status, detail, error_code, qbo_id, sequence
+        """
+
+    /// Locks the document for this transaction and returns it, or nil when it is unknown.
+    static func lock(firmID: String, kind: DocumentKind, documentID: String, on connection: PostgresConnection) async throws -> StoredDocument? {
+        let rows = try await connection.query(
+            "select \(columns) from documents where firm_id = $1 and kind = $2 and document_id = $3 for update",
+            [.text(firmID), .text(kind.rawValue), .text(documentID)])
+        return try rows.first.map(decode)
+    }
+
+    /// The account's first document with work to do, in write order, locked.
+    static func pendingHead(firmID: String, accountID: String, on connection: PostgresConnection) async throws -> StoredDocument? {
+        let rows = try await connection.query(
+            "select \(columns) from documents where firm_id = $1 and account_id = $2 and pending order by change_seq limit 1 for update",
+            [.text(firmID), .text(accountID)])
+        return try rows.first.map(decode)
+    }
+
+    /// The account's documents whose column depends on the account: those with work to do, and
+    /// (when `includingFailed`) those QuickBooks refused. Locked, in write order.
+    static func dependingOnAccount(firmID: String, accountID: String, includingFailed: Bool, on connection: PostgresConnection) async throws -> [StoredDocument] {
+        try await connection.query("""
+            select \(columns) from documents
+            where firm_id = $1 and account_id = $2 and (pending or ($3 and status = 'failed')) order by change_seq for update
+            """, [.text(firmID), .text(accountID), .bool(includingFailed)]).map(decode)
+    }
+
+    /// Payments of the firm waiting for this invoice, locked.
+    static func awaiting(invoiceID: String, firmID: String, on connection: PostgresConnection) async throws -> [StoredDocument] {
+        try await connection.query("""
+            select \(columns) from documents
+            where firm_id = $1 and kind = 'payment' and cardinality(awaiting) > 0 and awaiting @> array[$2]::text[] for update
+            """, [.text(firmID), .text(invoiceID)]).map(decode)
+    }
+
+    /// The account's deleted invoices whose deletion QuickBooks refused, locked.
+    static func refusedDeletions(firmID: String, accountID: String, on connection: PostgresConnection) async throws -> [StoredDocument] {
+        try await connection.query("""
+            select \(columns) from documents
+            where firm_id = $1 and account_id = $2 and kind = 'invoice' and lifecycle = 'deleted' and failed_revision = revision
+            for update
+            """, [.text(firmID), .text(accountID)]).map(decode)
+    }
+
+    static func save(_ document: StoredDocument, on connection: PostgresConnection) async throws {
+        try await connection.execute("""
+            insert into documents (firm_id, kind, document_id, account_id, revision, lifecycle, content, doc_date, label, change_seq,
+                                   pending, awaiting, awaiting_labels, failed_revision, failure_code, failure_detail, parked_detail,
+                                   status, detail, error_code, qbo_id, sequence, last_event_id, updated_at)
+            values ($1, $2, $3, $4, $5, $6, $7, $8::date, $9, coalesce($10, nextval('document_changes')), $11, $12, $13, $14, $15, $16,
+                    $17, $18, $19, $20, $21, $22, $23, now())
+            on conflict (firm_id, kind, document_id) do update set
+                account_id = excluded.account_id, revision = excluded.revision, lifecycle = excluded.lifecycle,
+                content = excluded.content, doc_date = excluded.doc_date, label = excluded.label, change_seq = excluded.change_seq,
+                pending = excluded.pending, awaiting = excluded.awaiting, awaiting_labels = excluded.awaiting_labels,
+                failed_revision = excluded.failed_revision, failure_code = excluded.failure_code,
+                failure_detail = excluded.failure_detail, parked_detail = excluded.parked_detail, status = excluded.status,
+                detail = excluded.detail, error_code = excluded.error_code, qbo_id = excluded.qbo_id, sequence = excluded.sequence,
+                last_event_id = excluded.last_event_id, updated_at = now()
+            """,
+            [
+                .text(document.firmID), .text(document.kind.rawValue), .text(document.documentID), .text(document.accountID),
+                .int64(document.revision), .text(document.lifecycle.rawValue), document.content.map { .bytea($0) } ?? .null,
+                optional(document.date?.description), .text(document.label), document.changeSeq.map { .int64($0) } ?? .null,
+                .bool(document.pending), .textArray(document.awaiting), .textArray(document.awaitingLabels),
+                document.failedRevision.map { .int64($0) } ?? .null, optional(document.failureCode), optional(document.failureDetail),
+                optional(document.parkedDetail), optional(document.status.status?.rawValue), optional(document.status.detail),
+                optional(document.status.errorCode), optional(document.status.qboID), .int64(document.status.sequence),
+                .text(document.lastEventID),
+            ])
+    }
+
+    // MARK: - QuickBooks objects
+
+    static func components(of document: StoredDocument, on connection: PostgresConnection) async throws -> [AppliedComponent] {
+        let rows = try await connection.query("""
+            select role, qbo_type, qbo_id, sync_token, applied_revision, attempt_revision, state from document_components
+            where firm_id = $1 and kind = $2 and document_id = $3
+            """, [.text(document.firmID), .text(document.kind.rawValue), .text(document.documentID)])
+        return try rows.map { row in
+            let roleText = try row.decode(String.self, "role"), typeText = try row.decode(String.self, "qbo_type")
+            let stateText = try row.decode(String.self, "state")
+            guard let role = ComponentRole(roleText), let type = QuickBooksObjectType(rawValue: typeText),
+                  let state = AppliedComponent.State(rawValue: stateText) else {
+                throw WorkerConfigurationError("document_components holds an unknown role '\(roleText)', type '\(typeText)' or state '\(stateText)'")
+            }
+            return AppliedComponent(
+                role: role, type: type, qboID: try row.decode(String?.self, "qbo_id"), syncToken: try row.decode(String?.self, "sync_token"),
+                appliedRevision: try row.decode(Int64?.self, "applied_revision"), attemptRevision: try row.decode(Int64?.self, "attempt_revision"),
+                state: state)
+        }
+    }
+
+    static func saveComponent(_ component: AppliedComponent, of document: StoredDocument, on connection: PostgresConnection) async throws {
+        try await connection.execute("""
+            insert into document_components (firm_id, kind, document_id, role, qbo_type, qbo_id, sync_token, applied_revision, attempt_revision, state)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            on conflict (firm_id, kind, document_id, role) do update set
+                qbo_type = excluded.qbo_type, qbo_id = excluded.qbo_id, sync_token = excluded.sync_token,
+                applied_revision = excluded.applied_revision, attempt_revision = excluded.attempt_revision, state = excluded.state,
+                updated_at = now()
+            """,
+            [
+                .text(document.firmID), .text(document.kind.rawValue), .text(document.documentID), .text(component.role.description),
+                .text(component.type.rawValue), optional(component.qboID), optional(component.syncToken),
+                component.appliedRevision.map { .int64($0) } ?? .null, component.attemptRevision.map { .int64($0) } ?? .null,
+                .text(component.state.rawValue),
+            ])
+    }
+
+    /// The QuickBooks Ids of these invoices' Invoice objects, for those that have one.
+    static func invoiceQuickBooksIDs(firmID: String, invoiceIDs: [String], on connection: PostgresConnection) async throws -> [String: String] {
+        guard !invoiceIDs.isEmpty else { return [:] }
+        let rows = try await connection.query("""
+            select document_id, qbo_id from document_components
+            where firm_id = $1 and kind = 'invoice' and role = 'main' and document_id = any($2) and qbo_id is not null and state = 'live'
+            """, [.text(firmID), .textArray(invoiceIDs)])
+        var ids: [String: String] = [:]
+        for row in rows { ids[try row.decode(String.self, "document_id")] = try row.decode(String.self, "qbo_id") }
+        return ids
+    }
+
+    /// These invoices as stored (unknown ones are absent).
+    static func invoices(firmID: String, ids: [String], on connection: PostgresConnection) async throws -> [String: StoredDocument] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await connection.query(
+            "select \(columns) from documents where firm_id = $1 and kind = 'invoice' and document_id = any($2)",
+            [.text(firmID), .textArray(ids)])
+        var found: [String: StoredDocument] = [:]
+        for row in rows {
+            let document = try decode(row)
+            found[document.documentID] = document
+        }
+        return found
+    }
+
+    // MARK: - Refunds
+
+    static func refunds(of document: StoredDocument, on connection: PostgresConnection) async throws -> [StoredRefund] {
+        guard document.kind == .payment else { return [] }
+        let rows = try await connection.query("""
+            select refund_id, amount::text as amount, refund_date::text as refund_date, revision from payment_refunds
+            where firm_id = $1 and payment_id = $2 order by refund_id
+            """, [.text(document.firmID), .text(document.documentID)])
+        return try rows.map { row in
+            let amountText = try row.decode(String.self, "amount"), dateText = try row.decode(String.self, "refund_date")
+            guard let amount = FixedDecimal(amountText), let date = CalendarDate(dateText) else {
+                throw WorkerConfigurationError("payment_refunds holds an unreadable amount '\(amountText)' or date '\(dateText)'")
+            }
+            return StoredRefund(refundID: try row.decode(String.self, "refund_id"), amount: amount, date: date, revision: try row.decode(Int64.self, "revision"))
+        }
+    }
+
+    /// Records a refund; returns false when the same or a newer revision of it was recorded before.
+    static func saveRefund(_ refund: StoredRefund, firmID: String, paymentID: String, on connection: PostgresConnection) async throws -> Bool {
+        let changed = try await connection.execute("""
+            insert into payment_refunds (firm_id, payment_id, refund_id, amount, refund_date, revision)
+            values ($1, $2, $3, $4, $5::date, $6)
+            on conflict (firm_id, payment_id, refund_id) do update set
+                amount = excluded.amount, refund_date = excluded.refund_date, revision = excluded.revision
+            where payment_refunds.revision < excluded.revision
+            """,
+            [.text(firmID), .text(paymentID), .text(refund.refundID), .numeric(refund.amount.description), .text(refund.date.description),
+             .int64(refund.revision)])
+        return changed > 0
+    }
+
+    // MARK: - Decoding
+
+    private static func optional(_ text: String?) -> PostgresValue { text.map { .text($0) } ?? .null }
+
+    private static func decode(_ row: PostgresRow) throws -> StoredDocument {
+        let kindText = try row.decode(String.self, "kind"), lifecycleText = try row.decode(String.self, "lifecycle")
+        let statusText = try row.decode(String?.self, "status")
+        guard let kind = DocumentKind(rawValue: kindText), let lifecycle = DocumentLifecycle(rawValue: lifecycleText) else {
+            throw WorkerConfigurationError("documents holds an unknown kind '\(kindText)' or lifecycle '\(lifecycleText)'")
+        }
+        var document = StoredDocument(
+            firmID: try row.decode(String.self, "firm_id"), kind: kind, documentID: try row.decode(String.self, "document_id"),
+            accountID: try row.decode(String.self, "account_id"), label: try row.decode(String.self, "label"),
+            lastEventID: try row.decode(String.self, "last_event_id"))
+        document.revision = try row.decode(Int64.self, "revision")
+        document.lifecycle = lifecycle
+        document.content = try row.decode([UInt8]?.self, "content")
+        document.date = try row.decode(String?.self, "doc_date").flatMap(CalendarDate.init)
+        document.changeSeq = try row.decode(Int64.self, "change_seq")
+        document.pending = try row.decode(Bool.self, "pending")
+        document.awaiting = try row.decode([String].self, "awaiting")
+        document.awaitingLabels = try row.decode([String].self, "awaiting_labels")
+        document.failedRevision = try row.decode(Int64?.self, "failed_revision")
+        document.failureCode = try row.decode(String?.self, "failure_code")
+        document.failureDetail = try row.decode(String?.self, "failure_detail")
+        document.parkedDetail = try row.decode(String?.self, "parked_detail")
+        document.status = DocumentStatus(
+            status: statusText.flatMap(SyncStatus.init(rawValue:)), detail: try row.decode(String?.self, "detail"),
+            errorCode: try row.decode(String?.self, "error_code"), qboID: try row.decode(String?.self, "qbo_id"),
+            sequence: try row.decode(Int64.self, "sequence"))
+        return document
+    }
+}

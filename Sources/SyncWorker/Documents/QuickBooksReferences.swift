@@ -1,0 +1,100 @@
+import Postgres
+import QuickBooks
+import SyncCore
+
+/// The QuickBooks objects a firm's documents refer to — service items by name, the income,
+/// fee and bank accounts — looked up (or created) once per firm and kept in PostgreSQL, so
+/// writing an invoice costs one QuickBooks request, not one per line.
+struct QuickBooksReferences: Sendable {
+    let database: PostgresClient
+    let gateway: QuickBooksGateway
+
+    enum AccountRole: String, Sendable {
+        /// Where sales of new service items post (firm setting, else the Services income account).
+        case income
+        /// Where processing fees are booked (firm setting, else Bank Charges).
+        case fee
+        /// What refunds and fees are paid from: the first bank account.
+        case bank
+    }
+
+    /// The item names qbsync uses for what is not a service of the firm's catalogue.
+    static let promotionalCreditItem = "Promotional credit"
+    static let refundItem = "Refund"
+
+    /// The Service item named `name`, found by name (and reactivated) or created.
+    func serviceItem(named rawName: String, firm: FirmRecord) async throws -> ReferenceType {
+        let name = Self.itemName(rawName)
+        if let id = try await cached(firmID: firm.firmID, kind: "item", name: name) { return ReferenceType(value: id, name: name) }
+        let income = try await account(.income, firm: firm)
+        let requestID = RequestID.derive(firm: firm.firmID, entity: "item", id: name, operation: "create", revision: "")
+        let item = try await gateway.perform(firmID: firm.firmID, "find or create item") { client, access throws(QuickBooksError) in
+            try await client.serviceItem(named: name, incomeAccount: income, requestID: requestID, access: access)
+        }
+        guard let reference = item.reference else {
+            throw QuickBooksProblem(kind: .unavailable, code: "no_id", message: "QuickBooks returned an item without an Id")
+        }
+        try await remember(firmID: firm.firmID, kind: "item", name: name, id: reference.value)
+        return reference
+    }
+
+    func account(_ role: AccountRole, firm: FirmRecord) async throws -> ReferenceType {
+        switch role {
+        case .income: if let id = firm.incomeAccountID { return ReferenceType(value: id) }
+        case .fee: if let id = firm.feeAccountID { return ReferenceType(value: id) }
+        case .bank: break
+        }
+        if let id = try await cached(firmID: firm.firmID, kind: "account", name: role.rawValue) { return ReferenceType(value: id) }
+        let found = try await gateway.perform(firmID: firm.firmID, "find account") { client, access throws(QuickBooksError) -> Account? in
+            switch role {
+            case .income:
+                if let account = try await client.accounts(subType: "ServiceFeeIncome", access: access).first { return account }
+                return try await client.accounts(type: "Income", access: access).first
+            case .fee:
+                if let account = try await client.accounts(subType: "BankCharges", access: access).first { return account }
+                return try await client.accounts(type: "Expense", access: access).first
+            case .bank:
+                return try await client.accounts(type: "Bank", access: access).first
+            }
+        }
+        guard let reference = found?.reference else {
+            let type = [AccountRole.income: "Income", .fee: "Expense", .bank: "Bank"][role] ?? role.rawValue
+            throw QuickBooksProblem(
+                kind: .validation, code: "no_account", message: "the QuickBooks company has no active \(type) account",
+                detail: "QuickBooks has no active \(type) account to use. Add one in QuickBooks, or choose one in the firm's QuickBooks settings")
+        }
+        try await remember(firmID: firm.firmID, kind: "account", name: role.rawValue, id: reference.value)
+        return reference
+    }
+
+    /// Forgets what was looked up for the firm (QuickBooks said something it refers to is gone).
+    func forget(firmID: String) async throws {
+        try await database.withConnection { connection in
+            _ = try await connection.execute("delete from qbo_references where firm_id = $1", [.text(firmID)])
+        }
+    }
+
+    /// QuickBooks item names: at most 100 characters, no colon (it separates sub-items).
+    static func itemName(_ name: String) -> String {
+        let cleaned = name.replacingOccurrences(of: ":", with: " -").replacingOccurrences(of: "\t", with: " ")
+            .replacingOccurrences(of: "\n", with: " ")
+        let trimmed = String(cleaned.trimmingWhitespace)
+        return String((trimmed.isEmpty ? "Service" : trimmed).prefix(100))
+    }
+
+    private func cached(firmID: String, kind: String, name: String) async throws -> String? {
+        try await database.withConnection { connection in
+            try await connection.query("select qbo_id from qbo_references where firm_id = $1 and kind = $2 and name = $3",
+                                       [.text(firmID), .text(kind), .text(name)]).first?.decode(String.self, "qbo_id")
+        }
+    }
+
+    private func remember(firmID: String, kind: String, name: String, id: String) async throws {
+        try await database.withConnection { connection in
+            _ = try await connection.execute("""
+                insert into qbo_references (firm_id, kind, name, qbo_id) values ($1, $2, $3, $4)
+                on conflict (firm_id, kind, name) do update set qbo_id = excluded.qbo_id
+                """, [.text(firmID), .text(kind), .text(name), .text(id)])
+        }
+    }
+}
