@@ -12,7 +12,11 @@ cd "$repo"
 url=$("$repo/scripts/setup.sh" | tail -n 1)
 export QBSYNC_TEST_DATABASE_URL="$url"
 swift build --build-tests "$@"
-swift test --skip-build --skip 'ServerRestartTests|FaultHarness' "$@"
+# The integration tests wait on real servers far more than they compute; 16 at a time keeps two
+# cores, one PostgreSQL server and the mock Kafka clusters responsive (unbounded, a few hundred
+# librdkafka threads and PostgreSQL sessions at once starve the timing-sensitive ones).
+width=(--experimental-maximum-parallelization-width 16)
+swift test --skip-build --skip 'ServerRestartTests|FaultHarness' "${width[@]}" "$@"
 # docker-compose.yml and deploy/ cannot start here (no Docker engine): check them and run their commands.
 scripts/check-deploy.sh
 # The restart test restarts the shared PostgreSQL server, so it runs alone. The fault harness

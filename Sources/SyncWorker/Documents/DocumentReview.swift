@@ -39,8 +39,10 @@ struct DocumentReview: Sendable {
         case .waitForInvoices, .nothing: document.pending = false
         }
         if verdict.next != .push { document.parkedDetail = nil }
-        let mainID = components.first { $0.role == .main && $0.state != .deleted }?.qboID ?? components.first { $0.role == .main }?.qboID
-        if let update = document.status.show(verdict, qboID: mainID) {
+        // The QuickBooks id is shown once the document is synced; on the way there (a payment
+        // written but its fee not yet, say) the column keeps what it showed.
+        let qboID = verdict.status == .synced ? components.first { $0.role == .main }?.qboID : document.status.qboID
+        if let update = document.status.show(verdict, qboID: qboID) {
             try await Outbox.enqueue(StatusChange(
                 firmID: document.firmID, entity: document.kind.entity, entityID: document.documentID, accountID: document.accountID,
                 status: update.status, previousStatus: update.previousStatus, detail: update.detail, errorCode: update.errorCode,
