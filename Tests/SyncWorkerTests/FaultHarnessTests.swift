@@ -6,8 +6,9 @@ import Testing
 @testable import SyncWorker
 
 /// Breaks things for real while traffic flows, then checks an oracle: every ingress event
-/// applied or dead-lettered, every QuickBooks customer present exactly once, and the last status
-/// per entity on the topic equal to the database.
+/// applied or dead-lettered, every QuickBooks customer, invoice, payment, credit memo, fee and
+/// refund present exactly once with the right content, and the last status per entity on the
+/// topic equal to the database.
 ///
 /// Runs on its own (it restarts the shared PostgreSQL server): scripts/test.sh gives it a step of
 /// its own, and scripts/fault-harness.sh runs a longer version (QBSYNC_HARNESS_FIRMS, …).
@@ -111,11 +112,15 @@ struct FaultHarnessTests {
                 let rows = try await env.database.withConnection { try await $0.query("select event_id from processed_events where event_id = any($1)", [.textArray(Array(valid))]) }
                 return rows.count == valid.count
             }
-            try await env.eventually("no link waiting and the outbox drained", timeout: .seconds(120)) {
+            try await env.eventually("no link or document waiting and the outbox drained", timeout: .seconds(120)) {
                 try await env.database.withConnection { connection in
                     let waiting = try await connection.query("select 1 from accounts where status = 'syncing'").count
+                    let documents = try await connection.query("""
+                        select 1 from documents d join accounts a using (firm_id, account_id) where d.pending and a.status = 'synced'
+                        union all select 1 from document_queues where lease_owner is not null
+                        """).count
                     let unpublished = try await connection.query("select 1 from outbox where published_at is null").count
-                    return waiting == 0 && unpublished == 0
+                    return waiting == 0 && documents == 0 && unpublished == 0
                 }
             }
             for worker in workers { #expect(try await worker.terminate() == 0, "\(worker.name) stops cleanly on SIGTERM") }
@@ -179,8 +184,12 @@ struct FaultHarnessTests {
                 }
                 #expect(bySequence[row.sequence]?.first?.status == row.status, "\(key): last published status equals the database")
             }
+            // Oracle 5: every invoice and payment in QuickBooks once, with the right content; their columns as published.
+            let accountStatus = finalRows.mapValues(\.status)
+            let objectsChecked = try await HarnessOracle.verifyDocuments(env: env, plan: plan, realms: realms, accountStatus: accountStatus, seed: seed)
+            let documentsChecked = try await HarnessOracle.verifyDocumentColumns(env: env, accountStatus: accountStatus, seed: seed)
             trace("harness: injected:\n  " + injected.joined(separator: "\n  "))
-            trace("harness: verified \(valid.count) events applied, \(letters.count) dead-lettered, \(database.count) accounts in their expected status, \(customersChecked) customers exactly once, \(caughtUp.count) status events (\(duplicatesDropped) identical republications) matching the database; worker logs in \(logs.path)")
+            trace("harness: verified \(valid.count) events applied, \(letters.count) dead-lettered, \(database.count) accounts in their expected status, \(customersChecked) customers exactly once, \(caughtUp.count) account status events (\(duplicatesDropped) identical republications) matching the database, \(objectsChecked) QuickBooks objects of \(plan.invoices.count) invoices and \(plan.payments.count) payments present once with the right content, \(documentsChecked) document columns matching what was published; worker logs in \(logs.path)")
         }
     }
 
@@ -205,60 +214,6 @@ struct FaultHarnessTests {
             }
         }
         guard status == 0 else { throw StatusStream.StreamFailed(message: "scripts/postgres.sh restart failed (wait status \(status))") }
-    }
-}
-
-/// The harness's traffic and what the final state must be.
-struct Workload {
-    struct Message { var firm: String; var topic: String; var key: String; var value: [UInt8] }
-
-    var messages: [Message] = []
-    var validIDs: Set<String> = []
-    var badValues: Set<[UInt8]> = []
-    var badCount: Int { badValues.count }
-    /// Final status per `firm:account:id`: skipped when the last owner toggle was an unsync, else synced.
-    var expectedStatus: [String: String] = [:]
-    /// What was sent per account, for failure reports: "type id".
-    var trace: [String: [String]] = [:]
-
-    init(firms: [String], accountsPerFirm: Int, random: inout SplitMix64) {
-        for firm in firms {
-            for index in 1...accountsPerFirm {
-                let account = "acct-\(index)"
-                let name = ["O'Brien", "Zoë", "Smith \"Jr\"", "Back\\slash", "Łódź", "Plain"][index % 6] + " \(firm) #\(index)"
-                var lastToggle = "sync"
-                add(firm, TestEvents.accountUpserted(firm: firm, account: account, name: name))
-                for _ in 0..<Int.random(in: 1...3, using: &random) {
-                    add(firm, TestEvents.invoiceUpserted(firm: firm, account: account, name: name))
-                }
-                for _ in 0..<Int.random(in: 0...3, using: &random) {
-                    switch Int.random(in: 0..<3, using: &random) {
-                    case 0: add(firm, TestEvents.unsyncRequested(firm: firm, account: account, role: "owner")); lastToggle = "unsync"
-                    case 1: add(firm, TestEvents.syncRequested(firm: firm, account: account, name: name, role: "admin", mode: "auto")); lastToggle = "sync"
-                    default: add(firm, TestEvents.unsyncRequested(firm: firm, account: account, role: "staff"))
-                    }
-                }
-                // A redelivered copy of an earlier event: must change nothing.
-                if Int.random(in: 0..<4, using: &random) == 0, let copy = messages.last(where: { $0.firm == firm }) {
-                    messages.append(copy)
-                    trace["\(firm):account:\(account)", default: []].append("(the last one again)")
-                }
-                expectedStatus["\(firm):account:\(account)"] = lastToggle == "unsync" ? "skipped" : "synced"
-            }
-            let bad = Array("{\"specversion\":\"1.0\",\"broken\":\(firm.count)".utf8) + Array(firm.utf8)
-            messages.append(Message(firm: firm, topic: "billing.invoices", key: firm, value: bad))
-            badValues.insert(bad)
-        }
-    }
-
-    private mutating func add(_ firm: String, _ message: TestEvents.Message) {
-        messages.append(Message(firm: firm, topic: message.topic, key: message.key, value: message.value))
-        validIDs.insert(message.id)
-        if let json = try? JSONSerialization.jsonObject(with: Data(message.value)) as? [String: Any],
-           let data = json["data"] as? [String: Any], let account = data["account_id"] as? String {
-            let role = (data["actor"] as? [String: Any])?["role"] as? String
-            trace["\(firm):account:\(account)", default: []].append("\(json["type"] ?? "?")\(role.map { "(\($0))" } ?? "") \(message.id)")
-        }
     }
 }
 
