@@ -3,8 +3,8 @@
 # the whole suite: unit tests of the sync core, and integration tests against the real
 # PostgreSQL, librdkafka's embedded mock cluster and the QuickBooks sandbox over HTTP.
 #
-# The PostgreSQL restart test restarts the shared test server, so it runs on its own after
-# everything else.
+# The PostgreSQL restart test and the fault harness restart the shared test server, so they run
+# on their own after everything else.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
@@ -19,6 +19,8 @@ width=(--experimental-maximum-parallelization-width 16)
 swift test --skip-build --skip 'ServerRestartTests|FaultHarness' "${width[@]}" "$@"
 # docker-compose.yml and deploy/ cannot start here (no Docker engine): check them and run their commands.
 scripts/check-deploy.sh
-# The restart test restarts the shared PostgreSQL server, so it runs alone. The fault harness
-# (scripts/fault-harness.sh) is not part of this run yet: see README, "Reliability".
+# These restart the shared PostgreSQL server, so they run alone: the restart test, then the fault
+# harness (three worker processes killed with SIGKILL, PostgreSQL restarted, a broker down,
+# QuickBooks out and throttling; scripts/fault-harness.sh runs a larger one).
 swift test --skip-build --filter ServerRestartTests "$@"
+swift test --skip-build --filter FaultHarness "$@"

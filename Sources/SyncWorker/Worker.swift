@@ -85,7 +85,8 @@ public final class Worker: Sendable {
                                    leaseDuration: configuration.leaseDuration, batchSize: 32, metrics: metrics, logger: logger)
         let consumerService = ConsumerService(
             consumer: consumer, processor: processor,
-            deadLetters: DeadLetterPublisher(producer: producer, topic: configuration.topics.deadLetter, consumerGroup: configuration.kafka.groupID, metrics: metrics),
+            deadLetters: DeadLetterRecorder(database: database, topic: configuration.topics.deadLetter, consumerGroup: configuration.kafka.groupID,
+                                            metrics: metrics, outboxSignal: signal),
             limits: configuration.eventLimits, maxInFlight: configuration.maxInFlight, drainTimeout: configuration.drainTimeout,
             assignment: assignment, metrics: metrics, logger: logger, readiness: readiness)
         // Shut down in reverse: consumer first (it drains), then the pusher and sweeper finish their

@@ -8,12 +8,25 @@ public struct DeadLetter: Sendable, Hashable {
 
     public init(message: KafkaMessage) { self.message = message }
 
-    public var reason: String { header(DeadLetterPublisher.Header.reason) ?? "unknown" }
-    public var error: String { header(DeadLetterPublisher.Header.error) ?? "" }
-    public var originalTopic: String? { header(DeadLetterPublisher.Header.topic) }
-    public var originalPartition: String? { header(DeadLetterPublisher.Header.partition) }
-    public var originalOffset: String? { header(DeadLetterPublisher.Header.offset) }
-    public var deadLetteredAt: String? { header(DeadLetterPublisher.Header.deadLetteredAt) }
+    /// Header names on dead letters; `qbsync dlq` reads them back.
+    public enum Header {
+        public static let reason = "qbsync-dlq-reason"
+        public static let error = "qbsync-dlq-error"
+        public static let topic = "qbsync-dlq-original-topic"
+        public static let partition = "qbsync-dlq-original-partition"
+        public static let offset = "qbsync-dlq-original-offset"
+        public static let timestamp = "qbsync-dlq-original-timestamp"
+        public static let group = "qbsync-dlq-consumer-group"
+        public static let attempts = "qbsync-dlq-attempts"
+        public static let deadLetteredAt = "qbsync-dlq-at"
+    }
+
+    public var reason: String { header(Header.reason) ?? "unknown" }
+    public var error: String { header(Header.error) ?? "" }
+    public var originalTopic: String? { header(Header.topic) }
+    public var originalPartition: String? { header(Header.partition) }
+    public var originalOffset: String? { header(Header.offset) }
+    public var deadLetteredAt: String? { header(Header.deadLetteredAt) }
     public var key: String { message.key.map { String(decoding: $0, as: UTF8.self) } ?? "" }
 
     private func header(_ name: String) -> String? { message.header(named: name)?.stringValue }

@@ -13,7 +13,7 @@ import SyncCore
 final class ConsumerService: Service, Sendable {
     let consumer: KafkaConsumer
     let processor: EventProcessor
-    let deadLetters: DeadLetterPublisher
+    let deadLetters: DeadLetterRecorder
     let limits: EventLimits
     let maxInFlight: Int
     let drainTimeout: Duration
@@ -22,7 +22,7 @@ final class ConsumerService: Service, Sendable {
     let logger: Logger
     let readiness: Readiness
 
-    init(consumer: KafkaConsumer, processor: EventProcessor, deadLetters: DeadLetterPublisher, limits: EventLimits,
+    init(consumer: KafkaConsumer, processor: EventProcessor, deadLetters: DeadLetterRecorder, limits: EventLimits,
          maxInFlight: Int, drainTimeout: Duration, assignment: PartitionAssignment, metrics: WorkerMetrics, logger: Logger, readiness: Readiness) {
         self.consumer = consumer
         self.processor = processor
@@ -113,8 +113,8 @@ final class ConsumerService: Service, Sendable {
             do {
                 switch work.event {
                 case .failure(let rejection):
-                    try await deadLetters.publish(message, rejection: rejection)
-                    logger.warning("dead-lettered a message that cannot be applied", metadata: [
+                    let fresh = try await deadLetters.record(message, rejection: rejection)
+                    logger.warning(fresh ? "dead-lettered a message that cannot be applied" : "a message dead-lettered before was read again", metadata: [
                         "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
                         "reason": "\(rejection.reason.rawValue)", "error": "\(rejection.message)"])
                     metrics.event(topic: message.topic, outcome: .deadLettered)
@@ -127,7 +127,7 @@ final class ConsumerService: Service, Sendable {
                 // The event is well-formed JSON but its values do not fit the database: park it in the DLQ.
                 let rejection = EventRejection(.unprocessable, error.description)
                 do {
-                    try await deadLetters.publish(message, rejection: rejection, attempts: attempt + 1)
+                    try await deadLetters.record(message, rejection: rejection, attempts: attempt + 1)
                     metrics.event(topic: message.topic, outcome: .deadLettered)
                     return true
                 } catch {

@@ -29,6 +29,8 @@ struct OutboxRelay: Service {
                 if ContinuousClock.now - lastCleanup > .seconds(60) {
                     try await database.withConnection { connection in
                         _ = try await connection.execute("delete from outbox where published_at < now() - interval '15 minutes'")
+                        // A redelivery comes within minutes; a week on, a recreated topic's offsets must not look seen.
+                        _ = try await connection.execute("delete from dead_letters where dead_lettered_at < now() - interval '7 days'")
                     }
                     lastCleanup = .now
                 }
@@ -49,24 +51,32 @@ struct OutboxRelay: Service {
             let locked = try await connection.query("select pg_try_advisory_xact_lock($1) as locked", [.int64(Self.lockKey)])
             guard try locked.first?.decode(Bool.self, "locked") == true else { return 0 }
             let rows = try await connection.query(
-                "select id, topic, message_key, payload from outbox where published_at is null order by id limit $1", [.int(batchSize)])
+                "select id, topic, message_key, raw, key_bytes, payload, headers from outbox where published_at is null order by id limit $1", [.int(batchSize)])
             guard !rows.isEmpty else {
                 metrics.outboxPending(0)
                 return 0
             }
-            var groups: [String: [(id: Int64, topic: String, payload: [UInt8])]] = [:]
+            var groups: [String: [OutboxMessage]] = [:]
             var ids: [Int64] = []
             for row in rows {
-                let id = try row.decode(Int64.self, "id")
-                ids.append(id)
-                groups[try row.decode(String.self, "message_key"), default: []].append(
-                    (id, try row.decode(String.self, "topic"), try row.decode([UInt8].self, "payload")))
+                ids.append(try row.decode(Int64.self, "id"))
+                let group = try row.decode(String.self, "message_key")
+                let message: OutboxMessage
+                if try row.decode(Bool.self, "raw") {
+                    message = OutboxMessage(topic: try row.decode(String.self, "topic"), key: try row.decode([UInt8]?.self, "key_bytes"),
+                                            value: try row.decode([UInt8]?.self, "payload"),
+                                            headers: try OutboxMessage.decodeHeaders(try row.decode([UInt8]?.self, "headers") ?? []))
+                } else {
+                    message = OutboxMessage(topic: try row.decode(String.self, "topic"), key: Array(group.utf8),
+                                            value: try row.decode([UInt8].self, "payload"), headers: [])
+                }
+                groups[group, default: []].append(message)
             }
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for (key, messages) in groups {
+                for messages in groups.values {
                     group.addTask {
                         for message in messages {
-                            _ = try await producer.send(topic: message.topic, key: Array(key.utf8), value: message.payload)
+                            _ = try await producer.send(topic: message.topic, key: message.key, value: message.value, headers: message.headers)
                         }
                     }
                 }

@@ -187,5 +187,25 @@ extension Migration {
                 primary key (firm_id, kind, name)
             );
             """),
+        Migration(version: 3, name: "dead letters through the outbox, once per message", sql: """
+            -- raw rows: a Kafka record kept byte for byte (key and value may be null), with headers
+            alter table outbox add column raw boolean not null default false,
+                              add column key_bytes bytea,
+                              add column headers bytea,
+                              alter column payload drop not null;
+
+            -- messages dead-lettered, by where they were read: one redelivered after a crash is
+            -- not dead-lettered twice
+            create table dead_letters (
+                topic text not null,
+                kafka_partition integer not null,
+                kafka_offset bigint not null,
+                reason text not null,
+                error text not null,
+                dead_lettered_at timestamptz not null default now(),
+                primary key (topic, kafka_partition, kafka_offset)
+            );
+            create index dead_letters_by_time on dead_letters (dead_lettered_at);
+            """),
     ]
 }

@@ -1,15 +1,77 @@
 import Foundation
+import Kafka
 import Postgres
 import SyncCore
 
-/// The transactional outbox: status events are written in the same transaction as the state
-/// they describe, and a relay publishes them afterwards, so the stream never disagrees with
-/// the database.
+/// The transactional outbox: status events (and dead letters) are written in the same
+/// transaction as the state they describe, and a relay publishes them afterwards, so the stream
+/// never disagrees with the database.
 enum Outbox {
     static func enqueue(_ change: StatusChange, topic: String, on connection: PostgresConnection) async throws {
         try await connection.execute(
             "insert into outbox (topic, message_key, payload) values ($1, $2, $3)",
             [.text(topic), .text(change.key), .bytea(StatusEvent.encode(change))])
+    }
+
+    /// Enqueues a message as it is (any key and value bytes, headers). Messages of one `group`
+    /// leave in the order they were enqueued.
+    static func enqueue(_ message: OutboxMessage, group: String, on connection: PostgresConnection) async throws {
+        try await connection.execute(
+            "insert into outbox (topic, message_key, raw, key_bytes, payload, headers) values ($1, $2, true, $3, $4, $5)",
+            [.text(message.topic), .text(group), message.key.map { .bytea($0) } ?? .null, message.value.map { .bytea($0) } ?? .null,
+             .bytea(OutboxMessage.encode(message.headers))])
+    }
+}
+
+/// A Kafka record kept in the outbox byte for byte: key and value may be null or any bytes.
+struct OutboxMessage: Sendable, Hashable {
+    var topic: String
+    var key: [UInt8]?
+    var value: [UInt8]?
+    var headers: [KafkaHeader]
+
+    /// Headers as stored: per header a 4-byte name length, the name, a 4-byte value length (or
+    /// 0xFFFFFFFF for a null value) and the value; lengths big-endian.
+    static func encode(_ headers: [KafkaHeader]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        func append(_ length: UInt32) { bytes += [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)] }
+        for header in headers {
+            let name = Array(header.name.utf8)
+            append(UInt32(name.count))
+            bytes += name
+            if let value = header.value {
+                append(UInt32(value.count))
+                bytes += value
+            } else {
+                append(.max)
+            }
+        }
+        return bytes
+    }
+
+    static func decodeHeaders(_ bytes: [UInt8]) throws -> [KafkaHeader] {
+        var headers: [KafkaHeader] = []
+        var index = 0
+        func length() throws -> UInt32 {
+            guard index + 4 <= bytes.count else { throw OutboxCorrupt() }
+            defer { index += 4 }
+            return bytes[index..<index + 4].reduce(0) { $0 << 8 | UInt32($1) }
+        }
+        func take(_ count: UInt32) throws -> [UInt8] {
+            guard index + Int(count) <= bytes.count else { throw OutboxCorrupt() }
+            defer { index += Int(count) }
+            return Array(bytes[index..<index + Int(count)])
+        }
+        while index < bytes.count {
+            let name = String(decoding: try take(try length()), as: UTF8.self)
+            let valueLength = try length()
+            headers.append(KafkaHeader(name: name, value: valueLength == .max ? nil : try take(valueLength)))
+        }
+        return headers
+    }
+
+    struct OutboxCorrupt: Error, CustomStringConvertible {
+        var description: String { "an outbox row's headers are truncated" }
     }
 }
 
