@@ -270,6 +270,12 @@ struct DocumentSyncTests {
             #expect(invoices.map { $0.string("DocNumber") ?? "" } == ["INV-1", "INV-2", "INV-3"], "backfilled oldest first")
             #expect(try await env.customers(realm: realm).count == 1, "the same customer again")
             #expect(await env.status.entity("f1:invoice:inv-2").map(\.status) == ["skipped", "syncing", "synced"])
+            // What `qbsync status` and the admin API show.
+            let column = try await QuickBooksColumn.load(firmID: "f1", from: env.database)
+            #expect(column.invoices.map(\.label) == ["INV-1", "INV-2", "INV-3"])
+            #expect(column.invoices.allSatisfy { $0.status == .synced && $0.qboID != nil })
+            #expect(column.payments.map(\.documentID) == ["pay-1"])
+            #expect(column.rendered().contains("INV-3    Acme     2026-11-03  Synced"))
             try await worker.stop()
         }
     }

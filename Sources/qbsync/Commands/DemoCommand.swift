@@ -16,7 +16,7 @@ struct DemoCommand: AsyncParsableCommand {
         abstract: "Run the worker on embedded defaults with sample traffic and show the QuickBooks column change.",
         discussion: "Needs only PostgreSQL (QBSYNC_DATABASE_URL); scripts/demo.sh starts a private one.")
 
-    @Option(help: "Milliseconds to pause between the scenario's steps.") var paceMs = 1200
+    @Option(help: "Milliseconds to pause at least between the scenario's steps (each also waits for its changes to show).") var paceMs = 800
     @Flag(help: "Keep the worker, Kafka and the sandbox running after the scenario (Ctrl-C stops).") var keepRunning = false
     @Option(help: "Log level of the components (logs go to standard error).") var logLevel: Logger.Level = .error
 
@@ -61,28 +61,33 @@ struct DemoCommand: AsyncParsableCommand {
         let worker = try await Worker(configuration: configuration, logger: logger, gracefulShutdownSignals: [.sigterm, .sigint])
         let workerTask = Task { try await worker.run() }
         let names = ["harbor": "Harbor Bakery", "jane": "Jane O'Neil", "lopez": "Lopez & Sons", "zoe": "Zoë's Café", "north": "Northwind Traders"]
-        let reader = try StatusPrinter(bootstrapServers: cluster.bootstrapServers, topic: configuration.topics.syncStatus, names: names, logger: logger)
+        let events = DemoEvents(firm: firm, names: names)
+        let reader = try StatusPrinter(bootstrapServers: cluster.bootstrapServers, topic: configuration.topics.syncStatus, names: names,
+                                       documents: events.documentLabels, logger: logger)
         try await reader.waitUntilReading()
 
         let database = try PostgresClient(configuration: PostgresConfiguration(connectionString: configuration.databaseURL, poolSize: 2), logger: logger)
         let connector = try FirmConnector(database: database, client: client, tokenKey: configuration.tokenKey, statusTopic: configuration.topics.syncStatus, logger: logger)
-        _ = try await connector.connect(FirmSettings(firmID: firm, realmID: grant.realmId),
+        _ = try await connector.connect(FirmSettings(firmID: firm, realmID: grant.realmId, syncStartDate: CalendarDate("2026-01-01")),
                                         credential: .authorizationCode(grant.authorizationCode, redirectURI: "http://localhost/demo"))
-        say("4. Firm \(firm) connected QuickBooks (policy: accounts with activity). A worker is consuming.\n")
+        say("4. Firm \(firm) connected QuickBooks (policy: accounts with activity; sync start date 2026-01-01). A worker is consuming.\n")
+        try await reader.waitUntilSettled(since: 0, changes: true, minimum: .zero)
 
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(connection: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)), logger: logger)
-        let events = DemoEvents(firm: firm, names: names)
-        func step(_ title: String, _ messages: [(topic: String, value: [UInt8])]) async throws {
+        func step(_ title: String, changes: Bool = true, _ messages: [(topic: String, value: [UInt8])]) async throws {
             say("▶ \(title)")
+            let before = await reader.printed
             for message in messages {
                 _ = try await producer.send(topic: message.topic, key: Array(firm.utf8), value: message.value)
             }
-            try await Task.sleep(for: .milliseconds(paceMs))
+            try await reader.waitUntilSettled(since: before, changes: changes, minimum: .milliseconds(paceMs))
         }
         try await step("Five accounts are added to the practice", names.keys.sorted().map { events.accountUpserted($0) })
-        try await step("Lopez & Sons gets its first invoice and Zoë's Café pays: both sync automatically",
-                       [events.invoice("lopez"), events.payment("zoe")])
-        try await step("A staff member tries to unsync Lopez & Sons: only owners and admins may", [events.unsync("lopez", role: "staff")])
+        try await step("Lopez & Sons gets invoice 1001 and Zoë's Café pays a retainer: both accounts sync automatically",
+                       [events.invoice("lopez", number: "1001"), events.payment("zoe")])
+        try await step("Lopez & Sons pays invoice 1001 by card; the processing fee is booked to Bank Charges & Fees",
+                       [events.payment("lopez", paying: "1001")])
+        try await step("A staff member tries to unsync Lopez & Sons: only owners and admins may", changes: false, [events.unsync("lopez", role: "staff")])
         let audited = try await database.withConnection { connection in
             try await connection.query("select reason from rejected_toggles where firm_id = $1", [.text(firm)])
         }
@@ -92,6 +97,9 @@ struct DemoCommand: AsyncParsableCommand {
         try await step("The owner syncs Jane O'Neil choosing 'create a new customer', but that name exists", [events.sync("jane", mode: "create")])
         try await step("The owner syncs Jane O'Neil again, matching by name", [events.sync("jane", mode: "auto")])
         try await step("The owner chooses 'Do not sync this account' for Northwind Traders", [events.unsync("north", role: "owner")])
+        try await step("Northwind Traders gets invoice 1002 while unsynced: it is held back", [events.invoice("north", number: "1002")])
+        try await step("Harbor Bakery's invoice 0999 is dated before the sync start date", [events.invoice("harbor", number: "0999", date: "2025-12-15")])
+        try await step("The owner syncs Northwind Traders again: what was held back goes to QuickBooks", [events.sync("north", mode: "auto")])
 
         let column = try await QuickBooksColumn.load(firmID: firm, from: database)
         say("\nThe QuickBooks column now (qbsync status --firm \(firm)):\n")
@@ -122,8 +130,31 @@ final class StatusPrinter: Sendable {
 
     private actor Assignment {
         var assigned = false
+        /// Status events printed so far, and when the last one was.
+        var printed = 0
+        var lastPrinted = ContinuousClock.now
         func set() { assigned = true }
+        func didPrint() {
+            printed += 1
+            lastPrinted = .now
+        }
     }
+
+    /// Waits until the column has settled after a step: at least `minimum`; when the step changes
+    /// something, until its first change shows and then no further one came for `quiet` (at most
+    /// `maximum` in all), so each step's changes print under its title.
+    func waitUntilSettled(since printedBefore: Int, changes: Bool, minimum: Duration,
+                          quiet: Duration = .milliseconds(700), maximum: Duration = .seconds(20)) async throws {
+        let started = ContinuousClock.now
+        try await Task.sleep(for: minimum)
+        guard changes else { return }
+        while ContinuousClock.now - started < maximum {
+            if await assignment.printed > printedBefore, ContinuousClock.now - (await assignment.lastPrinted) >= quiet { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    var printed: Int { get async { await assignment.printed } }
 
     /// Waits until the reader owns its partitions, so no status event is printed late.
     func waitUntilReading(timeout: Duration = .seconds(30)) async throws {
@@ -133,7 +164,10 @@ final class StatusPrinter: Sendable {
         }
     }
 
-    init(bootstrapServers: String, topic: String, names: [String: String], logger: Logger) throws {
+    /// - Parameters:
+    ///   - names: account names by account id.
+    ///   - documents: how to name invoices and payments, by `entity:id`.
+    init(bootstrapServers: String, topic: String, names: [String: String], documents: [String: String], logger: Logger) throws {
         let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(
             connection: KafkaConfiguration(bootstrapServers: bootstrapServers), groupID: "demo-status-\(UUID().uuidString)", topics: [topic]).tunedForMockCluster(),
             logger: logger)
@@ -142,21 +176,29 @@ final class StatusPrinter: Sendable {
         task = Task {
             let labels = ["not_synced": "Not synced", "syncing": "Syncing", "synced": "Synced", "skipped": "Skipped", "failed": "Failed"]
             do {
-              for try await event in consumer.events {
-                if case .partitionsAssigned = event { await assignment.set() }
-                guard case .message(let message) = event, let value = message.value,
-                      let json = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any],
-                      let data = json["data"] as? [String: Any] else { continue }
-                let entity = data["entity"] as? String ?? ""
-                let id = data["entity_id"] as? String ?? ""
-                let who = entity == "account" ? (names[id] ?? id) : "QuickBooks connection"
-                let from = (data["previous_status"] as? String).flatMap { labels[$0] } ?? "new"
-                let to = labels[data["status"] as? String ?? ""] ?? "?"
-                var line = "   \(who): \(from) → \(to)"
-                if let qbo = data["qbo_id"] as? String, entity == "account", to == "Synced" { line += " (QuickBooks customer \(qbo))" }
-                if let detail = data["detail"] as? String { line += "\n      “\(detail)”" }
-                say(line)
-              }
+                for try await event in consumer.events {
+                    if case .partitionsAssigned = event { await assignment.set() }
+                    guard case .message(let message) = event, let value = message.value,
+                          let json = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any],
+                          let data = json["data"] as? [String: Any] else { continue }
+                    let entity = data["entity"] as? String ?? ""
+                    let id = data["entity_id"] as? String ?? ""
+                    let who: String
+                    switch entity {
+                    case "account": who = names[id] ?? id
+                    case "firm": who = "QuickBooks connection"
+                    default: who = "   " + (documents["\(entity):\(id)"] ?? "\(entity) \(id)")
+                    }
+                    let from = (data["previous_status"] as? String).flatMap { labels[$0] } ?? "new"
+                    let to = labels[data["status"] as? String ?? ""] ?? "?"
+                    var line = "   \(who): \(from) → \(to)"
+                    if let qbo = data["qbo_id"] as? String, to == "Synced", entity != "firm" {
+                        line += " (QuickBooks \(entity == "account" ? "customer" : entity) \(qbo))"
+                    }
+                    if let detail = data["detail"] as? String { line += "\n      “\(detail)”" }
+                    say(line)
+                    await assignment.didPrint()
+                }
             } catch {
                 say("   (status stream ended: \(error))")
             }
@@ -186,19 +228,33 @@ struct DemoEvents {
         envelope("account.upserted", "accounts.lifecycle", ["firm_id": firm, "account_id": id, "account_name": names[id] ?? id])
     }
 
-    func invoice(_ id: String) -> (topic: String, value: [UInt8]) {
+    /// How the printer names the demo's invoices and payments, by `entity:id`.
+    var documentLabels: [String: String] {
+        var labels: [String: String] = [:]
+        for (account, name) in names {
+            for number in ["0999", "1001", "1002"] { labels["invoice:inv-\(account)-\(number)"] = "Invoice \(number) of \(name)" }
+            labels["payment:pay-\(account)"] = "Payment of \(name)"
+        }
+        return labels
+    }
+
+    func invoice(_ id: String, number: String, date: String = "2026-11-01") -> (topic: String, value: [UInt8]) {
         envelope("invoice.upserted", "billing.invoices", [
-            "firm_id": firm, "account_id": id, "account_name": names[id] ?? id, "invoice_id": "inv-\(id)-1", "number": "1001",
-            "issue_date": "2026-11-01", "due_date": "2026-12-01", "currency": "USD",
-            "lines": [["service_id": "tax-prep", "service_name": "Tax preparation", "quantity": 1, "rate": "450.00", "amount": "450.00"]],
-            "total": "450.00", "revision": 1,
+            "firm_id": firm, "account_id": id, "account_name": names[id] ?? id, "invoice_id": "inv-\(id)-\(number)", "number": number,
+            "issue_date": date, "currency": "USD",
+            "lines": [["service_id": "tax-prep", "service_name": "Tax preparation", "quantity": 1, "rate": "450.00", "amount": "450.00"],
+                      ["service_id": "bookkeeping", "service_name": "Bookkeeping", "description": "Monthly", "quantity": "2", "rate": "95.00", "amount": "190.00"]],
+            "total": "640.00", "revision": 1,
         ])
     }
 
-    func payment(_ id: String) -> (topic: String, value: [UInt8]) {
-        envelope("payment.upserted", "billing.payments", [
-            "firm_id": firm, "account_id": id, "account_name": names[id] ?? id, "payment_id": "pay-\(id)-1", "date": "2026-11-03",
-            "amount": "120.00", "currency": "USD", "method": "card", "processing_fee": "3.78", "applied_to": [], "revision": 1,
+    /// A card payment; with `paying`, of that invoice number in full (a 2.9 % fee).
+    func payment(_ id: String, paying number: String? = nil) -> (topic: String, value: [UInt8]) {
+        let applied: [[String: Any]] = number.map { [["invoice_id": "inv-\(id)-\($0)", "amount": "640.00"]] } ?? []
+        return envelope("payment.upserted", "billing.payments", [
+            "firm_id": firm, "account_id": id, "account_name": names[id] ?? id, "payment_id": "pay-\(id)", "date": "2026-11-03",
+            "amount": number == nil ? "120.00" : "640.00", "currency": "USD", "method": "card", "reference": "ch_\(id)",
+            "processing_fee": number == nil ? "3.78" : "18.56", "applied_to": applied, "revision": 1,
         ])
     }
 

@@ -6,7 +6,7 @@ import SyncWorker
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Print a firm's QuickBooks column: every account with its sync status and detail.")
+        abstract: "Print a firm's QuickBooks column: every account, invoice and payment with its sync status and detail.")
 
     @OptionGroup var logging: LoggingOptions
     @Option(help: "The firm id.") var firm: String
