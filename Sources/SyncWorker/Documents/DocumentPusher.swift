@@ -115,7 +115,9 @@ struct DocumentPusher: Service {
                 try await DocumentQueueStore.release(firmID: firmID, accountID: accountID, worker: workerID, nextAttempt: next, on: connection)
                 return .stop
             }
+            // Its turn is over, or a rebalance gave its partition to another worker, which takes it now.
             if yield { return try await release(Date()) }
+            guard await assignment.owns(lease.ownerPartition) else { return try await release(Date()) }
             guard let firm = try await FirmStore.load(firmID: firmID, on: connection), firm.connection.isConnected else {
                 return try await release(nil)  // the firm's reconnect wakes it
             }

@@ -54,14 +54,15 @@ enum DocumentQueueStore {
 
     struct Lease: Sendable {
         var attempts: Int
+        var ownerPartition: String
     }
 
     /// Locks the queue; returns its state when `worker` still holds its lease.
     static func lockLeased(firmID: String, accountID: String, worker: String, on connection: PostgresConnection) async throws -> Lease? {
         let rows = try await connection.query("""
-            select attempts from document_queues where firm_id = $1 and account_id = $2 and lease_owner = $3 for update
+            select attempts, owner_partition from document_queues where firm_id = $1 and account_id = $2 and lease_owner = $3 for update
             """, [.text(firmID), .text(accountID), .text(worker)])
-        return try rows.first.map { Lease(attempts: try $0.decode(Int.self, "attempts")) }
+        return try rows.first.map { Lease(attempts: try $0.decode(Int.self, "attempts"), ownerPartition: try $0.decode(String.self, "owner_partition")) }
     }
 
     static func extendLease(firmID: String, accountID: String, worker: String, until: Date, on connection: PostgresConnection) async throws {
