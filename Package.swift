@@ -143,6 +143,16 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
+
+        // The end-to-end benchmark (scripts/bench.sh): prints throughput, CPU per event, memory and QuickBooks pace.
+        .executableTarget(
+            name: "qbsync-bench",
+            dependencies: [
+                "SyncWorker", "SyncCore", "Kafka", "Postgres", "QuickBooks", "QuickBooksSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import Kafka
+import Logging
+import Postgres
+import QuickBooks
+import QuickBooksSandbox
+import SyncCore
+import SyncWorker
+
+/// Measures qbsync end to end and prints the figures: a `qbsync worker` process consuming a
+/// pre-loaded backlog of invoices from the embedded Kafka cluster, writing them to a zero-latency
+/// QuickBooks sandbox (limits lifted) and publishing their status; then one firm's backlog
+/// drained against QuickBooks' own limits (time-compressed), counting 429s.
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "qbsync-bench",
+        abstract: "Measure qbsync's throughput, CPU per event, memory and QuickBooks pace; print the figures.",
+        discussion: "Needs QBSYNC_DATABASE_URL (scripts/bench.sh starts a private PostgreSQL and builds in release mode).")
+
+    @Option(help: "Firms (each its own QuickBooks company).") var firms = 40
+    @Option(help: "Accounts per firm.") var accounts = 10
+    @Option(help: "Invoices per account.") var invoices = 25
+    @Option(help: "Partitions per topic of the embedded cluster.") var partitions = 12
+    @Option(help: "Invoices of the one firm drained at QuickBooks' pace (0 skips that part).") var paceInvoices = 300
+    @Option(help: "Seconds in one throttling window of the pace part (QuickBooks: 60; the limits scale with it).") var paceWindowSeconds = 6
+    @Option(help: "The qbsync executable (default: next to this one).") var worker: String?
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: .error) }
+        let logger = Logger(label: "qbsync.bench")
+        guard let server = ProcessInfo.processInfo.environment["QBSYNC_DATABASE_URL"] else {
+            throw ValidationError("set QBSYNC_DATABASE_URL (scripts/bench.sh does)")
+        }
+        let binary = worker ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("qbsync").path
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw ValidationError("no qbsync executable at \(binary); build it (swift build -c release) or pass --worker")
+        }
+        let machine = Machine()
+        print("qbsync benchmark — \(machine.cores) cores, \(binary)\n")
+
+        let throughput = Scenario(
+            name: "throughput", firms: firms, accounts: accounts, invoices: invoices, partitions: partitions, windowSeconds: 60,
+            requestsPerWindow: 100_000_000, maxInFlight: 100_000, workerLimits: ["QBSYNC_QBO_MAX_IN_FLIGHT": "64", "QBSYNC_QBO_REQUESTS_PER_WINDOW": "100000000"])
+        let result = try await throughput.run(server: server, binary: binary, logger: logger)
+        result.print(title: "1. End to end, zero-latency QuickBooks with its limits lifted")
+
+        if paceInvoices > 0 {
+            // QuickBooks' limits at 1/(60/window) scale: 500 requests per 60 s becomes 50 per 6 s.
+            let scale = Double(paceWindowSeconds) / 60
+            let perWindow = Int((500 * scale).rounded())
+            let pace = Scenario(
+                name: "pace", firms: 1, accounts: 10, invoices: max(1, paceInvoices / 10), partitions: 3, windowSeconds: paceWindowSeconds,
+                requestsPerWindow: perWindow, maxInFlight: 10,
+                workerLimits: ["QBSYNC_QBO_MAX_IN_FLIGHT": "10", "QBSYNC_QBO_REQUESTS_PER_WINDOW": String(perWindow),
+                               "QBSYNC_QBO_WINDOW_MS": String(paceWindowSeconds * 1000),
+                               "QBSYNC_QBO_THROTTLE_PAUSE_MS": String(paceWindowSeconds * 1000)])
+            let paced = try await pace.run(server: server, binary: binary, logger: logger)
+            paced.print(title: "2. One firm's backlog against QuickBooks' limits (\(perWindow) requests per \(paceWindowSeconds) s window, 10 in flight)")
+            let windows = paced.endToEnd / Double(paceWindowSeconds)
+            let perWindowAchieved = Double(paced.quickBooksRequests) / windows
+            Swift.print(String(format: "   requests per window       %8.1f of %d allowed (%.0f %% of the single-request ceiling)", perWindowAchieved, perWindow, 100 * perWindowAchieved / Double(perWindow)))
+            Swift.print(String(format: "   at QuickBooks' scale      %8.0f requests per minute (its ceiling: 500 single requests; about 1,660 operations with batch)",
+                               perWindowAchieved * 60 / Double(paceWindowSeconds)))
+            Swift.print("   429s from QuickBooks      \(String(format: "%8d", paced.throttled)) (\(paced.throttledByWindow) over the window, \(paced.throttledByConcurrency) over 10 in flight)")
+        }
+    }
+}

@@ -1,0 +1,235 @@
+import Foundation
+import Kafka
+import Logging
+import Postgres
+import QuickBooks
+import QuickBooksSandbox
+import SyncCore
+import SyncWorker
+
+/// One measured run: a fresh database, an embedded Kafka cluster loaded with the backlog, a
+/// sandbox, and a `qbsync worker` process draining it.
+struct Scenario {
+    var name: String
+    var firms: Int
+    var accounts: Int
+    var invoices: Int
+    var partitions: Int
+    var windowSeconds: Int
+    var requestsPerWindow: Int
+    var maxInFlight: Int
+    var workerLimits: [String: String]
+
+    var eventCount: Int { firms * accounts * invoices }
+
+    struct Result {
+        var events: Int
+        /// First event applied to last event applied (the consumer's part).
+        var ingest: Double
+        /// First event applied to the last invoice synced and its status published.
+        var endToEnd: Double
+        var workerCPU: Double
+        var databaseCPU: Double
+        var residentStart: Int
+        var residentPeak: Int
+        var residentEnd: Int
+        var quickBooksRequests: Int
+        var throttled: Int
+        var throttledByWindow: Int
+        var throttledByConcurrency: Int
+
+        func print(title: String) {
+            Swift.print(title)
+            Swift.print(String(format: "   events                    %8d invoices (one QuickBooks write each)", events))
+            Swift.print(String(format: "   consumed and recorded     %8.0f events/s (%.2f s)", Double(events) / ingest, ingest))
+            Swift.print(String(format: "   end to end                %8.0f events/s (%.2f s: in QuickBooks, status published)", Double(events) / endToEnd, endToEnd))
+            Swift.print(String(format: "   worker CPU per event      %8.0f µs (%.2f s in all)", workerCPU / Double(events) * 1e6, workerCPU))
+            Swift.print(String(format: "   PostgreSQL CPU per event  %8.0f µs (%.2f s in all)", databaseCPU / Double(events) * 1e6, databaseCPU))
+            Swift.print(String(format: "   worker resident memory    %8.1f MiB at start, %.1f peak, %.1f at the end",
+                               Double(residentStart) / 1_048_576, Double(residentPeak) / 1_048_576, Double(residentEnd) / 1_048_576))
+            Swift.print(String(format: "   QuickBooks requests       %8d (%.2f per event), %d answered 429", quickBooksRequests,
+                               Double(quickBooksRequests) / Double(events), throttled))
+            Swift.print("")
+        }
+    }
+
+    func run(server: String, binary: String, logger: Logger) async throws -> Result {
+        let (databaseURL, drop) = try await BenchDatabase.create(server: server, logger: logger)
+        do {
+            let result = try await measure(databaseURL: databaseURL, binary: binary, logger: logger)
+            await drop()
+            return result
+        } catch {
+            await drop()
+            throw error
+        }
+    }
+
+    private func measure(databaseURL: String, binary: String, logger: Logger) async throws -> Result {
+        let cluster = try KafkaMockCluster(brokerCount: 1, logger: logger)
+        let topics = WorkerConfiguration.Topics()
+        for topic in topics.ingress + [topics.syncStatus, topics.deadLetter] {
+            try cluster.createTopic(topic, partitions: partitions)
+        }
+        var sandboxConfiguration = SandboxConfiguration()
+        sandboxConfiguration.throttleWindow = .seconds(windowSeconds)
+        sandboxConfiguration.requestsPerWindow = requestsPerWindow
+        sandboxConfiguration.maxInFlight = maxInFlight
+        sandboxConfiguration.idempotencyCacheLimit = max(sandboxConfiguration.idempotencyCacheLimit, eventCount * 2)
+        let sandbox = QuickBooksSandbox(configuration: sandboxConfiguration, logger: logger)
+        return try await sandbox.withRunning { endpoint in
+            var quickBooks = QuickBooksConfiguration(clientID: sandboxConfiguration.clientId, clientSecret: sandboxConfiguration.clientSecret)
+            quickBooks.apiBaseURL = endpoint.apiBaseURL
+            quickBooks.tokenURL = endpoint.tokenURL
+            let database = try PostgresClient(configuration: PostgresConfiguration(connectionString: databaseURL, poolSize: 4), logger: logger)
+            do {
+                let result = try await drain(database: database, databaseURL: databaseURL, sandbox: sandbox, endpoint: endpoint,
+                                             cluster: cluster, quickBooks: quickBooks, binary: binary, logger: logger)
+                await database.shutdown()
+                return result
+            } catch {
+                await database.shutdown()
+                throw error
+            }
+        }
+    }
+
+    private func drain(
+        database: PostgresClient, databaseURL: String, sandbox: QuickBooksSandbox, endpoint: SandboxEndpoint, cluster: KafkaMockCluster,
+        quickBooks: QuickBooksConfiguration, binary: String, logger: Logger
+    ) async throws -> Result {
+        let topics = WorkerConfiguration.Topics()
+        let tokenKey = (0..<32).map { _ in UInt8.random(in: 0...255) }
+        try await Migrator(database: database, logger: logger).migrate()
+        let connector = try FirmConnector(database: database, client: QuickBooksClient(configuration: quickBooks, logger: logger),
+                                          tokenKey: tokenKey, statusTopic: topics.syncStatus, logger: logger)
+        var realms: [String] = []
+        for firm in 0..<firms {
+            let grant = sandbox.inspector.createRealm(companyName: "Bench firm \(firm)")
+            _ = try await connector.connect(FirmSettings(firmID: "firm-\(firm)", realmID: grant.realmId),
+                                            credential: .authorizationCode(grant.authorizationCode, redirectURI: "http://localhost/bench"))
+            realms.append(grant.realmId)
+        }
+        try await load(cluster: cluster, logger: logger)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["worker", "--log-level", "error"]
+        process.environment = ProcessInfo.processInfo.environment.merging([
+            "QBSYNC_DATABASE_URL": databaseURL, "QBSYNC_KAFKA_BOOTSTRAP_SERVERS": cluster.bootstrapServers,
+            "QBSYNC_KAFKA_MOCK_CLUSTER": "1", "QBSYNC_KAFKA_GROUP": "qbsync-bench-\(name)",
+            "QBSYNC_QBO_API_URL": endpoint.apiBaseURL, "QBSYNC_QBO_TOKEN_URL": endpoint.tokenURL,
+            "QBSYNC_TOKEN_KEY": Data(tokenKey).base64EncodedString(), "QBSYNC_HTTP_HOST": "127.0.0.1", "QBSYNC_HTTP_PORT": "0",
+            "QBSYNC_DATABASE_POOL_SIZE": "16",
+        ].merging(workerLimits) { $1 }) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let databaseCPUBefore = Machine.postgresCPUSeconds()
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        let pid = process.processIdentifier
+
+        // Wait for the backlog to be applied, written and published, sampling memory.
+        var residentStart = 0, residentPeak = 0
+        let deadline = ContinuousClock.now + .seconds(1800)
+        while true {
+            let resident = Machine.residentBytes(pid)
+            residentPeak = max(residentPeak, resident)
+            let progress = try await Progress.read(database)
+            if progress.applied == 0 { residentStart = resident }
+            if progress.applied >= eventCount, progress.synced >= eventCount, progress.unpublished == 0 { break }
+            guard process.isRunning else { throw BenchFailure("the worker exited (status \(process.terminationStatus)) before the backlog was done") }
+            guard ContinuousClock.now < deadline else { throw BenchFailure("the backlog was not done in 30 minutes: \(progress)") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let workerCPU = Machine.cpuSeconds(pid)
+        let residentEnd = Machine.residentBytes(pid)
+        let databaseCPU = Machine.postgresCPUSeconds() - databaseCPUBefore
+        let times = try await Progress.times(database)
+        process.terminate()
+        process.waitUntilExit()
+        var requests = 0, throttled = 0, byWindow = 0, byConcurrency = 0
+        for realm in realms {
+            let counters = try sandbox.inspector.counters(realmId: realm)
+            requests += counters.requests
+            throttled += counters.throttled
+            byWindow += counters.throttledByWindow
+            byConcurrency += counters.throttledByConcurrency
+        }
+        return Result(events: eventCount, ingest: times.ingest, endToEnd: times.endToEnd, workerCPU: workerCPU, databaseCPU: databaseCPU,
+                      residentStart: residentStart, residentPeak: residentPeak, residentEnd: residentEnd,
+                      quickBooksRequests: requests, throttled: throttled, throttledByWindow: byWindow, throttledByConcurrency: byConcurrency)
+    }
+
+    /// Produces the backlog before the worker starts: for each firm and account, its invoices.
+    private func load(cluster: KafkaMockCluster, logger: Logger) async throws {
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(connection: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)), logger: logger)
+        let firms = self.firms, accounts = self.accounts, invoices = self.invoices
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for firm in 0..<firms {
+                group.addTask {
+                    for account in 0..<accounts {
+                        for invoice in 0..<invoices {
+                            let message = BenchEvents.invoice(firm: "firm-\(firm)", account: "acct-\(account)", number: invoice)
+                            _ = try await producer.send(topic: "billing.invoices", key: Array("firm-\(firm)".utf8), value: message)
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await producer.shutdown()
+    }
+}
+
+struct BenchFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// What the database says about the run.
+struct Progress: CustomStringConvertible {
+    var applied: Int
+    var synced: Int
+    var unpublished: Int
+
+    var description: String { "\(applied) events applied, \(synced) invoices synced, \(unpublished) status events unpublished" }
+
+    static func read(_ database: PostgresClient) async throws -> Progress {
+        try await database.withConnection { connection in
+            let row = try await connection.query("""
+                select (select count(*) from processed_events)::bigint as applied,
+                       (select count(*) from documents where status = 'synced')::bigint as synced,
+                       (select count(*) from outbox where published_at is null)::bigint as unpublished
+                """).first
+            return Progress(applied: Int(try row?.decode(Int64.self, "applied") ?? 0), synced: Int(try row?.decode(Int64.self, "synced") ?? 0),
+                            unpublished: Int(try row?.decode(Int64.self, "unpublished") ?? 0))
+        }
+    }
+
+    /// Seconds from the first event applied to the last one, and to the last status published.
+    static func times(_ database: PostgresClient) async throws -> (ingest: Double, endToEnd: Double) {
+        try await database.withConnection { connection in
+            let row = try await connection.query("""
+                select extract(epoch from (select max(processed_at) - min(processed_at) from processed_events))::float8 as ingest,
+                       extract(epoch from ((select max(published_at) from outbox) - (select min(processed_at) from processed_events)))::float8 as end_to_end
+                """).first
+            return (try row?.decode(Double.self, "ingest") ?? 0, try row?.decode(Double.self, "end_to_end") ?? 0)
+        }
+    }
+}
+
+/// The backlog's events, as the platform sends them.
+enum BenchEvents {
+    static func invoice(firm: String, account: String, number: Int) -> [UInt8] {
+        let id = "\(firm)-\(account)-\(number)"
+        let json = """
+            {"specversion":"1.0","id":"\(UUID().uuidString.lowercased())","source":"/bench","type":"invoice.upserted","time":"2026-11-27T10:00:00Z",\
+            "datacontenttype":"application/json","data":{"firm_id":"\(firm)","account_id":"\(account)","account_name":"Client \(account) of \(firm)",\
+            "invoice_id":"\(id)","number":"B\(account.dropFirst(5))-\(number)","issue_date":"2026-11-01","due_date":"2026-12-01","currency":"USD",\
+            "lines":[{"service_id":"s1","service_name":"Bookkeeping","description":"November","quantity":"2","rate":"225.00","amount":"450.00"},\
+            {"service_id":"s2","service_name":"Payroll","quantity":"1","rate":"95.50","amount":"95.50"}],"total":"545.50","revision":1}}
+            """
+        return Array(json.utf8)
+    }
+}
