@@ -44,12 +44,44 @@ final class LibPQConnection: @unchecked Sendable {
         return LibPQConnection(pointer: raw, logger: logger)
     }
 
+    /// Statements prepared on this connection, by text and parameter types: the server parses and
+    /// plans each once per connection instead of on every call.
+    private var prepared: [PreparedKey: String] = [:]
+    private struct PreparedKey: Hashable {
+        let sql: String
+        /// `.null` parameters leave their type to the server, so a call with a NULL in another
+        /// place is a statement of its own.
+        let types: [UInt32]
+    }
+    /// Beyond this many, further statements run unprepared (ad-hoc SQL must not grow it forever).
+    static let preparedLimit = 256
+
+    /// The name of `sql` prepared for these parameter types, preparing it on first use; nil when
+    /// the cache is full.
+    private func preparedName(_ sql: String, _ bound: LibPQParameters, on pointer: OpaquePointer) throws(PostgresError) -> String? {
+        let key = PreparedKey(sql: sql, types: bound.types)
+        if let name = prepared[key] { return name }
+        guard prepared.count < Self.preparedLimit else { return nil }
+        let name = "qbsync_\(prepared.count + 1)"
+        let raw = bound.types.withUnsafeBufferPointer { types in
+            PQprepare(pointer, name, sql, Int32(bound.count), types.baseAddress)
+        }
+        _ = try check(raw, sql: sql)
+        prepared[key] = name
+        return name
+    }
+
     /// Runs one statement with bound parameters; results come back in binary format.
     func execute(_ sql: String, _ parameters: [PostgresValue]) throws(PostgresError) -> LibPQResult {
         let pointer = try livePointer(sql)
         let bound = try LibPQParameters(parameters)
+        let name = try preparedName(sql, bound, on: pointer)
         let raw = bound.withUnsafeArrays { types, values, lengths, formats in
-            PQexecParams(pointer, sql, Int32(bound.count), types, values, lengths, formats, 1)
+            if let name {
+                PQexecPrepared(pointer, name, Int32(bound.count), values, lengths, formats, 1)
+            } else {
+                PQexecParams(pointer, sql, Int32(bound.count), types, values, lengths, formats, 1)
+            }
         }
         return try check(raw, sql: sql)
     }
@@ -60,14 +92,20 @@ final class LibPQConnection: @unchecked Sendable {
     func execute(_ sql: String, _ parameters: [PostgresValue], after prefix: String) throws(PostgresError) -> LibPQResult {
         let pointer = try livePointer(sql)
         let bound = try LibPQParameters(parameters)
+        // Preparing is a round trip of its own, outside the pipeline (and the transaction).
+        let name = try preparedName(sql, bound, on: pointer)
         guard PQenterPipelineMode(pointer) == 1 else {
             _ = try executeScript(prefix)
             return try execute(sql, parameters)
         }
         let sent = bound.withUnsafeArrays { types, values, lengths, formats in
-            PQsendQueryParams(pointer, prefix, 0, nil, nil, nil, nil, 1) == 1
-                && PQsendQueryParams(pointer, sql, Int32(bound.count), types, values, lengths, formats, 1) == 1
-                && PQpipelineSync(pointer) == 1
+            guard PQsendQueryParams(pointer, prefix, 0, nil, nil, nil, nil, 1) == 1 else { return false }
+            let statementSent = if let name {
+                PQsendQueryPrepared(pointer, name, Int32(bound.count), values, lengths, formats, 1) == 1
+            } else {
+                PQsendQueryParams(pointer, sql, Int32(bound.count), types, values, lengths, formats, 1) == 1
+            }
+            return statementSent && PQpipelineSync(pointer) == 1
         }
         guard sent else {
             // Sending only fails when the connection is unusable; never reuse a half-sent pipeline.

@@ -41,7 +41,7 @@ struct DocumentIngest: Sendable {
             guard invoice.revision > document.revision else { return nil }
             document.revision = invoice.revision
             document.lifecycle = .active
-            document.content = value
+            document.setContent(value, payload: event.payload)
             document.date = invoice.issueDate
             document.label = invoice.number
             document.accountID = invoice.accountID
@@ -57,7 +57,7 @@ struct DocumentIngest: Sendable {
             guard payment.revision > document.revision else { return nil }
             document.revision = payment.revision
             document.lifecycle = .active
-            document.content = value
+            document.setContent(value, payload: event.payload)
             document.date = payment.date
             document.label = payment.reference.map { "\($0) (\(payment.paymentID))" } ?? payment.paymentID
             document.accountID = payment.accountID

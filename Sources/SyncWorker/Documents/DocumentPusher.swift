@@ -133,7 +133,7 @@ struct DocumentPusher: Service {
                 let components = try await DocumentStore.components(of: document, on: connection)
                 let refunds = try await DocumentStore.refunds(of: document, on: connection)
                 let verdict = try await review.review(&document, components: components, refunds: refunds, around: around,
-                                                      causedBy: document.lastEventID, on: connection)
+                                                      causedBy: document.lastEventID, asLoaded: true, on: connection)
                 switch verdict.next {
                 case .waitForAccount, .waitForFirm: return try await release(nil)
                 case .nothing, .waitForInvoices: continue

@@ -18,11 +18,15 @@ struct DocumentReview: Sendable {
 
     /// Re-evaluates `document` (locked by the caller), sets whether it has work, saves it, and
     /// publishes its column when it changed.
+    ///
+    /// - Parameter asLoaded: the caller changed nothing since it loaded the document, so it is
+    ///   saved only if the review changes it.
     @discardableResult
     func review(
         _ document: inout StoredDocument, components: [AppliedComponent], refunds: [StoredRefund], around: Surroundings,
-        causedBy: String, on connection: PostgresConnection
+        causedBy: String, asLoaded: Bool = false, on connection: PostgresConnection
     ) async throws -> DocumentSyncRules.Verdict {
+        let before = document
         let desired = DocumentPlanner.desired(document.shape(refunds: refunds))
         let facts = DocumentSyncRules.Facts(
             kind: document.kind, label: document.label, lifecycle: document.lifecycle, hasContent: document.content != nil,
@@ -48,7 +52,7 @@ struct DocumentReview: Sendable {
                 status: update.status, previousStatus: update.previousStatus, detail: update.detail, errorCode: update.errorCode,
                 qboID: update.qboID, sequence: update.sequence, causedBy: causedBy), topic: statusTopic, on: connection)
         }
-        try await DocumentStore.save(document, on: connection)
+        if !asLoaded || document != before { try await DocumentStore.save(document, on: connection) }
         return verdict
     }
 

@@ -3,7 +3,7 @@ import SyncCore
 
 /// An invoice or payment as qbsync keeps it: the newest revision received, the work left to do
 /// in QuickBooks, and its QuickBooks column cell.
-struct StoredDocument: Sendable {
+struct StoredDocument: Sendable, Equatable {
     var firmID: String
     var kind: DocumentKind
     var documentID: String
@@ -11,8 +11,10 @@ struct StoredDocument: Sendable {
     /// The newest revision received; -1 while only a refund of a payment is known.
     var revision: Int64 = -1
     var lifecycle: DocumentLifecycle = .active
-    /// The newest `invoice.upserted` / `payment.upserted` message value.
+    /// The newest `invoice.upserted` / `payment.upserted` message value, as stored…
     var content: [UInt8]?
+    /// …and as read (once, when the document is loaded).
+    var payload: IngressEvent.Payload?
     var date: CalendarDate?
     /// How details name it: the invoice number; a payment's reference and id.
     var label: String
@@ -60,10 +62,10 @@ struct StoredDocument: Sendable {
         failureDetail = nil
     }
 
-    /// The newest upserted payload.
-    var payload: IngressEvent.Payload? {
-        guard let content else { return nil }
-        return try? IngressEvent.decode(value: content, key: nil, limits: .unlimitedStored).payload
+    /// Keeps the newest upserted event: its bytes to store, its payload to use.
+    mutating func setContent(_ value: [UInt8], payload: IngressEvent.Payload) {
+        content = value
+        self.payload = payload
     }
 
     /// The planner's view of what the newest revision asks for.

@@ -168,7 +168,7 @@ final class EventProcessor: Sendable {
                 account.leaseExpiresAt = nil
             }
         }
-        try await AccountStore.save(account, on: connection)
+        if account != existing { try await AccountStore.save(account, on: connection) }
         try await publish(updates, account: account, firm: firm, causedBy: event.id, on: connection)
         return (account, plan)
     }

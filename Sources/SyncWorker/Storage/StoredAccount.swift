@@ -2,7 +2,7 @@ import Foundation
 import SyncCore
 
 /// An account row: the sync state plus the bookkeeping around QuickBooks calls.
-struct StoredAccount: Sendable {
+struct StoredAccount: Sendable, Equatable {
     var firmID: String
     var accountID: String
     var state: AccountSyncState
