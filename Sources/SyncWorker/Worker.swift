@@ -50,6 +50,11 @@ public final class Worker: Sendable {
                 connection: kafkaConnection, groupID: configuration.kafka.groupID, topics: configuration.topics.ingress,
                 revocationTimeout: configuration.drainTimeout)
             if configuration.kafka.tunedForMockCluster { consumerConfiguration = consumerConfiguration.tunedForMockCluster() }
+            // A bounded read-ahead keeps memory flat while a backlog drains (librdkafka's default
+            // prefetches up to 64 MB); QBSYNC_KAFKA_PROPERTY_* still overrides it.
+            for (name, value) in WorkerConfiguration.Kafka.consumerPrefetch where configuration.kafka.properties[name] == nil {
+                consumerConfiguration.properties[name] = value
+            }
             consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         } catch {
             await database.shutdown()

@@ -59,7 +59,7 @@ struct Bench: AsyncParsableCommand {
                                "QBSYNC_QBO_THROTTLE_PAUSE_MS": String(paceWindowSeconds * 1000)])
             let paced = try await pace.run(server: server, binary: binary, logger: logger)
             paced.print(title: "2. One firm's backlog against QuickBooks' limits (\(perWindow) requests per \(paceWindowSeconds) s window, 10 in flight)")
-            let windows = paced.endToEnd / Double(paceWindowSeconds)
+            let windows = paced.observed / Double(paceWindowSeconds)
             let perWindowAchieved = Double(paced.quickBooksRequests) / windows
             Swift.print(String(format: "   requests per window       %8.1f of %d allowed (%.0f %% of the single-request ceiling)", perWindowAchieved, perWindow, 100 * perWindowAchieved / Double(perWindow)))
             Swift.print(String(format: "   at QuickBooks' scale      %8.0f requests per minute (its ceiling: 500 single requests; about 1,660 operations with batch)",

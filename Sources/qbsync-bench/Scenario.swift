@@ -28,6 +28,9 @@ struct Scenario {
         var ingest: Double
         /// First event applied to the last invoice synced and its status published.
         var endToEnd: Double
+        /// The same by the clock of this process: from the first document recorded (before its
+        /// account's first QuickBooks request) to the moment everything was seen done.
+        var observed: Double
         var workerCPU: Double
         var databaseCPU: Double
         var residentStart: Int
@@ -132,16 +135,19 @@ struct Scenario {
         // Wait for the backlog to be applied, written and published, sampling memory.
         var residentStart = 0, residentPeak = 0
         let deadline = ContinuousClock.now + .seconds(1800)
+        var firstRecorded: ContinuousClock.Instant?
         while true {
             let resident = Machine.residentBytes(pid)
             residentPeak = max(residentPeak, resident)
             let progress = try await Progress.read(database)
-            if progress.applied == 0 { residentStart = resident }
+            if progress.documents == 0 { residentStart = resident } else if firstRecorded == nil { firstRecorded = .now }
             if progress.applied >= eventCount, progress.synced >= eventCount, progress.unpublished == 0 { break }
             guard process.isRunning else { throw BenchFailure("the worker exited (status \(process.terminationStatus)) before the backlog was done") }
             guard ContinuousClock.now < deadline else { throw BenchFailure("the backlog was not done in 30 minutes: \(progress)") }
             try await Task.sleep(for: .milliseconds(100))
         }
+        let elapsed = ContinuousClock.now - (firstRecorded ?? .now)
+        let observed = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let workerCPU = Machine.cpuSeconds(pid)
         let residentEnd = Machine.residentBytes(pid)
         let databaseCPU = Machine.postgresCPUSeconds() - databaseCPUBefore
@@ -156,7 +162,7 @@ struct Scenario {
             byWindow += counters.throttledByWindow
             byConcurrency += counters.throttledByConcurrency
         }
-        return Result(events: eventCount, ingest: times.ingest, endToEnd: times.endToEnd, workerCPU: workerCPU, databaseCPU: databaseCPU,
+        return Result(events: eventCount, ingest: times.ingest, endToEnd: times.endToEnd, observed: observed, workerCPU: workerCPU, databaseCPU: databaseCPU,
                       residentStart: residentStart, residentPeak: residentPeak, residentEnd: residentEnd,
                       quickBooksRequests: requests, throttled: throttled, throttledByWindow: byWindow, throttledByConcurrency: byConcurrency)
     }
@@ -190,6 +196,7 @@ struct BenchFailure: Error, CustomStringConvertible {
 /// What the database says about the run.
 struct Progress: CustomStringConvertible {
     var applied: Int
+    var documents: Int
     var synced: Int
     var unpublished: Int
 
@@ -199,10 +206,12 @@ struct Progress: CustomStringConvertible {
         try await database.withConnection { connection in
             let row = try await connection.query("""
                 select (select count(*) from processed_events)::bigint as applied,
+                       (select count(*) from documents)::bigint as documents,
                        (select count(*) from documents where status = 'synced')::bigint as synced,
                        (select count(*) from outbox where published_at is null)::bigint as unpublished
                 """).first
-            return Progress(applied: Int(try row?.decode(Int64.self, "applied") ?? 0), synced: Int(try row?.decode(Int64.self, "synced") ?? 0),
+            return Progress(applied: Int(try row?.decode(Int64.self, "applied") ?? 0),
+                            documents: Int(try row?.decode(Int64.self, "documents") ?? 0), synced: Int(try row?.decode(Int64.self, "synced") ?? 0),
                             unpublished: Int(try row?.decode(Int64.self, "unpublished") ?? 0))
         }
     }

@@ -28,6 +28,9 @@ public struct WorkerConfiguration: Sendable {
         /// rebalances otherwise take as long as the session timeout.
         public var tunedForMockCluster = false
         public init() {}
+
+        /// How far the consumer reads ahead of processing: at most 8 MB of messages in all.
+        static let consumerPrefetch = ["queued.min.messages": "1000", "queued.max.messages.kbytes": "8192"]
     }
 
     /// libpq connection URL; `sslmode` and friends pass through.
