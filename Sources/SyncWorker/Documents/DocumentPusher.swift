@@ -141,7 +141,13 @@ struct DocumentPusher: Service {
                 }
                 let desired = DocumentPlanner.desired(document.shape(refunds: refunds))
                 guard let operation = DocumentPlanner.nextOperation(desired: desired, applied: components),
-                      let customerID = account?.state.qboCustomerID else { continue }
+                      let customerID = account?.state.qboCustomerID else {
+                    // Not expected (to push means a write is planned and the account is linked);
+                    // never spin on it inside the transaction: the queue waits and says so.
+                    logger.error("a document to write has no planned write or no customer; its account's queue waits", metadata: [
+                        "firm_id": "\(firmID)", "account_id": "\(accountID)", "document": "\(document.kind.rawValue) \(document.documentID)"])
+                    return try await release(Date().addingTimeInterval(configuration.leaseDuration.timeInterval))
+                }
 
                 var invoiceIDs: [String: String] = [:]
                 if case .paymentUpserted(let payment)? = document.payload, operation.appliesPayment {
