@@ -107,4 +107,24 @@ struct DocumentFailureTests {
             try await worker.stop()
         }
     }
+
+    @Test("when the retry budget is spent the invoice fails, saying so, and the account's next document still goes")
+    func budgetSpent() async throws {
+        try await TestEnvironment.with { env in
+            let realm = try await env.connectFirm("f1")
+            let worker = try await env.startWorker { $0.maxAttempts = 2; $0.immediateRetries = 0 }
+            try await env.send(TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i0", number: "E-0", lines: [line]))
+            try await env.status.wait("f1:invoice:i0", is: "synced")
+            try env.sandbox.inspector.setFaults(SandboxFaults(serverErrorRate: 1.0), realmId: realm)
+            try await env.send(TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i1", number: "E-1", lines: [line]))
+            let failed = try await env.status.wait("f1:invoice:i1", is: "failed", timeout: .seconds(30))
+            #expect(failed.detail?.hasPrefix("QuickBooks did not accept this invoice after 2 attempts") == true)
+            #expect(failed.errorCode != nil)
+            try env.sandbox.inspector.setFaults(.none, realmId: realm)
+            try await env.send(TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i2", number: "E-2", lines: [line]))
+            try await env.status.wait("f1:invoice:i2", is: "synced")
+            #expect(try await env.objects(realm: realm, .invoice).map { $0.string("DocNumber") ?? "" } == ["E-0", "E-2"])
+            try await worker.stop()
+        }
+    }
 }
