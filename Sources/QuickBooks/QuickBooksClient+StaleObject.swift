@@ -30,8 +30,23 @@ extension QuickBooksClient {
         }
     }
 
+    /// Runs a write addressed by id and SyncToken (an update, void or delete) and, after a 5010,
+    /// reads the object's current SyncToken and runs it once more, with a requestid derived from
+    /// `requestID` and that token. A second 5010, like any other failure, is thrown.
+    public func retryingStaleSyncToken<Object: QuickBooksEntity, Result>(
+        _ type: Object.Type, id: String, syncToken: String, requestID: String, access: RealmAccess,
+        _ write: (_ syncToken: String, _ requestID: String) async throws(QuickBooksError) -> Result
+    ) async throws(QuickBooksError) -> Result {
+        do {
+            return try await write(syncToken, requestID)
+        } catch where error.isStaleObject {
+            let fresh = try await read(Object.entityName, id: id, as: Object.self, access: access).syncToken ?? syncToken
+            return try await write(fresh, Self.staleRetryRequestID(requestID, freshSyncToken: fresh))
+        }
+    }
+
     /// The requestid of the retry after a 5010: the same for the same write at the same version.
-    public static func staleRetryRequestID(_ requestID: String, freshSyncToken: String) -> String {
+    static func staleRetryRequestID(_ requestID: String, freshSyncToken: String) -> String {
         RequestID.stableUUID([requestID, "stale-synctoken-retry", freshSyncToken])
     }
 }

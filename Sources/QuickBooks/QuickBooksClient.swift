@@ -13,11 +13,14 @@ import NIOHTTP1
 public final class QuickBooksClient: Sendable {
     public let configuration: QuickBooksConfiguration
     let http: HTTPClient
+    let limiter: (any RequestLimiter)?
     let logger: Logger
 
-    public init(configuration: QuickBooksConfiguration, httpClient: HTTPClient = .shared, logger: Logger) {
+    /// - Parameter limiter: when set, every API request (not token requests) passes it.
+    public init(configuration: QuickBooksConfiguration, httpClient: HTTPClient = .shared, limiter: (any RequestLimiter)? = nil, logger: Logger) {
         self.configuration = configuration
         self.http = httpClient
+        self.limiter = limiter
         self.logger = logger
     }
 
@@ -68,7 +71,16 @@ public final class QuickBooksClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(data: body))
         }
-        return try await execute(request, operation: operation)
+        guard let limiter else { return try await execute(request, operation: operation) }
+        do {
+            try await limiter.acquire(realmID: access.realmID)
+        } catch {
+            throw QuickBooksError(httpStatus: nil, faultType: nil, errors: [], operation: operation, transportError: "not sent: \(error)")
+        }
+        let result: Result<ByteBuffer, QuickBooksError>
+        do { result = .success(try await execute(request, operation: operation)) } catch { result = .failure(error) }
+        await limiter.release(realmID: access.realmID)
+        return try result.get()
     }
 
     func execute(_ request: HTTPClientRequest, operation: String) async throws(QuickBooksError) -> ByteBuffer {

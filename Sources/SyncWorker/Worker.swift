@@ -64,10 +64,11 @@ public final class Worker: Sendable {
 
         let metrics = WorkerMetrics()
         let cipher = try TokenCipher(keyMaterial: configuration.tokenKey)
-        let client = QuickBooksClient(configuration: configuration.quickBooks, logger: logger)
+        let gate = RealmGate(limits: configuration.realmLimits)
+        let client = QuickBooksClient(configuration: configuration.quickBooks, limiter: gate, logger: logger)
         let gateway = QuickBooksGateway(
             client: client, sessions: FirmSessions(database: database, client: client, cipher: cipher, logger: logger),
-            gate: RealmGate(limits: configuration.realmLimits), throttlePause: configuration.throttlePause, metrics: metrics)
+            gate: gate, throttlePause: configuration.throttlePause, metrics: metrics)
         let signal = WakeSignal()
         let pusherSignal = WakeSignal()
         let review = DocumentReview(statusTopic: configuration.topics.syncStatus)

@@ -7,7 +7,7 @@ import SyncCore
 /// Every write carries a requestid derived from the firm, the document, the role, the operation
 /// and the revision, so a write repeated after a crash or a lost answer returns QuickBooks'
 /// original answer instead of writing twice. A stale SyncToken (5010) is read again and the
-/// write retried once with the current one.
+/// write retried once with the current one (``QuickBooksClient/retryingStaleSyncToken(_:id:syncToken:requestID:access:_:)``).
 struct DocumentWriter: Sendable {
     let gateway: QuickBooksGateway
     let references: QuickBooksReferences
@@ -212,26 +212,17 @@ struct DocumentWriter: Sendable {
 
     // MARK: - Versioned calls
 
-    /// Runs a write that needs the object's current SyncToken; after a 5010 reads it and retries
-    /// once, with a requestid derived from the original and the fresh token.
+    /// Runs a write that needs the object's current SyncToken; after a 5010 the client reads it
+    /// and retries once, with a requestid derived from this one and the fresh token.
     private func versioned<Object: QuickBooksEntity, Result: Sendable>(
         _ type: Object.Type, id: String, syncToken: String, step: Step, operation: String,
         _ call: @escaping @Sendable (QuickBooksClient, RealmAccess, _ syncToken: String, _ requestID: String) async throws(QuickBooksError) -> Result
     ) async throws -> Result {
         let requestID = step.requestID("\(operation) \(Object.entityName)", revision: step.operation.requestRevision)
-        let firmID = step.firm.firmID
-        do {
-            return try await gateway.perform(firmID: firmID, "\(operation) \(Object.entityName)") { client, access throws(QuickBooksError) in
+        return try await gateway.perform(firmID: step.firm.firmID, "\(operation) \(Object.entityName)") { client, access throws(QuickBooksError) in
+            try await client.retryingStaleSyncToken(Object.self, id: id, syncToken: syncToken, requestID: requestID, access: access) {
+                syncToken, requestID throws(QuickBooksError) in
                 try await call(client, access, syncToken, requestID)
-            }
-        } catch let problem as QuickBooksProblem where problem.code == QuickBooksError.Code.staleObject {
-            let current = try await gateway.perform(firmID: firmID, "read \(Object.entityName)") { client, access throws(QuickBooksError) in
-                try await client.read(Object.entityName, id: id, as: Object.self, access: access)
-            }
-            let fresh = current.syncToken ?? syncToken
-            let retryID = QuickBooksClient.staleRetryRequestID(requestID, freshSyncToken: fresh)
-            return try await gateway.perform(firmID: firmID, "\(operation) \(Object.entityName)") { client, access throws(QuickBooksError) in
-                try await call(client, access, fresh, retryID)
             }
         }
     }

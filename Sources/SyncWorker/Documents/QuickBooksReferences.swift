@@ -23,47 +23,19 @@ struct QuickBooksReferences: Sendable {
     static let refundItem = "Refund"
 
     /// The Service item named `name`, found by name (and reactivated) or created.
-    ///
-    /// Each QuickBooks request goes through the gateway on its own, so the realm's budget counts
-    /// every one of them.
     func serviceItem(named rawName: String, firm: FirmRecord) async throws -> ReferenceType {
         let name = Self.itemName(rawName)
         if let id = try await cached(firmID: firm.firmID, kind: "item", name: name) { return ReferenceType(value: id, name: name) }
+        let income = try await account(.income, firm: firm)
         let requestID = RequestID.derive(firm: firm.firmID, entity: "item", id: name, operation: "create", revision: "")
-        var item = try await findItem(named: name, firm: firm)
-        if item == nil {
-            let income = try await account(.income, firm: firm)
-            do {
-                item = try await gateway.perform(firmID: firm.firmID, "create item") { client, access throws(QuickBooksError) in
-                    try await client.createItem(.service(named: name, incomeAccount: income), requestID: requestID, access: access)
-                }
-            } catch let problem as QuickBooksProblem where problem.code == QuickBooksError.Code.duplicateName {
-                // Created meanwhile, or the name differs only in letter case (QuickBooks treats them as equal).
-                item = try await findItem(named: name, firm: firm)
-                guard item != nil else { throw problem }
-            }
+        let item = try await gateway.perform(firmID: firm.firmID, "find or create item") { client, access throws(QuickBooksError) in
+            try await client.serviceItem(named: name, incomeAccount: income, requestID: requestID, access: access)
         }
-        guard var found = item, found.id != nil else {
-            throw QuickBooksProblem(kind: .unavailable, code: "no_id", message: "QuickBooks returned an item without an Id")
-        }
-        if !found.isActive {
-            let reactivationID = RequestID.stableUUID([requestID, "reactivate-item", found.id ?? "", found.syncToken ?? ""])
-            let inactive = found
-            found = try await gateway.perform(firmID: firm.firmID, "reactivate item") { client, access throws(QuickBooksError) in
-                try await client.reactivate(inactive, requestID: reactivationID, access: access)
-            }
-        }
-        guard let reference = found.reference else {
+        guard let reference = item.reference else {
             throw QuickBooksProblem(kind: .unavailable, code: "no_id", message: "QuickBooks returned an item without an Id")
         }
         try await remember(firmID: firm.firmID, kind: "item", name: name, id: reference.value)
         return reference
-    }
-
-    private func findItem(named name: String, firm: FirmRecord) async throws -> Item? {
-        try await gateway.perform(firmID: firm.firmID, "query item") { client, access throws(QuickBooksError) in
-            try await client.items(named: name, access: access).first
-        }
     }
 
     func account(_ role: AccountRole, firm: FirmRecord) async throws -> ReferenceType {
@@ -73,22 +45,15 @@ struct QuickBooksReferences: Sendable {
         case .bank: break
         }
         if let id = try await cached(firmID: firm.firmID, kind: "account", name: role.rawValue) { return ReferenceType(value: id) }
-        // The preferred detail type first, then any account of the type; one request each.
+        // The preferred detail type first, then any account of the type.
         let (subType, type): (String?, String) = switch role {
         case .income: ("ServiceFeeIncome", "Income")
         case .fee: ("BankCharges", "Expense")
         case .bank: (nil, "Bank")
         }
-        var found: Account?
-        if let subType {
-            found = try await gateway.perform(firmID: firm.firmID, "query account") { client, access throws(QuickBooksError) in
-                try await client.accounts(subType: subType, access: access).first
-            }
-        }
-        if found == nil {
-            found = try await gateway.perform(firmID: firm.firmID, "query account") { client, access throws(QuickBooksError) in
-                try await client.accounts(type: type, access: access).first
-            }
+        let found = try await gateway.perform(firmID: firm.firmID, "find account") { client, access throws(QuickBooksError) -> Account? in
+            if let subType, let account = try await client.accounts(subType: subType, access: access).first { return account }
+            return try await client.accounts(type: type, access: access).first
         }
         guard let reference = found?.reference else {
             throw QuickBooksProblem(

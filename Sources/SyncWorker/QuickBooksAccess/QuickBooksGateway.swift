@@ -1,8 +1,9 @@
 import QuickBooks
 import SyncCore
 
-/// Runs QuickBooks calls for a firm: a live token, the realm's limits, one retry after a 401,
-/// and a realm-wide pause after a 429. Failures come out as ``QuickBooksProblem``.
+/// Runs QuickBooks calls for a firm: a live token, one retry after a 401, and a realm-wide pause
+/// after a 429. Failures come out as ``QuickBooksProblem``. The realm's limits are kept request by
+/// request by the client, which passes every request through the same ``RealmGate``.
 struct QuickBooksGateway: Sendable {
     let client: QuickBooksClient
     let sessions: FirmSessions
@@ -17,11 +18,9 @@ struct QuickBooksGateway: Sendable {
         var access = try await sessions.access(for: firmID)
         var refreshedAfter401 = false
         while true {
-            try await gate.acquire(access.realmID)
             let started = ContinuousClock.now
             let outcome: Result<Value, QuickBooksError>
             do { outcome = .success(try await call(client, access)) } catch { outcome = .failure(error) }
-            await gate.release(access.realmID)
             metrics.quickBooksCall(operation, outcome: outcome.map { _ in () }, duration: ContinuousClock.now - started)
             switch outcome {
             case .success(let value):

@@ -1,4 +1,5 @@
 import DequeModule
+import QuickBooks
 
 /// Keeps each QuickBooks company (realm) inside its limits from this worker's side, so the
 /// worker drains a backlog at QuickBooks' pace instead of collecting 429s.
@@ -80,4 +81,9 @@ actor RealmGate {
         if let current = realms[realm]?.pausedUntil, current >= until { return }
         realms[realm, default: Realm()].pausedUntil = until
     }
+}
+
+extension RealmGate: RequestLimiter {
+    func acquire(realmID: String) async throws { try await acquire(realmID) }
+    func release(realmID: String) async { release(realmID) }
 }
