@@ -41,14 +41,14 @@ struct IngressEventDecodingTests {
     @Test("a sync request decodes its actor and link mode")
     func syncRequest() throws {
         let data = #"{"firm_id":"f1","account_id":"a1","account_name":"Acme","actor":{"user_id":"u1","role":"owner"},"link":{"mode":"existing","qbo_customer_id":"58"}}"#
-        let event = try IngressEvent.decode(value: envelope(type: "account.sync_requested", data: data), key: nil)
+        let event = try IngressEvent.decode(value: envelope(type: "account.sync_requested", data: data), key: Array("f1".utf8))
         #expect(event.payload == .accountSyncRequested(AccountSyncRequested(firmID: "f1", accountID: "a1", accountName: "Acme", actor: Actor(userID: "u1", role: "owner"), link: .existing(customerID: "58"))))
     }
 
     @Test("names keep quotes, backslashes, emoji and non-ASCII letters verbatim")
     func unusualNames() throws {
         let data = #"{"firm_id":"f1","account_id":"a1","account_name":"Zoë \"Ziggy\" O'Brien \\ 🍕 Łódź"}"#
-        let event = try IngressEvent.decode(value: envelope(type: "account.upserted", data: data), key: nil)
+        let event = try IngressEvent.decode(value: envelope(type: "account.upserted", data: data), key: Array("f1".utf8))
         #expect(event.accountName == "Zoë \"Ziggy\" O'Brien \\ 🍕 Łódź")
     }
 
@@ -77,6 +77,15 @@ struct IngressEventDecodingTests {
         (envelope(type: "payment.upserted", data: paymentData(applied: #"[{"invoice_id":"i1","amount":"5.00"},{"invoice_id":"i1","amount":"5.00"}]"#)), .invalidField, "same invoice"),
         (envelope(type: "payment.upserted", data: paymentData(amount: "-10.00")), .invalidField, "negative"),
         (envelope(type: "payment.refunded", data: #"{"firm_id":"f1","account_id":"a1","payment_id":"p1","refund_id":"r1","amount":"0","date":"2026-11-03","revision":2}"#), .invalidField, "above zero"),
+        // Money with more decimals than its currency has would reach QuickBooks rounded.
+        (envelope(type: "payment.upserted", data: paymentData(amount: "0.001")), .invalidField, "USD amounts have at most 2 decimals"),
+        (envelope(type: "payment.upserted", data: paymentData(amount: "99.999")), .invalidField, "data.amount is 99.999"),
+        (envelope(type: "invoice.upserted", data: invoiceData.replacingOccurrences(of: #""amount":"450.00""#, with: #""amount":"449.995""#).replacingOccurrences(of: #""total":"450.00""#, with: #""total":"449.995""#)), .invalidField, "data.lines[0].amount is 449.995"),
+        (envelope(type: "invoice.upserted", data: invoiceData.replacingOccurrences(of: "USD", with: "JPY").replacingOccurrences(of: "450.00", with: "450.50")), .invalidField, "JPY amounts have at most 0 decimals"),
+        (envelope(type: "payment.refunded", data: #"{"firm_id":"f1","account_id":"a1","payment_id":"p1","refund_id":"r1","amount":"1.0001","date":"2026-11-03","revision":2}"#), .invalidField, "more decimals than any currency"),
+        // A key twice in one object: the event would mean two things.
+        (envelope(type: "payment.upserted", data: paymentData().replacingOccurrences(of: #""amount":"100.00""#, with: #""amount":"1.00","amount":"900.00""#)), .invalidEnvelope, "'data.amount' appears twice"),
+        (envelope(type: "account.upserted", data: #"{"firm_id":"f1","account_id":"a1","account_name":"A","\u0061ccount_id":"a2"}"#), .invalidEnvelope, "'data.account_id' appears twice"),
     ] as [([UInt8], EventRejection.Reason, String)])
     func rejected(value: [UInt8], reason: EventRejection.Reason, mentions: String) {
         let rejection = rejection(value)
@@ -87,14 +96,44 @@ struct IngressEventDecodingTests {
     @Test("a payment decodes what it pays, its fee and its sync flag; a refund its amount and date")
     func paymentAndRefund() throws {
         let data = #"{"firm_id":"f1","account_id":"a1","account_name":"A","payment_id":"p1","date":"2026-11-02","amount":"100.00","currency":"USD","method":"promotional_credit","reference":"ch_1","processing_fee":"2.90","applied_to":[{"invoice_id":"i1","amount":"60.00"}],"sync":false,"revision":4}"#
-        let event = try IngressEvent.decode(value: envelope(type: "payment.upserted", data: data), key: nil)
+        let event = try IngressEvent.decode(value: envelope(type: "payment.upserted", data: data), key: Array("f1".utf8))
         guard case .paymentUpserted(let payment) = event.payload else { Issue.record("wrong payload \(event.payload)"); return }
         #expect(payment.method == .promotionalCredit)
         #expect(payment.processingFee == FixedDecimal("2.90"))
         #expect(payment.appliedTo == [PaymentUpserted.Application(invoiceID: "i1", amount: FixedDecimal("60")!)])
         #expect(payment.sync == false)
-        let refund = try IngressEvent.decode(value: envelope(type: "payment.refunded", data: #"{"firm_id":"f1","account_id":"a1","payment_id":"p1","refund_id":"r1","amount":"25.00","date":"2026-11-03","revision":5}"#), key: nil)
+        let refund = try IngressEvent.decode(value: envelope(type: "payment.refunded", data: #"{"firm_id":"f1","account_id":"a1","payment_id":"p1","refund_id":"r1","amount":"25.00","date":"2026-11-03","revision":5}"#), key: Array("f1".utf8))
         #expect(refund.payload == .paymentRefunded(PaymentRefunded(firmID: "f1", accountID: "a1", paymentID: "p1", refundID: "r1", amount: FixedDecimal("25")!, date: CalendarDate("2026-11-03")!, revision: 5)))
+    }
+
+    @Test("a message without a Kafka key is refused as key_mismatch: it landed on an arbitrary partition")
+    func missingKey() {
+        let rejection = rejection(envelope(type: "invoice.upserted", data: invoiceData), key: nil)
+        #expect(rejection?.reason == .keyMismatch)
+        #expect(rejection?.message.contains("no Kafka key") == true)
+    }
+
+    @Test("amounts that fit their currency are accepted, in every currency's own minor unit")
+    func exactMoney() throws {
+        for (currency, amount) in [("USD", "99.99"), ("JPY", "1500"), ("KWD", "12.345"), ("EUR", "0.10")] {
+            let data = paymentData(amount: amount).replacingOccurrences(of: "USD", with: currency)
+            let event = try IngressEvent.decode(value: envelope(type: "payment.upserted", data: data), key: Array("f1".utf8))
+            guard case .paymentUpserted(let payment) = event.payload else { Issue.record("wrong payload"); continue }
+            #expect(payment.amount == FixedDecimal(amount))
+        }
+        // The same key in different objects is no duplicate.
+        let lines = invoiceData.replacingOccurrences(of: "}],", with: #"},{"service_id":"s2","service_name":"Tax","quantity":"1","rate":"0.00","amount":"0.00"}],"#)
+        _ = try IngressEvent.decode(value: envelope(type: "invoice.upserted", data: lines), key: Array("f1".utf8))
+    }
+
+    @Test("the duplicate-key scan gives up quietly on anything that is not JSON")
+    func duplicateScanSurvivesGarbage() {
+        var random = SystemRandomNumberGenerator()
+        let alphabet = Array("{}[]\":,\\ab1".utf8)
+        for _ in 0..<2_000 {
+            let bytes = (0..<Int.random(in: 0..<40, using: &random)).map { _ in alphabet.randomElement(using: &random)! }
+            _ = rejection(bytes)
+        }
     }
 
     @Test("an oversized message is rejected before it is parsed")
@@ -103,7 +142,7 @@ struct IngressEventDecodingTests {
         limits.maxMessageBytes = 64
         let value = envelope(type: "invoice.upserted", data: invoiceData)
         #expect(throws: EventRejection(.tooLarge, "the message is \(value.count) bytes; the limit is 64")) {
-            try IngressEvent.decode(value: value, key: nil, limits: limits)
+            try IngressEvent.decode(value: value, key: Array("f1".utf8), limits: limits)
         }
     }
 
@@ -113,7 +152,7 @@ struct IngressEventDecodingTests {
         limits.maxLines = 1
         let twoLines = invoiceData.replacingOccurrences(of: "}],", with: #"},{"service_id":"s2","service_name":"Tax","quantity":"1","rate":"1.00","amount":"1.00"}],"#)
         #expect(throws: EventRejection.self) {
-            try IngressEvent.decode(value: envelope(type: "invoice.upserted", data: twoLines), key: nil, limits: limits)
+            try IngressEvent.decode(value: envelope(type: "invoice.upserted", data: twoLines), key: Array("f1".utf8), limits: limits)
         }
     }
 }

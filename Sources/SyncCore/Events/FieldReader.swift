@@ -75,6 +75,15 @@ struct FieldReader {
         return value
     }
 
+    /// Refuses an amount with more decimals than `currency` has: QuickBooks would round it, and the
+    /// books would differ from the platform while the column says `synced`.
+    func check(_ amount: FixedDecimal, fits currency: String, field key: String) throws {
+        let decimals = CurrencyMinorUnits.of(currency)
+        guard amount.fits(decimals: decimals) else {
+            throw EventRejection(.invalidField, "\(field(key)) is \(amount), but \(currency) amounts have at most \(decimals) decimal\(decimals == 1 ? "" : "s"); send the exact amount, rounded as the books hold it")
+        }
+    }
+
     func optionalMoney(_ key: String) throws -> FixedDecimal? {
         has(key) ? try money(key) : nil
     }

@@ -5,9 +5,29 @@ extension IngressEvent {
     ///
     /// - Parameters:
     ///   - value: the message value (a structured-mode CloudEvents 1.0 JSON envelope).
-    ///   - key: the Kafka key; when present it must equal `data.firm_id`, since ordering relies on it.
+    ///   - key: the Kafka key; it must equal `data.firm_id`, since per-firm ordering and realm
+    ///     ownership rely on it (a message without a key lands on an arbitrary partition).
     /// - Throws: ``EventRejection`` saying exactly what is wrong; such messages are dead-lettered.
     public static func decode(value: [UInt8]?, key: [UInt8]?, limits: EventLimits = .default) throws(EventRejection) -> IngressEvent {
+        let event = try decodeEnvelope(value, limits: limits)
+        if let value, let duplicate = DuplicateKeyScan.firstDuplicate(in: value) {
+            throw EventRejection(.invalidEnvelope, "the key '\(duplicate.prefix(200))' appears twice in one JSON object; an event must say one thing")
+        }
+        guard let key else {
+            throw EventRejection(.keyMismatch, "the message has no Kafka key; it must be the firm_id '\(event.firmID)'")
+        }
+        guard let keyText = String(validating: key, as: UTF8.self), keyText == event.firmID else {
+            throw EventRejection(.keyMismatch, "the Kafka key must be the firm_id '\(event.firmID)'; got '\(String(decoding: key.prefix(64), as: UTF8.self))'")
+        }
+        return event
+    }
+
+    /// Decodes a message value that was accepted at intake and stored (its key was checked then).
+    public static func decodeStored(_ value: [UInt8], limits: EventLimits) throws(EventRejection) -> IngressEvent {
+        try decodeEnvelope(value, limits: limits)
+    }
+
+    private static func decodeEnvelope(_ value: [UInt8]?, limits: EventLimits) throws(EventRejection) -> IngressEvent {
         guard let value, !value.isEmpty else {
             throw EventRejection(.notJSON, "the message has no value")
         }
@@ -23,11 +43,6 @@ extension IngressEvent {
             throw rejection
         } catch {
             throw EventRejection(.notJSON, "the message value is not valid UTF-8 JSON")
-        }
-        if let key {
-            guard let keyText = String(validating: key, as: UTF8.self), keyText == event.firmID else {
-                throw EventRejection(.keyMismatch, "the Kafka key must be the firm_id '\(event.firmID)'; got '\(String(decoding: key.prefix(64), as: UTF8.self))'")
-            }
         }
         return event
     }
@@ -97,6 +112,10 @@ private struct Envelope: Decodable {
                 invoiceID: try d.id("invoice_id"), number: try d.string("number", maxLength: d.limits.maxIDLength),
                 issueDate: try d.date("issue_date"), dueDate: try d.optionalDate("due_date"), currency: try d.currency("currency"),
                 lines: lines, total: try d.money("total"), revision: try d.revision())
+            for (index, line) in lines.enumerated() {
+                try d.check(line.amount, fits: invoice.currency, field: "lines[\(index)].amount")
+            }
+            try d.check(invoice.total, fits: invoice.currency, field: "total")
             let sum = lines.reduce(FixedDecimal.zero) { $0 + $1.amount }
             guard sum == invoice.total else {
                 throw EventRejection(.invalidField, "data.total is \(invoice.total) but the line amounts add up to \(sum)")
@@ -125,6 +144,11 @@ private struct Envelope: Decodable {
                 currency: try d.currency("currency"), method: method, reference: try d.text("reference"),
                 processingFee: try d.optionalMoney("processing_fee") ?? .zero, appliedTo: applied,
                 sync: try d.optionalBool("sync"), revision: try d.revision())
+            try d.check(payment.amount, fits: payment.currency, field: "amount")
+            try d.check(payment.processingFee, fits: payment.currency, field: "processing_fee")
+            for (index, application) in applied.enumerated() {
+                try d.check(application.amount, fits: payment.currency, field: "applied_to[\(index)].amount")
+            }
             guard !payment.amount.isNegative, !payment.processingFee.isNegative else {
                 throw EventRejection(.invalidField, "data.amount and data.processing_fee must not be negative")
             }
@@ -145,6 +169,11 @@ private struct Envelope: Decodable {
             let refund = PaymentRefunded(
                 firmID: try d.id("firm_id"), accountID: try d.id("account_id"), paymentID: try d.id("payment_id"),
                 refundID: try d.id("refund_id"), amount: try d.money("amount"), date: try d.date("date"), revision: try d.revision())
+            // A refund names no currency of its own: it is held to the most decimals any currency
+            // has here, and to its payment's currency when the refund is written.
+            guard refund.amount.fits(decimals: CurrencyMinorUnits.most) else {
+                throw EventRejection(.invalidField, "data.amount \(refund.amount) has more decimals than any currency allows")
+            }
             guard refund.amount > .zero else {
                 throw EventRejection(.invalidField, "data.amount of a refund must be above zero, got \(refund.amount)")
             }

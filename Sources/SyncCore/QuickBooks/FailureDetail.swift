@@ -23,6 +23,8 @@ public enum FailureDetail {
         switch problem.kind {
         case .authorization where problem.code == "6190":
             return "The firm's QuickBooks subscription is not active. Renew it in QuickBooks; syncing resumes once it is."
+        case .authentication where problem.code == QuickBooksProblem.tokenKeyCode:
+            return "This worker cannot read the firm's QuickBooks tokens: the token key differs from the one that sealed them. An operator must start the workers with the original key, or an owner or admin must reconnect QuickBooks."
         case .authorization:
             return "The QuickBooks user who connected this firm no longer has permission. Reconnect QuickBooks as a QuickBooks admin; waiting work resumes then."
         default:

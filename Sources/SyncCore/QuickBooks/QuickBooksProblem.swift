@@ -19,6 +19,9 @@ public struct QuickBooksProblem: Error, Sendable, Hashable {
     public var message: String
     public var detail: String?
 
+    /// The code of a firm whose stored tokens this worker's key cannot open.
+    public static let tokenKeyCode = "token_key"
+
     public init(kind: Kind, code: String, message: String, detail: String? = nil) {
         self.kind = kind
         self.code = code

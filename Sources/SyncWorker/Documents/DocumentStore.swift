@@ -194,7 +194,7 @@ enum DocumentStore {
         document.lifecycle = lifecycle
         document.content = try row.decode([UInt8]?.self, "content")
         // Validated when it arrived; should a later rule refuse it, the writer says it cannot build the object.
-        document.payload = document.content.flatMap { try? IngressEvent.decode(value: $0, key: nil, limits: .unlimitedStored).payload }
+        document.payload = document.content.flatMap { try? IngressEvent.decodeStored($0, limits: .unlimitedStored).payload }
         document.date = try row.decode(String?.self, "doc_date").flatMap(CalendarDate.init)
         document.changeSeq = try row.decode(Int64.self, "change_seq")
         document.pending = try row.decode(Bool.self, "pending")

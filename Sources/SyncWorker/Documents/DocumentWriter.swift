@@ -86,6 +86,11 @@ struct DocumentWriter: Sendable {
             }
             var payment: PaymentUpserted?
             if case .paymentUpserted(let upserted)? = payload { payment = upserted }
+            // A refund names no currency; intake held it to three decimals, its payment's currency decides.
+            if let currency = payment?.currency, !refund.amount.fits(decimals: CurrencyMinorUnits.of(currency)) {
+                let sentence = "Refund \(refund.refundID) is \(refund.amount), but \(currency) amounts have at most \(CurrencyMinorUnits.of(currency)) decimals; QuickBooks would record another amount. Correct the refund on the platform."
+                throw QuickBooksProblem(kind: .validation, code: "invalid_amount", message: sentence, detail: sentence)
+            }
             return try await save(try await refundReceipt(refund, payment: payment, step), desired, step)
         default:
             throw QuickBooksProblem(kind: .validation, code: "internal",
