@@ -14,9 +14,14 @@ bin="$(swift build --show-bin-path)/qbsync"
 python3 - "$bin" <<'PY'
 import subprocess, sys, glob, yaml
 qbsync = sys.argv[1]
+# The variables the worker reads, from the worker itself.
+known = set(subprocess.run([qbsync, "config", "variables", "--names"], capture_output=True, text=True, check=True).stdout.split())
+def reads(variable):
+    return variable in known or variable.startswith("QBSYNC_KAFKA_PROPERTY_") or variable.startswith("QBSYNC_SANDBOX_")
 compose = yaml.safe_load(open("docker-compose.yml"))
 services = compose["services"]
 problems = []
+drain_ms, deployment_grace = 30000, None
 for name, service in services.items():
     for dependency in (service.get("depends_on") or {}):
         if dependency not in services:
@@ -29,8 +34,8 @@ for name, service in services.items():
         if result.returncode != 0:
             problems.append(f"{name}: 'qbsync {command[0]}' is not a qbsync command")
     for variable in (service.get("environment") or {}):
-        if variable.startswith("QBSYNC_") and subprocess.run(["grep", "-rq", variable, "Sources/"]).returncode != 0:
-            problems.append(f"{name}: {variable} is read nowhere in Sources/")
+        if variable.startswith("QBSYNC_") and not reads(variable):
+            problems.append(f"{name}: {variable} is not a variable qbsync reads (qbsync config variables)")
 for path in glob.glob("deploy/kubernetes/*.yaml"):
     for document in yaml.safe_load_all(open(path)):
         if not document: continue
@@ -38,11 +43,36 @@ for path in glob.glob("deploy/kubernetes/*.yaml"):
             if key not in document: problems.append(f"{path}: missing {key}")
         if document.get("kind") not in ("Kustomization",) and "name" not in document.get("metadata", {}):
             problems.append(f"{path}: missing metadata.name")
+        if document.get("kind") in ("ConfigMap", "Secret"):
+            for variable in list((document.get("data") or {})) + list((document.get("stringData") or {})):
+                if variable.startswith("QBSYNC_") and not reads(variable):
+                    problems.append(f"{path}: {variable} is not a variable qbsync reads (qbsync config variables)")
+        if document.get("kind") == "ConfigMap":
+            drain_ms = int((document.get("data") or {}).get("QBSYNC_DRAIN_TIMEOUT_MS", "30000"))
         if document.get("kind") == "Deployment":
+            grace = document["spec"]["template"]["spec"].get("terminationGracePeriodSeconds", 30)
+            deployment_grace = (path, grace)
             container = document["spec"]["template"]["spec"]["containers"][0]
             if container["args"][0] != "worker": problems.append(f"{path}: the Deployment must run 'qbsync worker'")
             for probe in ("livenessProbe", "readinessProbe"):
                 if probe not in container: problems.append(f"{path}: missing {probe}")
+if deployment_grace:
+    # The worker's shutdown budget: drain + commit (10 s) + publish and flush (15 s) + margin (5 s).
+    budget = drain_ms / 1000 + 30
+    if deployment_grace[1] <= budget:
+        problems.append(f"{deployment_grace[0]}: terminationGracePeriodSeconds {deployment_grace[1]} must exceed the shutdown budget ({budget:.0f} s)")
+# The ConfigMap and example Secret must make a configuration the worker accepts.
+env = {}
+for path in ("deploy/kubernetes/configmap.yaml", "deploy/kubernetes/secret.example.yaml"):
+    for document in yaml.safe_load_all(open(path)):
+        if document: env.update({k: str(v) for k, v in ((document.get("data") or {}) | (document.get("stringData") or {})).items()})
+import base64, os
+env["QBSYNC_TOKEN_KEY"] = base64.b64encode(os.urandom(32)).decode()
+env["QBSYNC_ADMIN_TOKEN"] = "an-admin-token-of-sixteen"
+env["QBSYNC_DATABASE_URL"] = env["QBSYNC_DATABASE_URL"].replace("sslmode=verify-full&sslrootcert=/etc/qbsync/pg-ca.crt", "sslmode=require")
+checked = subprocess.run([qbsync, "config", "check"], capture_output=True, text=True, env={"PATH": os.environ["PATH"], **env})
+if checked.returncode != 0:
+    problems.append(f"deploy/kubernetes: the ConfigMap and Secret do not make a valid configuration: {checked.stderr.strip()}")
 for line in open("deploy/Dockerfile"):
     if line.startswith("HEALTHCHECK") and "qbsync" in line and "probe" not in line:
         problems.append("deploy/Dockerfile: the health check must use 'qbsync probe'")
@@ -91,7 +121,7 @@ worker_port=$(free_port)
 QBSYNC_KAFKA_BOOTSTRAP_SERVERS=$(cat "$work/bootstrap") QBSYNC_KAFKA_MOCK_CLUSTER=1 \
 QBSYNC_QBO_API_URL="http://127.0.0.1:$sandbox_port" QBSYNC_QBO_TOKEN_URL="http://127.0.0.1:$sandbox_port/oauth2/v1/tokens/bearer" \
 QBSYNC_TOKEN_KEY="$(python3 -c 'import os,base64; print(base64.b64encode(os.urandom(32)).decode())')" \
-QBSYNC_HTTP_HOST=127.0.0.1 QBSYNC_HTTP_PORT="$worker_port" QBSYNC_ADMIN_TOKEN=check \
+QBSYNC_HTTP_HOST=127.0.0.1 QBSYNC_HTTP_PORT="$worker_port" QBSYNC_ADMIN_TOKEN=check-deploy-admin-token \
   "$bin" worker 2>"$work/worker.log" &
 worker=$!
 pids+=($worker)

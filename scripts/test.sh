@@ -16,11 +16,13 @@ swift build --build-tests "$@"
 # cores, one PostgreSQL server and the mock Kafka clusters responsive (unbounded, a few hundred
 # librdkafka threads and PostgreSQL sessions at once starve the timing-sensitive ones).
 width=(--experimental-maximum-parallelization-width 16)
-swift test --skip-build --skip 'ServerRestartTests|FaultHarness' "${width[@]}" "$@"
+swift test --skip-build --skip 'ServerRestartTests|ShutdownDuringOutage|FaultHarness' "${width[@]}" "$@"
 # docker-compose.yml and deploy/ cannot start here (no Docker engine): check them and run their commands.
 scripts/check-deploy.sh
-# These restart the shared PostgreSQL server, so they run alone: the restart test, then the fault
-# harness (three worker processes killed with SIGKILL, PostgreSQL restarted, a broker down,
-# QuickBooks out and throttling; scripts/fault-harness.sh runs a larger one).
+# These restart or stop the shared PostgreSQL server, so they run alone: the restart test, SIGTERM
+# while PostgreSQL is down, then the fault harness (three worker processes killed with SIGKILL,
+# PostgreSQL restarted, a broker down, QuickBooks out and throttling; scripts/fault-harness.sh
+# runs a larger one).
 swift test --skip-build --filter ServerRestartTests "$@"
+swift test --skip-build --filter ShutdownDuringOutage "$@"
 swift test --skip-build --filter FaultHarness "$@"

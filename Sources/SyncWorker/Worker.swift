@@ -9,9 +9,11 @@ import ServiceLifecycle
 import SyncCore
 import UnixSignals
 
-/// One qbsync worker process: consumer, retry sweeper, outbox relay and HTTP server in one
-/// ServiceGroup. On SIGTERM the consumer stops taking messages and drains what is in flight,
-/// then the sweeper stops, the relay publishes what was committed, and the HTTP server stops last.
+/// One qbsync worker process: consumer, document pusher, retry sweeper, outbox relay, retention
+/// job, readiness monitor and HTTP server in one ServiceGroup. On SIGTERM the consumer stops
+/// taking messages and drains what is in flight, then the pusher and sweeper stop, the relay
+/// publishes what was committed, and the HTTP server stops last. Past
+/// ``WorkerConfiguration/shutdownBudget`` everything still running is cancelled.
 public final class Worker: Sendable {
     public let workerID: String
     private let group: ServiceGroup
@@ -20,6 +22,9 @@ public final class Worker: Sendable {
     private let logger: Logger
 
     /// Connects to PostgreSQL (applying migrations) and Kafka; nothing is consumed until ``run()``.
+    ///
+    /// A worker whose token key cannot open what the firms' tokens were sealed with does not
+    /// join the consumer group: it serves `/readyz` (not ready, saying why) and waits for SIGTERM.
     public init(
         configuration: WorkerConfiguration, logger: Logger, metricsRegistry: PrometheusCollectorRegistry? = nil,
         workerID: String = Worker.defaultWorkerID(), gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint],
@@ -33,29 +38,20 @@ public final class Worker: Sendable {
             logger: logger)
         self.database = database
         let readiness = Readiness()
+        let cipher = try TokenCipher(keyMaterial: configuration.tokenKey)
+        let keyVerdict: TokenKeyCheck.Verdict
         do {
             try await Migrator(database: database, logger: logger).migrate()
             await readiness.set(.database, ready: true)
+            keyVerdict = try await TokenKeyCheck.verify(cipher, database: database)
         } catch {
             await database.shutdown()
             throw error
         }
-        let kafkaConnection = KafkaConfiguration(bootstrapServers: configuration.kafka.bootstrapServers, clientID: configuration.kafka.clientID,
-                                                 properties: configuration.kafka.properties)
+        await readiness.set(.tokenKey, ready: keyVerdict == .matches, detail: TokenKeyCheck.differsDetail)
         let producer: KafkaProducer
-        let consumer: KafkaConsumer
         do {
-            producer = try KafkaProducer(configuration: KafkaProducerConfiguration(connection: kafkaConnection), logger: logger)
-            var consumerConfiguration = KafkaConsumerConfiguration(
-                connection: kafkaConnection, groupID: configuration.kafka.groupID, topics: configuration.topics.ingress,
-                revocationTimeout: configuration.drainTimeout)
-            if configuration.kafka.tunedForMockCluster { consumerConfiguration = consumerConfiguration.tunedForMockCluster() }
-            // A bounded read-ahead keeps memory flat while a backlog drains (librdkafka's default
-            // prefetches up to 64 MB); QBSYNC_KAFKA_PROPERTY_* still overrides it.
-            for (name, value) in WorkerConfiguration.Kafka.consumerPrefetch where configuration.kafka.properties[name] == nil {
-                consumerConfiguration.properties[name] = value
-            }
-            consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
+            producer = try KafkaProducer(configuration: configuration.producerConfiguration(), logger: logger)
         } catch {
             await database.shutdown()
             throw error
@@ -63,23 +59,9 @@ public final class Worker: Sendable {
         self.producer = producer
 
         let metrics = WorkerMetrics()
-        let cipher = try TokenCipher(keyMaterial: configuration.tokenKey)
+        let signal = WakeSignal()
         let gate = RealmGate(limits: configuration.realmLimits)
         let client = QuickBooksClient(configuration: configuration.quickBooks, limiter: gate, logger: logger)
-        let gateway = QuickBooksGateway(
-            client: client, sessions: FirmSessions(database: database, client: client, cipher: cipher, logger: logger),
-            gate: gate, throttlePause: configuration.throttlePause, metrics: metrics)
-        let signal = WakeSignal()
-        let pusherSignal = WakeSignal()
-        let review = DocumentReview(statusTopic: configuration.topics.syncStatus)
-        let assignment = PartitionAssignment()
-        let processor = EventProcessor(database: database, linker: CustomerLinker(gateway: gateway),
-                                       documents: DocumentIngest(review: review, pusherSignal: pusherSignal), configuration: configuration,
-                                       workerID: workerID, metrics: metrics, logger: logger, outboxSignal: signal)
-        let pusher = DocumentPusher(
-            database: database, writer: DocumentWriter(gateway: gateway, references: QuickBooksReferences(database: database, gateway: gateway)),
-            review: review, assignment: assignment, signal: pusherSignal, outboxSignal: signal, workerID: workerID,
-            configuration: configuration, metrics: metrics, logger: logger)
         let connector = try FirmConnector(database: database, client: client, tokenKey: configuration.tokenKey,
                                           statusTopic: configuration.topics.syncStatus, logger: logger)
         let http = AdminServer.application(
@@ -87,19 +69,52 @@ public final class Worker: Sendable {
             registry: metricsRegistry, database: database, connector: connector, logger: logger, onListening: onHTTPListening)
         let relay = OutboxRelay(database: database, producer: producer, signal: signal, pollInterval: configuration.outboxPollInterval,
                                 batchSize: 500, metrics: metrics, logger: logger)
-        let sweeper = RetrySweeper(database: database, processor: processor, workerID: workerID, interval: configuration.sweepInterval,
-                                   leaseDuration: configuration.leaseDuration, batchSize: 32, metrics: metrics, logger: logger)
-        let consumerService = ConsumerService(
-            consumer: consumer, processor: processor,
-            deadLetters: DeadLetterRecorder(database: database, topic: configuration.topics.deadLetter, consumerGroup: configuration.kafka.groupID,
-                                            metrics: metrics, outboxSignal: signal),
-            limits: configuration.eventLimits, maxInFlight: configuration.maxInFlight, drainTimeout: configuration.drainTimeout,
-            assignment: assignment, metrics: metrics, logger: logger, readiness: readiness)
+        let retention = RetentionJob(database: database, ledgerRetention: configuration.ledgerRetention, logger: logger)
+
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: http), .init(service: relay), .init(service: retention)]
+        if keyVerdict == .differs {
+            logger.critical("not consuming: \(TokenKeyCheck.differsDetail)")
+            services.append(.init(service: ReadinessMonitor(database: database, brokersReachable: { await producer.brokersReachable(timeout: $0) },
+                                                            readiness: readiness, interval: configuration.readinessInterval, logger: logger)))
+            services.append(.init(service: IdleUntilShutdown()))
+        } else {
+            let consumer: KafkaConsumer
+            do {
+                consumer = try KafkaConsumer(configuration: configuration.consumerConfiguration(), logger: logger)
+            } catch {
+                await database.shutdown()
+                throw error
+            }
+            let gateway = QuickBooksGateway(
+                client: client, sessions: FirmSessions(database: database, client: client, cipher: cipher, logger: logger),
+                gate: gate, throttlePause: configuration.throttlePause, metrics: metrics)
+            let pusherSignal = WakeSignal()
+            let review = DocumentReview(statusTopic: configuration.topics.syncStatus)
+            let assignment = PartitionAssignment()
+            let processor = EventProcessor(database: database, linker: CustomerLinker(gateway: gateway),
+                                           documents: DocumentIngest(review: review, pusherSignal: pusherSignal), configuration: configuration,
+                                           workerID: workerID, metrics: metrics, logger: logger, outboxSignal: signal)
+            let pusher = DocumentPusher(
+                database: database, writer: DocumentWriter(gateway: gateway, references: QuickBooksReferences(database: database, gateway: gateway)),
+                review: review, assignment: assignment, signal: pusherSignal, outboxSignal: signal, workerID: workerID,
+                configuration: configuration, metrics: metrics, logger: logger)
+            let sweeper = RetrySweeper(database: database, processor: processor, workerID: workerID, interval: configuration.sweepInterval,
+                                       leaseDuration: configuration.leaseDuration, batchSize: 32, metrics: metrics, logger: logger)
+            let consumerService = ConsumerService(
+                consumer: consumer, processor: processor,
+                deadLetters: DeadLetterRecorder(database: database, topic: configuration.topics.deadLetter, consumerGroup: configuration.kafka.groupID,
+                                                metrics: metrics, outboxSignal: signal),
+                limits: configuration.eventLimits, maxInFlight: configuration.maxInFlight, drainTimeout: configuration.drainTimeout,
+                assignment: assignment, metrics: metrics, logger: logger, readiness: readiness)
+            let monitor = ReadinessMonitor(database: database, brokersReachable: { await consumer.brokersReachable(timeout: $0) },
+                                           readiness: readiness, interval: configuration.readinessInterval, logger: logger)
+            services += [.init(service: monitor), .init(service: sweeper), .init(service: pusher), .init(service: consumerService)]
+        }
         // Shut down in reverse: consumer first (it drains), then the pusher and sweeper finish their
         // writes, the relay publishes what was committed, and HTTP stops last.
-        group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: http), .init(service: relay), .init(service: sweeper), .init(service: pusher), .init(service: consumerService)],
-            gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))
+        var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownBudget
+        group = ServiceGroup(configuration: groupConfiguration)
     }
 
     /// Runs until a shutdown signal or ``shutdown()``, then releases every connection.
@@ -120,5 +135,12 @@ public final class Worker: Sendable {
 
     public static func defaultWorkerID() -> String {
         "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
+    }
+}
+
+/// Keeps a worker that must not consume alive (serving `/readyz`) until it is told to stop.
+struct IdleUntilShutdown: Service {
+    func run() async throws {
+        try? await gracefulShutdown()
     }
 }

@@ -13,7 +13,8 @@ struct QBSyncCommand: AsyncParsableCommand {
             """,
         subcommands: [
             WorkerCommand.self, MigrateCommand.self, FirmCommand.self, StatusCommand.self,
-            SandboxCommand.self, KafkaMockCommand.self, DeadLetterCommand.self, DemoCommand.self, ProbeCommand.self,
+            SandboxCommand.self, KafkaMockCommand.self, DeadLetterCommand.self, OutboxCommand.self, ConfigCommand.self, DemoCommand.self,
+            ProbeCommand.self,
         ])
 }
 

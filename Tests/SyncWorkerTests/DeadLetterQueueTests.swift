@@ -9,8 +9,8 @@ struct DeadLetterQueueTests {
         try await TestEnvironment.with { env in
             let realm = try await env.connectFirm("f1")
             // Before the fix: a limit too tight for a long but valid account name.
-            let strict = try await env.startWorker { $0.eventLimits.maxMessageBytes = 400 }
-            let longName = "The " + String(repeating: "Very ", count: 60) + "Long Name Partnership"
+            let strict = try await env.startWorker { $0.eventLimits.maxMessageBytes = 1024 }
+            let longName = "The " + String(repeating: "Ünïqüé ", count: 65) + "Long Name Partnership"
             let request = TestEvents.syncRequested(firm: "f1", account: "long", name: longName)
             try await env.send(request)
             try await env.sendRaw(topic: "billing.invoices", key: Array("f1".utf8), value: Array("garbage".utf8))
@@ -26,7 +26,7 @@ struct DeadLetterQueueTests {
             #expect(tooLarge.originalTopic == "accounts.quickbooks-sync")
             #expect(tooLarge.originalOffset == "0")
             #expect(tooLarge.key == "f1")
-            #expect(tooLarge.error.contains("limit is 400"))
+            #expect(tooLarge.error.contains("limit is 1024"))
             #expect(letters.contains { $0.reason == "not_json" && $0.originalTopic == "billing.invoices" })
 
             // After the fix: the default limit; replay just that one.

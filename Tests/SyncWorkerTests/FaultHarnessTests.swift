@@ -193,27 +193,8 @@ struct FaultHarnessTests {
         }
     }
 
-    /// `scripts/postgres.sh restart`, spawned directly: Foundation's `Process` does not always
-    /// notice the exit of a script that daemonizes the server, so this waits with waitpid.
     private func restartPostgres() async throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let script = root.appendingPathComponent("scripts/postgres.sh").path
-        let status: Int32 = await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                var pid: pid_t = 0
-                let argv: [UnsafeMutablePointer<CChar>?] = [strdup(script), strdup("restart"), nil]
-                defer { argv.forEach { free($0) } }
-                var actions = posix_spawn_file_actions_t()
-                posix_spawn_file_actions_init(&actions)
-                defer { posix_spawn_file_actions_destroy(&actions) }
-                posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-                guard posix_spawn(&pid, script, &actions, nil, argv, environ) == 0 else { return continuation.resume(returning: -1) }
-                var status: Int32 = 0
-                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-                continuation.resume(returning: status)
-            }
-        }
-        guard status == 0 else { throw StatusStream.StreamFailed(message: "scripts/postgres.sh restart failed (wait status \(status))") }
+        try await PostgresServer.run("restart")
     }
 }
 

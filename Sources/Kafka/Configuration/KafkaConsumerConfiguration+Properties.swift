@@ -73,3 +73,10 @@ extension KafkaConsumerConfiguration {
         return properties.values
     }
 }
+
+extension KafkaConsumerConfiguration {
+    /// Checks the settings as creating a consumer would, without creating one.
+    public func validate() throws(KafkaError) {
+        _ = try self.librdkafkaProperties()
+    }
+}

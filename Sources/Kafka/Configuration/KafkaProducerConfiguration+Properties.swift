@@ -36,3 +36,10 @@ extension KafkaProducerConfiguration {
         return properties.values
     }
 }
+
+extension KafkaProducerConfiguration {
+    /// Checks the settings as creating a producer would, without creating one.
+    public func validate() throws(KafkaError) {
+        _ = try self.librdkafkaProperties()
+    }
+}

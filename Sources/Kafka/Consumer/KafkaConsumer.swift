@@ -114,6 +114,14 @@ public final class KafkaConsumer: Sendable {
         return try self.loop.client.assignment().sorted()
     }
 
+    /// Whether a broker of the cluster answers a metadata request within `timeout`: what a
+    /// readiness probe needs to know, since librdkafka keeps reconnecting silently while the
+    /// brokers are away. Runs on a dedicated thread.
+    public func brokersReachable(timeout: Duration = .seconds(2)) async -> Bool {
+        guard !self.loop.isClosed else { return false }
+        return await self.loop.client.brokersReachable(timeout: timeout)
+    }
+
     /// Per-partition lag of the group for the partitions assigned to this consumer, for a metric.
     ///
     /// Asks the coordinator for committed offsets and the partition leaders for watermarks, on a

@@ -115,6 +115,11 @@ public final class KafkaProducer: Sendable {
         )
     }
 
+    /// Whether a broker of the cluster answers a metadata request within `timeout` (for readiness probes).
+    public func brokersReachable(timeout: Duration = .seconds(2)) async -> Bool {
+        await self.loop.client.brokersReachable(timeout: timeout)
+    }
+
     /// Waits (on a dedicated thread) until every record sent so far is acknowledged or failed.
     ///
     /// - Throws: ``KafkaError`` of kind ``KafkaError/Kind/flush`` (code ``KafkaErrorCode/timedOut``)

@@ -39,9 +39,15 @@ enum AdminServer {
         router.get("healthz") { _, _ in "ok\n" }
         router.get("readyz") { _, _ -> Response in
             let snapshot = await readiness.snapshot
-            let body = snapshot.map { "\"\($0.key.rawValue)\":\($0.value)" }.sorted().joined(separator: ",")
+            let problems = await readiness.problems
+            var body: [String: ReadinessValue] = [:]
+            for (component, ready) in snapshot { body[component.rawValue] = .flag(ready) }
             let ready = snapshot.values.allSatisfy { $0 }
-            return json("{\"ready\":\(ready),\(body)}", status: ready ? .ok : .serviceUnavailable)
+            body["ready"] = .flag(ready)
+            if !problems.isEmpty {
+                body["problems"] = .texts(Dictionary(uniqueKeysWithValues: problems.map { ($0.key.rawValue, $0.value) }))
+            }
+            return try json(body, status: ready ? .ok : .serviceUnavailable)
         }
         router.get("metrics") { _, _ -> Response in
             let text = registry?.emitToString() ?? ""
@@ -65,24 +71,58 @@ enum AdminServer {
             let settings = FirmSettings(firmID: body.firmID, realmID: body.realmID, policy: body.policy ?? .accountsWithActivity,
                                         syncStartDate: body.syncStartDate, manualPaymentsSync: body.manualPaymentsSync ?? true,
                                         incomeAccountID: body.incomeAccountID, feeAccountID: body.feeAccountID)
-            do {
-                let result = try await connector.connect(settings, credential: credential)
-                return json(String(decoding: try JSONEncoder().encode(result), as: UTF8.self), status: .ok)
-            } catch let error as QuickBooksErrorDescribing {
-                throw HTTPError(.badGateway, message: error.operatorDescription)
+            return try await answering("connect firm", logger: logger) {
+                do {
+                    let result = try await connector.connect(settings, credential: credential)
+                    return json(String(decoding: try JSONEncoder().encode(result), as: UTF8.self), status: .ok)
+                } catch let error as FirmSettingsError {
+                    throw HTTPError(.badRequest, message: error.message)
+                } catch let error as QuickBooksErrorDescribing {
+                    throw HTTPError(.badGateway, message: error.operatorDescription)
+                }
             }
         }
         admin.get("firms/:firm/accounts") { request, context -> Response in
             try authorize(request, adminToken)
-            let firm = try context.parameters.require("firm")
-            let column = try await QuickBooksColumn.load(firmID: firm, from: database)
-            return json(String(decoding: try JSONEncoder().encode(column), as: UTF8.self), status: .ok)
+            let firm = try firmParameter(context)
+            return try await answering("show a firm's QuickBooks column", logger: logger) {
+                guard try await FirmStore.exists(firmID: firm, in: database) else {
+                    throw HTTPError(.notFound, message: "no firm '\(firm)' is connected to QuickBooks")
+                }
+                let column = try await QuickBooksColumn.load(firmID: firm, from: database)
+                return json(String(decoding: try JSONEncoder().encode(column), as: UTF8.self), status: .ok)
+            }
         }
         return Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "qbsync"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: logger)
+    }
+
+    /// The `{firm}` path segment, percent-decoded (firm ids may contain any character).
+    static func firmParameter(_ context: some RequestContext) throws -> String {
+        let raw = try context.parameters.require("firm")
+        guard let firm = raw.removingPercentEncoding, !firm.trimmingWhitespace.isEmpty else {
+            throw HTTPError(.badRequest, message: "the firm id in the path is empty or not valid percent-encoding")
+        }
+        return firm
+    }
+
+    /// Runs a handler so that every failure answers with a JSON body saying what happened:
+    /// HTTP errors as they are, anything else as 500 or 503, logged for the operator.
+    static func answering(_ what: String, logger: Logger, _ body: () async throws -> Response) async throws -> Response {
+        do {
+            return try await body()
+        } catch let error as HTTPError {
+            throw error
+        } catch let error as PostgresError where error.isConnectionLoss {
+            logger.error("admin request failed: the database is unreachable", metadata: ["request": "\(what)", "error": "\(error)"])
+            throw HTTPError(.serviceUnavailable, message: "could not \(what): the database is unreachable; try again shortly")
+        } catch {
+            logger.error("admin request failed", metadata: ["request": "\(what)", "error": "\(error)"])
+            throw HTTPError(.internalServerError, message: "could not \(what): \(error)")
+        }
     }
 
     private static func authorize(_ request: Request, _ adminToken: String) throws {
@@ -96,6 +136,24 @@ enum AdminServer {
               zip(given.utf8, expected.utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else {
             throw HTTPError(.unauthorized, message: "missing or wrong admin bearer token")
         }
+    }
+
+    enum ReadinessValue: Encodable {
+        case flag(Bool)
+        case texts([String: String])
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            switch self {
+            case .flag(let value): try container.encode(value)
+            case .texts(let value): try container.encode(value)
+            }
+        }
+    }
+
+    private static func json(_ value: some Encodable, status: HTTPResponse.Status) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return json(String(decoding: try encoder.encode(value), as: UTF8.self), status: status)
     }
 
     private static func json(_ text: String, status: HTTPResponse.Status) -> Response {

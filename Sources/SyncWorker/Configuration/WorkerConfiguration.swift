@@ -1,3 +1,6 @@
+import Foundation
+import Kafka
+import Postgres
 import QuickBooks
 import SyncCore
 
@@ -22,7 +25,11 @@ public struct WorkerConfiguration: Sendable {
         public var bootstrapServers = "127.0.0.1:9092"
         public var groupID = "qbsync"
         public var clientID = "qbsync"
-        /// librdkafka properties passed through as they are (security.protocol, sasl.*, ssl.*…).
+        /// TLS and SASL, applied to the consumer, the producer and the dead-letter tools alike.
+        public var security = KafkaSecurity()
+        /// librdkafka properties passed through as they are (socket.*, fetch.*, …). Those the
+        /// typed fields own (bootstrap.servers, security.protocol, sasl.*, ssl.*) are read into
+        /// those fields by ``WorkerConfiguration/fromEnvironment(_:)`` instead.
         public var properties: [String: String] = [:]
         /// Short session and heartbeat timings for librdkafka's embedded mock cluster, whose
         /// rebalances otherwise take as long as the session timeout.
@@ -71,25 +78,141 @@ public struct WorkerConfiguration: Sendable {
     public var throttlePause: Duration = .seconds(60)
     /// Time allowed for draining in-flight work on shutdown or partition revocation.
     public var drainTimeout: Duration = .seconds(30)
+    /// How long applied event ids are remembered so a redelivery is a no-op; see the README for
+    /// what it must outlast (the ingress topics' retention).
+    public var ledgerRetention: Duration = .seconds(8 * 24 * 3600)
+    /// How often readiness re-checks PostgreSQL and the Kafka brokers.
+    public var readinessInterval: Duration = .seconds(5)
 
     public init() {}
 
+    /// What shutdown may take at most: the drain, the consumer's final commit, the producer's
+    /// flush, and a margin for the HTTP server; past it every service is cancelled.
+    public var shutdownBudget: Duration { drainTimeout + Self.commitTimeout + Self.flushTimeout + .seconds(10) }
+    static let commitTimeout: Duration = .seconds(10)
+    static let flushTimeout: Duration = .seconds(10)
+
+    /// Checks every field, naming the environment variable that sets it; run at start so a
+    /// typo fails loudly instead of stalling work later.
     public func validate() throws(WorkerConfigurationError) {
-        guard databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://") || databaseURL.contains("=") else {
-            throw WorkerConfigurationError("QBSYNC_DATABASE_URL must be a postgresql:// URL or a libpq keyword string, got '\(databaseURL)'")
+        func check(_ condition: Bool, _ message: @autoclosure () -> String) throws(WorkerConfigurationError) {
+            if !condition { throw WorkerConfigurationError(message()) }
         }
-        guard databasePoolSize > 0 else { throw WorkerConfigurationError("QBSYNC_DATABASE_POOL_SIZE must be at least 1") }
-        guard !kafka.bootstrapServers.isEmpty else { throw WorkerConfigurationError("QBSYNC_KAFKA_BOOTSTRAP_SERVERS must name at least one broker") }
-        guard !kafka.groupID.isEmpty else { throw WorkerConfigurationError("QBSYNC_KAFKA_GROUP must not be empty") }
-        guard tokenKey.count == 32 else {
-            throw WorkerConfigurationError("set QBSYNC_TOKEN_KEY (base64 of 32 random bytes, e.g. `openssl rand -base64 32`) or QBSYNC_TOKEN_KEY_FILE; tokens are encrypted at rest with it")
+        try check(databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://") || databaseURL.contains("="),
+                  "QBSYNC_DATABASE_URL must be a postgresql:// URL or a libpq keyword string, got '\(PostgresConfiguration.redacted(databaseURL))'")
+        try check((1...1000).contains(databasePoolSize), "QBSYNC_DATABASE_POOL_SIZE must be between 1 and 1000, got \(databasePoolSize)")
+        try validateKafka()
+        try validateTopics()
+        try check(tokenKey.count == 32,
+                  "set QBSYNC_TOKEN_KEY (base64 of 32 random bytes, e.g. `openssl rand -base64 32`) or QBSYNC_TOKEN_KEY_FILE; tokens are encrypted at rest with it")
+        try check(adminToken.isEmpty || adminToken.utf8.count >= 16,
+                  "QBSYNC_ADMIN_TOKEN must be at least 16 characters (or empty to disable the admin API), got \(adminToken.utf8.count)")
+        try check(!httpHost.isEmpty, "QBSYNC_HTTP_HOST must not be empty (0.0.0.0 listens everywhere)")
+        try check((0...65535).contains(httpPort), "QBSYNC_HTTP_PORT must be a TCP port (0-65535), got \(httpPort)")
+        try check((1024...(64 << 20)).contains(eventLimits.maxMessageBytes),
+                  "QBSYNC_MAX_MESSAGE_BYTES must be between 1024 and 67108864, got \(eventLimits.maxMessageBytes)")
+        try check((1...100_000).contains(maxInFlight), "QBSYNC_MAX_IN_FLIGHT must be between 1 and 100000, got \(maxInFlight)")
+        try check((1...1000).contains(maxAttempts), "QBSYNC_MAX_ATTEMPTS must be between 1 and 1000, got \(maxAttempts)")
+        try check(immediateRetries >= 0, "immediateRetries must not be negative, got \(immediateRetries)")
+        try check(leaseDuration >= .seconds(1), "QBSYNC_LEASE_MS must be at least 1000, got \(leaseDuration.milliseconds)")
+        try check(sweepInterval >= .milliseconds(10) && sweepInterval <= .seconds(3600),
+                  "QBSYNC_SWEEP_INTERVAL_MS must be between 10 and 3600000, got \(sweepInterval.milliseconds)")
+        try check(retryBaseDelay > .zero && retryBaseDelay <= maxRetryDelay,
+                  "retryBaseDelay must be above zero and at most maxRetryDelay, got \(retryBaseDelay) and \(maxRetryDelay)")
+        try check(outboxPollInterval >= .milliseconds(1), "outboxPollInterval must be at least 1 ms, got \(outboxPollInterval)")
+        try check((1...10_000).contains(qboMaxInFlight),
+                  "QBSYNC_QBO_MAX_IN_FLIGHT must be between 1 and 10000 (QuickBooks allows 10 per company), got \(qboMaxInFlight)")
+        try check(qboRequestsPerWindow >= 1,
+                  "QBSYNC_QBO_REQUESTS_PER_WINDOW must be at least 1 (QuickBooks allows 500 per minute), got \(qboRequestsPerWindow)")
+        try check(qboWindow >= .milliseconds(100) && qboWindow <= .seconds(3600),
+                  "QBSYNC_QBO_WINDOW_MS must be between 100 and 3600000, got \(qboWindow.milliseconds)")
+        try check(throttlePause >= .zero && throttlePause <= .seconds(3600),
+                  "QBSYNC_QBO_THROTTLE_PAUSE_MS must be between 0 and 3600000, got \(throttlePause.milliseconds)")
+        try check(drainTimeout >= .seconds(1) && drainTimeout <= .seconds(600),
+                  "QBSYNC_DRAIN_TIMEOUT_MS must be between 1000 and 600000, got \(drainTimeout.milliseconds)")
+        try check(ledgerRetention >= .seconds(3600),
+                  "QBSYNC_LEDGER_RETENTION_HOURS must be at least 1 (and should outlast the ingress topics' retention), got \(ledgerRetention)")
+        try check(readinessInterval >= .milliseconds(100) && readinessInterval <= .seconds(300),
+                  "QBSYNC_READINESS_INTERVAL_MS must be between 100 and 300000, got \(readinessInterval.milliseconds)")
+        try check(quickBooks.requestTimeout >= .milliseconds(100) && quickBooks.requestTimeout <= .seconds(600),
+                  "QBSYNC_QBO_TIMEOUT_MS must be between 100 and 600000, got \(quickBooks.requestTimeout.milliseconds)")
+        do { try quickBooks.validate() } catch {
+            throw WorkerConfigurationError(error.message
+                .replacingOccurrences(of: "apiBaseURL", with: "QBSYNC_QBO_API_URL")
+                .replacingOccurrences(of: "tokenURL", with: "QBSYNC_QBO_TOKEN_URL")
+                .replacingOccurrences(of: "the QuickBooks OAuth client id and secret", with: "QBSYNC_QBO_CLIENT_ID and QBSYNC_QBO_CLIENT_SECRET"))
         }
-        guard maxInFlight > 0, immediateRetries >= 0, maxAttempts > 0 else {
-            throw WorkerConfigurationError("QBSYNC_MAX_IN_FLIGHT and QBSYNC_MAX_ATTEMPTS must be positive")
-        }
-        guard (0...65535).contains(httpPort) else { throw WorkerConfigurationError("QBSYNC_HTTP_PORT must be a TCP port, got \(httpPort)") }
-        do { try quickBooks.validate() } catch { throw WorkerConfigurationError(error.description) }
     }
+
+    private func validateKafka() throws(WorkerConfigurationError) {
+        let servers = kafka.bootstrapServers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !servers.isEmpty else { throw WorkerConfigurationError("QBSYNC_KAFKA_BOOTSTRAP_SERVERS must name at least one broker as host:port") }
+        for server in servers {
+            guard let colon = server.lastIndex(of: ":"), colon != server.startIndex, let port = Int(server[server.index(after: colon)...]),
+                  (1...65535).contains(port) else {
+                throw WorkerConfigurationError("QBSYNC_KAFKA_BOOTSTRAP_SERVERS entries must be host:port, got '\(server)'")
+            }
+        }
+        guard !kafka.groupID.isEmpty else { throw WorkerConfigurationError("QBSYNC_KAFKA_GROUP must not be empty") }
+        guard !kafka.clientID.isEmpty else { throw WorkerConfigurationError("QBSYNC_KAFKA_CLIENT_ID must not be empty") }
+        let security = kafka.security
+        let sasl = security.securityProtocol == .saslSSL || security.securityProtocol == .saslPlaintext
+        let tls = security.securityProtocol == .ssl || security.securityProtocol == .saslSSL
+        if sasl {
+            guard security.saslMechanism != nil else {
+                throw WorkerConfigurationError("QBSYNC_KAFKA_SECURITY_PROTOCOL=\(security.securityProtocol.rawValue) needs QBSYNC_KAFKA_SASL_MECHANISM (\(KafkaSecurity.SASLMechanism.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            guard let username = security.saslUsername, !username.isEmpty else {
+                throw WorkerConfigurationError("QBSYNC_KAFKA_SECURITY_PROTOCOL=\(security.securityProtocol.rawValue) needs QBSYNC_KAFKA_SASL_USERNAME")
+            }
+            guard let password = security.saslPassword, !password.isEmpty else {
+                throw WorkerConfigurationError("QBSYNC_KAFKA_SECURITY_PROTOCOL=\(security.securityProtocol.rawValue) needs QBSYNC_KAFKA_SASL_PASSWORD or QBSYNC_KAFKA_SASL_PASSWORD_FILE")
+            }
+        } else if security.saslMechanism != nil || security.saslUsername != nil || security.saslPassword != nil {
+            throw WorkerConfigurationError("SASL credentials are set but QBSYNC_KAFKA_SECURITY_PROTOCOL is \(security.securityProtocol.rawValue); use sasl_ssl (or sasl_plaintext)")
+        }
+        let files = [("QBSYNC_KAFKA_SSL_CA_LOCATION", security.sslCALocation), ("QBSYNC_KAFKA_SSL_CERTIFICATE_LOCATION", security.sslCertificateLocation),
+                     ("QBSYNC_KAFKA_SSL_KEY_LOCATION", security.sslKeyLocation)]
+        for (name, path) in files {
+            guard let path else { continue }
+            guard tls else {
+                throw WorkerConfigurationError("\(name) is set but QBSYNC_KAFKA_SECURITY_PROTOCOL is \(security.securityProtocol.rawValue); use ssl or sasl_ssl")
+            }
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw WorkerConfigurationError("\(name) names '\(path)', which does not exist or cannot be read")
+            }
+        }
+        guard (security.sslCertificateLocation == nil) == (security.sslKeyLocation == nil) else {
+            throw WorkerConfigurationError("QBSYNC_KAFKA_SSL_CERTIFICATE_LOCATION and QBSYNC_KAFKA_SSL_KEY_LOCATION go together (mutual TLS needs both)")
+        }
+        // What librdkafka itself would refuse, named by variable rather than by librdkafka property.
+        do {
+            try producerConfiguration().validate()
+            try consumerConfiguration().validate()
+        } catch {
+            throw WorkerConfigurationError("the Kafka settings (QBSYNC_KAFKA_*) are refused: \(error.message)")
+        }
+    }
+
+    private func validateTopics() throws(WorkerConfigurationError) {
+        let named = [("QBSYNC_TOPIC_INVOICES", topics.invoices), ("QBSYNC_TOPIC_PAYMENTS", topics.payments),
+                     ("QBSYNC_TOPIC_ACCOUNT_TOGGLES", topics.accountToggles), ("QBSYNC_TOPIC_ACCOUNT_LIFECYCLE", topics.accountLifecycle),
+                     ("QBSYNC_TOPIC_SYNC_STATUS", topics.syncStatus), ("QBSYNC_TOPIC_DEAD_LETTER", topics.deadLetter)]
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        for (name, topic) in named {
+            guard !topic.isEmpty, topic.count <= 249, topic.allSatisfy(allowed.contains), topic != ".", topic != ".." else {
+                throw WorkerConfigurationError("\(name) must be a Kafka topic name (1-249 of letters, digits, '.', '_', '-'), got '\(topic)'")
+            }
+        }
+        guard Set(named.map(\.1)).count == named.count else {
+            throw WorkerConfigurationError("QBSYNC_TOPIC_* must name six different topics; a worker would read what it writes, got \(named.map(\.1))")
+        }
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, for messages that name a `_MS` variable.
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }
 
 extension WorkerConfiguration {

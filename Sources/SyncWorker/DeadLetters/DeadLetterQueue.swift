@@ -9,18 +9,16 @@ import Logging
 /// without the dead-letter ones, plus `qbsync-replayed-from`); if it still cannot be applied the
 /// worker dead-letters it again, and the ledger makes an already applied event a no-op.
 public struct DeadLetterQueue: Sendable {
-    let bootstrapServers: String
+    let connection: KafkaConfiguration
     let topic: String
-    let properties: [String: String]
     let tunedForMockCluster: Bool
     let logger: Logger
 
     public static let replayedFromHeader = "qbsync-replayed-from"
 
     public init(configuration: WorkerConfiguration, logger: Logger) {
-        bootstrapServers = configuration.kafka.bootstrapServers
+        connection = configuration.kafkaConnection
         topic = configuration.topics.deadLetter
-        properties = configuration.kafka.properties
         tunedForMockCluster = configuration.kafka.tunedForMockCluster
         self.logger = logger
     }
@@ -28,7 +26,7 @@ public struct DeadLetterQueue: Sendable {
     /// Every dead letter currently in the topic, oldest first per partition.
     public func list(timeout: Duration = .seconds(60)) async throws -> [DeadLetter] {
         var configuration = KafkaConsumerConfiguration(
-            connection: KafkaConfiguration(bootstrapServers: bootstrapServers, properties: properties),
+            connection: connection,
             groupID: "qbsync-dlq-reader-\(UUID().uuidString.lowercased())", topics: [topic])
         if tunedForMockCluster { configuration = configuration.tunedForMockCluster() }
         let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
@@ -75,8 +73,7 @@ public struct DeadLetterQueue: Sendable {
 
     /// Sends `letters` back to their original topics; returns how many were sent.
     public func replay(_ letters: [DeadLetter]) async throws -> Int {
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(
-            connection: KafkaConfiguration(bootstrapServers: bootstrapServers, properties: properties)), logger: logger)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(connection: connection), logger: logger)
         var sent = 0
         do {
             for letter in letters {

@@ -40,15 +40,25 @@ public struct FirmConnector: Sendable {
         self.logger = logger
     }
 
+    /// Validates the settings, then, holding the firm's lock in one transaction, exchanges the
+    /// credential and stores the tokens it returns: a request refused for its settings spends no
+    /// token, and the rotated refresh token is written in the same step as the exchange (the old
+    /// one is dead from then on).
+    ///
+    /// - Throws: ``FirmSettingsError`` for invalid settings, `QuickBooksError` when Intuit refuses
+    ///   the credential, `PostgresError` when the database cannot be reached.
     public func connect(_ settings: FirmSettings, credential: Credential) async throws -> Result {
-        let tokens: OAuthTokens
-        switch credential {
-        case .refreshToken(let token): tokens = try await client.refreshTokens(token)
-        case .authorizationCode(let code, let redirectURI): tokens = try await client.exchangeAuthorizationCode(code, redirectURI: redirectURI)
-        }
+        try settings.validate()
         let connectID = "firm-connect:\(UUID().uuidString.lowercased())"
         let result = try await database.withTransaction { connection in
+            // Two connects of one firm (or a connect and a token refresh) do not exchange at once.
+            _ = try await connection.query("select pg_advisory_xact_lock(hashtextextended($1, 0))", [.text("firm-connect:\(settings.firmID)")])
             let before = try await FirmStore.load(firmID: settings.firmID, forUpdate: true, on: connection)
+            let tokens: OAuthTokens
+            switch credential {
+            case .refreshToken(let token): tokens = try await client.refreshTokens(token)
+            case .authorizationCode(let code, let redirectURI): tokens = try await client.exchangeAuthorizationCode(code, redirectURI: redirectURI)
+            }
             try await FirmStore.upsert(settings, sealedRefreshToken: try cipher.seal(tokens.refreshToken, firmID: settings.firmID),
                                        sealedAccessToken: try cipher.seal(tokens.accessToken, firmID: settings.firmID),
                                        accessTokenExpiresAt: Date().addingTimeInterval(TimeInterval(tokens.expiresIn)), on: connection)

@@ -40,3 +40,32 @@ public struct FirmSettings: Sendable, Hashable, Codable {
         case manualPaymentsSync = "manual_payments_sync", incomeAccountID = "income_account_id", feeAccountID = "fee_account_id"
     }
 }
+
+extension FirmSettings {
+    /// Checks the settings before anything is exchanged or stored: a refresh token spent on a
+    /// request that is then refused cannot be used again.
+    public func validate() throws(FirmSettingsError) {
+        func identifier(_ value: String, _ field: String, maxLength: Int) throws(FirmSettingsError) {
+            guard !value.trimmingWhitespace.isEmpty else { throw FirmSettingsError("\(field) must not be empty") }
+            guard value.unicodeScalars.count <= maxLength else { throw FirmSettingsError("\(field) is longer than \(maxLength) characters") }
+            guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+                throw FirmSettingsError("\(field) contains control characters")
+            }
+        }
+        try identifier(firmID, "firm_id", maxLength: 128)
+        try identifier(realmID, "realm_id", maxLength: 64)
+        guard realmID.unicodeScalars.allSatisfy({ $0.isASCII && $0.properties.isAlphabetic || ("0"..."9").contains($0) }) else {
+            throw FirmSettingsError("realm_id must be the QuickBooks company id (letters and digits), got '\(realmID)'")
+        }
+        for (field, value) in [("income_account_id", incomeAccountID), ("fee_account_id", feeAccountID)] {
+            if let value { try identifier(value, field, maxLength: 64) }
+        }
+    }
+}
+
+/// A firm connection request that cannot be applied, saying which field is wrong.
+public struct FirmSettingsError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

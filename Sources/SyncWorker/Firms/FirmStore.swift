@@ -14,6 +14,13 @@ enum FirmStore {
         return try rows.first.map(decode)
     }
 
+    /// Whether the firm was ever connected.
+    static func exists(firmID: String, in database: PostgresClient) async throws -> Bool {
+        try await database.withConnection { connection in
+            try await !connection.query("select 1 as found from firms where firm_id = $1", [.text(firmID)]).isEmpty
+        }
+    }
+
     /// Inserts or replaces a firm's connection with freshly obtained tokens.
     static func upsert(_ settings: FirmSettings, sealedRefreshToken: [UInt8], sealedAccessToken: [UInt8]?, accessTokenExpiresAt: Date?, on connection: PostgresConnection) async throws {
         try await connection.execute("""

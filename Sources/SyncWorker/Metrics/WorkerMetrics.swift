@@ -11,8 +11,16 @@ struct WorkerMetrics: Sendable {
         Counter(label: "qbsync_events_total", dimensions: [("topic", topic), ("outcome", outcome.rawValue)]).increment()
     }
 
+    /// `role` comes from the event, so it is folded onto a fixed set: a label must not take any string.
     func rejectedToggle(action: String, role: String) {
-        Counter(label: "qbsync_rejected_toggles_total", dimensions: [("action", action), ("role", role)]).increment()
+        Counter(label: "qbsync_rejected_toggles_total", dimensions: [("action", action), ("role", Self.roleLabel(role))]).increment()
+    }
+
+    static let knownRoles: Set<String> = ["owner", "admin", "staff", "employee", "contractor", "client", "accountant", "viewer"]
+
+    static func roleLabel(_ role: String) -> String {
+        let lowered = role.lowercased()
+        return knownRoles.contains(lowered) ? lowered : "other"
     }
 
     func deadLetter(reason: String) {
@@ -37,6 +45,10 @@ struct WorkerMetrics: Sendable {
 
     func outboxPublished(_ count: Int) {
         Counter(label: "qbsync_outbox_published_total").increment(by: count)
+    }
+
+    func outboxSetAside(topic: String) {
+        Counter(label: "qbsync_outbox_set_aside_total", dimensions: [("topic", topic)]).increment()
     }
 
     func outboxPending(_ count: Int) {

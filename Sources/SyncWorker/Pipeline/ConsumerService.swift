@@ -51,38 +51,50 @@ final class ConsumerService: Service, Sendable {
                 }
             })
         await readiness.set(.consumer, ready: true)
-        do {
-            try await cancelWhenGracefulShutdown {
-                for try await event in consumer.events {
-                    switch event {
-                    case .message(let message):
-                        await dispatcher.submit(self.work(for: message))
-                    case .partitionsAssigned(let partitions):
-                        logger.info("partitions assigned", metadata: ["partitions": "\(partitions.map(\.description))"])
-                        await dispatcher.assigned(partitions)
-                        await self.assignment.assigned(partitions)
-                    case .partitionsRevoked(let partitions, let completion):
-                        logger.info("partitions revoked; draining", metadata: ["partitions": "\(partitions.map(\.description))"])
-                        await self.assignment.revoked(partitions)
-                        await self.drain(dispatcher) { await dispatcher.drain(partitions) }
-                        await dispatcher.abandon(partitions)
-                        completion.complete()
-                    case .partitionsLost(let partitions):
-                        logger.warning("partitions lost; their in-flight work will be redone by the next owner", metadata: ["partitions": "\(partitions.map(\.description))"])
-                        await self.assignment.revoked(partitions)
-                        await dispatcher.abandon(partitions)
+        // The handlers are children of this task group: past the drain budget they are cancelled
+        // (they give up without storing offsets; the next owner redoes that work), so shutdown
+        // never waits on a database or broker that does not answer.
+        let failure: (any Error)? = await withTaskGroup(of: Void.self) { group in
+            group.addTask { await dispatcher.run() }
+            var failure: (any Error)?
+            do {
+                try await cancelWhenGracefulShutdown {
+                    for try await event in consumer.events {
+                        switch event {
+                        case .message(let message):
+                            await dispatcher.submit(self.work(for: message))
+                        case .partitionsAssigned(let partitions):
+                            logger.info("partitions assigned", metadata: ["partitions": "\(partitions.map(\.description))"])
+                            await dispatcher.assigned(partitions)
+                            await self.assignment.assigned(partitions)
+                        case .partitionsRevoked(let partitions, let completion):
+                            logger.info("partitions revoked; draining", metadata: ["partitions": "\(partitions.map(\.description))"])
+                            await self.assignment.revoked(partitions)
+                            await self.drain { await dispatcher.drain(partitions) }
+                            await dispatcher.abandon(partitions)
+                            completion.complete()
+                        case .partitionsLost(let partitions):
+                            logger.warning("partitions lost; their in-flight work will be redone by the next owner", metadata: ["partitions": "\(partitions.map(\.description))"])
+                            await self.assignment.revoked(partitions)
+                            await dispatcher.abandon(partitions)
+                        }
                     }
                 }
+            } catch {
+                logger.error("Kafka consumer failed", metadata: ["error": "\(error)"])
+                failure = error
             }
-        } catch {
-            logger.error("Kafka consumer failed", metadata: ["error": "\(error)"])
             await readiness.set(.consumer, ready: false)
-            throw error
+            let inFlight = await dispatcher.pending
+            logger.info("draining in-flight work before closing the consumer", metadata: ["in_flight": "\(inFlight)"])
+            if await !self.drain({ await dispatcher.drainAll() }) {
+                group.cancelAll()
+            }
+            await dispatcher.finish()
+            await group.waitForAll()
+            return failure
         }
-        await readiness.set(.consumer, ready: false)
-        let inFlight = await dispatcher.pending
-        logger.info("draining in-flight work before closing the consumer", metadata: ["in_flight": "\(inFlight)"])
-        await drain(dispatcher) { await dispatcher.drainAll() }
+        if let failure { throw failure }
         do {
             try await consumer.close()
         } catch {
@@ -144,7 +156,9 @@ final class ConsumerService: Service, Sendable {
         return false
     }
 
-    private func drain(_ dispatcher: Dispatcher, _ body: @escaping @Sendable () async -> Void) async {
+    /// Runs `body` (a drain) for at most the drain budget; returns whether it finished.
+    @discardableResult
+    private func drain(_ body: @escaping @Sendable () async -> Void) async -> Bool {
         let timeout = drainTimeout
         let finished = await withTaskGroup(of: Bool.self) { group in
             group.addTask { await body(); return true }
@@ -156,6 +170,7 @@ final class ConsumerService: Service, Sendable {
         if !finished {
             logger.warning("in-flight work did not finish in time; it will be redelivered", metadata: ["timeout": "\(timeout)"])
         }
+        return finished
     }
 
     static func metricOutcome(_ outcome: EventProcessor.Outcome) -> WorkerMetrics.EventOutcome {

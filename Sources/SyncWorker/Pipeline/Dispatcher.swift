@@ -8,6 +8,10 @@ import SyncCore
 /// A lane is one (firm, account): its messages run one at a time, in offset order. Different
 /// lanes run in parallel up to `maxInFlight` messages; past that, `submit` waits, which in turn
 /// holds back the consumer (back-pressure instead of unbounded memory).
+///
+/// Handlers run as child tasks of ``run()``, so cancelling the task that runs it reaches every
+/// handler, and every wait here (for capacity, for a drain) ends when its task is cancelled:
+/// shutdown is bounded whatever the handlers are waiting for.
 actor Dispatcher {
     struct Work: Sendable {
         var message: KafkaMessage
@@ -21,22 +25,44 @@ actor Dispatcher {
     private let maxInFlight: Int
     private let handler: Handler
     private let storeOffset: @Sendable (TopicPartition, Int64) -> Void
+    private let starts: AsyncStream<Work>
+    private let startContinuation: AsyncStream<Work>.Continuation
     private var trackers: [TopicPartition: OffsetTracker] = [:]
     private var lanes: [String: Deque<Work>] = [:]
     private var inFlight = 0
-    private var capacityWaiters: Deque<CheckedContinuation<Void, Never>> = []
-    private var idleWaiters: [(partitions: Set<TopicPartition>, continuation: CheckedContinuation<Void, Never>)] = []
+    private var nextWaiter = 0
+    private var capacityWaiters: Deque<(id: Int, continuation: CheckedContinuation<Void, Never>)> = []
+    private var idleWaiters: [(id: Int, partitions: Set<TopicPartition>, continuation: CheckedContinuation<Void, Never>)] = []
     /// Partitions taken away: queued work for them is dropped, their next owner redoes it.
     private var abandoned: Set<TopicPartition> = []
 
     /// - Parameters:
-    ///   - handler: processes one message; returns false when it gave up (shutdown) without finishing,
+    ///   - handler: processes one message; returns false when it gave up (cancelled) without finishing,
     ///     so its offset must not be committed.
     ///   - storeOffset: called with the offset of the last processed record of a partition.
     init(maxInFlight: Int, handler: @escaping Handler, storeOffset: @escaping @Sendable (TopicPartition, Int64) -> Void) {
         self.maxInFlight = maxInFlight
         self.handler = handler
         self.storeOffset = storeOffset
+        (starts, startContinuation) = AsyncStream.makeStream(of: Work.self)
+    }
+
+    /// Runs the handlers until ``finish()`` (then it waits for the running ones) or until the
+    /// calling task is cancelled (which cancels them).
+    nonisolated func run() async {
+        await withDiscardingTaskGroup { group in
+            for await work in starts {
+                group.addTask { [handler] in
+                    let finished = await handler(work)
+                    await self.done(work, finished: finished)
+                }
+            }
+        }
+    }
+
+    /// No more messages: ``run()`` returns once the running handlers have.
+    func finish() {
+        startContinuation.finish()
     }
 
     var pending: Int { inFlight }
@@ -48,9 +74,12 @@ actor Dispatcher {
         }
     }
 
+    /// Queues `work` behind its lane, waiting while `maxInFlight` messages are in flight.
+    /// Returns without queueing it when the calling task is cancelled meanwhile.
     func submit(_ work: Work) async {
         while inFlight >= maxInFlight {
-            await withCheckedContinuation { capacityWaiters.append($0) }
+            guard !Task.isCancelled else { return }
+            await suspend { id, continuation in capacityWaiters.append((id, continuation)) }
         }
         let partition = work.message.topicPartition
         if abandoned.contains(partition) { return }
@@ -60,18 +89,18 @@ actor Dispatcher {
             lanes[work.lane]?.append(work)
         } else {
             lanes[work.lane] = [work]
-            start(work)
+            startContinuation.yield(work)
         }
     }
 
-    /// Waits until every submitted message of `partitions` is done or abandoned.
+    /// Waits until every submitted message of `partitions` is done or abandoned, or the caller is cancelled.
     func drain(_ partitions: [TopicPartition]) async {
         let wanted = Set(partitions)
         guard hasWork(in: wanted) else { return }
-        await withCheckedContinuation { idleWaiters.append((wanted, $0)) }
+        await suspend { id, continuation in idleWaiters.append((id, wanted, continuation)) }
     }
 
-    /// Waits until nothing is in flight.
+    /// Waits until nothing is in flight, or the caller is cancelled.
     func drainAll() async {
         await drain(Array(trackers.keys))
     }
@@ -97,14 +126,6 @@ actor Dispatcher {
         wakeIdle()
     }
 
-    private func start(_ work: Work) {
-        let handler = self.handler
-        Task {
-            let finished = await handler(work)
-            self.done(work, finished: finished)
-        }
-    }
-
     private func done(_ work: Work, finished: Bool) {
         inFlight -= 1
         let partition = work.message.topicPartition
@@ -116,7 +137,7 @@ actor Dispatcher {
             if abandoned.contains(next.message.topicPartition) {
                 lanes[work.lane] = nil
             } else {
-                start(next)
+                startContinuation.yield(next)
             }
         } else {
             lanes[work.lane] = nil
@@ -125,8 +146,30 @@ actor Dispatcher {
         wakeIdle()
     }
 
+    /// Suspends until a wake-up resumes the registered continuation or the task is cancelled.
+    private func suspend(_ register: (Int, CheckedContinuation<Void, Never>) -> Void) async {
+        nextWaiter += 1
+        let id = nextWaiter
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if Task.isCancelled { continuation.resume() } else { register(id, continuation) }
+            }
+        } onCancel: {
+            Task { await self.cancelWaiter(id) }
+        }
+    }
+
+    private func cancelWaiter(_ id: Int) {
+        if let index = capacityWaiters.firstIndex(where: { $0.id == id }) {
+            capacityWaiters.remove(at: index).continuation.resume()
+        }
+        if let index = idleWaiters.firstIndex(where: { $0.id == id }) {
+            idleWaiters.remove(at: index).continuation.resume()
+        }
+    }
+
     private func wakeCapacity() {
-        while inFlight < maxInFlight, let waiter = capacityWaiters.popFirst() { waiter.resume() }
+        while inFlight < maxInFlight, let waiter = capacityWaiters.popFirst() { waiter.continuation.resume() }
     }
 
     private func wakeIdle() {

@@ -9,57 +9,85 @@ import ServiceLifecycle
 /// entity leave in the order they were committed even with many workers; rows of one key are
 /// sent one after another, different keys in parallel. A crash between delivery and marking
 /// republishes the row with the same CloudEvents id and sequence, which readers drop.
+///
+/// Each row is settled on its own: a row Kafka refuses for good (a record over the broker's size
+/// limit, say) is set aside with its reason, kept in the table so nothing is lost, and counted,
+/// while the rows around it are published; a row that fails for a while (brokers away) holds back
+/// only the rows of its own key behind it. A row delivered is marked sent even when others of
+/// the batch failed, so it is not published again.
 struct OutboxRelay: Service {
     let database: PostgresClient
     let producer: KafkaProducer
     let signal: WakeSignal
     let pollInterval: Duration
     let batchSize: Int
+    /// How long the last publish at shutdown may take before the producer is shut down (which
+    /// flushes for its own timeout and then gives up; unsent rows stay for the next worker).
+    var finalPublishBudget: Duration = .seconds(5)
     let metrics: WorkerMetrics
     let logger: Logger
 
     static let lockKey: Int64 = 0x71_62_73_79_6E_64
 
+    /// What one batch did.
+    struct Outcome: Sendable {
+        /// Rows published or set aside.
+        var settled = 0
+        /// The first transient failure, when some rows must be tried again.
+        var failure: KafkaError?
+    }
+
     func run() async throws {
-        var lastCleanup = ContinuousClock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let published = try await publishBatch()
-                if published == batchSize { continue }  // more waiting: no pause
-                if ContinuousClock.now - lastCleanup > .seconds(60) {
-                    try await database.withConnection { connection in
-                        _ = try await connection.execute("delete from outbox where published_at < now() - interval '15 minutes'")
-                        // A redelivery comes within minutes; a week on, a recreated topic's offsets must not look seen.
-                        _ = try await connection.execute("delete from dead_letters where dead_lettered_at < now() - interval '7 days'")
-                    }
-                    lastCleanup = .now
+                let outcome = try await publishBatch()
+                if let failure = outcome.failure {
+                    logger.warning("outbox relay could not publish every row; retrying those", metadata: ["error": "\(failure)"])
+                    try? await Task.sleep(for: .seconds(1))
+                } else if outcome.settled == batchSize {
+                    continue  // more waiting: no pause
                 }
             } catch {
-                logger.warning("outbox relay could not publish; retrying", metadata: ["error": "\(error)"])
+                logger.warning("outbox relay could not read the outbox; retrying", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .seconds(1))
             }
             await signal.wait(timeout: pollInterval)
         }
-        // Graceful shutdown: hand over whatever the drained pipeline committed last.
-        while (try? await publishBatch()) == batchSize {}
+        // Graceful shutdown: hand over whatever the drained pipeline committed last, within a
+        // budget: with the brokers away a send would otherwise wait for its delivery timeout.
+        let budget = finalPublishBudget
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while let outcome = try? await publishBatch(), outcome.failure == nil, outcome.settled == batchSize {}
+            }
+            group.addTask {
+                guard (try? await Task.sleep(for: budget)) != nil else { return }
+                logger.warning("outbox rows still unsent at shutdown; the next worker publishes them")
+                try? await producer.shutdown()
+            }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
-    /// Publishes up to `batchSize` rows; returns how many.
+    /// Publishes up to `batchSize` rows.
     @discardableResult
-    func publishBatch() async throws -> Int {
+    func publishBatch() async throws -> Outcome {
         try await database.withTransaction { connection in
             let locked = try await connection.query("select pg_try_advisory_xact_lock($1) as locked", [.int64(Self.lockKey)])
-            guard try locked.first?.decode(Bool.self, "locked") == true else { return 0 }
-            let rows = try await connection.query(
-                "select id, topic, message_key, raw, key_bytes, payload, headers from outbox where published_at is null order by id limit $1", [.int(batchSize)])
+            guard try locked.first?.decode(Bool.self, "locked") == true else { return Outcome() }
+            let rows = try await connection.query("""
+                select id, topic, message_key, raw, key_bytes, payload, headers from outbox
+                where published_at is null and set_aside_at is null order by id limit $1
+                """, [.int(batchSize)])
             guard !rows.isEmpty else {
                 metrics.outboxPending(0)
-                return 0
+                return Outcome()
             }
-            var groups: [String: [OutboxMessage]] = [:]
-            var ids: [Int64] = []
+            var groups: [String: [(id: Int64, message: OutboxMessage)]] = [:]
+            var order: [String] = []
             for row in rows {
-                ids.append(try row.decode(Int64.self, "id"))
+                let id = try row.decode(Int64.self, "id")
                 let group = try row.decode(String.self, "message_key")
                 let message: OutboxMessage
                 if try row.decode(Bool.self, "raw") {
@@ -70,21 +98,69 @@ struct OutboxRelay: Service {
                     message = OutboxMessage(topic: try row.decode(String.self, "topic"), key: Array(group.utf8),
                                             value: try row.decode([UInt8].self, "payload"), headers: [])
                 }
-                groups[group, default: []].append(message)
+                if groups[group] == nil { order.append(group) }
+                groups[group, default: []].append((id, message))
             }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for messages in groups.values {
-                    group.addTask {
-                        for message in messages {
-                            _ = try await producer.send(topic: message.topic, key: message.key, value: message.value, headers: message.headers)
-                        }
-                    }
+            let results = await withTaskGroup(of: GroupResult.self) { tasks in
+                for key in order {
+                    let messages = groups[key] ?? []
+                    tasks.addTask { await send(messages) }
                 }
-                try await group.waitForAll()
+                var all: [GroupResult] = []
+                for await result in tasks { all.append(result) }
+                return all
             }
-            try await connection.execute("update outbox set published_at = now() where id = any($1)", [.int64Array(ids)])
-            metrics.outboxPublished(ids.count)
-            return ids.count
+            let published = results.flatMap(\.published)
+            let setAside = results.flatMap(\.setAside)
+            if !published.isEmpty {
+                try await connection.execute("update outbox set published_at = now() where id = any($1)", [.int64Array(published)])
+                metrics.outboxPublished(published.count)
+            }
+            if !setAside.isEmpty {
+                try await connection.execute("""
+                    update outbox set set_aside_at = now(), set_aside_reason = reasons.reason
+                    from unnest($1::bigint[], $2::text[]) as reasons(id, reason) where outbox.id = reasons.id
+                    """, [.int64Array(setAside.map(\.id)), .textArray(setAside.map(\.reason))])
+                for row in setAside {
+                    metrics.outboxSetAside(topic: row.topic)
+                    logger.error("Kafka refused an outbox row for good; it is set aside (kept in the outbox) and the rest flow", metadata: [
+                        "outbox_id": "\(row.id)", "topic": "\(row.topic)", "bytes": "\(row.bytes)", "error": "\(row.reason)",
+                        "fix": "raise the topic's max.message.bytes (or the producer's), then `qbsync outbox release \(row.id)`"])
+                }
+            }
+            return Outcome(settled: published.count + setAside.count, failure: results.lazy.compactMap(\.failure).first)
         }
+    }
+
+    private struct GroupResult: Sendable {
+        var published: [Int64] = []
+        var setAside: [(id: Int64, topic: String, bytes: Int, reason: String)] = []
+        var failure: KafkaError?
+    }
+
+    /// Sends one key's rows in order; stops at the first transient failure so that key keeps its order.
+    private func send(_ messages: [(id: Int64, message: OutboxMessage)]) async -> GroupResult {
+        var result = GroupResult()
+        for (id, message) in messages {
+            do {
+                _ = try await producer.send(topic: message.topic, key: message.key, value: message.value, headers: message.headers)
+                result.published.append(id)
+            } catch where Self.refusedForGood(error) {
+                let bytes = (message.value?.count ?? 0) + (message.key?.count ?? 0) + message.headers.reduce(0) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) }
+                result.setAside.append((id, message.topic, bytes, "\(error.code.name): \(error.message)"))
+            } catch {
+                result.failure = error
+                break
+            }
+        }
+        return result
+    }
+
+    /// A refusal that sending again cannot fix, as opposed to brokers being away or a producer
+    /// that is shutting down (those rows wait and are sent later, by this worker or the next).
+    static func refusedForGood(_ error: KafkaError) -> Bool {
+        guard !error.isFatal, error.kind == .produce || error.kind == .delivery else { return false }
+        return error.code == .messageTooLarge || !error.isRetriable && error.code != .purgedInFlight && error.code != .purgedFromQueue
+            && error.code != .destroyed
     }
 }

@@ -50,6 +50,16 @@ actor FirmSessions {
         cache[firmID] = nil
     }
 
+    /// Opens a sealed token; one this worker's key cannot open is a problem of the firm's
+    /// connection (reported once, on the firm), not a QuickBooks outage retried per account.
+    private nonisolated func open(_ sealed: [UInt8], firmID: String) throws -> String {
+        do { return try cipher.open(sealed, firmID: firmID) } catch {
+            logger.error("cannot decrypt a firm's QuickBooks tokens with this worker's key", metadata: ["firm_id": "\(firmID)"])
+            throw QuickBooksProblem(kind: .authentication, code: QuickBooksProblem.tokenKeyCode,
+                                    message: "this worker cannot read the firm's QuickBooks tokens: the token key differs from the one that sealed them")
+        }
+    }
+
     private nonisolated func loadOrRefresh(firmID: String, rejected: String?) async throws -> (RealmAccess, Date) {
         try await database.withTransaction { connection in
             let rows = try await connection.query("""
@@ -66,10 +76,10 @@ actor FirmSessions {
             let realmID = try row.decode(String.self, "realm_id")
             if let sealed = try row.decode([UInt8]?.self, "access_token"), let expiresAt = try row.decode(Date?.self, "access_token_expires_at"),
                expiresAt.timeIntervalSinceNow > renewBefore {
-                let token = try cipher.open(sealed, firmID: firmID)
+                let token = try open(sealed, firmID: firmID)
                 if token != rejected { return (RealmAccess(realmID: realmID, accessToken: token), expiresAt) }
             }
-            let refreshToken = try cipher.open(try row.decode([UInt8].self, "refresh_token"), firmID: firmID)
+            let refreshToken = try open(try row.decode([UInt8].self, "refresh_token"), firmID: firmID)
             let tokens: OAuthTokens
             do throws(QuickBooksError) {
                 tokens = try await client.refreshTokens(refreshToken)

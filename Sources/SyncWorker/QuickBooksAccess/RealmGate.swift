@@ -19,7 +19,7 @@ actor RealmGate {
 
     private struct Realm {
         var inFlight = 0
-        var waiting: Deque<CheckedContinuation<Void, Never>> = []
+        var waiting: Deque<(id: Int, continuation: CheckedContinuation<Void, Never>)> = []
         var recent: Deque<ContinuousClock.Instant> = []
         var pausedUntil: ContinuousClock.Instant?
     }
@@ -27,6 +27,7 @@ actor RealmGate {
     private let limits: Limits
     private let clock = ContinuousClock()
     private var realms: [String: Realm] = [:]
+    private var nextWaiter = 0
 
     init(limits: Limits) {
         self.limits = limits
@@ -50,9 +51,7 @@ actor RealmGate {
             }
             if state.inFlight >= limits.maxInFlight {
                 realms[realm] = state
-                await withCheckedContinuation { continuation in
-                    realms[realm, default: Realm()].waiting.append(continuation)
-                }
+                try await waitForSlot(realm)
                 continue
             }
             state.inFlight += 1
@@ -67,7 +66,26 @@ actor RealmGate {
         state.inFlight -= 1
         let next = state.waiting.popFirst()
         realms[realm] = state
-        next?.resume()
+        next?.continuation.resume()
+    }
+
+    /// Waits for a release; a cancelled caller stops waiting (shutdown must not hang on a busy realm).
+    private func waitForSlot(_ realm: String) async throws {
+        nextWaiter += 1
+        let id = nextWaiter
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if Task.isCancelled { continuation.resume() } else { realms[realm, default: Realm()].waiting.append((id, continuation)) }
+            }
+        } onCancel: {
+            Task { await self.cancelWaiter(id, realm: realm) }
+        }
+        try Task.checkCancellation()
+    }
+
+    private func cancelWaiter(_ id: Int, realm: String) {
+        guard let index = realms[realm]?.waiting.firstIndex(where: { $0.id == id }) else { return }
+        realms[realm]?.waiting.remove(at: index).continuation.resume()
     }
 
     /// Calls waiting for an in-flight slot (for tests and metrics).

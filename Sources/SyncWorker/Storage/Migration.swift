@@ -207,5 +207,22 @@ extension Migration {
             );
             create index dead_letters_by_time on dead_letters (dead_lettered_at);
             """),
+        Migration(version: 4, name: "outbox rows set aside, ledger retention, token key check", sql: """
+            -- a row Kafka refused for good stays here, with why, instead of holding back the rest
+            alter table outbox add column set_aside_at timestamptz, add column set_aside_reason text;
+            drop index outbox_unpublished;
+            create index outbox_unpublished on outbox (id) where published_at is null and set_aside_at is null;
+            create index outbox_set_aside on outbox (id) where set_aside_at is not null;
+
+            -- the retention job deletes the ledger by age
+            create index processed_events_by_time on processed_events (processed_at);
+
+            -- a value sealed with the token key, so a worker started with another key notices at once
+            create table token_key_check (
+                id integer primary key check (id = 1),
+                sealed bytea not null,
+                created_at timestamptz not null default now()
+            );
+            """),
     ]
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Postgres
 import QuickBooks
 import SyncCore
@@ -13,12 +14,17 @@ struct FirmCommand: AsyncParsableCommand {
     struct Connect: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Connect or reconnect a firm's QuickBooks company; waiting work resumes.",
-            discussion: "Give either --refresh-token (from the OAuth connect flow) or --authorization-code (the sandbox issues these).")
+            discussion: """
+                Give the refresh token from the OAuth connect flow through QBSYNC_FIRM_REFRESH_TOKEN or --refresh-token-file \
+                (a path, or - for standard input), never on the command line (anyone on the machine can read a process's \
+                arguments); or give --authorization-code (the sandbox issues these).
+                """)
 
         @OptionGroup var logging: LoggingOptions
         @Option(help: "The platform's firm id (the Kafka key of its events).") var firm: String
         @Option(help: "The QuickBooks company (realm) id.") var realm: String
-        @Option(help: "A QuickBooks OAuth refresh token.") var refreshToken: String?
+        @Option(help: ArgumentHelp("Refused: a token in the arguments is visible in ps.", visibility: .hidden)) var refreshToken: String?
+        @Option(help: "A file holding the QuickBooks OAuth refresh token, or - to read it from standard input.") var refreshTokenFile: String?
         @Option(help: "An OAuth authorization code to exchange.") var authorizationCode: String?
         @Option(help: "The redirect URI the authorization code was issued for.") var redirectURI = "http://localhost/qbsync/callback"
         @Option(help: "accounts_with_activity (default) or all_accounts.") var policy: FirmPolicy = .accountsWithActivity
@@ -28,13 +34,35 @@ struct FirmCommand: AsyncParsableCommand {
         @Option(help: "QuickBooks expense account id for payment processing fees.") var feeAccount: String?
 
         func validate() throws {
-            guard (refreshToken == nil) != (authorizationCode == nil) else {
-                throw ValidationError("give exactly one of --refresh-token and --authorization-code")
+            guard refreshToken == nil else {
+                throw ValidationError("--refresh-token would show the token to anyone who runs ps; set QBSYNC_FIRM_REFRESH_TOKEN or use --refresh-token-file PATH (or - for standard input)")
             }
+        }
+
+        /// The refresh token from the environment or a file; nil when an authorization code is given instead.
+        func readRefreshToken() throws -> String? {
+            let environment = ProcessInfo.processInfo.environment["QBSYNC_FIRM_REFRESH_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+            let sources = [environment != nil, refreshTokenFile != nil, authorizationCode != nil].filter { $0 }.count
+            guard sources == 1 else {
+                throw ValidationError("give exactly one of QBSYNC_FIRM_REFRESH_TOKEN, --refresh-token-file and --authorization-code")
+            }
+            if let environment { return environment }
+            guard let path = refreshTokenFile else { return nil }
+            let text: String?
+            if path == "-" {
+                text = String(data: FileHandle.standardInput.readDataToEndOfFile(), encoding: .utf8)
+            } else {
+                text = try? String(contentsOfFile: path, encoding: .utf8)
+            }
+            guard let token = text?.trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty else {
+                throw ValidationError("--refresh-token-file \(path) could not be read or is empty")
+            }
+            return token
         }
 
         func run() async throws {
             let logger = logging.bootstrap()
+            let refreshToken = try readRefreshToken()
             let configuration = try WorkerConfiguration.fromEnvironment()
             try configuration.validate()
             let database = try PostgresClient(configuration: PostgresConfiguration(connectionString: configuration.databaseURL, poolSize: 2), logger: logger)

@@ -4,6 +4,11 @@ import NIOCore
 /// Minimal HTTP calls for tests of the worker's own endpoints.
 enum HTTP {
     static func status(_ method: String, _ url: String, token: String? = nil, body: String? = nil) async throws -> UInt {
+        try await response(method, url, token: token, body: body).status
+    }
+
+    /// The status and the body as text.
+    static func response(_ method: String, _ url: String, token: String? = nil, body: String? = nil) async throws -> (status: UInt, body: String) {
         var request = HTTPClientRequest(url: url)
         request.method = .init(rawValue: method)
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
@@ -12,7 +17,8 @@ enum HTTP {
             request.body = .bytes(ByteBuffer(string: body))
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        return response.status.code
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return (response.status.code, String(buffer: bytes))
     }
 }
 
