@@ -19,6 +19,7 @@ public final class Worker: Sendable {
     private let group: ServiceGroup
     private let database: PostgresClient
     private let producer: KafkaProducer
+    private let httpClient: HTTPClient
     private let logger: Logger
 
     /// Connects to PostgreSQL (applying migrations) and Kafka; nothing is consumed until ``run()``.
@@ -61,9 +62,19 @@ public final class Worker: Sendable {
         let metrics = WorkerMetrics()
         let signal = WakeSignal()
         let gate = RealmGate(limits: configuration.realmLimits)
-        let client = QuickBooksClient(configuration: configuration.quickBooks, limiter: gate, logger: logger)
-        let connector = try FirmConnector(database: database, client: client, tokenKey: configuration.tokenKey,
+        let httpClient = QuickBooksClient.makeHTTPClient(maxConnections: configuration.qboMaxConnections,
+                                                         requestTimeout: configuration.quickBooks.requestTimeout)
+        self.httpClient = httpClient
+        let client = QuickBooksClient(configuration: configuration.quickBooks, httpClient: httpClient, limiter: gate, logger: logger)
+        let connector: FirmConnector
+        do {
+            connector = try FirmConnector(database: database, client: client, tokenKey: configuration.tokenKey,
                                           statusTopic: configuration.topics.syncStatus, logger: logger)
+        } catch {
+            try? await httpClient.shutdown()
+            await database.shutdown()
+            throw error
+        }
         let http = AdminServer.application(
             host: configuration.httpHost, port: configuration.httpPort, adminToken: configuration.adminToken, readiness: readiness,
             registry: metricsRegistry, database: database, connector: connector, logger: logger, onListening: onHTTPListening)
@@ -82,6 +93,7 @@ public final class Worker: Sendable {
             do {
                 consumer = try KafkaConsumer(configuration: configuration.consumerConfiguration(), logger: logger)
             } catch {
+                try? await httpClient.shutdown()
                 await database.shutdown()
                 throw error
             }
@@ -92,8 +104,8 @@ public final class Worker: Sendable {
             let review = DocumentReview(statusTopic: configuration.topics.syncStatus)
             let assignment = PartitionAssignment()
             let processor = EventProcessor(database: database, linker: CustomerLinker(gateway: gateway),
-                                           documents: DocumentIngest(review: review, pusherSignal: pusherSignal), configuration: configuration,
-                                           workerID: workerID, metrics: metrics, logger: logger, outboxSignal: signal)
+                                           documents: DocumentIngest(review: review), configuration: configuration,
+                                           workerID: workerID, metrics: metrics, logger: logger, outboxSignal: signal, pusherSignal: pusherSignal)
             let pusher = DocumentPusher(
                 database: database, writer: DocumentWriter(gateway: gateway, references: QuickBooksReferences(database: database, gateway: gateway)),
                 review: review, assignment: assignment, signal: pusherSignal, outboxSignal: signal, workerID: workerID,
@@ -123,6 +135,7 @@ public final class Worker: Sendable {
         let outcome: Result<Void, any Error>
         do { try await group.run(); outcome = .success(()) } catch { outcome = .failure(error) }
         do { try await producer.shutdown() } catch { logger.warning("Kafka producer did not flush cleanly", metadata: ["error": "\(error)"]) }
+        do { try await httpClient.shutdown() } catch { logger.warning("QuickBooks HTTP client did not shut down cleanly", metadata: ["error": "\(error)"]) }
         await database.shutdown()
         logger.info("qbsync worker stopped", metadata: ["worker_id": "\(workerID)"])
         try outcome.get()

@@ -25,6 +25,10 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Partitions per topic of the embedded cluster.") var partitions = 12
     @Option(help: "Invoices of the one firm drained at QuickBooks' pace (0 skips that part).") var paceInvoices = 300
     @Option(help: "Seconds in one throttling window of the pace part (QuickBooks: 60; the limits scale with it).") var paceWindowSeconds = 6
+    @Option(help: "Single invoices timed to synced on an idle worker after each backlog (0 skips).") var idleSamples = 20
+    @Option(help: "Firms of the QuickBooks-latency run (0 skips it).") var latencyFirms = 200
+    @Option(help: "Invoices per firm of the QuickBooks-latency run.") var latencyInvoices = 20
+    @Option(help: "Milliseconds the sandbox takes per request in the latency run (real QuickBooks: 100–500).") var latencyMs = 150
     @Option(help: "The qbsync executable (default: next to this one).") var worker: String?
 
     func run() async throws {
@@ -43,9 +47,29 @@ struct Bench: AsyncParsableCommand {
 
         let throughput = Scenario(
             name: "throughput", firms: firms, accounts: accounts, invoices: invoices, partitions: partitions, windowSeconds: 60,
-            requestsPerWindow: 100_000_000, maxInFlight: 100_000, workerLimits: ["QBSYNC_QBO_MAX_IN_FLIGHT": "64", "QBSYNC_QBO_REQUESTS_PER_WINDOW": "100000000"])
+            requestsPerWindow: 100_000_000, maxInFlight: 100_000, workerLimits: ["QBSYNC_QBO_MAX_IN_FLIGHT": "64", "QBSYNC_QBO_REQUESTS_PER_WINDOW": "100000000"],
+            idleSamples: idleSamples)
         let result = try await throughput.run(server: server, binary: binary, logger: logger)
         result.print(title: "1. End to end, zero-latency QuickBooks with its limits lifted")
+
+        if latencyFirms > 0 {
+            // QuickBooks' own limits per company (500 a minute, 10 in flight), each request taking latencyMs.
+            let latency = Scenario(
+                name: "latency", firms: latencyFirms, accounts: 1, invoices: latencyInvoices, partitions: partitions, windowSeconds: 60,
+                requestsPerWindow: 500, maxInFlight: 10, workerLimits: [:], latency: .milliseconds(latencyMs), idleSamples: idleSamples)
+            let measured = try await latency.run(server: server, binary: binary, logger: logger)
+            measured.print(title: "2. End to end with QuickBooks answering in \(latencyMs) ms, \(latencyFirms) firms × \(latencyInvoices) invoices, QuickBooks' own limits")
+            let rate = Double(measured.events) / measured.endToEnd
+            // Per company at most 10 in flight at latencyMs each, and 500 a minute; invoices cost requests per invoice.
+            let perRealm = min(10 / (Double(latencyMs) / 1000), 500.0 / 60)
+            let requestsPerInvoice = max(1, Double(measured.quickBooksRequests) / Double(measured.events))
+            let bound = perRealm * Double(latencyFirms) / requestsPerInvoice
+            Swift.print(String(format: "   QuickBooks' bound         %8.0f invoices/s (%d companies × %.1f requests/s ÷ %.2f per invoice)",
+                               bound, latencyFirms, perRealm, requestsPerInvoice))
+            Swift.print(String(format: "   reached                   %8.0f %% of that bound, %.0f %% of the zero-latency rate",
+                               100 * rate / bound, 100 * rate / (Double(result.events) / result.endToEnd)))
+            Swift.print("")
+        }
 
         if paceInvoices > 0 {
             // QuickBooks' limits at 1/(60/window) scale: 500 requests per 60 s becomes 50 per 6 s.
@@ -58,7 +82,7 @@ struct Bench: AsyncParsableCommand {
                                "QBSYNC_QBO_WINDOW_MS": String(paceWindowSeconds * 1000),
                                "QBSYNC_QBO_THROTTLE_PAUSE_MS": String(paceWindowSeconds * 1000)])
             let paced = try await pace.run(server: server, binary: binary, logger: logger)
-            paced.print(title: "2. One firm's backlog against QuickBooks' limits (\(perWindow) requests per \(paceWindowSeconds) s window, 10 in flight)")
+            paced.print(title: "3. One firm's backlog against QuickBooks' limits (\(perWindow) requests per \(paceWindowSeconds) s window, 10 in flight)")
             let windows = paced.observed / Double(paceWindowSeconds)
             let perWindowAchieved = Double(paced.quickBooksRequests) / windows
             Swift.print(String(format: "   requests per window       %8.1f of %d allowed (%.0f %% of the single-request ceiling)", perWindowAchieved, perWindow, 100 * perWindowAchieved / Double(perWindow)))

@@ -19,6 +19,11 @@ struct Scenario {
     var requestsPerWindow: Int
     var maxInFlight: Int
     var workerLimits: [String: String]
+    /// How long the sandbox takes to answer each request (real QuickBooks: 100–500 ms).
+    var latency: Duration = .zero
+    /// Single invoices sent one at a time to the idle worker once the backlog is done, each timed
+    /// from its send to `synced` in the database.
+    var idleSamples = 0
 
     var eventCount: Int { firms * accounts * invoices }
 
@@ -40,6 +45,14 @@ struct Scenario {
         var throttled: Int
         var throttledByWindow: Int
         var throttledByConcurrency: Int
+        /// Seconds from send to synced of each idle single invoice.
+        var idleLatencies: [Double] = []
+
+        func percentile(_ p: Double) -> Double {
+            let sorted = idleLatencies.sorted()
+            guard !sorted.isEmpty else { return 0 }
+            return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+        }
 
         func print(title: String) {
             Swift.print(title)
@@ -52,6 +65,10 @@ struct Scenario {
                                Double(residentStart) / 1_048_576, Double(residentPeak) / 1_048_576, Double(residentEnd) / 1_048_576))
             Swift.print(String(format: "   QuickBooks requests       %8d (%.2f per event), %d answered 429", quickBooksRequests,
                                Double(quickBooksRequests) / Double(events), throttled))
+            if !idleLatencies.isEmpty {
+                Swift.print(String(format: "   idle: one invoice synced  %8.0f ms p50, %.0f ms p99 (%d single invoices to an idle worker)",
+                                   percentile(0.5) * 1000, percentile(0.99) * 1000, idleLatencies.count))
+            }
             Swift.print("")
         }
     }
@@ -79,6 +96,7 @@ struct Scenario {
         sandboxConfiguration.requestsPerWindow = requestsPerWindow
         sandboxConfiguration.maxInFlight = maxInFlight
         sandboxConfiguration.idempotencyCacheLimit = max(sandboxConfiguration.idempotencyCacheLimit, eventCount * 2)
+        if latency > .zero { sandboxConfiguration.faults.latency = .fixed(latency) }
         let sandbox = QuickBooksSandbox(configuration: sandboxConfiguration, logger: logger)
         return try await sandbox.withRunning { endpoint in
             var quickBooks = QuickBooksConfiguration(clientID: sandboxConfiguration.clientId, clientSecret: sandboxConfiguration.clientSecret)
@@ -152,6 +170,7 @@ struct Scenario {
         let residentEnd = Machine.residentBytes(pid)
         let databaseCPU = Machine.postgresCPUSeconds() - databaseCPUBefore
         let times = try await Progress.times(database)
+        let idle = try await idleLatencies(database: database, cluster: cluster, logger: logger)
         process.terminate()
         process.waitUntilExit()
         var requests = 0, throttled = 0, byWindow = 0, byConcurrency = 0
@@ -164,7 +183,36 @@ struct Scenario {
         }
         return Result(events: eventCount, ingest: times.ingest, endToEnd: times.endToEnd, observed: observed, workerCPU: workerCPU, databaseCPU: databaseCPU,
                       residentStart: residentStart, residentPeak: residentPeak, residentEnd: residentEnd,
-                      quickBooksRequests: requests, throttled: throttled, throttledByWindow: byWindow, throttledByConcurrency: byConcurrency)
+                      quickBooksRequests: requests, throttled: throttled, throttledByWindow: byWindow, throttledByConcurrency: byConcurrency,
+                      idleLatencies: idle)
+    }
+
+    /// Sends single invoices to the idle worker, one at a time, and times each to `synced`.
+    private func idleLatencies(database: PostgresClient, cluster: KafkaMockCluster, logger: Logger) async throws -> [Double] {
+        guard idleSamples > 0 else { return [] }
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(connection: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)), logger: logger)
+        var latencies: [Double] = []
+        for sample in 0..<idleSamples {
+            try await Task.sleep(for: .milliseconds(200))  // idle: nothing in flight, every service waiting
+            let number = 1_000_000 + sample
+            let started = ContinuousClock.now
+            _ = try await producer.send(topic: "billing.invoices", key: Array("firm-0".utf8),
+                                        value: BenchEvents.invoice(firm: "firm-0", account: "acct-0", number: number))
+            let deadline = started + .seconds(30)
+            while true {
+                let rows = try await database.withConnection { connection in
+                    try await connection.query("select status from documents where firm_id = 'firm-0' and kind = 'invoice' and document_id = $1",
+                                               [.text("firm-0-acct-0-\(number)")])
+                }
+                if try rows.first?.decode(String?.self, "status") == "synced" { break }
+                guard ContinuousClock.now < deadline else { throw BenchFailure("an idle invoice was not synced within 30 s") }
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            let elapsed = ContinuousClock.now - started
+            latencies.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        }
+        try await producer.shutdown()
+        return latencies
     }
 
     /// Produces the backlog before the worker starts: for each firm and account, its invoices.

@@ -42,6 +42,14 @@ struct ProductionSafeguardTests {
                 try await connection.query("select count(*)::bigint as n from outbox where set_aside_at is not null and published_at is null")
             }
             #expect(try stillPending.first?.decode(Int64.self, "n") == 1, "the dead letter is kept, not lost")
+            let held = try await OutboxSetAside.list(env.database)
+            #expect(held.count == 1 && held.first?.topic == "qbsync.dead-letter" && (held.first?.bytes ?? 0) >= 1_500_000)
+            // Released while the cause stands, it is refused and set aside again: nothing is lost either way.
+            #expect(try await OutboxSetAside.release(nil, from: env.database) == 1)
+            let firstSetAside = try #require(held.first).setAsideAt
+            try await env.eventually("set aside again") {
+                try await OutboxSetAside.list(env.database).contains { $0.setAsideAt > firstSetAside }
+            }
             try await worker.stop()
         }
     }

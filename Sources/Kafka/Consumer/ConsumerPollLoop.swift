@@ -16,6 +16,8 @@ final class ConsumerPollLoop: RDKafkaRebalanceHandler, @unchecked Sendable {
     private let lock = NSLock()
     private var lifecycle = ConsumerLifecycle()
     private var pendingRevocation: RevocationSignal?
+    /// Whether the group has assigned this consumer anything (possibly nothing) yet.
+    private var joined = false
 
     init(client: RDKafkaClient, configuration: KafkaConsumerConfiguration, logger: Logger) {
         self.client = client
@@ -103,6 +105,7 @@ final class ConsumerPollLoop: RDKafkaRebalanceHandler, @unchecked Sendable {
     /// and unassigns through ``handle(_:)``).
     private func shutDown() -> Result<Void, KafkaError> {
         let fatal = self.lock.withLock { self.lifecycle.fatalError }
+        if fatal == nil { self.awaitFirstAssignment(timeout: self.commitRetryTimeout) }
         var result: Result<Void, KafkaError> = fatal.map { .failure($0) } ?? .success(())
         if fatal == nil, let error = self.commitStoredOffsetsRetrying() {
             self.logger.error(
@@ -116,8 +119,24 @@ final class ConsumerPollLoop: RDKafkaRebalanceHandler, @unchecked Sendable {
         } catch {
             self.logger.warning("Closing the Kafka consumer reported an error", metadata: ["kafka.error": "\(error)"])
         }
+        if !self.lock.withLock({ self.joined }) {
+            self.logger.notice("The consumer closed before its group assigned it anything; its librdkafka handle is kept until the process exits (librdkafka 2.0.2 cannot destroy it safely)")
+            self.client.keepHandleUntilExit()
+        }
         self.events.finish()
         return result
+    }
+
+    /// librdkafka 2.0.2 (Debian 12's) aborts in `rd_kafka_sticky_assignor_state_destroy` when a
+    /// cooperative-sticky consumer is destroyed before its first assignment: a consumer closed just
+    /// after it started first serves callbacks until the group has assigned it, for a bounded time
+    /// (past it, its handle is kept rather than destroyed). Records polled meanwhile are dropped
+    /// unprocessed; their offsets are not stored, so they are delivered again.
+    private func awaitFirstAssignment(timeout: Duration) {
+        let deadline = ContinuousClock.now + timeout
+        while !self.lock.withLock({ self.joined }), ContinuousClock.now < deadline, self.client.callbacks.fatalError == nil {
+            _ = self.client.consumerPoll(timeoutMilliseconds: self.pollTimeoutMilliseconds)
+        }
     }
 
     // MARK: - Rebalances (called on the poll thread, inside librdkafka's callback)
@@ -126,6 +145,7 @@ final class ConsumerPollLoop: RDKafkaRebalanceHandler, @unchecked Sendable {
         let partitions = rebalance.partitions
         switch rebalance.kind {
         case .assign:
+            self.lock.withLock { self.joined = true }
             if let error = rebalance.apply() {
                 self.logger.error("Assigning partitions failed", metadata: ["kafka.error": "\(error)", "kafka.partitions": "\(partitions)"])
                 return

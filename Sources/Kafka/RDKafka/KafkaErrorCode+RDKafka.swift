@@ -45,6 +45,18 @@ extension KafkaErrorCode {
     public static let topicAlreadyExists = KafkaErrorCode(RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
     /// The record is larger than the broker or producer accepts.
     public static let messageTooLarge = KafkaErrorCode(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+    /// The broker refused the record itself (for example a compacted topic's record without a key).
+    public static let invalidRecord = KafkaErrorCode(RD_KAFKA_RESP_ERR_INVALID_RECORD)
+    /// The record's size is invalid.
+    public static let invalidMessageSize = KafkaErrorCode(RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE)
+    /// The batch holding the record is larger than the broker accepts.
+    public static let recordListTooLarge = KafkaErrorCode(RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE)
+
+    /// Codes by which the cluster refuses one record for what it is, not for the state of the
+    /// cluster or the client: sending the same record again gives the same answer.
+    public var refusesTheRecord: Bool {
+        self == .messageTooLarge || self == .invalidRecord || self == .invalidMessageSize || self == .recordListTooLarge
+    }
 
     /// Codes the Kafka protocol (and librdkafka, for its local codes) describes as transient.
     ///

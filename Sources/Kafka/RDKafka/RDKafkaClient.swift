@@ -1,5 +1,6 @@
 internal import CRdKafka
 import Logging
+import Synchronization
 
 /// Sole owner of one `rd_kafka_t`: created in ``make(role:properties:logger:)``, destroyed in
 /// `deinit`, never handed out. librdkafka handles are thread-safe, so methods may be called
@@ -15,6 +16,7 @@ final class RDKafkaClient: @unchecked Sendable {
     let handle: OpaquePointer
     let callbacks: RDKafkaCallbacks
     let role: Role
+    private let keepHandle = Synchronization.Atomic<Bool>(false)
 
     private init(handle: OpaquePointer, callbacks: RDKafkaCallbacks, role: Role) {
         self.handle = handle
@@ -23,9 +25,22 @@ final class RDKafkaClient: @unchecked Sendable {
     }
 
     deinit {
+        if self.keepHandle.load(ordering: .acquiring) {
+            // See keepHandleUntilExit(): librdkafka's threads live on and may still call back.
+            _ = Unmanaged.passRetained(self.callbacks)
+            return
+        }
         // Returns only once librdkafka's threads are gone, so no callback can still reach
         // `callbacks`, which is released right after.
         rd_kafka_destroy(self.handle)
+    }
+
+    /// Leaves the handle to the end of the process instead of destroying it: librdkafka 2.0.2
+    /// (Debian 12's) aborts in `rd_kafka_sticky_assignor_state_destroy` when a cooperative-sticky
+    /// consumer that never received its first assignment is destroyed (fixed upstream in 2.3.0).
+    /// The consumer has left its group by then; what is kept is its memory and idle threads.
+    func keepHandleUntilExit() {
+        self.keepHandle.store(true, ordering: .releasing)
     }
 
     static func make(role: Role, properties: [String: String], logger: Logger) throws(KafkaError) -> RDKafkaClient {

@@ -74,6 +74,8 @@ public struct WorkerConfiguration: Sendable {
     public var qboMaxInFlight = 10
     public var qboRequestsPerWindow = 500
     public var qboWindow: Duration = .seconds(60)
+    /// Connections to QuickBooks across all realms: the cap on requests in flight for the worker.
+    public var qboMaxConnections = 256
     /// How long a realm rests after QuickBooks answered 429 (Intuit asks for 60 s).
     public var throttlePause: Duration = .seconds(60)
     /// Time allowed for draining in-flight work on shutdown or partition revocation.
@@ -122,6 +124,8 @@ public struct WorkerConfiguration: Sendable {
         try check(outboxPollInterval >= .milliseconds(1), "outboxPollInterval must be at least 1 ms, got \(outboxPollInterval)")
         try check((1...10_000).contains(qboMaxInFlight),
                   "QBSYNC_QBO_MAX_IN_FLIGHT must be between 1 and 10000 (QuickBooks allows 10 per company), got \(qboMaxInFlight)")
+        try check((1...10_000).contains(qboMaxConnections),
+                  "QBSYNC_QBO_MAX_CONNECTIONS must be between 1 and 10000, got \(qboMaxConnections)")
         try check(qboRequestsPerWindow >= 1,
                   "QBSYNC_QBO_REQUESTS_PER_WINDOW must be at least 1 (QuickBooks allows 500 per minute), got \(qboRequestsPerWindow)")
         try check(qboWindow >= .milliseconds(100) && qboWindow <= .seconds(3600),

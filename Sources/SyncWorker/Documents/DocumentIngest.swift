@@ -7,15 +7,16 @@ import SyncCore
 /// queue is made due when it can be written now.
 struct DocumentIngest: Sendable {
     let review: DocumentReview
-    /// Nudged when a queue became due, so the pusher starts at once.
-    let pusherSignal: WakeSignal
 
     /// - Parameters:
     ///   - value: the message value as received; kept, so the document can be written (again) later.
     ///   - account: the account as this event left it (nil when unknown).
+    /// - Returns: whether the account's queue became due: the caller wakes the pusher once its
+    ///   transaction has committed (woken earlier, the pusher would not see the queue).
+    @discardableResult
     func apply(_ event: IngressEvent, value: [UInt8], origin: MessageOrigin, firm: FirmRecord?, account: AccountSyncState?,
-               on connection: PostgresConnection) async throws {
-        guard var document = try await updated(event, value: value, on: connection) else { return }
+               on connection: PostgresConnection) async throws -> Bool {
+        guard var document = try await updated(event, value: value, on: connection) else { return false }
         document.lastEventID = event.id
         document.changeSeq = nil  // to the back of the account's queue
         document.clearFailure()
@@ -26,7 +27,7 @@ struct DocumentIngest: Sendable {
         let due = verdict.next == .push
         try await DocumentQueueStore.touch(firmID: document.firmID, accountID: document.accountID,
                                            ownerPartition: origin.ownerPartition, due: due, on: connection)
-        if due { pusherSignal.nudge() }
+        return due
     }
 
     /// The document with `event` applied, or nil when the event changes nothing (not newer).

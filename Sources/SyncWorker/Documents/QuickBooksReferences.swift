@@ -5,9 +5,25 @@ import SyncCore
 /// The QuickBooks objects a firm's documents refer to — service items by name, the income,
 /// fee and bank accounts — looked up (or created) once per firm and kept in PostgreSQL, so
 /// writing an invoice costs one QuickBooks request, not one per line.
+///
+/// Each is also remembered in memory, and looked up once even when many writes need it at the
+/// same moment (single-flight): concurrent first uses of a new item used to race, each looking it
+/// up (and some creating it) on its own.
 struct QuickBooksReferences: Sendable {
     let database: PostgresClient
     let gateway: QuickBooksGateway
+    private let memory = SingleFlight<Key, ReferenceType>()
+
+    init(database: PostgresClient, gateway: QuickBooksGateway) {
+        self.database = database
+        self.gateway = gateway
+    }
+
+    private struct Key: Hashable, Sendable {
+        var firmID: String
+        var kind: String
+        var name: String
+    }
 
     enum AccountRole: String, Sendable {
         /// Where sales of new service items post (firm setting, else the Services income account).
@@ -25,6 +41,12 @@ struct QuickBooksReferences: Sendable {
     /// The Service item named `name`, found by name (and reactivated) or created.
     func serviceItem(named rawName: String, firm: FirmRecord) async throws -> ReferenceType {
         let name = Self.itemName(rawName)
+        return try await memory.value(for: Key(firmID: firm.firmID, kind: "item", name: name)) {
+            try await lookUpServiceItem(named: name, firm: firm)
+        }
+    }
+
+    private func lookUpServiceItem(named name: String, firm: FirmRecord) async throws -> ReferenceType {
         if let id = try await cached(firmID: firm.firmID, kind: "item", name: name) { return ReferenceType(value: id, name: name) }
         let income = try await account(.income, firm: firm)
         let requestID = RequestID.derive(firm: firm.firmID, entity: "item", id: name, operation: "create", revision: "")
@@ -44,6 +66,12 @@ struct QuickBooksReferences: Sendable {
         case .fee: if let id = firm.feeAccountID { return ReferenceType(value: id) }
         case .bank: break
         }
+        return try await memory.value(for: Key(firmID: firm.firmID, kind: "account", name: role.rawValue)) {
+            try await lookUpAccount(role, firm: firm)
+        }
+    }
+
+    private func lookUpAccount(_ role: AccountRole, firm: FirmRecord) async throws -> ReferenceType {
         if let id = try await cached(firmID: firm.firmID, kind: "account", name: role.rawValue) { return ReferenceType(value: id) }
         // The preferred detail type first, then any account of the type.
         let (subType, type): (String?, String) = switch role {
@@ -66,6 +94,7 @@ struct QuickBooksReferences: Sendable {
 
     /// Forgets what was looked up for the firm (QuickBooks said something it refers to is gone).
     func forget(firmID: String) async throws {
+        await memory.forget { $0.firmID == firmID }
         try await database.withConnection { connection in
             _ = try await connection.execute("delete from qbo_references where firm_id = $1", [.text(firmID)])
         }

@@ -21,10 +21,12 @@ final class EventProcessor: Sendable {
     let metrics: WorkerMetrics
     let logger: Logger
     let outboxSignal: WakeSignal
+    /// Woken after a commit that made an account's document queue due.
+    let pusherSignal: WakeSignal
     let documents: DocumentIngest
 
     init(database: PostgresClient, linker: CustomerLinker, documents: DocumentIngest, configuration: WorkerConfiguration, workerID: String,
-         metrics: WorkerMetrics, logger: Logger, outboxSignal: WakeSignal) {
+         metrics: WorkerMetrics, logger: Logger, outboxSignal: WakeSignal, pusherSignal: WakeSignal) {
         self.database = database
         self.linker = linker
         self.documents = documents
@@ -33,6 +35,7 @@ final class EventProcessor: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.outboxSignal = outboxSignal
+        self.pusherSignal = pusherSignal
     }
 
     enum Outcome: Sendable, Equatable {
@@ -51,7 +54,10 @@ final class EventProcessor: Sendable {
 
     func process(_ event: IngressEvent, origin: MessageOrigin, value: [UInt8]) async throws -> Outcome {
         while true {
-            switch try await decide(event, origin: origin, value: value) {
+            let (plan, queueDue) = try await decide(event, origin: origin, value: value)
+            // After the commit: a pusher woken inside the transaction would not see the queue.
+            if queueDue { pusherSignal.nudge() }
+            switch plan {
             case .done(let outcome):
                 outboxSignal.nudge()
                 return outcome
@@ -63,6 +69,7 @@ final class EventProcessor: Sendable {
                 let result = await runLink(job, attemptsSoFar: attempts)
                 let outcome = try await record(result, for: job, ledger: .event(event, origin))
                 outboxSignal.nudge()
+                pusherSignal.nudge()  // a linked account's documents may go now
                 return outcome
             }
         }
@@ -76,32 +83,35 @@ final class EventProcessor: Sendable {
         let result = await runLink(job, attemptsSoFar: account.attempts)
         _ = try await record(result, for: job, ledger: account.pendingEventID.map { .pendingEvent(id: $0) } ?? .none)
         outboxSignal.nudge()
+        pusherSignal.nudge()
     }
 
     // MARK: - Phase 1: decide
 
-    private func decide(_ event: IngressEvent, origin: MessageOrigin, value: [UInt8]) async throws -> Plan {
+    /// - Returns: what is left to do, and whether a document queue became due.
+    private func decide(_ event: IngressEvent, origin: MessageOrigin, value: [UInt8]) async throws -> (Plan, Bool) {
         try await database.withTransaction { connection in
             if try await AccountStore.isProcessed(eventID: event.id, on: connection) {
-                return .done(.duplicate)
+                return (.done(.duplicate), false)
             }
             let firm = try await FirmStore.load(firmID: event.firmID, on: connection)
             let existing = try await AccountStore.lock(firmID: event.firmID, accountID: event.accountID, on: connection)
             if let existing, existing.isLeased(byOtherThan: workerID, at: Date()), let until = existing.leaseExpiresAt {
-                return .waitForLease(until: until)
+                return (.waitForLease(until: until), false)
             }
             var account = existing
             var plan = Plan.done(.applied)
             if let input = Self.input(for: event) {
                 (account, plan) = try await apply(input, of: event, to: existing, firm: firm, on: connection)
             }
+            var queueDue = false
             if event.payload.isDocument {
-                try await documents.apply(event, value: value, origin: origin, firm: firm, account: account?.state, on: connection)
+                queueDue = try await documents.apply(event, value: value, origin: origin, firm: firm, account: account?.state, on: connection)
             }
             if case .done = plan {
                 try await AccountStore.markProcessed(event, origin: origin, workerID: workerID, on: connection)
             }
-            return plan
+            return (plan, queueDue)
         }
     }
 

@@ -156,11 +156,10 @@ struct OutboxRelay: Service {
         return result
     }
 
-    /// A refusal that sending again cannot fix, as opposed to brokers being away or a producer
-    /// that is shutting down (those rows wait and are sent later, by this worker or the next).
+    /// A refusal of this one record that sending again cannot fix (too large, invalid), as opposed
+    /// to brokers being away, missing permissions or a producer shutting down: those affect every
+    /// row alike, so the rows wait and are sent later, by this worker or the next.
     static func refusedForGood(_ error: KafkaError) -> Bool {
-        guard !error.isFatal, error.kind == .produce || error.kind == .delivery else { return false }
-        return error.code == .messageTooLarge || !error.isRetriable && error.code != .purgedInFlight && error.code != .purgedFromQueue
-            && error.code != .destroyed
+        !error.isFatal && (error.kind == .produce || error.kind == .delivery) && error.code.refusesTheRecord
     }
 }

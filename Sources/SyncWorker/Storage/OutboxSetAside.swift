@@ -26,13 +26,13 @@ public enum OutboxSetAside {
         }
     }
 
-    /// Puts the rows back in line for the relay; returns how many were set aside.
-    public static func release(_ ids: [Int64], from database: PostgresClient) async throws -> Int {
+    /// Puts the rows (all of them for nil) back in line for the relay; returns how many were set aside.
+    public static func release(_ ids: [Int64]?, from database: PostgresClient) async throws -> Int {
         try await database.withConnection { connection in
             try await connection.execute("""
                 update outbox set set_aside_at = null, set_aside_reason = null
-                where id = any($1) and set_aside_at is not null and published_at is null
-                """, [.int64Array(ids)])
+                where ($1::bigint[] is null or id = any($1)) and set_aside_at is not null and published_at is null
+                """, [ids.map { .int64Array($0) } ?? .null])
         }
     }
 }

@@ -34,14 +34,19 @@ struct OutboxCommand: AsyncParsableCommand {
     struct Release: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Put set-aside rows back in line for publishing (after raising the size limit, say).")
         @OptionGroup var logging: LoggingOptions
-        @Argument(help: "Row ids, as `qbsync outbox held` prints them.") var ids: [Int64]
+        @Argument(help: "Row ids, as `qbsync outbox held` prints them.") var ids: [Int64] = []
+        @Flag(help: "Release every row set aside.") var all = false
+
+        func validate() throws {
+            guard all != !ids.isEmpty else { throw ValidationError("give row ids or --all") }
+        }
 
         func run() async throws {
             let logger = logging.bootstrap()
             let configuration = try WorkerConfiguration.fromEnvironment()
             let database = try PostgresClient(configuration: PostgresConfiguration(connectionString: configuration.databaseURL, poolSize: 1), logger: logger)
             let released: Int
-            do { released = try await OutboxSetAside.release(ids, from: database) } catch {
+            do { released = try await OutboxSetAside.release(all ? nil : ids, from: database) } catch {
                 await database.shutdown()
                 throw error
             }
