@@ -6,6 +6,20 @@ extension QuickBooksClient {
         return try await query(statement, entity: "Customer", as: Customer.self, access: access)
     }
 
+    /// One page of customers by DisplayName, for a picker: those whose name contains `search`
+    /// (QuickBooks' `like` ignores case; empty matches all), active or inactive ones.
+    /// - Parameters:
+    ///   - startPosition: 1-based, as QuickBooks counts.
+    ///   - maxResults: at most 1,000 (QuickBooks' limit per query).
+    public func customers(containing search: String, active: Bool, startPosition: Int, maxResults: Int,
+                          access: RealmAccess) async throws(QuickBooksError) -> [Customer] {
+        var conditions = ["Active = \(active)"]
+        if !search.isEmpty { conditions.insert("DisplayName like \(QueryLiteral.quoted("%\(search)%"))", at: 0) }
+        let statement = "select * from Customer where \(conditions.joined(separator: " and ")) orderby DisplayName"
+            + " startposition \(max(1, startPosition)) maxresults \(min(1000, max(1, maxResults)))"
+        return try await query(statement, entity: "Customer", as: Customer.self, access: access)
+    }
+
     public func createCustomer(displayName: String, requestID: String, access: RealmAccess) async throws(QuickBooksError) -> Customer {
         try await create("Customer", Customer(displayName: displayName), requestID: requestID, access: access)
     }

@@ -75,9 +75,14 @@ public final class Worker: Sendable {
             await database.shutdown()
             throw error
         }
+        let gateway = QuickBooksGateway(
+            client: client, sessions: FirmSessions(database: database, client: client, cipher: cipher, logger: logger),
+            gate: gate, throttlePause: configuration.throttlePause, metrics: metrics)
         let http = AdminServer.application(
             host: configuration.httpHost, port: configuration.httpPort, adminToken: configuration.adminToken, readiness: readiness,
-            registry: metricsRegistry, database: database, connector: connector, logger: logger, onListening: onHTTPListening)
+            registry: metricsRegistry, database: database, connector: connector,
+            picker: keyVerdict == .matches ? CustomerPicker(database: database, gateway: gateway) : nil, logger: logger,
+            onListening: onHTTPListening)
         let relay = OutboxRelay(database: database, producer: producer, signal: signal, pollInterval: configuration.outboxPollInterval,
                                 batchSize: 500, metrics: metrics, logger: logger)
         let retention = RetentionJob(database: database, ledgerRetention: configuration.ledgerRetention, logger: logger)
@@ -97,9 +102,6 @@ public final class Worker: Sendable {
                 await database.shutdown()
                 throw error
             }
-            let gateway = QuickBooksGateway(
-                client: client, sessions: FirmSessions(database: database, client: client, cipher: cipher, logger: logger),
-                gate: gate, throttlePause: configuration.throttlePause, metrics: metrics)
             let pusherSignal = WakeSignal()
             let review = DocumentReview(statusTopic: configuration.topics.syncStatus)
             let assignment = PartitionAssignment()

@@ -12,7 +12,7 @@ struct QBSyncCommand: AsyncParsableCommand {
             Every command logs JSON lines to standard error.
             """,
         subcommands: [
-            WorkerCommand.self, MigrateCommand.self, FirmCommand.self, StatusCommand.self,
+            WorkerCommand.self, MigrateCommand.self, FirmCommand.self, StatusCommand.self, CustomersCommand.self,
             SandboxCommand.self, KafkaMockCommand.self, DeadLetterCommand.self, OutboxCommand.self, ConfigCommand.self, DemoCommand.self,
             ProbeCommand.self,
         ])

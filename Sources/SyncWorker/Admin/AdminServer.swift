@@ -32,7 +32,7 @@ enum AdminServer {
 
     static func application(
         host: String, port: Int, adminToken: String, readiness: Readiness, registry: PrometheusCollectorRegistry?,
-        database: PostgresClient, connector: FirmConnector, logger: Logger,
+        database: PostgresClient, connector: FirmConnector, picker: CustomerPicker?, logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> any Service {
         let router = Router()
@@ -91,6 +91,40 @@ enum AdminServer {
                 }
                 let column = try await QuickBooksColumn.load(firmID: firm, from: database)
                 return json(String(decoding: try JSONEncoder().encode(column), as: UTF8.self), status: .ok)
+            }
+        }
+        admin.get("firms/:firm/quickbooks/customers") { request, context -> Response in
+            try authorize(request, adminToken)
+            let firm = try firmParameter(context)
+            guard let picker else {
+                throw HTTPError(.serviceUnavailable, message: "this worker cannot read the firms' QuickBooks tokens (see /readyz); ask another")
+            }
+            let query = request.uri.queryParameters
+            var pickerRequest = CustomerPicker.Request()
+            if let search = query["search"] { pickerRequest.search = String(search) }
+            if let flag = query["include_inactive"] {
+                guard let value = Bool(String(flag).lowercased()) else {
+                    throw HTTPError(.badRequest, message: "include_inactive must be true or false, got '\(flag)'")
+                }
+                pickerRequest.includeInactive = value
+            }
+            if let limit = query["limit"] {
+                guard let value = Int(String(limit)) else { throw HTTPError(.badRequest, message: "limit must be a whole number, got '\(limit)'") }
+                pickerRequest.limit = value
+            }
+            if let cursor = query["cursor"], !cursor.isEmpty { pickerRequest.cursor = String(cursor) }
+            return try await answering("list the firm's QuickBooks customers", logger: logger) {
+                do {
+                    let page = try await picker.page(firmID: firm, pickerRequest)
+                    return json(String(decoding: try JSONEncoder().encode(page), as: UTF8.self), status: .ok)
+                } catch let failure as CustomerPicker.Failure {
+                    switch failure {
+                    case .invalidRequest: throw HTTPError(.badRequest, message: failure.description)
+                    case .notConnected: throw HTTPError(.notFound, message: failure.description)
+                    case .mustReconnect: throw HTTPError(.conflict, message: failure.description)
+                    case .unavailable: throw HTTPError(.badGateway, message: failure.description)
+                    }
+                }
             }
         }
         return Application(
