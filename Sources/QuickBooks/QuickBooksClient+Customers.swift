@@ -20,8 +20,21 @@ extension QuickBooksClient {
         return try await query(statement, entity: "Customer", as: Customer.self, access: access)
     }
 
-    public func createCustomer(displayName: String, requestID: String, access: RealmAccess) async throws(QuickBooksError) -> Customer {
-        try await create("Customer", Customer(displayName: displayName), requestID: requestID, access: access)
+    public func createCustomer(displayName: String, customerType: ReferenceType? = nil, requestID: String,
+                               access: RealmAccess) async throws(QuickBooksError) -> Customer {
+        try await create("Customer", Customer(displayName: displayName, customerTypeRef: customerType), requestID: requestID, access: access)
+    }
+
+    /// The company's active customer type named `name` ("Individual"), if it has one set up.
+    public func customerType(named name: String, access: RealmAccess) async throws(QuickBooksError) -> ReferenceType? {
+        struct CustomerType: Decodable, Sendable {
+            var id: String
+            var name: String
+            enum CodingKeys: String, CodingKey { case id = "Id", name = "Name" }
+        }
+        let statement = "select * from CustomerType where Name = \(QueryLiteral.quoted(name))"
+        return try await query(statement, entity: "CustomerType", as: CustomerType.self, access: access).first
+            .map { ReferenceType(value: $0.id, name: $0.name) }
     }
 
     public func customer(id: String, access: RealmAccess) async throws(QuickBooksError) -> Customer {

@@ -10,6 +10,7 @@ extension QuickBooksEntityType {
         case .creditMemo: return 5
         case .refundReceipt: return 6
         case .purchase: return 7
+        case .customerType: return 8
         }
     }
 }

@@ -8,6 +8,8 @@ public enum QuickBooksEntityType: String, Sendable, CaseIterable, Codable {
     case creditMemo = "CreditMemo"
     case refundReceipt = "RefundReceipt"
     case purchase = "Purchase"
+    /// Read-only over the API: a company's customer types ("Individual", "Business"…), kept in QuickBooks' settings.
+    case customerType = "CustomerType"
 
     /// Accepts the entity name in any letter case: `Customer`, `customer` (URL paths use lower case).
     public init?(name: String) {
@@ -20,7 +22,7 @@ public enum QuickBooksEntityType: String, Sendable, CaseIterable, Codable {
     /// filter on `Active` returns only the active ones.
     var isNameList: Bool {
         switch self {
-        case .customer, .item, .account: return true
+        case .customer, .item, .account, .customerType: return true
         default: return false
         }
     }
@@ -29,7 +31,7 @@ public enum QuickBooksEntityType: String, Sendable, CaseIterable, Codable {
     var nameField: String? {
         switch self {
         case .customer: return "DisplayName"
-        case .item, .account: return "Name"
+        case .item, .account, .customerType: return "Name"
         default: return nil
         }
     }

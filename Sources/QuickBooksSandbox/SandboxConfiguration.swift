@@ -43,6 +43,9 @@ public struct SandboxConfiguration: Sendable {
     /// Fault injection and latency applied from the start (changeable later over the admin API).
     public var faults: SandboxFaults
 
+    /// The customer types every new company has (QuickBooks' settings; empty: none set up).
+    public var customerTypes: [String] = ["Individual", "Business"]
+
     /// Every value has QuickBooks' default; override what the test or the demo needs.
     public init(
         host: String = "127.0.0.1",

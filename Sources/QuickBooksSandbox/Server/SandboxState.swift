@@ -48,7 +48,8 @@ final class SandboxState: Sendable {
                 id: id, companyName: name,
                 store: RealmStore(
                     realmId: id, companyName: name, now: Date(),
-                    idempotencyLimit: configuration.idempotencyCacheLimit, maxBatchItems: configuration.maxBatchItems
+                    idempotencyLimit: configuration.idempotencyCacheLimit, maxBatchItems: configuration.maxBatchItems,
+                    customerTypes: configuration.customerTypes
                 ),
                 traffic: RealmTraffic(
                     limits: .init(

@@ -19,6 +19,9 @@ extension RealmStore {
         guard !name.isEmpty else { throw .requiredParameter("DisplayName") }
         guard name.count <= 500 else { throw .stringTooLong("DisplayName", maximum: 500, supplied: name.count) }
         try claimName(.customer, name, for: existing)
+        if fields["CustomerTypeRef"] != nil {
+            _ = try resolve(.customerType, fields["CustomerTypeRef"], element: "CustomerTypeRef")
+        }
 
         fields["DisplayName"] = .string(name)
         fields["FullyQualifiedName"] = .string(name)

@@ -24,6 +24,7 @@ extension RealmStore {
             .payment: transaction.union(["paymentrefnum", "unappliedamt"]),
             .creditMemo: transaction.union(["balance", "remainingcredit"]),
             .refundReceipt: transaction.union(["paymentrefnum", "depositToaccountref".lowercased()]),
+            .customerType: common.union(["name", "active"]),
             .purchase: common.union([
                 "docnumber", "txndate", "totalamt", "paymenttype", "accountref", "entityref", "privatenote",
             ]),

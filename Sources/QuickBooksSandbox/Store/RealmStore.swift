@@ -20,13 +20,13 @@ actor RealmStore {
     /// Fields QuickBooks owns on every entity; a client's values for them are ignored.
     static let systemFields: Set<String> = ["Id", "SyncToken", "MetaData", "domain", "sparse", "status"]
 
-    init(realmId: String, companyName: String, now: Date, idempotencyLimit: Int, maxBatchItems: Int) {
+    init(realmId: String, companyName: String, now: Date, idempotencyLimit: Int, maxBatchItems: Int, customerTypes: [String] = ["Individual", "Business"]) {
         self.realmId = realmId
         self.companyName = companyName
         self.maxBatchItems = maxBatchItems
         self.createdAt = now
         self.idempotency = IdempotencyCache(limit: idempotencyLimit)
-        let (tables, undepositedFundsId) = Self.seededTables(now: now)
+        let (tables, undepositedFundsId) = Self.seededTables(now: now, customerTypes: customerTypes)
         self.tables = tables
         self.undepositedFundsId = undepositedFundsId
     }
@@ -107,6 +107,8 @@ actor RealmStore {
             saved = try saveSalesForm(type, fields: fields, existing: existing, now: now)
         case .payment: saved = try savePayment(fields, existing: existing, now: now)
         case .purchase: saved = try savePurchase(fields, existing: existing, now: now)
+        case .customerType:
+            throw .businessValidation("Customer types are set up in QuickBooks' settings; the API can only read them.", element: "CustomerType")
         }
         return saved.rendered()
     }
@@ -222,7 +224,7 @@ actor RealmStore {
 
     // MARK: - Seed
 
-    private static func seededTables(now: Date) -> ([EntityTable], Int) {
+    private static func seededTables(now: Date, customerTypes: [String]) -> ([EntityTable], Int) {
         var tables = Array(repeating: EntityTable(), count: QuickBooksEntityType.allCases.count)
         let usd = JSONValue.reference("USD", name: "United States Dollar")
         var undepositedFunds = 0
@@ -259,6 +261,17 @@ actor RealmStore {
             )
             tables[QuickBooksEntityType.item.ordinal].order.append(id)
             tables[QuickBooksEntityType.item.ordinal].nameIndex[EntityTable.normalise(name)] = id
+        }
+        for name in customerTypes {
+            let table = QuickBooksEntityType.customerType.ordinal
+            let id = tables[table].nextId
+            tables[table].nextId += 1
+            tables[table].rows[id] = StoredEntity(
+                type: .customerType, id: id, syncToken: 0, createTime: now, updateTime: now, status: .live,
+                fields: ["Name": .string(name), "Active": .bool(true)]
+            )
+            tables[table].order.append(id)
+            tables[table].nameIndex[EntityTable.normalise(name)] = id
         }
         return (tables, undepositedFunds)
     }

@@ -4,6 +4,17 @@ import SyncCore
 /// Links an account to a QuickBooks customer in one of the three forms of "Sync Account to QuickBooks".
 struct CustomerLinker: Sendable {
     let gateway: QuickBooksGateway
+    /// Each firm's "Individual" customer type (nil when the company has none), looked up once.
+    private let individualTypes = SingleFlight<String, ReferenceTypeBox>()
+
+    init(gateway: QuickBooksGateway) {
+        self.gateway = gateway
+    }
+
+    /// An optional reference as a value SingleFlight can remember ("none" is worth remembering too).
+    struct ReferenceTypeBox: Sendable {
+        var reference: ReferenceType?
+    }
 
     /// What to link; `requestSeed` is the id of the event that asked, so a retry of the same
     /// request reuses the same QuickBooks requestids and cannot create a second customer.
@@ -41,8 +52,14 @@ struct CustomerLinker: Sendable {
     private func create(_ job: Job) async throws -> String {
         let requestID = RequestID.derive(firm: job.firmID, entity: "customer", id: job.accountID, operation: "create", revision: job.requestSeed)
         let name = job.accountName
+        // The help article: a new customer gets the type "Individual" when the company has one.
+        let individual = try await individualTypes.value(for: job.firmID) {
+            ReferenceTypeBox(reference: try await gateway.perform(firmID: job.firmID, "find customer type") { client, access throws(QuickBooksError) in
+                try await client.customerType(named: "Individual", access: access)
+            })
+        }.reference
         let customer = try await gateway.perform(firmID: job.firmID, "create customer") { client, access throws(QuickBooksError) in
-            try await client.createCustomer(displayName: name, requestID: requestID, access: access)
+            try await client.createCustomer(displayName: name, customerType: individual, requestID: requestID, access: access)
         }
         guard let id = customer.id else {
             throw QuickBooksProblem(kind: .unavailable, code: "no_id", message: "QuickBooks created a customer without returning its Id")
