@@ -15,6 +15,20 @@ extension QuickBooksClient {
         try await tokenRequest(["grant_type": "refresh_token", "refresh_token": refreshToken], operation: "token refresh")
     }
 
+    /// Revokes a refresh token (and with it the connection's access tokens) at Intuit's revoke
+    /// endpoint: what disconnecting a company does.
+    public func revokeToken(_ token: String) async throws(QuickBooksError) {
+        var request = HTTPClientRequest(url: configuration.revokeURL)
+        request.method = .POST
+        let credentials = Data("\(configuration.clientID):\(configuration.clientSecret)".utf8).base64EncodedString()
+        request.headers.add(name: "Authorization", value: "Basic \(credentials)")
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        let body = (try? JSONEncoder().encode(["token": token])) ?? Data()
+        request.body = .bytes(ByteBuffer(bytes: body))
+        _ = try await execute(request, operation: "token revoke")
+    }
+
     private func tokenRequest(_ form: KeyValuePairs<String, String>, operation: String) async throws(QuickBooksError) -> OAuthTokens {
         var request = HTTPClientRequest(url: configuration.tokenURL)
         request.method = .POST

@@ -4,6 +4,8 @@ public struct QuickBooksConfiguration: Sendable, Hashable {
     public var apiBaseURL: String = "https://quickbooks.api.intuit.com"
     /// OAuth 2 token endpoint (authorization-code exchange and refresh).
     public var tokenURL: String = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
+    /// OAuth 2 revoke endpoint (disconnecting a firm).
+    public var revokeURL: String = "https://developer.api.intuit.com/v2/oauth2/tokens/revoke"
     /// The app's OAuth client credentials.
     public var clientID: String
     public var clientSecret: String
@@ -21,7 +23,7 @@ public struct QuickBooksConfiguration: Sendable, Hashable {
 
     /// Checks the values at start so a typo fails loudly instead of on the first sync.
     public func validate() throws(QuickBooksConfigurationError) {
-        for (name, url) in [("apiBaseURL", apiBaseURL), ("tokenURL", tokenURL)] {
+        for (name, url) in [("apiBaseURL", apiBaseURL), ("tokenURL", tokenURL), ("revokeURL", revokeURL)] {
             guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
                 throw QuickBooksConfigurationError(message: "\(name) must be an http(s) URL, got '\(url)'")
             }

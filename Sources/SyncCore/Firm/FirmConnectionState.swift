@@ -17,9 +17,16 @@ public struct FirmConnectionState: Sendable, Hashable {
 
     public var isConnected: Bool { status == .synced }
 
+    /// The error code of a firm an owner or admin disconnected on purpose.
+    public static let disconnectedCode = "disconnected"
+
+    public var isDisconnected: Bool { errorCode == Self.disconnectedCode }
+
     public enum Input: Sendable, Hashable {
         case connected
         case connectionLost(code: String, detail: String)
+        /// The firm disconnected QuickBooks itself: `not_synced` until it connects again.
+        case disconnected(detail: String)
     }
 
     /// Applies `input`; returns the update to publish, or nil when nothing visible changed.
@@ -31,9 +38,15 @@ public struct FirmConnectionState: Sendable, Hashable {
             detail = nil
             errorCode = nil
         case .connectionLost(let code, let detail):
+            // A firm that chose to disconnect is not "failed" when its missing tokens are noticed.
+            guard !isDisconnected else { return nil }
             status = .failed
             self.detail = detail
             errorCode = code
+        case .disconnected(let detail):
+            status = .notSynced
+            self.detail = detail
+            errorCode = Self.disconnectedCode
         }
         guard before.status != status || before.detail != detail || before.errorCode != errorCode else { return nil }
         sequence += 1

@@ -39,6 +39,8 @@ public enum FailureDetail {
     }
 
     public static let waitingForConnection = "Waiting for the firm to reconnect QuickBooks."
+
+    public static let disconnected = "QuickBooks was disconnected for this firm. Connect it again to sync; what waited is sent then."
 }
 
 /// The sentences shown for invoices and payments.

@@ -82,6 +82,20 @@ enum AdminServer {
                 }
             }
         }
+        admin.delete("firms/:firm/connection") { request, context -> Response in
+            try authorize(request, adminToken)
+            let firm = try firmParameter(context)
+            return try await answering("disconnect the firm", logger: logger) {
+                do {
+                    let result = try await connector.disconnect(firmID: firm)
+                    return json(String(decoding: try JSONEncoder().encode(result), as: UTF8.self), status: .ok)
+                } catch let failure as FirmConnector.DisconnectFailure {
+                    throw HTTPError(.notFound, message: failure.description)
+                } catch let error as QuickBooksErrorDescribing {
+                    throw HTTPError(.badGateway, message: "Intuit did not revoke the tokens; nothing changed, try again: \(error.operatorDescription)")
+                }
+            }
+        }
         admin.get("firms/:firm/accounts") { request, context -> Response in
             try authorize(request, adminToken)
             let firm = try firmParameter(context)

@@ -27,6 +27,7 @@ extension WorkerConfiguration {
         if let v = env["QBSYNC_TOPIC_DEAD_LETTER"] { c.topics.deadLetter = v }
         if let v = env["QBSYNC_QBO_API_URL"] { c.quickBooks.apiBaseURL = v }
         if let v = env["QBSYNC_QBO_TOKEN_URL"] { c.quickBooks.tokenURL = v }
+        if let v = env["QBSYNC_QBO_REVOKE_URL"] { c.quickBooks.revokeURL = v }
         if let v = env["QBSYNC_QBO_CLIENT_ID"] { c.quickBooks.clientID = v }
         if let v = try env.secret("QBSYNC_QBO_CLIENT_SECRET") { c.quickBooks.clientSecret = v }
         if let v = try env.milliseconds("QBSYNC_QBO_TIMEOUT_MS") { c.quickBooks.requestTimeout = v }

@@ -41,6 +41,8 @@ extension WorkerConfiguration {
         Variable(name: "QBSYNC_QBO_API_URL", meaning: "QuickBooks API", defaultValue: "https://quickbooks.api.intuit.com", rule: "an http(s) URL"),
         Variable(name: "QBSYNC_QBO_TOKEN_URL", meaning: "QuickBooks OAuth token endpoint", defaultValue: "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
                  rule: "an http(s) URL"),
+        Variable(name: "QBSYNC_QBO_REVOKE_URL", meaning: "QuickBooks OAuth revoke endpoint (disconnecting a firm)",
+                 defaultValue: "https://developer.api.intuit.com/v2/oauth2/tokens/revoke", rule: "an http(s) URL"),
         Variable(name: "QBSYNC_QBO_CLIENT_ID", meaning: "the app's OAuth client id", defaultValue: "qbsync-sandbox", rule: "not empty"),
         Variable(name: "QBSYNC_QBO_CLIENT_SECRET", meaning: "the app's OAuth client secret", defaultValue: "qbsync-sandbox-secret", rule: "not empty", secret: true),
         Variable(name: "QBSYNC_QBO_TIMEOUT_MS", meaning: "longest QuickBooks call", defaultValue: "30000", rule: "100–600000"),

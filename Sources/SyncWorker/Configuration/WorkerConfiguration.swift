@@ -144,6 +144,7 @@ public struct WorkerConfiguration: Sendable {
             throw WorkerConfigurationError(error.message
                 .replacingOccurrences(of: "apiBaseURL", with: "QBSYNC_QBO_API_URL")
                 .replacingOccurrences(of: "tokenURL", with: "QBSYNC_QBO_TOKEN_URL")
+                .replacingOccurrences(of: "revokeURL", with: "QBSYNC_QBO_REVOKE_URL")
                 .replacingOccurrences(of: "the QuickBooks OAuth client id and secret", with: "QBSYNC_QBO_CLIENT_ID and QBSYNC_QBO_CLIENT_SECRET"))
         }
     }

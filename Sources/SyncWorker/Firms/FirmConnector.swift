@@ -85,6 +85,61 @@ public struct FirmConnector: Sendable {
         return result
     }
 
+    public struct Disconnected: Sendable, Hashable, Codable {
+        public var firmID: String
+        /// Whether the firm was connected (false: it was disconnected already; nothing changed).
+        public var changed: Bool
+
+        enum CodingKeys: String, CodingKey { case firmID = "firm_id", changed }
+    }
+
+    /// Why a firm cannot be disconnected.
+    public enum DisconnectFailure: Error, Sendable, CustomStringConvertible {
+        case unknownFirm(String)
+        public var description: String {
+            switch self {
+            case .unknownFirm(let firm): "firm '\(firm)' was never connected to QuickBooks"
+            }
+        }
+    }
+
+    /// Disconnects the firm's QuickBooks company: revokes its tokens at Intuit, forgets them,
+    /// publishes the firm's status (`not_synced`) once, and holds its work until it connects again,
+    /// which resumes it. When Intuit cannot be reached nothing changes, so the request can be repeated.
+    public func disconnect(firmID: String, causedBy: String = "firm-disconnect:\(UUID().uuidString.lowercased())") async throws -> Disconnected {
+        let result = try await database.withTransaction { connection -> Disconnected in
+            _ = try await connection.query("select pg_advisory_xact_lock(hashtextextended($1, 0))", [.text("firm-connect:\(firmID)")])
+            guard let firm = try await FirmStore.load(firmID: firmID, forUpdate: true, on: connection) else {
+                throw DisconnectFailure.unknownFirm(firmID)
+            }
+            guard !firm.connection.isDisconnected else { return Disconnected(firmID: firmID, changed: false) }
+            let sealed = try await connection.query("select refresh_token from firms where firm_id = $1", [.text(firmID)]).first?
+                .decode([UInt8].self, "refresh_token") ?? []
+            // A token this worker cannot open, or one Intuit no longer knows, is gone already; the rest is revoked.
+            if let token = try? cipher.open(sealed, firmID: firmID), !token.isEmpty {
+                do {
+                    try await client.revokeToken(token)
+                } catch let error as QuickBooksError where error.httpStatus == 400 {
+                    logger.info("Intuit no longer knew the firm's token; forgetting it", metadata: ["firm_id": "\(firmID)", "error": "\(error)"])
+                }
+            }
+            var state = firm.connection
+            try await connection.execute("""
+                update firms set refresh_token = ''::bytea, access_token = null, access_token_expires_at = null, updated_at = now() where firm_id = $1
+                """, [.text(firmID)])
+            if let update = state.apply(.disconnected(detail: FailureDetail.disconnected)) {
+                try await FirmStore.saveConnection(firmID: firmID, state, on: connection)
+                try await Outbox.enqueue(StatusChange(
+                    firmID: firmID, entity: .firm, entityID: firmID, accountID: nil, status: update.status, previousStatus: update.previousStatus,
+                    detail: update.detail, errorCode: update.errorCode, qboID: firm.realmID, sequence: update.sequence, causedBy: causedBy),
+                    topic: statusTopic, on: connection)
+            }
+            return Disconnected(firmID: firmID, changed: true)
+        }
+        if result.changed { logger.info("firm disconnected from QuickBooks", metadata: ["firm_id": "\(firmID)"]) }
+        return result
+    }
+
     /// Accounts the policy wants synced that are still not synced start linking now; the
     /// ``RetrySweeper`` makes the QuickBooks calls.
     private func startEligibleAccounts(_ settings: FirmSettings, connectID: String, on connection: PostgresConnection) async throws -> Int {

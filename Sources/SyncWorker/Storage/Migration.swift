@@ -224,5 +224,10 @@ extension Migration {
                 created_at timestamptz not null default now()
             );
             """),
+        Migration(version: 5, name: "firms an owner disconnected", sql: """
+            -- not_synced: the firm disconnected QuickBooks itself (its tokens revoked and forgotten)
+            alter table firms drop constraint firms_connection_status_check;
+            alter table firms add constraint firms_connection_status_check check (connection_status in ('synced', 'failed', 'not_synced'));
+            """),
     ]
 }

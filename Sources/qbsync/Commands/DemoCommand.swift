@@ -39,6 +39,7 @@ struct DemoCommand: AsyncParsableCommand {
             configuration.kafka.tunedForMockCluster = true
             configuration.quickBooks.apiBaseURL = endpoint.apiBaseURL
             configuration.quickBooks.tokenURL = endpoint.tokenURL
+            configuration.quickBooks.revokeURL = endpoint.revokeURL
             if configuration.tokenKey.isEmpty { configuration.tokenKey = (0..<32).map { _ in UInt8.random(in: 0...255) } }
             configuration.httpHost = "127.0.0.1"
             configuration.httpPort = 0

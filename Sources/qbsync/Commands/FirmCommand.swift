@@ -9,7 +9,35 @@ struct FirmCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "firm",
         abstract: "Manage a firm's QuickBooks connection.",
-        subcommands: [Connect.self])
+        subcommands: [Connect.self, Disconnect.self])
+
+    struct Disconnect: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Disconnect a firm's QuickBooks company: its tokens are revoked and forgotten, its work waits until it connects again.")
+
+        @OptionGroup var logging: LoggingOptions
+        @Option(help: "The platform's firm id.") var firm: String
+
+        func run() async throws {
+            let logger = logging.bootstrap()
+            let configuration = try WorkerConfiguration.fromEnvironment()
+            try configuration.validate()
+            let database = try PostgresClient(configuration: PostgresConfiguration(connectionString: configuration.databaseURL, poolSize: 2), logger: logger)
+            do {
+                try await Migrator(database: database, logger: logger).migrate()
+                let connector = try FirmConnector(
+                    database: database, client: QuickBooksClient(configuration: configuration.quickBooks, logger: logger),
+                    tokenKey: configuration.tokenKey, statusTopic: configuration.topics.syncStatus, logger: logger)
+                let result = try await connector.disconnect(firmID: firm)
+                print(result.changed ? "disconnected firm \(firm) from QuickBooks; its work waits until it connects again"
+                                     : "firm \(firm) was already disconnected")
+            } catch {
+                await database.shutdown()
+                throw error
+            }
+            await database.shutdown()
+        }
+    }
 
     struct Connect: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

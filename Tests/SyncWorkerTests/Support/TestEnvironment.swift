@@ -68,6 +68,7 @@ struct TestEnvironment: Sendable {
         configuration.kafka.tunedForMockCluster = true
         configuration.quickBooks.apiBaseURL = endpoint.apiBaseURL
         configuration.quickBooks.tokenURL = endpoint.tokenURL
+        configuration.quickBooks.revokeURL = endpoint.revokeURL
         configuration.quickBooks.requestTimeout = .seconds(5)
         configuration.tokenKey = tokenKey
         configuration.httpHost = "127.0.0.1"
