@@ -30,6 +30,28 @@ enum AdminServer {
         }
     }
 
+    /// The JSON body of `PATCH /admin/firms/{firm}/settings`: only the fields to change
+    /// (`"sync_start_date": null` removes the start date).
+    struct SettingsRequest: Decodable, Sendable {
+        var change = FirmConnector.SettingsChange()
+
+        enum CodingKeys: String, CodingKey {
+            case policy, syncStartDate = "sync_start_date", manualPaymentsSync = "manual_payments_sync"
+            case incomeAccountID = "income_account_id", feeAccountID = "fee_account_id"
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            change.policy = try container.decodeIfPresent(FirmPolicy.self, forKey: .policy)
+            if container.contains(.syncStartDate) {
+                change.syncStartDate = .some(try container.decodeNil(forKey: .syncStartDate) ? nil : try container.decode(CalendarDate.self, forKey: .syncStartDate))
+            }
+            change.manualPaymentsSync = try container.decodeIfPresent(Bool.self, forKey: .manualPaymentsSync)
+            change.incomeAccountID = try container.decodeIfPresent(String.self, forKey: .incomeAccountID)
+            change.feeAccountID = try container.decodeIfPresent(String.self, forKey: .feeAccountID)
+        }
+    }
+
     static func application(
         host: String, port: Int, adminToken: String, readiness: Readiness, registry: PrometheusCollectorRegistry?,
         database: PostgresClient, connector: FirmConnector, picker: CustomerPicker?, logger: Logger,
@@ -82,6 +104,24 @@ enum AdminServer {
                 }
             }
         }
+        admin.patch("firms/:firm/settings") { request, context -> Response in
+            try authorize(request, adminToken)
+            let firm = try firmParameter(context)
+            let body: SettingsRequest
+            do { body = try await request.decode(as: SettingsRequest.self, context: context) } catch {
+                throw HTTPError(.badRequest, message: "the body must be JSON with any of policy, sync_start_date, manual_payments_sync, income_account_id, fee_account_id: \(error)")
+            }
+            return try await answering("change the firm's settings", logger: logger) {
+                do {
+                    let result = try await connector.updateSettings(firmID: firm, body.change)
+                    return json(String(decoding: try JSONEncoder().encode(result), as: UTF8.self), status: .ok)
+                } catch let failure as FirmConnector.UnknownFirm {
+                    throw HTTPError(.notFound, message: failure.description)
+                } catch let error as FirmSettingsError {
+                    throw HTTPError(.badRequest, message: error.message)
+                }
+            }
+        }
         admin.delete("firms/:firm/connection") { request, context -> Response in
             try authorize(request, adminToken)
             let firm = try firmParameter(context)
@@ -89,7 +129,7 @@ enum AdminServer {
                 do {
                     let result = try await connector.disconnect(firmID: firm)
                     return json(String(decoding: try JSONEncoder().encode(result), as: UTF8.self), status: .ok)
-                } catch let failure as FirmConnector.DisconnectFailure {
+                } catch let failure as FirmConnector.UnknownFirm {
                     throw HTTPError(.notFound, message: failure.description)
                 } catch let error as QuickBooksErrorDescribing {
                     throw HTTPError(.badGateway, message: "Intuit did not revoke the tokens; nothing changed, try again: \(error.operatorDescription)")

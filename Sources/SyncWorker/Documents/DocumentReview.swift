@@ -82,6 +82,35 @@ struct DocumentReview: Sendable {
     }
 }
 
+extension DocumentReview {
+    /// The firm's settings changed (sync start date, payments default, policy): what is still
+    /// held back is decided again, oldest first. A document the new settings let through joins the
+    /// back of its account's queue in date order, so what was held goes out oldest first; what is
+    /// already in QuickBooks stays as it is. Only columns that change are published.
+    /// - Returns: how many documents the change let through.
+    @discardableResult
+    func firmSettingsChanged(_ firm: FirmRecord, causedBy: String, on connection: PostgresConnection) async throws -> Int {
+        let accounts = Dictionary(try await AccountStore.load(firmID: firm.firmID, on: connection).map { ($0.accountID, $0.state) }) { $1 }
+        var released = 0
+        var due: Set<String> = []
+        for var document in try await DocumentStore.heldByFirm(firmID: firm.firmID, on: connection) {
+            let wasPending = document.pending
+            let verdict = try await review(&document, around: Surroundings(firm: firm, account: accounts[document.accountID]),
+                                           causedBy: causedBy, on: connection)
+            if document.pending && !wasPending {
+                document.changeSeq = nil  // to the back of its account's queue, in date order
+                try await DocumentStore.save(document, on: connection)
+                released += 1
+            }
+            if verdict.next == .push { due.insert(document.accountID) }
+        }
+        for accountID in due.sorted() {
+            try await DocumentQueueStore.wake(firmID: firm.firmID, accountID: accountID, on: connection)
+        }
+        return released
+    }
+}
+
 extension StoredDocument {
     /// A payment's own sync checkbox, when its event carried one.
     var syncFlag: Bool? {

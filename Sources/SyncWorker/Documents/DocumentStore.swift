@@ -36,6 +36,15 @@ enum DocumentStore {
             """, [.text(firmID), .text(accountID), .bool(includingFailed)]).map(decode)
     }
 
+    /// The firm's documents a settings change may let through or hold back: not refused and not
+    /// (yet) synced. Locked, oldest first by date.
+    static func heldByFirm(firmID: String, on connection: PostgresConnection) async throws -> [StoredDocument] {
+        try await connection.query("""
+            select \(columns) from documents
+            where firm_id = $1 and status in ('not_synced', 'skipped', 'syncing') order by doc_date nulls last, change_seq for update
+            """, [.text(firmID)]).map(decode)
+    }
+
     /// Payments of the firm waiting for this invoice, locked.
     static func awaiting(invoiceID: String, firmID: String, on connection: PostgresConnection) async throws -> [StoredDocument] {
         try await connection.query("""

@@ -75,6 +75,10 @@ public struct FirmConnector: Sendable {
                 where firm_id = $1 and status = 'syncing' and (next_attempt_at is null or next_attempt_at > now()) and lease_owner is null
                 """, [.text(settings.firmID)])
             let started = try await startEligibleAccounts(settings, connectID: connectID, on: connection)
+            // Settings that changed apply to what they held back, not only to what comes later.
+            if let before, before.settings != settings, let firm = try await FirmStore.load(firmID: settings.firmID, on: connection) {
+                try await DocumentReview(statusTopic: statusTopic).firmSettingsChanged(firm, causedBy: connectID, on: connection)
+            }
             // Documents waiting for the connection are written again.
             try await DocumentQueueStore.wakeFirm(settings.firmID, on: connection)
             return Result(firmID: settings.firmID, realmID: settings.realmID, resumedAccounts: resumed, startedAccounts: started)
@@ -85,6 +89,63 @@ public struct FirmConnector: Sendable {
         return result
     }
 
+    /// A change of a connected firm's settings; nil fields stay as they are.
+    public struct SettingsChange: Sendable, Hashable {
+        public var policy: FirmPolicy?
+        /// `.some(nil)` removes the start date.
+        public var syncStartDate: CalendarDate??
+        public var manualPaymentsSync: Bool?
+        public var incomeAccountID: String?
+        public var feeAccountID: String?
+
+        public init(policy: FirmPolicy? = nil, syncStartDate: CalendarDate?? = nil, manualPaymentsSync: Bool? = nil,
+                    incomeAccountID: String? = nil, feeAccountID: String? = nil) {
+            self.policy = policy
+            self.syncStartDate = syncStartDate
+            self.manualPaymentsSync = manualPaymentsSync
+            self.incomeAccountID = incomeAccountID
+            self.feeAccountID = feeAccountID
+        }
+    }
+
+    public struct SettingsResult: Sendable, Hashable, Codable {
+        public var settings: FirmSettings
+        /// Documents the new settings let through.
+        public var releasedDocuments: Int
+        /// Accounts whose first sync the new policy started.
+        public var startedAccounts: Int
+
+        enum CodingKeys: String, CodingKey { case settings, releasedDocuments = "released_documents", startedAccounts = "started_accounts" }
+    }
+
+    /// Changes a connected firm's settings without a new token. They apply to what is held back
+    /// too: an earlier sync start date sends what it had held (oldest first), a later one leaves
+    /// what is in QuickBooks alone, `all_accounts` starts every known account not yet synced, and
+    /// a changed payments default applies to the payments not yet written without a checkbox.
+    public func updateSettings(firmID: String, _ change: SettingsChange) async throws -> SettingsResult {
+        let changeID = "firm-settings:\(UUID().uuidString.lowercased())"
+        return try await database.withTransaction { connection in
+            guard let firm = try await FirmStore.load(firmID: firmID, forUpdate: true, on: connection) else {
+                throw UnknownFirm.unknownFirm(firmID)
+            }
+            var settings = firm.settings
+            if let policy = change.policy { settings.policy = policy }
+            if let date = change.syncStartDate { settings.syncStartDate = date }
+            if let flag = change.manualPaymentsSync { settings.manualPaymentsSync = flag }
+            if let id = change.incomeAccountID { settings.incomeAccountID = id.isEmpty ? nil : id }
+            if let id = change.feeAccountID { settings.feeAccountID = id.isEmpty ? nil : id }
+            try settings.validate()
+            guard settings != firm.settings else { return SettingsResult(settings: settings, releasedDocuments: 0, startedAccounts: 0) }
+            try await FirmStore.updateSettings(settings, on: connection)
+            guard let updated = try await FirmStore.load(firmID: firmID, on: connection) else { throw UnknownFirm.unknownFirm(firmID) }
+            let released = try await DocumentReview(statusTopic: statusTopic).firmSettingsChanged(updated, causedBy: changeID, on: connection)
+            let started = updated.connection.isConnected ? try await startEligibleAccounts(settings, connectID: changeID, on: connection) : 0
+            logger.info("firm settings changed", metadata: [
+                "firm_id": "\(firmID)", "released_documents": "\(released)", "started_accounts": "\(started)"])
+            return SettingsResult(settings: settings, releasedDocuments: released, startedAccounts: started)
+        }
+    }
+
     public struct Disconnected: Sendable, Hashable, Codable {
         public var firmID: String
         /// Whether the firm was connected (false: it was disconnected already; nothing changed).
@@ -93,8 +154,8 @@ public struct FirmConnector: Sendable {
         enum CodingKeys: String, CodingKey { case firmID = "firm_id", changed }
     }
 
-    /// Why a firm cannot be disconnected.
-    public enum DisconnectFailure: Error, Sendable, CustomStringConvertible {
+    /// A firm that was never connected.
+    public enum UnknownFirm: Error, Sendable, CustomStringConvertible {
         case unknownFirm(String)
         public var description: String {
             switch self {
@@ -110,7 +171,7 @@ public struct FirmConnector: Sendable {
         let result = try await database.withTransaction { connection -> Disconnected in
             _ = try await connection.query("select pg_advisory_xact_lock(hashtextextended($1, 0))", [.text("firm-connect:\(firmID)")])
             guard let firm = try await FirmStore.load(firmID: firmID, forUpdate: true, on: connection) else {
-                throw DisconnectFailure.unknownFirm(firmID)
+                throw UnknownFirm.unknownFirm(firmID)
             }
             guard !firm.connection.isDisconnected else { return Disconnected(firmID: firmID, changed: false) }
             let sealed = try await connection.query("select refresh_token from firms where firm_id = $1", [.text(firmID)]).first?

@@ -11,6 +11,12 @@ struct FirmRecord: Sendable {
     var incomeAccountID: String?
     var feeAccountID: String?
     var connection: FirmConnectionState
+
+    /// What `qbsync firm connect` and the admin endpoint set.
+    var settings: FirmSettings {
+        FirmSettings(firmID: firmID, realmID: realmID, policy: policy, syncStartDate: syncStartDate, manualPaymentsSync: manualPaymentsSync,
+                     incomeAccountID: incomeAccountID, feeAccountID: feeAccountID)
+    }
 }
 
 /// What `qbsync firm connect` and the admin endpoint set.

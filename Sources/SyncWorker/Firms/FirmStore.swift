@@ -14,6 +14,17 @@ enum FirmStore {
         return try rows.first.map(decode)
     }
 
+    /// Replaces the firm's sync settings, keeping its connection.
+    static func updateSettings(_ settings: FirmSettings, on connection: PostgresConnection) async throws {
+        try await connection.execute("""
+            update firms set policy = $2, sync_start_date = $3::date, manual_payments_sync = $4, income_account_id = $5, fee_account_id = $6,
+                             updated_at = now()
+            where firm_id = $1
+            """, [.text(settings.firmID), .text(settings.policy.rawValue), settings.syncStartDate.map { .text($0.description) } ?? .null,
+                  .bool(settings.manualPaymentsSync), settings.incomeAccountID.map { .text($0) } ?? .null,
+                  settings.feeAccountID.map { .text($0) } ?? .null])
+    }
+
     /// Whether the firm was ever connected.
     static func exists(firmID: String, in database: PostgresClient) async throws -> Bool {
         try await database.withConnection { connection in

@@ -9,7 +9,48 @@ struct FirmCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "firm",
         abstract: "Manage a firm's QuickBooks connection.",
-        subcommands: [Connect.self, Disconnect.self])
+        subcommands: [Connect.self, Settings.self, Disconnect.self])
+
+    struct Settings: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a connected firm's sync settings; they apply to what is held back too.",
+            discussion: "An earlier --sync-start-date sends the documents it had held, oldest first; --policy all_accounts syncs every known account.")
+
+        @OptionGroup var logging: LoggingOptions
+        @Option(help: "The platform's firm id.") var firm: String
+        @Option(help: "accounts_with_activity or all_accounts.") var policy: FirmPolicy?
+        @Option(help: "Documents dated before this YYYY-MM-DD date are not synced.") var syncStartDate: CalendarDate?
+        @Flag(help: "Remove the sync start date.") var noSyncStartDate = false
+        @Option(help: "Whether manually recorded payments sync when their event carries no sync flag (true or false).") var manualPaymentsSync: Bool?
+        @Option(help: "QuickBooks income account id for invoice lines (empty: the default).") var incomeAccount: String?
+        @Option(help: "QuickBooks expense account id for payment processing fees (empty: the default).") var feeAccount: String?
+
+        func validate() throws {
+            guard !(noSyncStartDate && syncStartDate != nil) else { throw ValidationError("give --sync-start-date or --no-sync-start-date, not both") }
+        }
+
+        func run() async throws {
+            let logger = logging.bootstrap()
+            let configuration = try WorkerConfiguration.fromEnvironment()
+            try configuration.validate()
+            let database = try PostgresClient(configuration: PostgresConfiguration(connectionString: configuration.databaseURL, poolSize: 2), logger: logger)
+            do {
+                try await Migrator(database: database, logger: logger).migrate()
+                let connector = try FirmConnector(
+                    database: database, client: QuickBooksClient(configuration: configuration.quickBooks, logger: logger),
+                    tokenKey: configuration.tokenKey, statusTopic: configuration.topics.syncStatus, logger: logger)
+                let change = FirmConnector.SettingsChange(
+                    policy: policy, syncStartDate: noSyncStartDate ? .some(nil) : syncStartDate.map { .some($0) },
+                    manualPaymentsSync: manualPaymentsSync, incomeAccountID: incomeAccount, feeAccountID: feeAccount)
+                let result = try await connector.updateSettings(firmID: firm, change)
+                print("firm \(firm): \(result.releasedDocuments) held document(s) now sent, \(result.startedAccounts) account(s) started syncing")
+            } catch {
+                await database.shutdown()
+                throw error
+            }
+            await database.shutdown()
+        }
+    }
 
     struct Disconnect: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
