@@ -69,7 +69,8 @@ public final class Worker: Sendable {
         let connector: FirmConnector
         do {
             connector = try FirmConnector(database: database, client: client, tokenKey: configuration.tokenKey,
-                                          statusTopic: configuration.topics.syncStatus, logger: logger)
+                                          statusTopic: configuration.topics.syncStatus, logger: logger,
+                                          invoiceWait: configuration.paymentInvoiceWait)
         } catch {
             try? await httpClient.shutdown()
             await database.shutdown()
@@ -103,7 +104,7 @@ public final class Worker: Sendable {
                 throw error
             }
             let pusherSignal = WakeSignal()
-            let review = DocumentReview(statusTopic: configuration.topics.syncStatus)
+            let review = DocumentReview(statusTopic: configuration.topics.syncStatus, invoiceWait: configuration.paymentInvoiceWait)
             let assignment = PartitionAssignment()
             let processor = EventProcessor(database: database, linker: CustomerLinker(gateway: gateway),
                                            documents: DocumentIngest(review: review), configuration: configuration,

@@ -244,6 +244,28 @@ struct DocumentSyncTests {
         }
     }
 
+    @Test("a payment whose invoice never arrives turns failed after the wait, naming it, and still syncs when the invoice comes")
+    func invoiceNeverArrives() async throws {
+        try await TestEnvironment.with { env in
+            let realm = try await env.connectFirm("f1")
+            let worker = try await env.startWorker { $0.paymentInvoiceWait = .seconds(1) }
+            try await env.send(TestEvents.payment(firm: "f1", account: "a1", name: "Acme", payment: "pay-1", amount: "450.00", appliedTo: [("inv-9", "450.00")]))
+            _ = try await env.status.wait("f1:payment:pay-1", is: "syncing", detailContaining: "Waiting for invoice inv-9")
+            let failed = try await env.status.wait("f1:payment:pay-1", is: "failed", detailContaining: "invoice inv-9")
+            #expect(failed.errorCode == "invoice_missing")
+            #expect(failed.detail?.contains("not reached QuickBooks") == true, "\(failed.detail ?? "")")
+            #expect(try await env.objects(realm: realm, .payment).isEmpty)
+            try await env.send(TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "inv-9", number: "INV-9", lines: [bookkeeping]))
+            let invoice = try await env.status.wait("f1:invoice:inv-9", is: "synced")
+            try await env.status.wait("f1:payment:pay-1", is: "synced")
+            let payments = try await env.objects(realm: realm, .payment)
+            #expect(payments.count == 1)
+            #expect(payments.first?.string("Line", 0, "LinkedTxn", 0, "TxnId") == invoice.qboID)
+            #expect(await env.status.events.filter { $0.key == "f1:payment:pay-1" && $0.status == "failed" }.count == 1, "said once")
+            try await worker.stop()
+        }
+    }
+
     @Test("unsync holds new documents back as skipped; syncing the account again backfills them, oldest first")
     func unsyncThenBackfill() async throws {
         try await TestEnvironment.with { env in

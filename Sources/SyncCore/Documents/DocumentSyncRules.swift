@@ -21,12 +21,14 @@ public enum DocumentSyncRules {
         public var failure: Failure?
         /// Invoices a payment waits for, as labels ("INV-7").
         public var awaiting: [String]
+        /// Set once the payment has waited for its invoices longer than the firm's patience: how long.
+        public var awaitedTooLong: Duration?
         /// Why writing waits after a transient QuickBooks error, when it does.
         public var parkedDetail: String?
 
         public init(kind: DocumentKind, label: String, lifecycle: DocumentLifecycle = .active, hasContent: Bool = true,
                     date: CalendarDate? = nil, syncFlag: Bool? = nil, everWritten: Bool = false, upToDate: Bool = false,
-                    failure: Failure? = nil, awaiting: [String] = [], parkedDetail: String? = nil) {
+                    failure: Failure? = nil, awaiting: [String] = [], awaitedTooLong: Duration? = nil, parkedDetail: String? = nil) {
             self.kind = kind
             self.label = label
             self.lifecycle = lifecycle
@@ -37,6 +39,7 @@ public enum DocumentSyncRules {
             self.upToDate = upToDate
             self.failure = failure
             self.awaiting = awaiting
+            self.awaitedTooLong = awaitedTooLong
             self.parkedDetail = parkedDetail
         }
     }
@@ -127,6 +130,12 @@ public enum DocumentSyncRules {
             return Verdict(status: .syncing, detail: FailureDetail.waitingForConnection, next: .waitForFirm)
         }
         if !facts.awaiting.isEmpty {
+            // Still waiting (the invoice may come yet, and the payment goes then), but no longer
+            // silently: past the wait the column says what is missing.
+            if let waited = facts.awaitedTooLong {
+                return Verdict(status: .failed, detail: FailureDetail.invoicesNeverArrived(facts.awaiting, after: waited),
+                               errorCode: FailureDetail.invoiceMissingCode, next: .waitForInvoices)
+            }
             return Verdict(status: .syncing, detail: FailureDetail.awaitingInvoices(facts.awaiting), next: .waitForInvoices)
         }
         return Verdict(status: .syncing, detail: facts.parkedDetail, next: .push)

@@ -68,6 +68,16 @@ extension FailureDetail {
         return "Waiting for \(list) to reach QuickBooks; the payment is applied to \(labels.count == 1 ? "it" : "them") then."
     }
 
+    /// The error code of a payment whose invoices did not arrive in time.
+    public static let invoiceMissingCode = "invoice_missing"
+
+    public static func invoicesNeverArrived(_ labels: [String], after waited: Duration) -> String {
+        let hours = Double(waited.components.seconds) / 3600
+        let span = hours >= 1 ? "\(Int(hours.rounded())) hour\(Int(hours.rounded()) == 1 ? "" : "s")" : "\(waited.components.seconds) seconds"
+        let list = labels.count == 1 ? "invoice \(labels[0]) it pays has" : "invoices \(labels.joined(separator: ", ")) it pays have"
+        return "The \(list) not reached QuickBooks in \(span). Sync the invoice\(labels.count == 1 ? "" : "s") (or correct the payment); the payment is applied as soon as \(labels.count == 1 ? "it is" : "they are") there."
+    }
+
     /// QuickBooks refused to write a document.
     public static func documentRefused(_ problem: QuickBooksProblem, kind: DocumentKind, label: String, operation: String) -> String {
         let said = problem.detail ?? problem.message

@@ -49,6 +49,7 @@ extension WorkerConfiguration {
         if let v = try env.milliseconds("QBSYNC_QBO_THROTTLE_PAUSE_MS") { c.throttlePause = v }
         if let v = try env.milliseconds("QBSYNC_DRAIN_TIMEOUT_MS") { c.drainTimeout = v }
         if let v = try env.int("QBSYNC_LEDGER_RETENTION_HOURS") { c.ledgerRetention = .seconds(Int64(v) * 3600) }
+        if let v = try env.int("QBSYNC_PAYMENT_INVOICE_WAIT_MINUTES") { c.paymentInvoiceWait = .seconds(Int64(v) * 60) }
         if let v = try env.milliseconds("QBSYNC_READINESS_INTERVAL_MS") { c.readinessInterval = v }
         return c
     }

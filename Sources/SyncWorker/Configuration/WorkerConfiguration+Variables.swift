@@ -67,6 +67,8 @@ extension WorkerConfiguration {
                  rule: "1000–600000; shutdown as a whole takes at most this + 30 s"),
         Variable(name: "QBSYNC_LEDGER_RETENTION_HOURS", meaning: "how long applied event ids are remembered", defaultValue: "192",
                  rule: "at least 1; keep it above the ingress topics' retention"),
+        Variable(name: "QBSYNC_PAYMENT_INVOICE_WAIT_MINUTES", meaning: "how long a payment waits for an invoice it pays before its column says the invoice never came",
+                 defaultValue: "1440", rule: "at least 1"),
         Variable(name: "QBSYNC_READINESS_INTERVAL_MS", meaning: "how often /readyz re-checks PostgreSQL and Kafka", defaultValue: "5000", rule: "100–300000"),
     ]
 }

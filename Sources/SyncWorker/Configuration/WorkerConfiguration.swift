@@ -83,6 +83,9 @@ public struct WorkerConfiguration: Sendable {
     /// How long applied event ids are remembered so a redelivery is a no-op; see the README for
     /// what it must outlast (the ingress topics' retention).
     public var ledgerRetention: Duration = .seconds(8 * 24 * 3600)
+    /// How long a payment waits for an invoice it pays before its column turns `failed`, naming the
+    /// invoice (it still syncs by itself if the invoice comes later).
+    public var paymentInvoiceWait: Duration = .seconds(24 * 3600)
     /// How often readiness re-checks PostgreSQL and the Kafka brokers.
     public var readinessInterval: Duration = .seconds(5)
 
@@ -136,6 +139,8 @@ public struct WorkerConfiguration: Sendable {
                   "QBSYNC_DRAIN_TIMEOUT_MS must be between 1000 and 600000, got \(drainTimeout.milliseconds)")
         try check(ledgerRetention >= .seconds(3600),
                   "QBSYNC_LEDGER_RETENTION_HOURS must be at least 1 (and should outlast the ingress topics' retention), got \(ledgerRetention)")
+        try check(paymentInvoiceWait >= .seconds(1),
+                  "QBSYNC_PAYMENT_INVOICE_WAIT_MINUTES must be at least 1, got \(paymentInvoiceWait)")
         try check(readinessInterval >= .milliseconds(100) && readinessInterval <= .seconds(300),
                   "QBSYNC_READINESS_INTERVAL_MS must be between 100 and 300000, got \(readinessInterval.milliseconds)")
         try check(quickBooks.requestTimeout >= .milliseconds(100) && quickBooks.requestTimeout <= .seconds(600),

@@ -11,8 +11,8 @@ struct DocumentIngest: Sendable {
     /// - Parameters:
     ///   - value: the message value as received; kept, so the document can be written (again) later.
     ///   - account: the account as this event left it (nil when unknown).
-    /// - Returns: whether the account's queue became due: the caller wakes the pusher once its
-    ///   transaction has committed (woken earlier, the pusher would not see the queue).
+    /// - Returns: whether the account's queue is due with no worker on it: the caller wakes the
+    ///   pusher once its transaction has committed (woken earlier, it would not see the queue).
     @discardableResult
     func apply(_ event: IngressEvent, value: [UInt8], origin: MessageOrigin, firm: FirmRecord?, account: AccountSyncState?,
                on connection: PostgresConnection) async throws -> Bool {
@@ -24,10 +24,8 @@ struct DocumentIngest: Sendable {
         document.awaitingLabels = []
         document.parkedDetail = nil
         let verdict = try await review.review(&document, around: .init(firm: firm, account: account), causedBy: event.id, on: connection)
-        let due = verdict.next == .push
-        try await DocumentQueueStore.touch(firmID: document.firmID, accountID: document.accountID,
-                                           ownerPartition: origin.ownerPartition, due: due, on: connection)
-        return due
+        return try await DocumentQueueStore.touch(firmID: document.firmID, accountID: document.accountID,
+                                                  ownerPartition: origin.ownerPartition, due: verdict.next == .push, on: connection)
     }
 
     /// The document with `event` applied, or nil when the event changes nothing (not newer).

@@ -33,6 +33,7 @@ struct DocumentPusher: Service {
         let slots = Slots(free: concurrency)
         await withDiscardingTaskGroup { group in
             var lastReport = ContinuousClock.now - .seconds(60)
+            var lastExpiry = ContinuousClock.now
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let free = await slots.free
                 var claimedAll = false
@@ -50,6 +51,12 @@ struct DocumentPusher: Service {
                         claimedAll = claimed.count == free
                     } catch {
                         logger.warning("document pusher could not claim work; retrying", metadata: ["error": "\(error)"])
+                    }
+                }
+                if ContinuousClock.now - lastExpiry >= configuration.sweepInterval {
+                    lastExpiry = .now
+                    do { try await expireWaits() } catch {
+                        logger.warning("could not look for payments waiting too long; looking again later", metadata: ["error": "\(error)"])
                     }
                 }
                 if ContinuousClock.now - lastReport > .seconds(15) {
@@ -306,6 +313,22 @@ struct DocumentPusher: Service {
             if lease == nil { after = .stop }  // someone else holds the queue now
             return after
         }
+    }
+
+    /// Payments that have waited for their invoices longer than the firm's patience say so
+    /// (`failed`, naming the invoices); they keep waiting, and go as soon as the invoices do.
+    private func expireWaits() async throws {
+        let since = Date().addingTimeInterval(-configuration.paymentInvoiceWait.timeInterval)
+        let expired = try await database.withTransaction { connection -> Int in
+            let payments = try await DocumentStore.awaitedTooLong(since: since, limit: 100, on: connection)
+            for var payment in payments {
+                let firm = try await FirmStore.load(firmID: payment.firmID, on: connection)
+                let account = try await AccountStore.read(firmID: payment.firmID, accountID: payment.accountID, on: connection)?.state
+                try await review.review(&payment, around: .init(firm: firm, account: account), causedBy: payment.lastEventID, on: connection)
+            }
+            return payments.count
+        }
+        if expired > 0 { outboxSignal.nudge() }
     }
 
     /// Codes whose detail qbsync wrote itself, for the accountant, before calling QuickBooks.

@@ -10,14 +10,19 @@ import Postgres
 enum DocumentQueueStore {
     /// Records that the account's documents arrive on `ownerPartition`, and makes the queue due
     /// unless it is already due or waiting out a backoff.
-    static func touch(firmID: String, accountID: String, ownerPartition: String, due: Bool, on connection: PostgresConnection) async throws {
-        try await connection.execute("""
+    /// - Returns: whether a pusher must be woken for it: it is due and no worker holds it (one
+    ///   that does keeps writing the account's documents, new ones included).
+    @discardableResult
+    static func touch(firmID: String, accountID: String, ownerPartition: String, due: Bool, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query("""
             insert into document_queues (firm_id, account_id, owner_partition, next_attempt_at)
             values ($1, $2, $3, case when $4 then now() end)
             on conflict (firm_id, account_id) do update set
                 owner_partition = excluded.owner_partition,
                 next_attempt_at = case when $4 then coalesce(document_queues.next_attempt_at, now()) else document_queues.next_attempt_at end
+            returning $4 and (lease_expires_at is null or lease_expires_at < now()) as unclaimed
             """, [.text(firmID), .text(accountID), .text(ownerPartition), .bool(due)])
+        return try rows.first?.decode(Bool.self, "unclaimed") ?? due
     }
 
     /// Makes an existing queue due (its account was synced, a payment's invoice arrived) unless

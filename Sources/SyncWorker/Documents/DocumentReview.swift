@@ -7,6 +7,8 @@ import SyncCore
 /// the caller's transaction.
 struct DocumentReview: Sendable {
     let statusTopic: String
+    /// How long a payment waits for its invoices before its column says they never came.
+    var invoiceWait: Duration = .seconds(24 * 3600)
 
     /// The firm and account around a document.
     struct Surroundings: Sendable {
@@ -27,12 +29,15 @@ struct DocumentReview: Sendable {
         causedBy: String, asLoaded: Bool = false, on connection: PostgresConnection
     ) async throws -> DocumentSyncRules.Verdict {
         let before = document
+        if document.awaiting.isEmpty { document.awaitingSince = nil } else if document.awaitingSince == nil { document.awaitingSince = Date() }
+        let waitedTooLong = document.awaitingSince.map { Date().timeIntervalSince($0) >= invoiceWait.timeInterval } ?? false
         let desired = DocumentPlanner.desired(document.shape(refunds: refunds))
         let facts = DocumentSyncRules.Facts(
             kind: document.kind, label: document.label, lifecycle: document.lifecycle, hasContent: document.content != nil,
             date: document.date, syncFlag: document.syncFlag, everWritten: components.contains { $0.qboID != nil },
             upToDate: DocumentPlanner.nextOperation(desired: desired, applied: components) == nil,
-            failure: document.failure, awaiting: document.awaitingLabels, parkedDetail: document.parkedDetail)
+            failure: document.failure, awaiting: document.awaitingLabels, awaitedTooLong: waitedTooLong ? invoiceWait : nil,
+            parkedDetail: document.parkedDetail)
         let context = DocumentSyncRules.Context(
             syncStartDate: around.firm?.syncStartDate, manualPaymentsSync: around.firm?.manualPaymentsSync ?? true,
             accountName: around.account?.name ?? document.accountID, accountStatus: around.account?.status,

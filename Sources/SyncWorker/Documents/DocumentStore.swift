@@ -7,7 +7,7 @@ import SyncCore
 enum DocumentStore {
     static let columns = """
         firm_id, kind, document_id, account_id, revision, lifecycle, content, doc_date::text as doc_date, label, last_event_id, change_seq,
-        pending, awaiting, awaiting_labels, failed_revision, failure_code, failure_detail, parked_detail,
+        pending, awaiting, awaiting_labels, awaiting_since, failed_revision, failure_code, failure_detail, parked_detail,
         status, detail, error_code, qbo_id, sequence
         """
 
@@ -45,6 +45,16 @@ enum DocumentStore {
             """, [.text(firmID)]).map(decode)
     }
 
+    /// Payments (of any firm) that have waited for their invoices since before `since` and do not
+    /// say so yet; locked, skipping those another worker holds.
+    static func awaitedTooLong(since: Date, limit: Int, on connection: PostgresConnection) async throws -> [StoredDocument] {
+        try await connection.query("""
+            select \(columns) from documents
+            where kind = 'payment' and cardinality(awaiting) > 0 and awaiting_since < $1 and error_code is distinct from $2
+            order by awaiting_since limit $3 for update skip locked
+            """, [.timestamptz(since), .text(FailureDetail.invoiceMissingCode), .int(limit)]).map(decode)
+    }
+
     /// Payments of the firm waiting for this invoice, locked.
     static func awaiting(invoiceID: String, firmID: String, on connection: PostgresConnection) async throws -> [StoredDocument] {
         try await connection.query("""
@@ -66,9 +76,9 @@ enum DocumentStore {
         try await connection.execute("""
             insert into documents (firm_id, kind, document_id, account_id, revision, lifecycle, content, doc_date, label, change_seq,
                                    pending, awaiting, awaiting_labels, failed_revision, failure_code, failure_detail, parked_detail,
-                                   status, detail, error_code, qbo_id, sequence, last_event_id, updated_at)
+                                   status, detail, error_code, qbo_id, sequence, last_event_id, awaiting_since, updated_at)
             values ($1, $2, $3, $4, $5, $6, $7, $8::date, $9, coalesce($10, nextval('document_changes')), $11, $12, $13, $14, $15, $16,
-                    $17, $18, $19, $20, $21, $22, $23, now())
+                    $17, $18, $19, $20, $21, $22, $23, $24, now())
             on conflict (firm_id, kind, document_id) do update set
                 account_id = excluded.account_id, revision = excluded.revision, lifecycle = excluded.lifecycle,
                 content = excluded.content, doc_date = excluded.doc_date, label = excluded.label, change_seq = excluded.change_seq,
@@ -76,7 +86,7 @@ enum DocumentStore {
                 failed_revision = excluded.failed_revision, failure_code = excluded.failure_code,
                 failure_detail = excluded.failure_detail, parked_detail = excluded.parked_detail, status = excluded.status,
                 detail = excluded.detail, error_code = excluded.error_code, qbo_id = excluded.qbo_id, sequence = excluded.sequence,
-                last_event_id = excluded.last_event_id, updated_at = now()
+                last_event_id = excluded.last_event_id, awaiting_since = excluded.awaiting_since, updated_at = now()
             """,
             [
                 .text(document.firmID), .text(document.kind.rawValue), .text(document.documentID), .text(document.accountID),
@@ -86,7 +96,7 @@ enum DocumentStore {
                 document.failedRevision.map { .int64($0) } ?? .null, optional(document.failureCode), optional(document.failureDetail),
                 optional(document.parkedDetail), optional(document.status.status?.rawValue), optional(document.status.detail),
                 optional(document.status.errorCode), optional(document.status.qboID), .int64(document.status.sequence),
-                .text(document.lastEventID),
+                .text(document.lastEventID), document.awaitingSince.map { .timestamptz($0) } ?? .null,
             ])
     }
 
@@ -209,6 +219,7 @@ enum DocumentStore {
         document.pending = try row.decode(Bool.self, "pending")
         document.awaiting = try row.decode([String].self, "awaiting")
         document.awaitingLabels = try row.decode([String].self, "awaiting_labels")
+        document.awaitingSince = try row.decode(Date?.self, "awaiting_since")
         document.failedRevision = try row.decode(Int64?.self, "failed_revision")
         document.failureCode = try row.decode(String?.self, "failure_code")
         document.failureDetail = try row.decode(String?.self, "failure_detail")

@@ -27,6 +27,8 @@ struct StoredDocument: Sendable, Equatable {
     /// Invoices (document ids) a payment waits for, and their labels.
     var awaiting: [String] = []
     var awaitingLabels: [String] = []
+    /// Since when the payment waits for its invoices.
+    var awaitingSince: Date?
     var failedRevision: Int64?
     var failureCode: String?
     var failureDetail: String?

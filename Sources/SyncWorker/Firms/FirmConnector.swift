@@ -32,7 +32,12 @@ public struct FirmConnector: Sendable {
     let statusTopic: String
     let logger: Logger
 
-    public init(database: PostgresClient, client: QuickBooksClient, tokenKey: [UInt8], statusTopic: String, logger: Logger) throws {
+    /// How long a payment waits for its invoices (``WorkerConfiguration/paymentInvoiceWait``).
+    let invoiceWait: Duration
+
+    public init(database: PostgresClient, client: QuickBooksClient, tokenKey: [UInt8], statusTopic: String, logger: Logger,
+                invoiceWait: Duration = .seconds(24 * 3600)) throws {
+        self.invoiceWait = invoiceWait
         self.database = database
         self.client = client
         self.cipher = try TokenCipher(keyMaterial: tokenKey)
@@ -77,7 +82,7 @@ public struct FirmConnector: Sendable {
             let started = try await startEligibleAccounts(settings, connectID: connectID, on: connection)
             // Settings that changed apply to what they held back, not only to what comes later.
             if let before, before.settings != settings, let firm = try await FirmStore.load(firmID: settings.firmID, on: connection) {
-                try await DocumentReview(statusTopic: statusTopic).firmSettingsChanged(firm, causedBy: connectID, on: connection)
+                try await DocumentReview(statusTopic: statusTopic, invoiceWait: invoiceWait).firmSettingsChanged(firm, causedBy: connectID, on: connection)
             }
             // Documents waiting for the connection are written again.
             try await DocumentQueueStore.wakeFirm(settings.firmID, on: connection)
@@ -138,7 +143,7 @@ public struct FirmConnector: Sendable {
             guard settings != firm.settings else { return SettingsResult(settings: settings, releasedDocuments: 0, startedAccounts: 0) }
             try await FirmStore.updateSettings(settings, on: connection)
             guard let updated = try await FirmStore.load(firmID: firmID, on: connection) else { throw UnknownFirm.unknownFirm(firmID) }
-            let released = try await DocumentReview(statusTopic: statusTopic).firmSettingsChanged(updated, causedBy: changeID, on: connection)
+            let released = try await DocumentReview(statusTopic: statusTopic, invoiceWait: invoiceWait).firmSettingsChanged(updated, causedBy: changeID, on: connection)
             let started = updated.connection.isConnected ? try await startEligibleAccounts(settings, connectID: changeID, on: connection) : 0
             logger.info("firm settings changed", metadata: [
                 "firm_id": "\(firmID)", "released_documents": "\(released)", "started_accounts": "\(started)"])

@@ -224,10 +224,13 @@ extension Migration {
                 created_at timestamptz not null default now()
             );
             """),
-        Migration(version: 5, name: "firms an owner disconnected", sql: """
+        Migration(version: 5, name: "firms an owner disconnected; payments waiting too long", sql: """
             -- not_synced: the firm disconnected QuickBooks itself (its tokens revoked and forgotten)
             alter table firms drop constraint firms_connection_status_check;
             alter table firms add constraint firms_connection_status_check check (connection_status in ('synced', 'failed', 'not_synced'));
+
+            -- since when a payment waits for its invoices: past the firm's patience it says so
+            alter table documents add column awaiting_since timestamptz;
             """),
     ]
 }
