@@ -192,7 +192,8 @@ struct Scenario {
         guard idleSamples > 0 else { return [] }
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(connection: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)), logger: logger)
         var latencies: [Double] = []
-        for sample in 0..<idleSamples {
+        // The first sample, untimed, warms the producer's connection and metadata up.
+        for sample in -1..<idleSamples {
             try await Task.sleep(for: .milliseconds(200))  // idle: nothing in flight, every service waiting
             let number = 1_000_000 + sample
             let started = ContinuousClock.now
@@ -209,7 +210,7 @@ struct Scenario {
                 try await Task.sleep(for: .milliseconds(2))
             }
             let elapsed = ContinuousClock.now - started
-            latencies.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            if sample >= 0 { latencies.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) }
         }
         try await producer.shutdown()
         return latencies

@@ -44,6 +44,7 @@ extension WorkerConfiguration {
         if let v = try env.milliseconds("QBSYNC_SWEEP_INTERVAL_MS") { c.sweepInterval = v }
         if let v = try env.int("QBSYNC_QBO_MAX_IN_FLIGHT") { c.qboMaxInFlight = v }
         if let v = try env.int("QBSYNC_QBO_MAX_CONNECTIONS") { c.qboMaxConnections = v }
+        if let v = try env.int("QBSYNC_PUSHER_CONCURRENCY") { c.pusherConcurrency = v }
         if let v = try env.int("QBSYNC_QBO_REQUESTS_PER_WINDOW") { c.qboRequestsPerWindow = v }
         if let v = try env.milliseconds("QBSYNC_QBO_WINDOW_MS") { c.qboWindow = v }
         if let v = try env.milliseconds("QBSYNC_QBO_THROTTLE_PAUSE_MS") { c.throttlePause = v }

@@ -60,6 +60,8 @@ extension WorkerConfiguration {
         Variable(name: "QBSYNC_QBO_MAX_IN_FLIGHT", meaning: "concurrent calls per company", defaultValue: "10", rule: "1–10000 (QuickBooks allows 10)"),
         Variable(name: "QBSYNC_QBO_MAX_CONNECTIONS", meaning: "connections to QuickBooks across all companies: the worker's cap on requests in flight",
                  defaultValue: "256", rule: "1–10000"),
+        Variable(name: "QBSYNC_PUSHER_CONCURRENCY", meaning: "accounts whose documents are written to QuickBooks at once (each account in order)",
+                 defaultValue: "128", rule: "1–10000"),
         Variable(name: "QBSYNC_QBO_REQUESTS_PER_WINDOW", meaning: "calls per company per window", defaultValue: "500", rule: "at least 1 (QuickBooks allows 500 a minute)"),
         Variable(name: "QBSYNC_QBO_WINDOW_MS", meaning: "the window of the limit above", defaultValue: "60000", rule: "100–3600000"),
         Variable(name: "QBSYNC_QBO_THROTTLE_PAUSE_MS", meaning: "how long a company rests after a 429", defaultValue: "60000", rule: "0–3600000"),

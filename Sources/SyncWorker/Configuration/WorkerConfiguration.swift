@@ -74,6 +74,9 @@ public struct WorkerConfiguration: Sendable {
     public var qboMaxInFlight = 10
     public var qboRequestsPerWindow = 500
     public var qboWindow: Duration = .seconds(60)
+    /// Accounts whose documents are written to QuickBooks at once (each account one write at a
+    /// time, in order): with QuickBooks answering in 100–500 ms this, not CPU, decides throughput.
+    public var pusherConcurrency = 128
     /// Connections to QuickBooks across all realms: the cap on requests in flight for the worker.
     public var qboMaxConnections = 256
     /// How long a realm rests after QuickBooks answered 429 (Intuit asks for 60 s).
@@ -127,6 +130,8 @@ public struct WorkerConfiguration: Sendable {
         try check(outboxPollInterval >= .milliseconds(1), "outboxPollInterval must be at least 1 ms, got \(outboxPollInterval)")
         try check((1...10_000).contains(qboMaxInFlight),
                   "QBSYNC_QBO_MAX_IN_FLIGHT must be between 1 and 10000 (QuickBooks allows 10 per company), got \(qboMaxInFlight)")
+        try check((1...10_000).contains(pusherConcurrency),
+                  "QBSYNC_PUSHER_CONCURRENCY must be between 1 and 10000, got \(pusherConcurrency)")
         try check((1...10_000).contains(qboMaxConnections),
                   "QBSYNC_QBO_MAX_CONNECTIONS must be between 1 and 10000, got \(qboMaxConnections)")
         try check(qboRequestsPerWindow >= 1,

@@ -24,8 +24,8 @@ struct DocumentPusher: Service {
     let configuration: WorkerConfiguration
     let metrics: WorkerMetrics
     let logger: Logger
-    /// Accounts written to at once.
-    var concurrency = 32
+    /// Accounts written to at once (``WorkerConfiguration/pusherConcurrency``).
+    var concurrency: Int { configuration.pusherConcurrency }
     /// Writes to one account before it yields its place to others.
     var writesPerTurn = 50
 
