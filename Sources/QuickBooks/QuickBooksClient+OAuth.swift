@@ -18,24 +18,25 @@ extension QuickBooksClient {
     /// Revokes a refresh token (and with it the connection's access tokens) at Intuit's revoke
     /// endpoint: what disconnecting a company does.
     public func revokeToken(_ token: String) async throws(QuickBooksError) {
-        var request = HTTPClientRequest(url: configuration.revokeURL)
-        request.method = .POST
-        let credentials = Data("\(configuration.clientID):\(configuration.clientSecret)".utf8).base64EncodedString()
-        request.headers.add(name: "Authorization", value: "Basic \(credentials)")
-        request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "Content-Type", value: "application/json")
+        var request = appRequest(url: configuration.revokeURL, contentType: "application/json")
         let body = (try? JSONEncoder().encode(["token": token])) ?? Data()
         request.body = .bytes(ByteBuffer(bytes: body))
         _ = try await execute(request, operation: "token revoke")
     }
 
-    private func tokenRequest(_ form: KeyValuePairs<String, String>, operation: String) async throws(QuickBooksError) -> OAuthTokens {
-        var request = HTTPClientRequest(url: configuration.tokenURL)
+    /// A POST to one of Intuit's OAuth endpoints, authenticated as the app (HTTP Basic).
+    private func appRequest(url: String, contentType: String) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: url)
         request.method = .POST
         let credentials = Data("\(configuration.clientID):\(configuration.clientSecret)".utf8).base64EncodedString()
         request.headers.add(name: "Authorization", value: "Basic \(credentials)")
         request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        request.headers.add(name: "Content-Type", value: contentType)
+        return request
+    }
+
+    private func tokenRequest(_ form: KeyValuePairs<String, String>, operation: String) async throws(QuickBooksError) -> OAuthTokens {
+        var request = appRequest(url: configuration.tokenURL, contentType: "application/x-www-form-urlencoded")
         let body = form.map { "\($0.key)=\(Self.percentEncoded($0.value))" }.joined(separator: "&")
         request.body = .bytes(ByteBuffer(string: body))
         let response = try await execute(request, operation: operation)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import Foundation
 import Postgres
 import QuickBooks
@@ -31,24 +32,13 @@ struct FirmCommand: AsyncParsableCommand {
 
         func run() async throws {
             let logger = logging.bootstrap()
-            let configuration = try WorkerConfiguration.fromEnvironment()
-            try configuration.validate()
-            let database = try PostgresClient(configuration: PostgresConfiguration(connectionString: configuration.databaseURL, poolSize: 2), logger: logger)
-            do {
-                try await Migrator(database: database, logger: logger).migrate()
-                let connector = try FirmConnector(
-                    database: database, client: QuickBooksClient(configuration: configuration.quickBooks, logger: logger),
-                    tokenKey: configuration.tokenKey, statusTopic: configuration.topics.syncStatus, logger: logger)
+            try await withFirmConnector(logger: logger) { connector in
                 let change = FirmConnector.SettingsChange(
                     policy: policy, syncStartDate: noSyncStartDate ? .some(nil) : syncStartDate.map { .some($0) },
                     manualPaymentsSync: manualPaymentsSync, incomeAccountID: incomeAccount, feeAccountID: feeAccount)
                 let result = try await connector.updateSettings(firmID: firm, change)
                 print("firm \(firm): \(result.releasedDocuments) held document(s) now sent, \(result.startedAccounts) account(s) started syncing")
-            } catch {
-                await database.shutdown()
-                throw error
             }
-            await database.shutdown()
         }
     }
 
@@ -61,22 +51,11 @@ struct FirmCommand: AsyncParsableCommand {
 
         func run() async throws {
             let logger = logging.bootstrap()
-            let configuration = try WorkerConfiguration.fromEnvironment()
-            try configuration.validate()
-            let database = try PostgresClient(configuration: PostgresConfiguration(connectionString: configuration.databaseURL, poolSize: 2), logger: logger)
-            do {
-                try await Migrator(database: database, logger: logger).migrate()
-                let connector = try FirmConnector(
-                    database: database, client: QuickBooksClient(configuration: configuration.quickBooks, logger: logger),
-                    tokenKey: configuration.tokenKey, statusTopic: configuration.topics.syncStatus, logger: logger)
+            try await withFirmConnector(logger: logger) { connector in
                 let result = try await connector.disconnect(firmID: firm)
                 print(result.changed ? "disconnected firm \(firm) from QuickBooks; its work waits until it connects again"
                                      : "firm \(firm) was already disconnected")
-            } catch {
-                await database.shutdown()
-                throw error
             }
-            await database.shutdown()
         }
     }
 
@@ -132,14 +111,7 @@ struct FirmCommand: AsyncParsableCommand {
         func run() async throws {
             let logger = logging.bootstrap()
             let refreshToken = try readRefreshToken()
-            let configuration = try WorkerConfiguration.fromEnvironment()
-            try configuration.validate()
-            let database = try PostgresClient(configuration: PostgresConfiguration(connectionString: configuration.databaseURL, poolSize: 2), logger: logger)
-            do {
-                try await Migrator(database: database, logger: logger).migrate()
-                let connector = try FirmConnector(
-                    database: database, client: QuickBooksClient(configuration: configuration.quickBooks, logger: logger),
-                    tokenKey: configuration.tokenKey, statusTopic: configuration.topics.syncStatus, logger: logger)
+            try await withFirmConnector(logger: logger) { connector in
                 let credential: FirmConnector.Credential = refreshToken.map { .refreshToken($0) }
                     ?? .authorizationCode(authorizationCode ?? "", redirectURI: redirectURI)
                 let result = try await connector.connect(
@@ -147,13 +119,28 @@ struct FirmCommand: AsyncParsableCommand {
                                  incomeAccountID: incomeAccount, feeAccountID: feeAccount),
                     credential: credential)
                 print("connected firm \(result.firmID) to QuickBooks company \(result.realmID); resumed \(result.resumedAccounts) waiting account(s), started \(result.startedAccounts)")
-            } catch {
-                await database.shutdown()
-                throw error
             }
-            await database.shutdown()
         }
     }
+}
+
+/// Runs `body` with a connector over the configured database (migrated first), then closes it.
+private func withFirmConnector(logger: Logger, _ body: (FirmConnector) async throws -> Void) async throws {
+    let configuration = try WorkerConfiguration.fromEnvironment()
+    try configuration.validate()
+    let database = try PostgresClient(configuration: PostgresConfiguration(connectionString: configuration.databaseURL, poolSize: 2), logger: logger)
+    do {
+        try await Migrator(database: database, logger: logger).migrate()
+        let connector = try FirmConnector(
+            database: database, client: QuickBooksClient(configuration: configuration.quickBooks, logger: logger),
+            tokenKey: configuration.tokenKey, statusTopic: configuration.topics.syncStatus, logger: logger,
+            invoiceWait: configuration.paymentInvoiceWait)
+        try await body(connector)
+    } catch {
+        await database.shutdown()
+        throw error
+    }
+    await database.shutdown()
 }
 
 extension FirmPolicy: ExpressibleByArgument {}
