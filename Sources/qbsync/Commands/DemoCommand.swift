@@ -44,8 +44,28 @@ struct DemoCommand: AsyncParsableCommand {
             configuration.httpHost = "127.0.0.1"
             configuration.httpPort = 0
             configuration.sweepInterval = .milliseconds(200)
+            // A database of its own per run: its firms' tokens are sealed with this run's key.
+            configuration.databaseURL = try await Self.freshDatabase(from: configuration.databaseURL, logger: logger)
             try await runScenario(configuration: configuration, cluster: cluster, sandbox: sandbox, logger: logger)
         }
+    }
+
+    /// Creates `qbsync_demo_<time>` on the configured server and returns its URL.
+    static func freshDatabase(from url: String, logger: Logger) async throws -> String {
+        let name = "qbsync_demo_\(Int(Date().timeIntervalSince1970))"
+        let server = try PostgresClient(configuration: PostgresConfiguration(connectionString: url, poolSize: 1), logger: logger)
+        do {
+            try await server.withConnection { _ = try await $0.execute("create database \"\(name)\"") }
+        } catch {
+            await server.shutdown()
+            throw error
+        }
+        await server.shutdown()
+        guard let scheme = url.range(of: "://") else { return "\(url) dbname=\(name)" }
+        let rest = url[scheme.upperBound...]
+        let pathStart = rest.firstIndex(of: "/") ?? rest.firstIndex(of: "?") ?? rest.endIndex
+        let queryStart = rest[pathStart...].firstIndex(of: "?") ?? rest.endIndex
+        return String(url[..<pathStart]) + "/\(name)" + String(rest[queryStart...])
     }
 
     private func runScenario(configuration: WorkerConfiguration, cluster: KafkaMockCluster, sandbox: QuickBooksSandbox, logger: Logger) async throws {
@@ -93,17 +113,34 @@ struct DemoCommand: AsyncParsableCommand {
             try await connection.query("select reason from rejected_toggles where firm_id = $1", [.text(firm)])
         }
         for row in audited { say("   (nothing changed; kept in the audit table: \(try row.decode(String.self, "reason")))") }
+        // "Select from the list of available QuickBooks clients": the list the Info tab shows.
+        func picker(_ search: String) async throws {
+            let page = try await CustomerPicker.withStandalone(configuration: configuration, logger: logger) { picker in
+                try await picker.page(firmID: firm, CustomerPicker.Request(search: search, includeInactive: true))
+            }
+            say("▶ The owner opens \"Sync Account to QuickBooks\" and searches the QuickBooks customers for '\(search)':")
+            for customer in page.customers {
+                let linked = customer.linkedAccounts.isEmpty ? "" : "  — linked to \(customer.linkedAccounts.map { names[$0] ?? $0 }.joined(separator: ", "))"
+                say("     \(customer.displayName) (QuickBooks id \(customer.qboID)\(customer.active ? "" : ", inactive"))\(linked)")
+            }
+        }
+        try await picker("harbor")
         try await step("The owner links Harbor Bakery to the existing QuickBooks customer 'Harbor Bakery Inc.'",
                        [events.sync("harbor", mode: "existing", customerID: harbor.id)])
         try await step("The owner syncs Jane O'Neil choosing 'create a new customer', but that name exists", [events.sync("jane", mode: "create")])
         try await step("The owner syncs Jane O'Neil again, matching by name", [events.sync("jane", mode: "auto")])
+        try await picker("jane o'")
         try await step("The owner chooses 'Do not sync this account' for Northwind Traders", [events.unsync("north", role: "owner")])
         try await step("Northwind Traders gets invoice 1002 while unsynced: it is held back", [events.invoice("north", number: "1002")])
         try await step("Harbor Bakery's invoice 0999 is dated before the sync start date", [events.invoice("harbor", number: "0999", date: "2025-12-15")])
         try await step("The owner syncs Northwind Traders again: what was held back goes to QuickBooks", [events.sync("north", mode: "auto")])
+        say("▶ The firm moves its sync start date back to 2025-12-01 (qbsync firm settings): invoice 0999, held back, goes now")
+        let beforeSettings = await reader.printed
+        _ = try await connector.updateSettings(firmID: firm, FirmConnector.SettingsChange(syncStartDate: .some(CalendarDate("2025-12-01"))))
+        try await reader.waitUntilSettled(since: beforeSettings, changes: true, minimum: .milliseconds(paceMs))
 
         let column = try await QuickBooksColumn.load(firmID: firm, from: database)
-        say("\nThe QuickBooks column now (qbsync status --firm \(firm)):\n")
+        say("\nThe QuickBooks column now (QBSYNC_DATABASE_URL='\(PostgresConfiguration.redacted(configuration.databaseURL))' qbsync status --firm \(firm)):\n")
         say(column.rendered())
         if keepRunning {
             say("\nStill running: the worker serves metrics and health on its HTTP port; Ctrl-C stops everything.")
