@@ -26,6 +26,18 @@ private func rejection(_ value: [UInt8]?, key: String? = "f1") -> EventRejection
 
 @Suite("Ingress events")
 struct IngressEventDecodingTests {
+    @Test("invoice and payment sync toggles decode with their actor; one without an actor is refused")
+    func documentToggles() throws {
+        let invoice = try IngressEvent.decode(value: envelope(type: "invoice.sync_requested", data: #"{"firm_id":"f1","account_id":"a1","invoice_id":"i1","actor":{"user_id":"u1","role":"owner"}}"#), key: Array("f1".utf8))
+        #expect(invoice.payload == .invoiceSyncRequested(DocumentToggleRequested(firmID: "f1", accountID: "a1", documentID: "i1", actor: Actor(userID: "u1", role: "owner"))))
+        let unsync = try IngressEvent.decode(value: envelope(type: "payment.unsync_requested", data: #"{"firm_id":"f1","account_id":"a1","payment_id":"p1","actor":{"user_id":"u2","role":"admin"}}"#), key: Array("f1".utf8))
+        #expect(unsync.payload == .paymentUnsyncRequested(DocumentToggleRequested(firmID: "f1", accountID: "a1", documentID: "p1", actor: Actor(userID: "u2", role: "admin"))))
+        let sync = try IngressEvent.decode(value: envelope(type: "payment.sync_requested", data: #"{"firm_id":"f1","account_id":"a1","payment_id":"p1","actor":{"user_id":"u2","role":"admin"}}"#), key: Array("f1".utf8))
+        #expect(sync.accountID == "a1")
+        #expect(rejection(envelope(type: "payment.sync_requested", data: #"{"firm_id":"f1","account_id":"a1","payment_id":"p1"}"#))?.reason == .missingField)
+        #expect(rejection(envelope(type: "invoice.sync_requested", data: #"{"firm_id":"f1","account_id":"a1","actor":{"user_id":"u1","role":"owner"}}"#))?.reason == .missingField)
+    }
+
     @Test("an invoice event decodes with exact money and dates")
     func invoice() throws {
         let event = try IngressEvent.decode(value: envelope(type: "invoice.upserted", data: invoiceData), key: Array("f1".utf8))

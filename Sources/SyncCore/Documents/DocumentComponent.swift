@@ -86,16 +86,20 @@ public struct AppliedComponent: Sendable, Hashable {
     /// whose answer was lost is repeated with the same requestid, and QuickBooks answers with
     /// the object it made then (built from this revision), not a second one.
     public var attemptRevision: Int64?
+    /// The document's generation when the object was (first tried to be) created: a payment
+    /// unsynced and synced again is a new object, whose requestids must not repeat the old one's.
+    public var attemptGeneration: Int64
     public var state: State
 
     public init(role: ComponentRole, type: QuickBooksObjectType, qboID: String? = nil, syncToken: String? = nil,
-                appliedRevision: Int64? = nil, attemptRevision: Int64? = nil, state: State = .live) {
+                appliedRevision: Int64? = nil, attemptRevision: Int64? = nil, attemptGeneration: Int64 = 0, state: State = .live) {
         self.role = role
         self.type = type
         self.qboID = qboID
         self.syncToken = syncToken
         self.appliedRevision = appliedRevision
         self.attemptRevision = attemptRevision
+        self.attemptGeneration = attemptGeneration
         self.state = state
     }
 

@@ -17,6 +17,8 @@ public enum DocumentPlanner {
         public var hasFee: Bool
         /// Refunds of a payment: id and revision.
         public var refunds: [Refund]
+        /// Unsynced by hand: QuickBooks is to hold nothing of it, refunds included.
+        public var withdrawn: Bool
 
         public struct Refund: Sendable, Hashable {
             public var id: String
@@ -28,7 +30,8 @@ public enum DocumentPlanner {
         }
 
         public init(kind: DocumentKind, lifecycle: DocumentLifecycle, revision: Int64, hasContent: Bool,
-                    isPromotionalCredit: Bool = false, appliesToInvoices: Bool = false, hasFee: Bool = false, refunds: [Refund] = []) {
+                    isPromotionalCredit: Bool = false, appliesToInvoices: Bool = false, hasFee: Bool = false, refunds: [Refund] = [],
+                    withdrawn: Bool = false) {
             self.kind = kind
             self.lifecycle = lifecycle
             self.revision = revision
@@ -37,11 +40,12 @@ public enum DocumentPlanner {
             self.appliesToInvoices = appliesToInvoices
             self.hasFee = hasFee
             self.refunds = refunds
+            self.withdrawn = withdrawn
         }
     }
 
     public static func desired(_ shape: Shape) -> [DesiredComponent] {
-        guard shape.hasContent else { return [] }
+        guard shape.hasContent, !shape.withdrawn else { return [] }
         switch shape.kind {
         case .invoice:
             switch shape.lifecycle {

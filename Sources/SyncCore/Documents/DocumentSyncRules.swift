@@ -25,10 +25,13 @@ public enum DocumentSyncRules {
         public var awaitedTooLong: Duration?
         /// Why writing waits after a transient QuickBooks error, when it does.
         public var parkedDetail: String?
+        /// An owner's or admin's own choice for this document, when they made one.
+        public var manualChoice: ManualChoice?
 
         public init(kind: DocumentKind, label: String, lifecycle: DocumentLifecycle = .active, hasContent: Bool = true,
                     date: CalendarDate? = nil, syncFlag: Bool? = nil, everWritten: Bool = false, upToDate: Bool = false,
-                    failure: Failure? = nil, awaiting: [String] = [], awaitedTooLong: Duration? = nil, parkedDetail: String? = nil) {
+                    failure: Failure? = nil, awaiting: [String] = [], awaitedTooLong: Duration? = nil, parkedDetail: String? = nil,
+                    manualChoice: ManualChoice? = nil) {
             self.kind = kind
             self.label = label
             self.lifecycle = lifecycle
@@ -41,6 +44,7 @@ public enum DocumentSyncRules {
             self.awaiting = awaiting
             self.awaitedTooLong = awaitedTooLong
             self.parkedDetail = parkedDetail
+            self.manualChoice = manualChoice
         }
     }
 
@@ -102,6 +106,18 @@ public enum DocumentSyncRules {
 
     public static func evaluate(_ facts: Facts, _ context: Context) -> Verdict {
         if !facts.hasContent && facts.lifecycle == .active { return Verdict(status: nil, next: .nothing) }
+        if facts.manualChoice == .unsync {
+            // Removed by hand: once QuickBooks holds nothing of it, it shows skipped, whatever the account.
+            if facts.upToDate { return Verdict(status: .skipped, detail: FailureDetail.unsyncedByHand, next: .nothing) }
+            if let failure = facts.failure {
+                return Verdict(status: .failed, detail: failure.detail, errorCode: failure.code, next: .nothing)
+            }
+            guard context.firmConnected else {
+                return Verdict(status: .syncing, detail: FailureDetail.waitingForConnection, next: .waitForFirm)
+            }
+            return Verdict(status: .syncing, detail: facts.parkedDetail, next: .push)
+        }
+        let byHand = facts.manualChoice == .sync
         if facts.upToDate {
             guard !facts.everWritten, facts.lifecycle != .active else { return Verdict(status: .synced, next: .nothing) }
             return Verdict(status: .notSynced, detail: FailureDetail.removedBeforeSync(facts.lifecycle), next: .nothing)
@@ -109,10 +125,10 @@ public enum DocumentSyncRules {
         if let failure = facts.failure {
             return Verdict(status: .failed, detail: failure.detail, errorCode: failure.code, next: .nothing)
         }
-        if !facts.everWritten, let start = context.syncStartDate, let date = facts.date, date < start {
+        if !facts.everWritten, !byHand, let start = context.syncStartDate, let date = facts.date, date < start {
             return Verdict(status: .notSynced, detail: FailureDetail.beforeSyncStart(date: date, start: start), next: .nothing)
         }
-        if facts.kind == .payment, !(facts.syncFlag ?? context.manualPaymentsSync) {
+        if facts.kind == .payment, !byHand, !(facts.syncFlag ?? context.manualPaymentsSync) {
             return Verdict(status: .skipped, detail: FailureDetail.paymentNotToSync, next: .nothing)
         }
         switch context.accountStatus {
@@ -156,6 +172,13 @@ public struct DocumentStatus: Sendable, Hashable {
         self.errorCode = errorCode
         self.qboID = qboID
         self.sequence = sequence
+    }
+
+    /// Keeps the status and says `detail` (a refused request, for instance); returns the update to
+    /// publish, or nil when the column already says it.
+    public mutating func note(_ detail: String) -> StatusUpdate? {
+        guard let status, self.detail != detail else { return nil }
+        return show(DocumentSyncRules.Verdict(status: status, detail: detail, errorCode: errorCode, next: .nothing), qboID: qboID)
     }
 
     /// Shows `verdict` (and the QuickBooks id of the document's main object); returns the update

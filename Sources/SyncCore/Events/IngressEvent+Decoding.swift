@@ -178,6 +178,13 @@ private struct Envelope: Decodable {
                 throw EventRejection(.invalidField, "data.amount of a refund must be above zero, got \(refund.amount)")
             }
             return .paymentRefunded(refund)
+        case "invoice.sync_requested":
+            return .invoiceSyncRequested(DocumentToggleRequested(
+                firmID: try d.id("firm_id"), accountID: try d.id("account_id"), documentID: try d.id("invoice_id"), actor: try actor(d)))
+        case "payment.sync_requested", "payment.unsync_requested":
+            let toggle = DocumentToggleRequested(
+                firmID: try d.id("firm_id"), accountID: try d.id("account_id"), documentID: try d.id("payment_id"), actor: try actor(d))
+            return type == "payment.sync_requested" ? .paymentSyncRequested(toggle) : .paymentUnsyncRequested(toggle)
         default:
             throw EventRejection(.unknownType, "unknown event type '\(type)'")
         }

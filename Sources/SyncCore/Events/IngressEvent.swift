@@ -10,6 +10,9 @@ public struct IngressEvent: Sendable, Hashable {
         case paymentUpserted(PaymentUpserted)
         case paymentDeleted(PaymentDeleted)
         case paymentRefunded(PaymentRefunded)
+        case invoiceSyncRequested(DocumentToggleRequested)
+        case paymentSyncRequested(DocumentToggleRequested)
+        case paymentUnsyncRequested(DocumentToggleRequested)
     }
 
     /// The CloudEvents `id`: the same id delivered twice is applied once.
@@ -25,6 +28,7 @@ public struct IngressEvent: Sendable, Hashable {
         "account.upserted", "account.sync_requested", "account.unsync_requested",
         "invoice.upserted", "invoice.voided", "invoice.deleted",
         "payment.upserted", "payment.deleted", "payment.refunded",
+        "invoice.sync_requested", "payment.sync_requested", "payment.unsync_requested",
     ]
 
     public var firmID: String {
@@ -37,6 +41,7 @@ public struct IngressEvent: Sendable, Hashable {
         case .paymentUpserted(let e): e.firmID
         case .paymentDeleted(let e): e.firmID
         case .paymentRefunded(let e): e.firmID
+        case .invoiceSyncRequested(let e), .paymentSyncRequested(let e), .paymentUnsyncRequested(let e): e.firmID
         }
     }
 
@@ -50,6 +55,7 @@ public struct IngressEvent: Sendable, Hashable {
         case .paymentUpserted(let e): e.accountID
         case .paymentDeleted(let e): e.accountID
         case .paymentRefunded(let e): e.accountID
+        case .invoiceSyncRequested(let e), .paymentSyncRequested(let e), .paymentUnsyncRequested(let e): e.accountID
         }
     }
 

@@ -182,3 +182,19 @@ public struct PaymentRefunded: Sendable, Hashable {
         self.revision = revision
     }
 }
+
+/// `invoice.sync_requested`, `payment.sync_requested`, `payment.unsync_requested` (v1.1): one
+/// invoice or payment synced or unsynced by hand from its QuickBooks column.
+public struct DocumentToggleRequested: Sendable, Hashable {
+    public var firmID: String
+    public var accountID: String
+    /// The platform's invoice or payment id.
+    public var documentID: String
+    public var actor: Actor
+    public init(firmID: String, accountID: String, documentID: String, actor: Actor) {
+        self.firmID = firmID
+        self.accountID = accountID
+        self.documentID = documentID
+        self.actor = actor
+    }
+}

@@ -55,6 +55,12 @@ extension FailureDetail {
 
     public static let paymentNotToSync = "This payment is set not to sync with QuickBooks."
 
+    public static let unsyncedByHand = "Unsynced by hand: removed from QuickBooks with its refunds and fee. Sync the payment to write it again."
+
+    public static func syncAccountFirst(_ account: String, kind: DocumentKind) -> String {
+        "Sync the client account '\(account)' to QuickBooks first: \(kind == .invoice ? "an invoice" : "a payment") is written only for a synced account."
+    }
+
     public static func accountSkipped(_ account: String, kind: DocumentKind) -> String {
         "QuickBooks sync is turned off for the account '\(account)'. Sync the account from its Info tab to send this \(kind.rawValue) and the others held back."
     }

@@ -8,15 +8,24 @@ import SyncCore
 struct DocumentIngest: Sendable {
     let review: DocumentReview
 
+    /// What an event did to its document.
+    struct Ingested: Sendable {
+        /// The account's queue is due with no worker on it: the caller wakes the pusher once its
+        /// transaction has committed (woken earlier, it would not see the queue).
+        var queueDue = false
+        /// A sync or unsync by hand that the rules refused: the caller audits and counts it.
+        var refused: RejectedToggle?
+    }
+
     /// - Parameters:
     ///   - value: the message value as received; kept, so the document can be written (again) later.
     ///   - account: the account as this event left it (nil when unknown).
-    /// - Returns: whether the account's queue is due with no worker on it: the caller wakes the
-    ///   pusher once its transaction has committed (woken earlier, it would not see the queue).
-    @discardableResult
     func apply(_ event: IngressEvent, value: [UInt8], origin: MessageOrigin, firm: FirmRecord?, account: AccountSyncState?,
-               on connection: PostgresConnection) async throws -> Bool {
-        guard var document = try await updated(event, value: value, on: connection) else { return false }
+               on connection: PostgresConnection) async throws -> Ingested {
+        if let (kind, toggle, request) = event.payload.documentToggle {
+            return try await applyToggle(request, of: kind, toggle, event: event, origin: origin, firm: firm, account: account, on: connection)
+        }
+        guard var document = try await updated(event, value: value, on: connection) else { return Ingested() }
         document.lastEventID = event.id
         document.changeSeq = nil  // to the back of the account's queue
         document.clearFailure()
@@ -24,8 +33,44 @@ struct DocumentIngest: Sendable {
         document.awaitingLabels = []
         document.parkedDetail = nil
         let verdict = try await review.review(&document, around: .init(firm: firm, account: account), causedBy: event.id, on: connection)
-        return try await DocumentQueueStore.touch(firmID: document.firmID, accountID: document.accountID,
-                                                  ownerPartition: origin.ownerPartition, due: verdict.next == .push, on: connection)
+        return Ingested(queueDue: try await DocumentQueueStore.touch(
+            firmID: document.firmID, accountID: document.accountID, ownerPartition: origin.ownerPartition, due: verdict.next == .push, on: connection))
+    }
+
+    /// "Sync Invoice/Payment to QuickBooks", "Unsync Payment": the choice is kept on the document,
+    /// which joins the back of its account's queue like a new revision, so it is written (or
+    /// removed) in order with the account's other documents.
+    private func applyToggle(
+        _ request: DocumentToggleRules.Request, of kind: DocumentKind, _ toggle: DocumentToggleRequested, event: IngressEvent,
+        origin: MessageOrigin, firm: FirmRecord?, account: AccountSyncState?, on connection: PostgresConnection
+    ) async throws -> Ingested {
+        let stored = try await DocumentStore.lock(firmID: toggle.firmID, kind: kind, documentID: toggle.documentID, on: connection)
+        var components: [AppliedComponent] = []
+        if let stored { components = try await DocumentStore.components(of: stored, on: connection) }
+        let situation = DocumentToggleRules.Situation(
+            kind: kind, label: stored?.label ?? toggle.documentID, status: stored?.status.status, inQuickBooks: components.contains(where: \.exists),
+            accountName: account?.name ?? toggle.accountID, accountStatus: account?.status)
+        if case .refuse(let reason, let inColumn) = DocumentToggleRules.decide(request, by: toggle.actor, situation) {
+            if inColumn, var document = stored, let update = document.status.note(reason) {
+                try await review.publish(update, of: document, causedBy: event.id, on: connection)
+                try await DocumentStore.save(document, on: connection)
+            }
+            return Ingested(refused: RejectedToggle(action: request.action, actor: toggle.actor, reason: reason))
+        }
+        guard var document = stored else { return Ingested() }  // the rules refuse an unknown document
+        document.manualChoice = request == .sync ? .sync : .unsync
+        if request == .unsync { document.generation += 1 }
+        document.lastEventID = event.id
+        document.changeSeq = nil
+        document.clearFailure()
+        document.awaiting = []
+        document.awaitingLabels = []
+        document.parkedDetail = nil
+        let refunds = try await DocumentStore.refunds(of: document, on: connection)
+        let verdict = try await review.review(&document, components: components, refunds: refunds, around: .init(firm: firm, account: account),
+                                              causedBy: event.id, on: connection)
+        return Ingested(queueDue: try await DocumentQueueStore.touch(
+            firmID: document.firmID, accountID: document.accountID, ownerPartition: origin.ownerPartition, due: verdict.next == .push, on: connection))
     }
 
     /// The document with `event` applied, or nil when the event changes nothing (not newer).
@@ -54,6 +99,8 @@ struct DocumentIngest: Sendable {
         case .paymentUpserted(let payment):
             var document = try await load(.payment, payment.paymentID, label: payment.paymentID)
             guard payment.revision > document.revision else { return nil }
+            // The payment's own checkbox changed on the platform: that is the newest choice.
+            if let flag = payment.sync, flag != document.syncFlag { document.manualChoice = nil }
             document.revision = payment.revision
             document.lifecycle = .active
             document.setContent(value, payload: event.payload)
@@ -74,7 +121,7 @@ struct DocumentIngest: Sendable {
             let stored = StoredRefund(refundID: refund.refundID, amount: refund.amount, date: refund.date, revision: refund.revision)
             guard try await DocumentStore.saveRefund(stored, firmID: event.firmID, paymentID: refund.paymentID, on: connection) else { return nil }
             return document
-        case .accountUpserted, .accountSyncRequested, .accountUnsyncRequested:
+        case .accountUpserted, .accountSyncRequested, .accountUnsyncRequested, .invoiceSyncRequested, .paymentSyncRequested, .paymentUnsyncRequested:
             return nil
         }
     }
@@ -85,7 +132,18 @@ extension IngressEvent.Payload {
     var isDocument: Bool {
         switch self {
         case .invoiceUpserted, .invoiceVoided, .invoiceDeleted, .paymentUpserted, .paymentDeleted, .paymentRefunded: true
+        case .invoiceSyncRequested, .paymentSyncRequested, .paymentUnsyncRequested: true
         case .accountUpserted, .accountSyncRequested, .accountUnsyncRequested: false
+        }
+    }
+
+    /// A sync or unsync of one invoice or payment by hand: its kind, the request, and which.
+    var documentToggle: (DocumentKind, DocumentToggleRequested, DocumentToggleRules.Request)? {
+        switch self {
+        case .invoiceSyncRequested(let toggle): (.invoice, toggle, .sync)
+        case .paymentSyncRequested(let toggle): (.payment, toggle, .sync)
+        case .paymentUnsyncRequested(let toggle): (.payment, toggle, .unsync)
+        default: nil
         }
     }
 }

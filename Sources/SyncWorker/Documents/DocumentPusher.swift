@@ -147,8 +147,9 @@ struct DocumentPusher: Service {
                 case .push: break
                 }
                 let desired = DocumentPlanner.desired(document.shape(refunds: refunds))
+                // Removals name no customer (a payment unsynced by hand goes even from an unsynced account).
                 guard let operation = DocumentPlanner.nextOperation(desired: desired, applied: components),
-                      let customerID = account?.state.qboCustomerID else {
+                      let customerID = account?.state.qboCustomerID ?? (operation.namesCustomer ? nil : "") else {
                     // Not expected (to push means a write is planned and the account is linked);
                     // never spin on it inside the transaction: the queue waits and says so.
                     logger.error("a document to write has no planned write or no customer; its account's queue waits", metadata: [
@@ -189,22 +190,28 @@ struct DocumentPusher: Service {
                 }
 
                 var attemptRevision = operation.requestRevisionNumber
+                var generation = operation.component?.attemptGeneration ?? document.generation
                 if case .create(let want) = operation {
-                    // The requestid of a create derives from its first attempt's revision: keep it
-                    // until QuickBooks has answered, so a repeat cannot create a second object.
+                    // The requestid of a create derives from its first attempt's revision (and the
+                    // document's generation then): keep them until QuickBooks has answered, so a
+                    // repeat cannot create a second object.
                     let existing = components.first { $0.role == want.role }
                     if let existing, existing.type == want.type, existing.createUncertain, let first = existing.attemptRevision {
                         attemptRevision = first
+                        generation = existing.attemptGeneration
                     } else {
                         attemptRevision = want.revision
+                        generation = document.generation
                         try await DocumentStore.saveComponent(
-                            AppliedComponent(role: want.role, type: want.type, attemptRevision: want.revision), of: document, on: connection)
+                            AppliedComponent(role: want.role, type: want.type, attemptRevision: want.revision, attemptGeneration: generation),
+                            of: document, on: connection)
                     }
                 }
                 try await DocumentQueueStore.extendLease(firmID: firmID, accountID: accountID, worker: workerID,
                                                          until: Date().addingTimeInterval(configuration.leaseDuration.timeInterval), on: connection)
                 let step = DocumentWriter.Step(
-                    firm: firm, document: document, operation: operation, attemptRevision: attemptRevision, customerID: customerID,
+                    firm: firm, document: document, operation: operation, attemptRevision: attemptRevision, generation: generation,
+                    customerID: customerID,
                     invoiceIDs: invoiceIDs, components: components, refunds: refunds)
                 return .write(step, attempts: lease.attempts)
             }
@@ -382,6 +389,22 @@ extension ComponentOperation {
         case .update: "update"
         case .void: "void"
         case .delete: "delete"
+        }
+    }
+
+    /// Creates and updates carry the customer; removals do not.
+    var namesCustomer: Bool {
+        switch self {
+        case .create, .update: true
+        case .void, .delete: false
+        }
+    }
+
+    /// The recorded object an update, void or delete acts on.
+    var component: AppliedComponent? {
+        switch self {
+        case .create: nil
+        case .update(_, let current), .void(let current), .delete(let current): current
         }
     }
 

@@ -37,7 +37,7 @@ struct DocumentReview: Sendable {
             date: document.date, syncFlag: document.syncFlag, everWritten: components.contains { $0.qboID != nil },
             upToDate: DocumentPlanner.nextOperation(desired: desired, applied: components) == nil,
             failure: document.failure, awaiting: document.awaitingLabels, awaitedTooLong: waitedTooLong ? invoiceWait : nil,
-            parkedDetail: document.parkedDetail)
+            parkedDetail: document.parkedDetail, manualChoice: document.manualChoice)
         let context = DocumentSyncRules.Context(
             syncStartDate: around.firm?.syncStartDate, manualPaymentsSync: around.firm?.manualPaymentsSync ?? true,
             accountName: around.account?.name ?? document.accountID, accountStatus: around.account?.status,
@@ -51,14 +51,17 @@ struct DocumentReview: Sendable {
         // The QuickBooks id is shown once the document is synced; on the way there (a payment
         // written but its fee not yet, say) the column keeps what it showed.
         let qboID = verdict.status == .synced ? components.first { $0.role == .main }?.qboID : document.status.qboID
-        if let update = document.status.show(verdict, qboID: qboID) {
-            try await Outbox.enqueue(StatusChange(
-                firmID: document.firmID, entity: document.kind.entity, entityID: document.documentID, accountID: document.accountID,
-                status: update.status, previousStatus: update.previousStatus, detail: update.detail, errorCode: update.errorCode,
-                qboID: update.qboID, sequence: update.sequence, causedBy: causedBy), topic: statusTopic, on: connection)
-        }
+        if let update = document.status.show(verdict, qboID: qboID) { try await publish(update, of: document, causedBy: causedBy, on: connection) }
         if !asLoaded || document != before { try await DocumentStore.save(document, on: connection) }
         return verdict
+    }
+
+    /// Publishes a change of the document's column through the outbox.
+    func publish(_ update: StatusUpdate, of document: StoredDocument, causedBy: String, on connection: PostgresConnection) async throws {
+        try await Outbox.enqueue(StatusChange(
+            firmID: document.firmID, entity: document.kind.entity, entityID: document.documentID, accountID: document.accountID,
+            status: update.status, previousStatus: update.previousStatus, detail: update.detail, errorCode: update.errorCode,
+            qboID: update.qboID, sequence: update.sequence, causedBy: causedBy), topic: statusTopic, on: connection)
     }
 
     /// Loads what `review` needs and reviews.

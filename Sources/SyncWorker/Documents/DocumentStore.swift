@@ -8,7 +8,7 @@ enum DocumentStore {
     static let columns = """
         firm_id, kind, document_id, account_id, revision, lifecycle, content, doc_date::text as doc_date, label, last_event_id, change_seq,
         pending, awaiting, awaiting_labels, awaiting_since, failed_revision, failure_code, failure_detail, parked_detail,
-        status, detail, error_code, qbo_id, sequence
+        status, detail, error_code, qbo_id, sequence, manual_choice, generation
         """
 
     /// Locks the document for this transaction and returns it, or nil when it is unknown.
@@ -76,9 +76,10 @@ enum DocumentStore {
         try await connection.execute("""
             insert into documents (firm_id, kind, document_id, account_id, revision, lifecycle, content, doc_date, label, change_seq,
                                    pending, awaiting, awaiting_labels, failed_revision, failure_code, failure_detail, parked_detail,
-                                   status, detail, error_code, qbo_id, sequence, last_event_id, awaiting_since, updated_at)
+                                   status, detail, error_code, qbo_id, sequence, last_event_id, awaiting_since, manual_choice,
+                                   generation, updated_at)
             values ($1, $2, $3, $4, $5, $6, $7, $8::date, $9, coalesce($10, nextval('document_changes')), $11, $12, $13, $14, $15, $16,
-                    $17, $18, $19, $20, $21, $22, $23, $24, now())
+                    $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, now())
             on conflict (firm_id, kind, document_id) do update set
                 account_id = excluded.account_id, revision = excluded.revision, lifecycle = excluded.lifecycle,
                 content = excluded.content, doc_date = excluded.doc_date, label = excluded.label, change_seq = excluded.change_seq,
@@ -86,7 +87,8 @@ enum DocumentStore {
                 failed_revision = excluded.failed_revision, failure_code = excluded.failure_code,
                 failure_detail = excluded.failure_detail, parked_detail = excluded.parked_detail, status = excluded.status,
                 detail = excluded.detail, error_code = excluded.error_code, qbo_id = excluded.qbo_id, sequence = excluded.sequence,
-                last_event_id = excluded.last_event_id, awaiting_since = excluded.awaiting_since, updated_at = now()
+                last_event_id = excluded.last_event_id, awaiting_since = excluded.awaiting_since,
+                manual_choice = excluded.manual_choice, generation = excluded.generation, updated_at = now()
             """,
             [
                 .text(document.firmID), .text(document.kind.rawValue), .text(document.documentID), .text(document.accountID),
@@ -97,6 +99,7 @@ enum DocumentStore {
                 optional(document.parkedDetail), optional(document.status.status?.rawValue), optional(document.status.detail),
                 optional(document.status.errorCode), optional(document.status.qboID), .int64(document.status.sequence),
                 .text(document.lastEventID), document.awaitingSince.map { .timestamptz($0) } ?? .null,
+                optional(document.manualChoice?.rawValue), .int64(document.generation),
             ])
     }
 
@@ -104,7 +107,7 @@ enum DocumentStore {
 
     static func components(of document: StoredDocument, on connection: PostgresConnection) async throws -> [AppliedComponent] {
         let rows = try await connection.query("""
-            select role, qbo_type, qbo_id, sync_token, applied_revision, attempt_revision, state from document_components
+            select role, qbo_type, qbo_id, sync_token, applied_revision, attempt_revision, attempt_generation, state from document_components
             where firm_id = $1 and kind = $2 and document_id = $3
             """, [.text(document.firmID), .text(document.kind.rawValue), .text(document.documentID)])
         return try rows.map { row in
@@ -117,24 +120,25 @@ enum DocumentStore {
             return AppliedComponent(
                 role: role, type: type, qboID: try row.decode(String?.self, "qbo_id"), syncToken: try row.decode(String?.self, "sync_token"),
                 appliedRevision: try row.decode(Int64?.self, "applied_revision"), attemptRevision: try row.decode(Int64?.self, "attempt_revision"),
-                state: state)
+                attemptGeneration: try row.decode(Int64.self, "attempt_generation"), state: state)
         }
     }
 
     static func saveComponent(_ component: AppliedComponent, of document: StoredDocument, on connection: PostgresConnection) async throws {
         try await connection.execute("""
-            insert into document_components (firm_id, kind, document_id, role, qbo_type, qbo_id, sync_token, applied_revision, attempt_revision, state)
-            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            insert into document_components (firm_id, kind, document_id, role, qbo_type, qbo_id, sync_token, applied_revision, attempt_revision,
+                                             attempt_generation, state)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
             on conflict (firm_id, kind, document_id, role) do update set
                 qbo_type = excluded.qbo_type, qbo_id = excluded.qbo_id, sync_token = excluded.sync_token,
-                applied_revision = excluded.applied_revision, attempt_revision = excluded.attempt_revision, state = excluded.state,
-                updated_at = now()
+                applied_revision = excluded.applied_revision, attempt_revision = excluded.attempt_revision,
+                attempt_generation = excluded.attempt_generation, state = excluded.state, updated_at = now()
             """,
             [
                 .text(document.firmID), .text(document.kind.rawValue), .text(document.documentID), .text(component.role.description),
                 .text(component.type.rawValue), optional(component.qboID), optional(component.syncToken),
                 component.appliedRevision.map { .int64($0) } ?? .null, component.attemptRevision.map { .int64($0) } ?? .null,
-                .text(component.state.rawValue),
+                .int64(component.attemptGeneration), .text(component.state.rawValue),
             ])
     }
 
@@ -228,6 +232,12 @@ enum DocumentStore {
             status: statusText.flatMap(SyncStatus.init(rawValue:)), detail: try row.decode(String?.self, "detail"),
             errorCode: try row.decode(String?.self, "error_code"), qboID: try row.decode(String?.self, "qbo_id"),
             sequence: try row.decode(Int64.self, "sequence"))
+        let choice = try row.decode(String?.self, "manual_choice")
+        document.manualChoice = try choice.map { text in
+            guard let choice = ManualChoice(rawValue: text) else { throw WorkerConfigurationError("documents holds an unknown manual choice '\(text)'") }
+            return choice
+        }
+        document.generation = try row.decode(Int64.self, "generation")
         return document
     }
 }

@@ -19,6 +19,9 @@ struct DocumentWriter: Sendable {
         var operation: ComponentOperation
         /// For a create: the revision of its first attempt, from which its requestid derives.
         var attemptRevision: Int64
+        /// The document's generation the object belongs to (see ``StoredDocument/generation``).
+        var generation: Int64
+        /// The account's QuickBooks customer; empty for a removal, which names none.
         var customerID: String
         /// QuickBooks Invoice ids of the invoices a payment pays, for those in QuickBooks.
         var invoiceIDs: [String: String]
@@ -111,7 +114,8 @@ struct DocumentWriter: Sendable {
                 return try await client.update(Object.entityName, change, sparse: true, requestID: requestID, access: access)
             }
             return AppliedComponent(role: desired.role, type: desired.type, qboID: id, syncToken: updated.syncToken ?? current.syncToken,
-                                    appliedRevision: desired.revision, attemptRevision: current.attemptRevision, state: .live)
+                                    appliedRevision: desired.revision, attemptRevision: current.attemptRevision,
+                                    attemptGeneration: current.attemptGeneration, state: .live)
         default:
             let requestID = step.requestID("create \(desired.type.rawValue)", revision: String(step.attemptRevision))
             let created: Object
@@ -123,13 +127,14 @@ struct DocumentWriter: Sendable {
                 // Ours already, if a create whose answer was lost outlived QuickBooks' memory of its requestid.
                 guard let adopted = try await ownInvoice(numbered: (object as? Invoice)?.docNumber, step) else { throw problem }
                 return AppliedComponent(role: desired.role, type: desired.type, qboID: adopted.id, syncToken: adopted.syncToken,
-                                        appliedRevision: nil, attemptRevision: step.attemptRevision, state: .live)
+                                        appliedRevision: nil, attemptRevision: step.attemptRevision, attemptGeneration: step.generation, state: .live)
             }
             guard let id = created.id else {
                 throw QuickBooksProblem(kind: .unavailable, code: "no_id", message: "QuickBooks created a \(Object.entityName) without returning its Id")
             }
             return AppliedComponent(role: desired.role, type: desired.type, qboID: id, syncToken: created.syncToken,
-                                    appliedRevision: step.attemptRevision, attemptRevision: step.attemptRevision, state: .live)
+                                    appliedRevision: step.attemptRevision, attemptRevision: step.attemptRevision,
+                                    attemptGeneration: step.generation, state: .live)
         }
     }
 
@@ -266,9 +271,11 @@ extension DocumentWriter.Step {
         }
     }
 
+    /// The requestid of this write; from the second generation on, the generation is part of it
+    /// (the first keeps the ids it always had, so an upgrade repeats nothing).
     func requestID(_ operation: String, revision: String) -> String {
         RequestID.derive(firm: firm.firmID, entity: "\(document.kind.rawValue):\(self.operation.role)", id: document.documentID,
-                         operation: operation, revision: revision)
+                         operation: operation, revision: generation == 0 ? revision : "\(revision)/g\(generation)")
     }
 }
 

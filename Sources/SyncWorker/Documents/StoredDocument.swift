@@ -33,6 +33,11 @@ struct StoredDocument: Sendable, Equatable {
     var failureCode: String?
     var failureDetail: String?
     var parkedDetail: String?
+    /// An owner's or admin's choice made from the column ("Sync/Unsync Payment"), if any.
+    var manualChoice: ManualChoice?
+    /// Incremented when the document is unsynced by hand: what is created after that is a new
+    /// object in QuickBooks, with requestids of its own.
+    var generation: Int64 = 0
     var status = DocumentStatus()
 
     init(firmID: String, kind: DocumentKind, documentID: String, accountID: String, label: String, lastEventID: String) {
@@ -73,7 +78,8 @@ struct StoredDocument: Sendable, Equatable {
     /// The planner's view of what the newest revision asks for.
     func shape(refunds: [StoredRefund]) -> DocumentPlanner.Shape {
         var shape = DocumentPlanner.Shape(kind: kind, lifecycle: lifecycle, revision: revision, hasContent: content != nil,
-                                          refunds: refunds.map { .init(id: $0.refundID, revision: $0.revision) })
+                                          refunds: refunds.map { .init(id: $0.refundID, revision: $0.revision) },
+                                          withdrawn: manualChoice == .unsync)
         if case .paymentUpserted(let payment)? = payload {
             shape.isPromotionalCredit = payment.method == .promotionalCredit
             shape.appliesToInvoices = !payment.appliedTo.isEmpty

@@ -12,8 +12,8 @@ struct WorkerMetrics: Sendable {
     }
 
     /// `role` comes from the event, so it is folded onto a fixed set: a label must not take any string.
-    func rejectedToggle(action: String, role: String) {
-        Counter(label: "qbsync_rejected_toggles_total", dimensions: [("action", action), ("role", Self.roleLabel(role))]).increment()
+    func rejectedToggle(entity: String, action: String, role: String) {
+        Counter(label: "qbsync_rejected_toggles_total", dimensions: [("entity", entity), ("action", action), ("role", Self.roleLabel(role))]).increment()
     }
 
     static let knownRoles: Set<String> = ["owner", "admin", "staff", "employee", "contractor", "client", "accountant", "viewer"]

@@ -106,7 +106,12 @@ final class EventProcessor: Sendable {
             }
             var queueDue = false
             if event.payload.isDocument {
-                queueDue = try await documents.apply(event, value: value, origin: origin, firm: firm, account: account?.state, on: connection)
+                let ingested = try await documents.apply(event, value: value, origin: origin, firm: firm, account: account?.state, on: connection)
+                queueDue = ingested.queueDue
+                if let refused = ingested.refused, let (kind, toggle, _) = event.payload.documentToggle {
+                    try await audit(refused, of: event, entity: kind.entity, entityID: toggle.documentID, on: connection)
+                    plan = .done(.rejectedToggle)
+                }
             }
             if case .done = plan {
                 try await AccountStore.markProcessed(event, origin: origin, workerID: workerID, on: connection)
@@ -143,11 +148,7 @@ final class EventProcessor: Sendable {
             case .publish(let update):
                 updates.append(update)
             case .rejectToggle(let rejected):
-                try await AccountStore.audit(rejected, event: event, on: connection)
-                metrics.rejectedToggle(action: rejected.action.rawValue, role: rejected.actor.role)
-                logger.notice("refused a sync toggle from a user who is not an owner or admin", metadata: [
-                    "firm_id": "\(event.firmID)", "account_id": "\(event.accountID)", "actor": "\(rejected.actor.userID)",
-                    "role": "\(rejected.actor.role)", "event_id": "\(event.id)"])
+                try await audit(rejected, of: event, entity: .account, entityID: event.accountID, on: connection)
                 outcome = .rejectedToggle
             case .link(let mode):
                 linkMode = mode
@@ -183,6 +184,15 @@ final class EventProcessor: Sendable {
         return (account, plan)
     }
 
+    /// Keeps a refused sync or unsync in the audit table, counts and logs it.
+    private func audit(_ rejected: RejectedToggle, of event: IngressEvent, entity: EntityKind, entityID: String, on connection: PostgresConnection) async throws {
+        try await AccountStore.audit(rejected, event: event, entity: entity, entityID: entityID, on: connection)
+        metrics.rejectedToggle(entity: entity.rawValue, action: rejected.action.rawValue, role: rejected.actor.role)
+        logger.notice("refused a sync or unsync request", metadata: [
+            "firm_id": "\(event.firmID)", "account_id": "\(event.accountID)", "entity": "\(entity.rawValue)", "entity_id": "\(entityID)",
+            "actor": "\(rejected.actor.userID)", "role": "\(rejected.actor.role)", "event_id": "\(event.id)", "reason": "\(rejected.reason)"])
+    }
+
     /// The account input an event means; nil for document removals, which carry no account news.
     static func input(for event: IngressEvent) -> AccountSyncInput? {
         switch event.payload {
@@ -192,6 +202,8 @@ final class EventProcessor: Sendable {
         case .invoiceUpserted(let e): .activity(name: e.accountName)
         case .paymentUpserted(let e): .activity(name: e.accountName)
         case .invoiceVoided, .invoiceDeleted, .paymentDeleted, .paymentRefunded: nil
+        // A document synced by hand needs its account synced already: it starts no link.
+        case .invoiceSyncRequested, .paymentSyncRequested, .paymentUnsyncRequested: nil
         }
     }
 

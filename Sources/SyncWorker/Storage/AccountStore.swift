@@ -80,13 +80,14 @@ enum AccountStore {
             """, [.text(eventID), .text(firmID), .text(workerID)])
     }
 
-    static func audit(_ rejected: RejectedToggle, event: IngressEvent, on connection: PostgresConnection) async throws {
+    /// Keeps a refused sync or unsync request of an account, invoice or payment.
+    static func audit(_ rejected: RejectedToggle, event: IngressEvent, entity: EntityKind, entityID: String, on connection: PostgresConnection) async throws {
         try await connection.execute("""
-            insert into rejected_toggles (event_id, firm_id, account_id, action, actor_user_id, actor_role, reason)
-            values ($1, $2, $3, $4, $5, $6, $7)
+            insert into rejected_toggles (event_id, firm_id, account_id, entity, entity_id, action, actor_user_id, actor_role, reason)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
             """,
-            [.text(event.id), .text(event.firmID), .text(event.accountID), .text(rejected.action.rawValue),
-             .text(rejected.actor.userID), .text(rejected.actor.role), .text(rejected.reason)])
+            [.text(event.id), .text(event.firmID), .text(event.accountID), .text(entity.rawValue), .text(entityID),
+             .text(rejected.action.rawValue), .text(rejected.actor.userID), .text(rejected.actor.role), .text(rejected.reason)])
     }
 
     private static func optional(_ text: String?) -> PostgresValue { text.map { .text($0) } ?? .null }

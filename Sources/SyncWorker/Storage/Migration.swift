@@ -232,5 +232,18 @@ extension Migration {
             -- since when a payment waits for its invoices: past the firm's patience it says so
             alter table documents add column awaiting_since timestamptz;
             """),
+        Migration(version: 6, name: "invoices and payments synced and unsynced by hand", sql: """
+            -- an owner's or admin's choice from the column; a generation per unsync, so what is
+            -- written again gets requestids of its own
+            alter table documents add column manual_choice text check (manual_choice in ('sync', 'unsync')),
+                                  add column generation bigint not null default 0;
+            alter table document_components add column attempt_generation bigint not null default 0;
+
+            -- refused requests for invoices and payments are audited beside those for accounts
+            alter table rejected_toggles add column entity text not null default 'account' check (entity in ('account', 'invoice', 'payment')),
+                                         add column entity_id text;
+            update rejected_toggles set entity_id = account_id;
+            alter table rejected_toggles alter column entity_id set not null;
+            """),
     ]
 }

@@ -138,6 +138,9 @@ struct DemoCommand: AsyncParsableCommand {
         let beforeSettings = await reader.printed
         _ = try await connector.updateSettings(firmID: firm, FirmConnector.SettingsChange(syncStartDate: .some(CalendarDate("2025-12-01"))))
         try await reader.waitUntilSettled(since: beforeSettings, changes: true, minimum: .milliseconds(paceMs))
+        try await step("The owner unsyncs the payment of Lopez & Sons: the payment and its fee expense leave QuickBooks, invoice 1001 is open again",
+                       [events.paymentToggle("lopez", sync: false)])
+        try await step("The owner syncs that payment again: it is written anew", [events.paymentToggle("lopez", sync: true)])
 
         let column = try await QuickBooksColumn.load(firmID: firm, from: database)
         say("\nThe QuickBooks column now (QBSYNC_DATABASE_URL='\(PostgresConfiguration.redacted(configuration.databaseURL))' qbsync status --firm \(firm)):\n")
@@ -301,6 +304,13 @@ struct DemoEvents {
         if let customerID { link["qbo_customer_id"] = customerID }
         return envelope("account.sync_requested", "accounts.quickbooks-sync", [
             "firm_id": firm, "account_id": id, "account_name": names[id] ?? id, "actor": ["user_id": "u-owner", "role": "owner"], "link": link,
+        ])
+    }
+
+    /// "Sync Payment to QuickBooks" / "Unsync Payment" from the payment's column, by the owner.
+    func paymentToggle(_ id: String, sync: Bool) -> (topic: String, value: [UInt8]) {
+        envelope(sync ? "payment.sync_requested" : "payment.unsync_requested", "billing.payments", [
+            "firm_id": firm, "account_id": id, "payment_id": "pay-\(id)", "actor": ["user_id": "u-owner", "role": "owner"],
         ])
     }
 

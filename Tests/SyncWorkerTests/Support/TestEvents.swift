@@ -117,3 +117,15 @@ extension TestEvents {
         ])
     }
 }
+
+/// "Sync Invoice/Payment to QuickBooks" and "Unsync Payment" from a document's column.
+extension TestEvents {
+    static func documentToggle(_ type: String, firm: String, account: String, document: String, role: String = "owner",
+                               id: String = UUID().uuidString.lowercased()) -> Message {
+        let isInvoice = type.hasPrefix("invoice.")
+        return envelope(type: type, topic: isInvoice ? "billing.invoices" : "billing.payments", firm: firm, data: [
+            "firm_id": firm, "account_id": account, isInvoice ? "invoice_id" : "payment_id": document,
+            "actor": ["user_id": "user-\(role)", "role": role],
+        ], id: id)
+    }
+}
