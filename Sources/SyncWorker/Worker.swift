@@ -59,7 +59,8 @@ public final class Worker: Sendable {
         }
         self.producer = producer
 
-        let metrics = WorkerMetrics()
+        // With a registry of its own (tests, or the command's), metrics go where /metrics reads them.
+        let metrics = metricsRegistry.map { WorkerMetrics(factory: PrometheusMetricsFactory.qbsync(registry: $0)) } ?? WorkerMetrics()
         let signal = WakeSignal()
         let gate = RealmGate(limits: configuration.realmLimits)
         let httpClient = QuickBooksClient.makeHTTPClient(maxConnections: configuration.qboMaxConnections,
@@ -88,7 +89,10 @@ public final class Worker: Sendable {
                                 batchSize: 500, metrics: metrics, logger: logger)
         let retention = RetentionJob(database: database, ledgerRetention: configuration.ledgerRetention, logger: logger)
 
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: http), .init(service: relay), .init(service: retention)]
+        let figures = DeploymentFigureReporter(database: database, workerID: workerID, interval: configuration.metricsInterval, metrics: metrics, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: http), .init(service: relay), .init(service: retention), .init(service: figures),
+        ]
         if keyVerdict == .differs {
             logger.critical("not consuming: \(TokenKeyCheck.differsDetail)")
             services.append(.init(service: ReadinessMonitor(database: database, brokersReachable: { await producer.brokersReachable(timeout: $0) },
@@ -123,7 +127,8 @@ public final class Worker: Sendable {
                 assignment: assignment, metrics: metrics, logger: logger, readiness: readiness)
             let monitor = ReadinessMonitor(database: database, brokersReachable: { await consumer.brokersReachable(timeout: $0) },
                                            readiness: readiness, interval: configuration.readinessInterval, logger: logger)
-            services += [.init(service: monitor), .init(service: sweeper), .init(service: pusher), .init(service: consumerService)]
+            let lag = ConsumerLagReporter(consumer: consumer, interval: configuration.metricsInterval, metrics: metrics, logger: logger)
+            services += [.init(service: monitor), .init(service: lag), .init(service: sweeper), .init(service: pusher), .init(service: consumerService)]
         }
         // Shut down in reverse: consumer first (it drains), then the pusher and sweeper finish their
         // writes, the relay publishes what was committed, and HTTP stops last.

@@ -52,6 +52,7 @@ extension WorkerConfiguration {
         if let v = try env.int("QBSYNC_LEDGER_RETENTION_HOURS") { c.ledgerRetention = .seconds(Int64(v) * 3600) }
         if let v = try env.int("QBSYNC_PAYMENT_INVOICE_WAIT_MINUTES") { c.paymentInvoiceWait = .seconds(Int64(v) * 60) }
         if let v = try env.milliseconds("QBSYNC_READINESS_INTERVAL_MS") { c.readinessInterval = v }
+        if let v = try env.milliseconds("QBSYNC_METRICS_INTERVAL_MS") { c.metricsInterval = v }
         return c
     }
 

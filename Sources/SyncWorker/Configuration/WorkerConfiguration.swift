@@ -91,6 +91,8 @@ public struct WorkerConfiguration: Sendable {
     public var paymentInvoiceWait: Duration = .seconds(24 * 3600)
     /// How often readiness re-checks PostgreSQL and the Kafka brokers.
     public var readinessInterval: Duration = .seconds(5)
+    /// How often consumer lag and the deployment-wide figures are sampled for `/metrics`.
+    public var metricsInterval: Duration = .seconds(15)
 
     public init() {}
 
@@ -148,6 +150,8 @@ public struct WorkerConfiguration: Sendable {
                   "QBSYNC_PAYMENT_INVOICE_WAIT_MINUTES must be at least 1, got \(paymentInvoiceWait)")
         try check(readinessInterval >= .milliseconds(100) && readinessInterval <= .seconds(300),
                   "QBSYNC_READINESS_INTERVAL_MS must be between 100 and 300000, got \(readinessInterval.milliseconds)")
+        try check(metricsInterval >= .milliseconds(100) && metricsInterval <= .seconds(300),
+                  "QBSYNC_METRICS_INTERVAL_MS must be between 100 and 300000, got \(metricsInterval.milliseconds)")
         try check(quickBooks.requestTimeout >= .milliseconds(100) && quickBooks.requestTimeout <= .seconds(600),
                   "QBSYNC_QBO_TIMEOUT_MS must be between 100 and 600000, got \(quickBooks.requestTimeout.milliseconds)")
         do { try quickBooks.validate() } catch {

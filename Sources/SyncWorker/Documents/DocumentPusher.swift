@@ -32,7 +32,6 @@ struct DocumentPusher: Service {
     func run() async throws {
         let slots = Slots(free: concurrency)
         await withDiscardingTaskGroup { group in
-            var lastReport = ContinuousClock.now - .seconds(60)
             var lastExpiry = ContinuousClock.now
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let free = await slots.free
@@ -57,12 +56,6 @@ struct DocumentPusher: Service {
                     lastExpiry = .now
                     do { try await expireWaits() } catch {
                         logger.warning("could not look for payments waiting too long; looking again later", metadata: ["error": "\(error)"])
-                    }
-                }
-                if ContinuousClock.now - lastReport > .seconds(15) {
-                    lastReport = .now
-                    if let waiting = try? await database.withConnection({ try await DocumentQueueStore.waitingCount(on: $0) }) {
-                        metrics.parkedDocumentQueues(waiting)
                     }
                 }
                 if !claimedAll { await signal.wait(timeout: configuration.sweepInterval) }

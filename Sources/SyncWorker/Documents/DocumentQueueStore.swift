@@ -84,10 +84,4 @@ enum DocumentQueueStore {
             """, [.text(firmID), .text(accountID), .text(worker), nextAttempt.map { .timestamptz($0) } ?? .null,
                   attempts.map { .int($0) } ?? .null])
     }
-
-    /// Queues with work to do now or later, for the parked-work gauge.
-    static func waitingCount(on connection: PostgresConnection) async throws -> Int {
-        let rows = try await connection.query("select count(*)::bigint as waiting from document_queues where next_attempt_at > now()")
-        return Int(try rows.first?.decode(Int64.self, "waiting") ?? 0)
-    }
 }

@@ -1,19 +1,31 @@
 import CoreMetrics
+import Metrics
+import Prometheus
 import QuickBooks
 
-/// The worker's Prometheus metrics (exported through swift-metrics' bootstrap).
+/// The worker's Prometheus metrics: through swift-metrics' bootstrapped factory, or the factory
+/// of the registry `/metrics` serves.
+///
+/// Every label takes a value from a fixed set (topics and partitions from configuration, reasons
+/// and outcomes from enums, roles folded onto known ones, operations named by the code).
 struct WorkerMetrics: Sendable {
+    let factory: any MetricsFactory
+
+    init(factory: any MetricsFactory = MetricsSystem.factory) {
+        self.factory = factory
+    }
+
     enum EventOutcome: String, Sendable {
         case applied, duplicate, deadLettered = "dead_lettered", rejectedToggle = "rejected_toggle", superseded
     }
 
     func event(topic: String, outcome: EventOutcome) {
-        Counter(label: "qbsync_events_total", dimensions: [("topic", topic), ("outcome", outcome.rawValue)]).increment()
+        Counter(label: "qbsync_events_total", dimensions: [("topic", topic), ("outcome", outcome.rawValue)], factory: factory).increment()
     }
 
     /// `role` comes from the event, so it is folded onto a fixed set: a label must not take any string.
     func rejectedToggle(entity: String, action: String, role: String) {
-        Counter(label: "qbsync_rejected_toggles_total", dimensions: [("entity", entity), ("action", action), ("role", Self.roleLabel(role))]).increment()
+        Counter(label: "qbsync_rejected_toggles_total", dimensions: [("entity", entity), ("action", action), ("role", Self.roleLabel(role))], factory: factory).increment()
     }
 
     static let knownRoles: Set<String> = ["owner", "admin", "staff", "employee", "contractor", "client", "accountant", "viewer"]
@@ -24,7 +36,7 @@ struct WorkerMetrics: Sendable {
     }
 
     func deadLetter(reason: String) {
-        Counter(label: "qbsync_dead_letters_total", dimensions: [("reason", reason)]).increment()
+        Counter(label: "qbsync_dead_letters_total", dimensions: [("reason", reason)], factory: factory).increment()
     }
 
     func quickBooksCall(_ operation: String, outcome: Result<Void, QuickBooksError>, duration: Duration) {
@@ -33,37 +45,64 @@ struct WorkerMetrics: Sendable {
         case .success: result = "ok"
         case .failure(let error): result = error.httpStatus == 429 || error.code == "003001" ? "throttled" : "error"
         }
-        Counter(label: "qbsync_qbo_requests_total", dimensions: [("operation", operation), ("outcome", result)]).increment()
-        if result == "throttled" { Counter(label: "qbsync_qbo_throttled_total").increment() }
-        Timer(label: "qbsync_qbo_request_duration_seconds", dimensions: [("operation", operation)], preferredDisplayUnit: .seconds)
+        Counter(label: "qbsync_qbo_requests_total", dimensions: [("operation", operation), ("outcome", result)], factory: factory).increment()
+        if result == "throttled" { Counter(label: "qbsync_qbo_throttled_total", factory: factory).increment() }
+        Timer(label: "qbsync_qbo_request_duration_seconds", dimensions: [("operation", operation)], factory: factory)
             .recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
-    func parkedAccounts(_ count: Int) {
-        Gauge(label: "qbsync_parked_accounts").record(count)
-    }
-
     func outboxPublished(_ count: Int) {
-        Counter(label: "qbsync_outbox_published_total").increment(by: count)
+        Counter(label: "qbsync_outbox_published_total", factory: factory).increment(by: count)
     }
 
     func outboxSetAside(topic: String) {
-        Counter(label: "qbsync_outbox_set_aside_total", dimensions: [("topic", topic)]).increment()
-    }
-
-    func outboxPending(_ count: Int) {
-        Gauge(label: "qbsync_outbox_pending").record(count)
+        Counter(label: "qbsync_outbox_set_aside_total", dimensions: [("topic", topic)], factory: factory).increment()
     }
 
     func consumerLag(topic: String, partition: Int32, lag: Int64) {
-        Gauge(label: "qbsync_consumer_lag", dimensions: [("topic", topic), ("partition", String(partition))]).record(lag)
+        Gauge(label: "qbsync_consumer_lag", dimensions: [("topic", topic), ("partition", String(partition))], factory: factory).record(lag)
     }
 
     func documentWrite(_ operation: String, outcome: String) {
-        Counter(label: "qbsync_document_writes_total", dimensions: [("operation", operation), ("outcome", outcome)]).increment()
+        Counter(label: "qbsync_document_writes_total", dimensions: [("operation", operation), ("outcome", outcome)], factory: factory).increment()
     }
 
-    func parkedDocumentQueues(_ count: Int) {
-        Gauge(label: "qbsync_parked_document_queues").record(count)
+    /// The deployment-wide figures, from the worker that reports them; zeros from every other
+    /// (nil), so a sum over pods is right.
+    func deploymentFigures(_ figures: DeploymentFigures?) {
+        let values = figures ?? DeploymentFigures()
+        Gauge(label: "qbsync_figures_reporter", factory: factory).record(figures == nil ? 0 : 1)
+        Gauge(label: "qbsync_parked_accounts", factory: factory).record(values.parkedAccounts)
+        Gauge(label: "qbsync_parked_document_queues", factory: factory).record(values.parkedDocumentQueues)
+        Gauge(label: "qbsync_outbox_pending", factory: factory).record(values.outboxPending)
+        Gauge(label: "qbsync_outbox_oldest_pending_seconds", factory: factory).record(values.outboxOldestPendingSeconds)
+        Gauge(label: "qbsync_outbox_set_aside", factory: factory).record(values.outboxSetAside)
+        Gauge(label: "qbsync_firms_disconnected", factory: factory).record(values.firmsDisconnected)
+    }
+}
+
+/// Figures about the whole deployment, read from the database.
+struct DeploymentFigures: Sendable, Equatable {
+    /// Accounts whose link waits for a retry.
+    var parkedAccounts: Int64 = 0
+    /// Accounts whose documents wait after a transient QuickBooks error.
+    var parkedDocumentQueues: Int64 = 0
+    var outboxPending: Int64 = 0
+    var outboxOldestPendingSeconds: Double = 0
+    var outboxSetAside: Int64 = 0
+    /// Firms whose QuickBooks connection is lost or was disconnected.
+    var firmsDisconnected: Int64 = 0
+}
+
+extension PrometheusMetricsFactory {
+    /// The factory qbsync's metrics use: QuickBooks' latency (100–500 ms typically, up to the
+    /// request timeout) gets buckets that show it.
+    public static func qbsync(registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets["qbsync_qbo_request_duration_seconds"] = [
+            .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(200), .milliseconds(300), .milliseconds(500),
+            .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30),
+        ]
+        return factory
     }
 }

@@ -80,10 +80,7 @@ struct OutboxRelay: Service {
                 select id, topic, message_key, raw, key_bytes, payload, headers from outbox
                 where published_at is null and set_aside_at is null order by id limit $1
                 """, [.int(batchSize)])
-            guard !rows.isEmpty else {
-                metrics.outboxPending(0)
-                return Outcome()
-            }
+            guard !rows.isEmpty else { return Outcome() }
             var groups: [String: [(id: Int64, message: OutboxMessage)]] = [:]
             var order: [String] = []
             for row in rows {

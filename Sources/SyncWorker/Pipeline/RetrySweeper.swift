@@ -37,7 +37,6 @@ struct RetrySweeper: Service {
                     }
                     if claimed.count == batchSize { continue }
                 }
-                try await reportWaiting()
             } catch {
                 logger.warning("retry sweep failed", metadata: ["error": "\(error)"])
             }
@@ -66,12 +65,5 @@ struct RetrySweeper: Service {
             }
             return claimed
         }
-    }
-
-    private func reportWaiting() async throws {
-        let rows = try await database.withConnection { connection in
-            try await connection.query("select count(*)::bigint as waiting from accounts where status = 'syncing'")
-        }
-        metrics.parkedAccounts(Int(try rows.first?.decode(Int64.self, "waiting") ?? 0))
     }
 }

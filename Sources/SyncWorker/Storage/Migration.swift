@@ -245,5 +245,13 @@ extension Migration {
             update rejected_toggles set entity_id = account_id;
             alter table rejected_toggles alter column entity_id set not null;
             """),
+        Migration(version: 7, name: "the worker that reports the deployment's figures", sql: """
+            -- one worker at a time reports figures about the whole deployment; the others report 0
+            create table metrics_reporter (
+                id integer primary key check (id = 1),
+                worker_id text not null,
+                expires_at timestamptz not null
+            );
+            """),
     ]
 }

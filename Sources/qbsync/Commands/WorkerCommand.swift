@@ -14,7 +14,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let logger = logging.bootstrap()
         let configuration = try WorkerConfiguration.fromEnvironment()
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        MetricsSystem.bootstrap(PrometheusMetricsFactory.qbsync(registry: registry))
         let worker = try await Worker(configuration: configuration, logger: logger, metricsRegistry: registry)
         try await worker.run()
     }

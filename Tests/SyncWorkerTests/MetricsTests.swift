@@ -1,0 +1,76 @@
+import Foundation
+import Logging
+import Postgres
+import Prometheus
+import SyncCore
+import Testing
+@testable import SyncWorker
+
+/// `/metrics` as an operator scrapes it: figures that exist, add up over pods, and carry bounded labels.
+@Suite("Metrics", .timeLimit(.minutes(2)))
+struct MetricsTests {
+    /// The value of the series `name{labels}` (labels as Prometheus prints them), if exported.
+    static func value(_ text: String, _ series: String) -> Double? {
+        for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
+            return Double(line.dropFirst(series.count + 1))
+        }
+        return nil
+    }
+
+    @Test("a worker exports its partitions' consumer lag, the deployment's figures and QuickBooks latency as a histogram")
+    func workerMetrics() async throws {
+        try await TestEnvironment.with { env in
+            try await env.connectFirm("f1")
+            var configuration = env.workerConfiguration()
+            configuration.metricsInterval = .milliseconds(100)
+            let port = PortBox()
+            let worker = try await Worker(configuration: configuration, logger: env.logger, metricsRegistry: PrometheusCollectorRegistry(),
+                                          gracefulShutdownSignals: [], onHTTPListening: { await port.set($0) })
+            let running = Task { try await worker.run() }
+            let url = "http://127.0.0.1:\(try await port.value())/metrics"
+            try await env.send(TestEvents.invoiceUpserted(firm: "f1", account: "a1", name: "Acme", invoice: "inv-1"))
+            _ = try await env.status.wait("f1:invoice:inv-1", is: "synced")
+            try await env.eventually("the offsets committed and the lag sampled") {
+                let text = try await HTTP.response("GET", url).body
+                let lags = (0..<Int32(TestEnvironment.partitions)).compactMap {
+                    Self.value(text, #"qbsync_consumer_lag{topic="billing.invoices",partition="\#($0)"}"#)
+                }
+                return lags.count == TestEnvironment.partitions && lags.allSatisfy { $0 == 0 }
+            }
+            let text = try await HTTP.response("GET", url).body
+            #expect(Self.value(text, "qbsync_figures_reporter") == 1, "the only worker reports the deployment's figures")
+            #expect(Self.value(text, "qbsync_firms_disconnected") == 0)
+            #expect(Self.value(text, #"qbsync_events_total{topic="billing.invoices",outcome="applied"}"#) == 1)
+            #expect(Self.value(text, #"qbsync_qbo_request_duration_seconds_bucket{operation="create Invoice",le="0.5"}"#) == 1)
+            #expect(Self.value(text, #"qbsync_qbo_request_duration_seconds_count{operation="create Invoice"}"#) == 1)
+            await worker.shutdown()
+            try await running.value
+        }
+    }
+
+    @Test("the deployment's figures come from one worker at a time, the others report zeros; when it leaves another takes over")
+    func oneReporter() async throws {
+        try await TestEnvironment.with { env in
+            try await env.connectFirm("f1")
+            try await env.connectFirm("f2")
+            try await env.database.withConnection { connection in
+                _ = try await connection.execute("update firms set connection_status = 'failed' where firm_id = 'f2'")
+                _ = try await connection.execute("""
+                    insert into outbox (topic, message_key, payload, created_at) values ('quickbooks.sync-status', 'k', '\\x00', now() - interval '90 seconds')
+                    """)
+            }
+            func reporter(_ id: String) -> DeploymentFigureReporter {
+                DeploymentFigureReporter(database: env.database, workerID: id, interval: .seconds(5), metrics: WorkerMetrics(), logger: env.logger)
+            }
+            let first = reporter("w1"), second = reporter("w2")
+            let figures = try #require(try await first.sample())
+            #expect(figures.firmsDisconnected == 1 && figures.outboxPending >= 1)
+            #expect(figures.outboxOldestPendingSeconds >= 90)
+            #expect(try await second.sample() == nil, "another worker holds the lease")
+            #expect(try await first.sample() != nil, "the holder renews it")
+            await first.resign()
+            #expect(try await second.sample() != nil, "taken over once the first left")
+            #expect(try await first.sample() == nil)
+        }
+    }
+}
