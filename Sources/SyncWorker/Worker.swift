@@ -7,6 +7,7 @@ import Prometheus
 import QuickBooks
 import ServiceLifecycle
 import SyncCore
+import Tracing
 import UnixSignals
 
 /// One qbsync worker process: consumer, document pusher, retry sweeper, outbox relay, retention
@@ -26,11 +27,18 @@ public final class Worker: Sendable {
     ///
     /// A worker whose token key cannot open what the firms' tokens were sealed with does not
     /// join the consumer group: it serves `/readyz` (not ready, saying why) and waits for SIGTERM.
+    ///
+    /// - Parameters:
+    ///   - tracer: where spans go (a no-op unless tracing is configured).
+    ///   - observability: services the tracer needs (its exporter); they stop after everything
+    ///     else, so the last spans are exported.
     public init(
         configuration: WorkerConfiguration, logger: Logger, metricsRegistry: PrometheusCollectorRegistry? = nil,
+        tracer: any Tracer = NoOpTracer(), observability: [any Service] = [],
         workerID: String = Worker.defaultWorkerID(), gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint],
         onHTTPListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
+        let tracing = PipelineTracing(tracer: tracer)
         try configuration.validate()
         self.workerID = workerID
         self.logger = logger
@@ -79,18 +87,18 @@ public final class Worker: Sendable {
         }
         let gateway = QuickBooksGateway(
             client: client, sessions: FirmSessions(database: database, client: client, cipher: cipher, logger: logger),
-            gate: gate, throttlePause: configuration.throttlePause, metrics: metrics)
+            gate: gate, throttlePause: configuration.throttlePause, metrics: metrics, tracing: tracing)
         let http = AdminServer.application(
             host: configuration.httpHost, port: configuration.httpPort, adminToken: configuration.adminToken, readiness: readiness,
             registry: metricsRegistry, database: database, connector: connector,
             picker: keyVerdict == .matches ? CustomerPicker(database: database, gateway: gateway) : nil, logger: logger,
             onListening: onHTTPListening)
         let relay = OutboxRelay(database: database, producer: producer, signal: signal, pollInterval: configuration.outboxPollInterval,
-                                batchSize: 500, metrics: metrics, logger: logger)
+                                batchSize: 500, metrics: metrics, tracing: tracing, logger: logger)
         let retention = RetentionJob(database: database, ledgerRetention: configuration.ledgerRetention, logger: logger)
 
         let figures = DeploymentFigureReporter(database: database, workerID: workerID, interval: configuration.metricsInterval, metrics: metrics, logger: logger)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = observability.map { .init(service: $0) } + [
             .init(service: http), .init(service: relay), .init(service: retention), .init(service: figures),
         ]
         if keyVerdict == .differs {
@@ -116,7 +124,7 @@ public final class Worker: Sendable {
             let pusher = DocumentPusher(
                 database: database, writer: DocumentWriter(gateway: gateway, references: QuickBooksReferences(database: database, gateway: gateway)),
                 review: review, assignment: assignment, signal: pusherSignal, outboxSignal: signal, workerID: workerID,
-                configuration: configuration, metrics: metrics, logger: logger)
+                configuration: configuration, metrics: metrics, logger: logger, tracing: tracing)
             let sweeper = RetrySweeper(database: database, processor: processor, workerID: workerID, interval: configuration.sweepInterval,
                                        leaseDuration: configuration.leaseDuration, batchSize: 32, metrics: metrics, logger: logger)
             let consumerService = ConsumerService(
@@ -124,7 +132,7 @@ public final class Worker: Sendable {
                 deadLetters: DeadLetterRecorder(database: database, topic: configuration.topics.deadLetter, consumerGroup: configuration.kafka.groupID,
                                                 metrics: metrics, outboxSignal: signal),
                 limits: configuration.eventLimits, maxInFlight: configuration.maxInFlight, drainTimeout: configuration.drainTimeout,
-                assignment: assignment, metrics: metrics, logger: logger, readiness: readiness)
+                assignment: assignment, metrics: metrics, logger: logger, readiness: readiness, tracing: tracing)
             let monitor = ReadinessMonitor(database: database, brokersReachable: { await consumer.brokersReachable(timeout: $0) },
                                            readiness: readiness, interval: configuration.readinessInterval, logger: logger)
             let lag = ConsumerLagReporter(consumer: consumer, interval: configuration.metricsInterval, metrics: metrics, logger: logger)

@@ -79,7 +79,12 @@ private struct Envelope: Decodable {
             throw EventRejection(.unknownType, "unknown event type '\(type)'; known types: \(IngressEvent.knownTypes.joined(separator: ", "))")
         }
         let data = try envelope.object("data")
-        event = IngressEvent(id: id, source: source, type: type, time: time, subject: subject, payload: try Self.payload(type: type, data))
+        var decoded = IngressEvent(id: id, source: source, type: type, time: time, subject: subject, payload: try Self.payload(type: type, data))
+        // The CloudEvents distributed-tracing extension. Tracing never refuses an event: a value
+        // that is not a plausible W3C header is ignored (the tracer ignores a malformed one too).
+        decoded.traceParent = (try? envelope.optionalString("traceparent", maxLength: 128)).flatMap { $0 }
+        decoded.traceState = (try? envelope.optionalString("tracestate", maxLength: 512)).flatMap { $0 }
+        event = decoded
     }
 
     private static func payload(type: String, _ d: FieldReader) throws -> IngressEvent.Payload {

@@ -22,6 +22,9 @@ public struct IngressEvent: Sendable, Hashable {
     public var time: String?
     public var subject: String?
     public var payload: Payload
+    /// The W3C trace context of the CloudEvents distributed-tracing extension, when present.
+    public var traceParent: String?
+    public var traceState: String?
 
     /// The event types this worker understands, by CloudEvents `type`.
     public static let knownTypes: [String] = [

@@ -53,6 +53,12 @@ extension WorkerConfiguration {
         if let v = try env.int("QBSYNC_PAYMENT_INVOICE_WAIT_MINUTES") { c.paymentInvoiceWait = .seconds(Int64(v) * 60) }
         if let v = try env.milliseconds("QBSYNC_READINESS_INTERVAL_MS") { c.readinessInterval = v }
         if let v = try env.milliseconds("QBSYNC_METRICS_INTERVAL_MS") { c.metricsInterval = v }
+        if let v = env["QBSYNC_TRACING"] {
+            guard let export = TraceExport(rawValue: v.lowercased()) else {
+                throw WorkerConfigurationError("QBSYNC_TRACING must be off or otlp, got '\(v)'")
+            }
+            c.traceExport = export
+        }
         return c
     }
 

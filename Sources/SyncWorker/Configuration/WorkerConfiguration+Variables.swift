@@ -72,6 +72,8 @@ extension WorkerConfiguration {
         Variable(name: "QBSYNC_PAYMENT_INVOICE_WAIT_MINUTES", meaning: "how long a payment waits for an invoice it pays before its column says the invoice never came",
                  defaultValue: "1440", rule: "at least 1"),
         Variable(name: "QBSYNC_READINESS_INTERVAL_MS", meaning: "how often /readyz re-checks PostgreSQL and Kafka", defaultValue: "5000", rule: "100–300000"),
+        Variable(name: "QBSYNC_TRACING", meaning: "`otlp` exports spans over OTLP/HTTP to the collector `OTEL_EXPORTER_OTLP_ENDPOINT` names (the standard OTEL_* variables apply)",
+                 defaultValue: "off", rule: "off or otlp"),
         Variable(name: "QBSYNC_METRICS_INTERVAL_MS", meaning: "how often consumer lag and the deployment-wide figures (parked work, outbox, disconnected firms) are sampled",
                  defaultValue: "15000", rule: "100–300000"),
     ]

@@ -93,6 +93,13 @@ public struct WorkerConfiguration: Sendable {
     public var readinessInterval: Duration = .seconds(5)
     /// How often consumer lag and the deployment-wide figures are sampled for `/metrics`.
     public var metricsInterval: Duration = .seconds(15)
+    /// Where spans go: nowhere (no cost), or an OTLP/HTTP collector that the standard
+    /// `OTEL_EXPORTER_OTLP_*` variables name.
+    public var traceExport: TraceExport = .off
+
+    public enum TraceExport: String, Sendable, Hashable, CaseIterable {
+        case off, otlp
+    }
 
     public init() {}
 

@@ -27,6 +27,7 @@ struct DocumentIngest: Sendable {
         }
         guard var document = try await updated(event, value: value, on: connection) else { return Ingested() }
         document.lastEventID = event.id
+        document.trace = PipelineTracing.current
         document.changeSeq = nil  // to the back of the account's queue
         document.clearFailure()
         document.awaiting = []
@@ -61,6 +62,7 @@ struct DocumentIngest: Sendable {
         document.manualChoice = request == .sync ? .sync : .unsync
         if request == .unsync { document.generation += 1 }
         document.lastEventID = event.id
+        document.trace = PipelineTracing.current
         document.changeSeq = nil
         document.clearFailure()
         document.awaiting = []

@@ -3,6 +3,7 @@ import Logging
 import Postgres
 import ServiceLifecycle
 import SyncCore
+import Tracing
 
 /// Writes invoices and payments to QuickBooks, account by account, each account's documents in
 /// the order they changed on the platform.
@@ -24,6 +25,7 @@ struct DocumentPusher: Service {
     let configuration: WorkerConfiguration
     let metrics: WorkerMetrics
     let logger: Logger
+    var tracing = PipelineTracing()
     /// Accounts written to at once (``WorkerConfiguration/pusherConcurrency``).
     var concurrency: Int { configuration.pusherConcurrency }
     /// Writes to one account before it yields its place to others.
@@ -85,15 +87,22 @@ struct DocumentPusher: Service {
                 return
             }
             guard case .write(let step, let attempts) = next else { return }
-            let result = await execute(step, attemptsSoFar: attempts)
-            do {
-                guard try await record(result, of: step) == .goOn else { return }
-            } catch {
-                // The write stands in QuickBooks; its next attempt repeats it with the same requestid.
-                logger.warning("could not record a QuickBooks write; it will be repeated", metadata: [
-                    "firm_id": "\(firmID)", "document": "\(step.document.kind.rawValue) \(step.document.documentID)", "error": "\(error)"])
-                return
+            // The write continues the trace of the event behind the document's newest change.
+            let goOn = await tracing.span("qbsync.write \(step.operation.name)", parent: step.document.trace, attributes: [
+                "qbsync.firm_id": firmID, "qbsync.document": "\(step.document.kind.rawValue) \(step.document.documentID)",
+            ]) { span in
+                let result = await execute(step, attemptsSoFar: attempts)
+                do {
+                    return try await record(result, of: step) == .goOn
+                } catch {
+                    // The write stands in QuickBooks; its next attempt repeats it with the same requestid.
+                    span.recordError(error)
+                    logger.warning("could not record a QuickBooks write; it will be repeated", metadata: [
+                        "firm_id": "\(firmID)", "document": "\(step.document.kind.rawValue) \(step.document.documentID)", "error": "\(error)"])
+                    return false
+                }
             }
+            guard goOn else { return }
             outboxSignal.nudge()
             writes += 1
         }

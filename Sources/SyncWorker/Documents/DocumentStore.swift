@@ -8,7 +8,7 @@ enum DocumentStore {
     static let columns = """
         firm_id, kind, document_id, account_id, revision, lifecycle, content, doc_date::text as doc_date, label, last_event_id, change_seq,
         pending, awaiting, awaiting_labels, awaiting_since, failed_revision, failure_code, failure_detail, parked_detail,
-        status, detail, error_code, qbo_id, sequence, manual_choice, generation
+        status, detail, error_code, qbo_id, sequence, manual_choice, generation, trace_parent, trace_state
         """
 
     /// Locks the document for this transaction and returns it, or nil when it is unknown.
@@ -77,9 +77,9 @@ enum DocumentStore {
             insert into documents (firm_id, kind, document_id, account_id, revision, lifecycle, content, doc_date, label, change_seq,
                                    pending, awaiting, awaiting_labels, failed_revision, failure_code, failure_detail, parked_detail,
                                    status, detail, error_code, qbo_id, sequence, last_event_id, awaiting_since, manual_choice,
-                                   generation, updated_at)
+                                   generation, trace_parent, trace_state, updated_at)
             values ($1, $2, $3, $4, $5, $6, $7, $8::date, $9, coalesce($10, nextval('document_changes')), $11, $12, $13, $14, $15, $16,
-                    $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, now())
+                    $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, now())
             on conflict (firm_id, kind, document_id) do update set
                 account_id = excluded.account_id, revision = excluded.revision, lifecycle = excluded.lifecycle,
                 content = excluded.content, doc_date = excluded.doc_date, label = excluded.label, change_seq = excluded.change_seq,
@@ -88,7 +88,8 @@ enum DocumentStore {
                 failure_detail = excluded.failure_detail, parked_detail = excluded.parked_detail, status = excluded.status,
                 detail = excluded.detail, error_code = excluded.error_code, qbo_id = excluded.qbo_id, sequence = excluded.sequence,
                 last_event_id = excluded.last_event_id, awaiting_since = excluded.awaiting_since,
-                manual_choice = excluded.manual_choice, generation = excluded.generation, updated_at = now()
+                manual_choice = excluded.manual_choice, generation = excluded.generation, trace_parent = excluded.trace_parent,
+                trace_state = excluded.trace_state, updated_at = now()
             """,
             [
                 .text(document.firmID), .text(document.kind.rawValue), .text(document.documentID), .text(document.accountID),
@@ -99,7 +100,8 @@ enum DocumentStore {
                 optional(document.parkedDetail), optional(document.status.status?.rawValue), optional(document.status.detail),
                 optional(document.status.errorCode), optional(document.status.qboID), .int64(document.status.sequence),
                 .text(document.lastEventID), document.awaitingSince.map { .timestamptz($0) } ?? .null,
-                optional(document.manualChoice?.rawValue), .int64(document.generation),
+                optional(document.manualChoice?.rawValue), .int64(document.generation), optional(document.trace.traceParent),
+                optional(document.trace.traceState),
             ])
     }
 
@@ -238,6 +240,7 @@ enum DocumentStore {
             return choice
         }
         document.generation = try row.decode(Int64.self, "generation")
+        document.trace = TraceHeaders(traceParent: try row.decode(String?.self, "trace_parent"), traceState: try row.decode(String?.self, "trace_state"))
         return document
     }
 }

@@ -38,6 +38,8 @@ struct StoredDocument: Sendable, Equatable {
     /// Incremented when the document is unsynced by hand: what is created after that is a new
     /// object in QuickBooks, with requestids of its own.
     var generation: Int64 = 0
+    /// The trace of the event behind the newest change; the writes it causes continue it.
+    var trace = TraceHeaders()
     var status = DocumentStatus()
 
     init(firmID: String, kind: DocumentKind, documentID: String, accountID: String, label: String, lastEventID: String) {

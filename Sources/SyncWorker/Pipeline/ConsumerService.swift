@@ -4,6 +4,7 @@ import Logging
 import Postgres
 import ServiceLifecycle
 import SyncCore
+import Tracing
 
 /// Reads the ingress topics and feeds the ``Dispatcher``; on shutdown or revocation it drains
 /// in-flight work and stores its offsets before the consumer commits and lets go.
@@ -21,9 +22,12 @@ final class ConsumerService: Service, Sendable {
     let metrics: WorkerMetrics
     let logger: Logger
     let readiness: Readiness
+    let tracing: PipelineTracing
 
     init(consumer: KafkaConsumer, processor: EventProcessor, deadLetters: DeadLetterRecorder, limits: EventLimits,
-         maxInFlight: Int, drainTimeout: Duration, assignment: PartitionAssignment, metrics: WorkerMetrics, logger: Logger, readiness: Readiness) {
+         maxInFlight: Int, drainTimeout: Duration, assignment: PartitionAssignment, metrics: WorkerMetrics, logger: Logger, readiness: Readiness,
+         tracing: PipelineTracing = PipelineTracing()) {
+        self.tracing = tracing
         self.consumer = consumer
         self.processor = processor
         self.deadLetters = deadLetters
@@ -118,6 +122,23 @@ final class ConsumerService: Service, Sendable {
     /// Processes one message until it is applied or dead-lettered; infrastructure failures
     /// (database or broker away) are retried, because skipping would lose the event.
     func handle(_ work: Dispatcher.Work) async -> Bool {
+        // A consumer span per event, continuing the producer's trace (CloudEvents distributed-
+        // tracing extension, or a traceparent header); its database work, QuickBooks calls and
+        // the status events it causes are in it.
+        let event = try? work.event.get()
+        let message = work.message
+        let attributes = [
+            "messaging.system": "kafka", "messaging.destination.name": message.topic, "messaging.kafka.partition": "\(message.partition)",
+            "messaging.kafka.offset": "\(message.offset)", "messaging.message.id": event?.id ?? "", "qbsync.firm_id": event?.firmID ?? "",
+        ]
+        return await tracing.span("qbsync.event \(event?.type ?? "unreadable")", parent: TraceHeaders(event: event, headers: message.headers),
+                                  kind: .consumer, attributes: attributes) { span in
+            if case .failure(let rejection) = work.event { span.attributes["qbsync.dead_letter.reason"] = rejection.reason.rawValue }
+            return await process(work)
+        }
+    }
+
+    private func process(_ work: Dispatcher.Work) async -> Bool {
         let message = work.message
         let origin = MessageOrigin(topic: message.topic, partition: message.partition, offset: message.offset)
         var attempt = 0

@@ -2,6 +2,7 @@ import Kafka
 import Logging
 import Postgres
 import ServiceLifecycle
+import Tracing
 
 /// Publishes outbox rows to Kafka in id order and marks them sent after the delivery report.
 ///
@@ -25,6 +26,7 @@ struct OutboxRelay: Service {
     /// flushes for its own timeout and then gives up; unsent rows stay for the next worker).
     var finalPublishBudget: Duration = .seconds(5)
     let metrics: WorkerMetrics
+    var tracing = PipelineTracing()
     let logger: Logger
 
     static let lockKey: Int64 = 0x71_62_73_79_6E_64
@@ -77,26 +79,28 @@ struct OutboxRelay: Service {
             let locked = try await connection.query("select pg_try_advisory_xact_lock($1) as locked", [.int64(Self.lockKey)])
             guard try locked.first?.decode(Bool.self, "locked") == true else { return Outcome() }
             let rows = try await connection.query("""
-                select id, topic, message_key, raw, key_bytes, payload, headers from outbox
+                select id, topic, message_key, raw, key_bytes, payload, headers, trace_parent, trace_state from outbox
                 where published_at is null and set_aside_at is null order by id limit $1
                 """, [.int(batchSize)])
             guard !rows.isEmpty else { return Outcome() }
-            var groups: [String: [(id: Int64, message: OutboxMessage)]] = [:]
+            var groups: [String: [Row]] = [:]
             var order: [String] = []
             for row in rows {
                 let id = try row.decode(Int64.self, "id")
                 let group = try row.decode(String.self, "message_key")
                 let message: OutboxMessage
+                let trace = TraceHeaders(traceParent: try row.decode(String?.self, "trace_parent"), traceState: try row.decode(String?.self, "trace_state"))
                 if try row.decode(Bool.self, "raw") {
                     message = OutboxMessage(topic: try row.decode(String.self, "topic"), key: try row.decode([UInt8]?.self, "key_bytes"),
                                             value: try row.decode([UInt8]?.self, "payload"),
                                             headers: try OutboxMessage.decodeHeaders(try row.decode([UInt8]?.self, "headers") ?? []))
                 } else {
+                    // A status event carries its trace as CloudEvents attributes and as Kafka headers.
                     message = OutboxMessage(topic: try row.decode(String.self, "topic"), key: Array(group.utf8),
-                                            value: try row.decode([UInt8].self, "payload"), headers: [])
+                                            value: try row.decode([UInt8].self, "payload"), headers: trace.kafkaHeaders)
                 }
                 if groups[group] == nil { order.append(group) }
-                groups[group, default: []].append((id, message))
+                groups[group, default: []].append(Row(id: id, message: message, trace: trace))
             }
             let results = await withTaskGroup(of: GroupResult.self) { tasks in
                 for key in order {
@@ -129,6 +133,12 @@ struct OutboxRelay: Service {
         }
     }
 
+    private struct Row: Sendable {
+        var id: Int64
+        var message: OutboxMessage
+        var trace: TraceHeaders
+    }
+
     private struct GroupResult: Sendable {
         var published: [Int64] = []
         var setAside: [(id: Int64, topic: String, bytes: Int, reason: String)] = []
@@ -136,18 +146,29 @@ struct OutboxRelay: Service {
     }
 
     /// Sends one key's rows in order; stops at the first transient failure so that key keeps its order.
-    private func send(_ messages: [(id: Int64, message: OutboxMessage)]) async -> GroupResult {
+    private func send(_ rows: [Row]) async -> GroupResult {
         var result = GroupResult()
-        for (id, message) in messages {
-            do {
-                _ = try await producer.send(topic: message.topic, key: message.key, value: message.value, headers: message.headers)
-                result.published.append(id)
-            } catch where Self.refusedForGood(error) {
+        for row in rows {
+            let message = row.message
+            let sent: Result<Void, KafkaError> = await tracing.span("publish \(message.topic)", parent: row.trace, kind: .producer,
+                                                                    attributes: ["messaging.system": "kafka", "messaging.destination.name": message.topic]) { span in
+                do throws(KafkaError) {
+                    _ = try await producer.send(topic: message.topic, key: message.key, value: message.value, headers: message.headers)
+                    return .success(())
+                } catch {
+                    span.recordError(error)
+                    return .failure(error)
+                }
+            }
+            switch sent {
+            case .success:
+                result.published.append(row.id)
+            case .failure(let error) where Self.refusedForGood(error):
                 let bytes = (message.value?.count ?? 0) + (message.key?.count ?? 0) + message.headers.reduce(0) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) }
-                result.setAside.append((id, message.topic, bytes, "\(error.code.name): \(error.message)"))
-            } catch {
+                result.setAside.append((row.id, message.topic, bytes, "\(error.code.name): \(error.message)"))
+            case .failure(let error):
                 result.failure = error
-                break
+                return result
             }
         }
         return result

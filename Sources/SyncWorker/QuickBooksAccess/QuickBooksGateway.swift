@@ -1,5 +1,6 @@
 import QuickBooks
 import SyncCore
+import Tracing
 
 /// Runs QuickBooks calls for a firm: a live token, one retry after a 401, and a realm-wide pause
 /// after a 429. Failures come out as ``QuickBooksProblem``. The realm's limits are kept request by
@@ -10,8 +11,24 @@ struct QuickBooksGateway: Sendable {
     let gate: RealmGate
     let throttlePause: Duration
     let metrics: WorkerMetrics
+    var tracing = PipelineTracing()
 
     func perform<Value: Sendable>(
+        firmID: String, _ operation: String,
+        _ call: @Sendable (QuickBooksClient, RealmAccess) async throws(QuickBooksError) -> Value
+    ) async throws -> Value {
+        // A client span per call, inside the span of the event or write it serves.
+        try await tracing.span("QuickBooks \(operation)", kind: .client, attributes: ["qbsync.firm_id": firmID]) { span in
+            do {
+                return try await performUntraced(firmID: firmID, operation, call)
+            } catch let problem as QuickBooksProblem {
+                span.attributes["qbsync.quickbooks.code"] = problem.code
+                throw problem
+            }
+        }
+    }
+
+    private func performUntraced<Value: Sendable>(
         firmID: String, _ operation: String,
         _ call: @Sendable (QuickBooksClient, RealmAccess) async throws(QuickBooksError) -> Value
     ) async throws -> Value {

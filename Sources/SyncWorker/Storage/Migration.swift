@@ -253,5 +253,11 @@ extension Migration {
                 expires_at timestamptz not null
             );
             """),
+        Migration(version: 8, name: "W3C trace context on documents and outbox rows", sql: """
+            -- the trace of the event that last changed a document, continued by the writes it causes
+            alter table documents add column trace_parent text, add column trace_state text;
+            -- the trace a status event belongs to, for its publish span and Kafka headers
+            alter table outbox add column trace_parent text, add column trace_state text;
+            """),
     ]
 }

@@ -7,10 +7,13 @@ import SyncCore
 /// transaction as the state they describe, and a relay publishes them afterwards, so the stream
 /// never disagrees with the database.
 enum Outbox {
+    /// Queues a status event; it belongs to the trace the current task runs in (``Tracing/current``).
     static func enqueue(_ change: StatusChange, topic: String, on connection: PostgresConnection) async throws {
+        let trace = PipelineTracing.current
         try await connection.execute(
-            "insert into outbox (topic, message_key, payload) values ($1, $2, $3)",
-            [.text(topic), .text(change.key), .bytea(StatusEvent.encode(change))])
+            "insert into outbox (topic, message_key, payload, trace_parent, trace_state) values ($1, $2, $3, $4, $5)",
+            [.text(topic), .text(change.key), .bytea(StatusEvent.encode(change, trace: trace)),
+             trace.traceParent.map { .text($0) } ?? .null, trace.traceState.map { .text($0) } ?? .null])
     }
 
     /// Enqueues a message as it is (any key and value bytes, headers). Messages of one `group`
@@ -88,13 +91,17 @@ enum StatusEvent {
         var time: String
         var subject: String
         var datacontenttype = "application/json"
+        /// The CloudEvents distributed-tracing extension, when the change happened in a trace.
+        var traceparent: String?
+        var tracestate: String?
         var data: StatusChange
     }
 
-    static func encode(_ change: StatusChange, at time: Date = Date()) throws -> [UInt8] {
+    static func encode(_ change: StatusChange, trace: TraceHeaders = TraceHeaders(), at time: Date = Date()) throws -> [UInt8] {
         // The id is stable for (entity, sequence): a republished row carries the same id.
         let id = RequestID.stableUUID(["status", change.key, String(change.sequence)])
-        let envelope = Envelope(id: id, time: time.formatted(.iso8601), subject: change.key, data: change)
+        let envelope = Envelope(id: id, time: time.formatted(.iso8601), subject: change.key, traceparent: trace.traceParent,
+                                tracestate: trace.traceState, data: change)
         return Array(try JSONEncoder().encode(envelope))
     }
 }

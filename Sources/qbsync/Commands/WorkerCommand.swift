@@ -1,7 +1,10 @@
 import ArgumentParser
 import Metrics
+import OTel
 import Prometheus
+import ServiceLifecycle
 import SyncWorker
+import Tracing
 
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,7 +18,29 @@ struct WorkerCommand: AsyncParsableCommand {
         let configuration = try WorkerConfiguration.fromEnvironment()
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory.qbsync(registry: registry))
-        let worker = try await Worker(configuration: configuration, logger: logger, metricsRegistry: registry)
+        var tracer: any Tracer = NoOpTracer()
+        var observability: [any Service] = []
+        if configuration.traceExport == .otlp {
+            let backend = try OTel.makeTracingBackend(configuration: .qbsyncTraces)
+            tracer = backend.factory
+            observability = [backend.service]
+        }
+        let worker = try await Worker(configuration: configuration, logger: logger, metricsRegistry: registry, tracer: tracer,
+                                      observability: observability)
         try await worker.run()
+    }
+}
+
+extension OTel.Configuration {
+    /// Traces only, over OTLP/HTTP (metrics go to /metrics, logs to standard error); the standard
+    /// `OTEL_*` variables (endpoint, headers, sampler, service name) override these.
+    static var qbsyncTraces: OTel.Configuration {
+        var configuration = OTel.Configuration.default
+        configuration.serviceName = "qbsync"
+        configuration.traces.enabled = true
+        configuration.metrics.enabled = false
+        configuration.logs.enabled = false
+        configuration.traces.otlpExporter.protocol = .httpProtobuf
+        return configuration
     }
 }

@@ -18,6 +18,9 @@ final class StatusStream: Sendable {
         var qboID: String?
         var sequence: Int64
         var causedBy: String
+        /// The CloudEvents distributed-tracing attribute, and the Kafka header of the same name.
+        var traceParent: String? = nil
+        var traceParentHeader: String? = nil
     }
 
     private let consumer: KafkaConsumer
@@ -99,7 +102,8 @@ final class StatusStream: Sendable {
             firmID: data["firm_id"] as? String ?? "", entity: data["entity"] as? String ?? "", entityID: data["entity_id"] as? String ?? "",
             accountID: data["account_id"] as? String, status: data["status"] as? String ?? "", previousStatus: data["previous_status"] as? String, detail: data["detail"] as? String,
             errorCode: data["error_code"] as? String, qboID: data["qbo_id"] as? String, sequence: (data["sequence"] as? NSNumber)?.int64Value ?? -1,
-            causedBy: data["caused_by"] as? String ?? "")
+            causedBy: data["caused_by"] as? String ?? "", traceParent: json["traceparent"] as? String,
+            traceParentHeader: message.headers.first { $0.name == "traceparent" }?.value.map { String(decoding: $0, as: UTF8.self) })
     }
 }
 
