@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "SyncCore", targets: ["SyncCore"]),
         .library(name: "Kafka", targets: ["Kafka"]),
         .executable(name: "qbsync", targets: ["qbsync"]),
+        .executable(name: "qbsync-dev", targets: ["qbsync-dev"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
@@ -137,11 +138,22 @@ let package = Package(
             ]
         ),
 
-        // The one executable: worker, sandbox, migrate, firm, status, demo, kafka-mock, probe.
+        // What the command-line tools share: logging options.
+        .target(
+            name: "CommandLineSupport",
+            dependencies: [
+                "SyncWorker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // The production executable: worker, migrate, firm, status, customers, dlq, outbox, config, probe.
+        // It carries no QuickBooks emulator and no demo.
         .executableTarget(
             name: "qbsync",
             dependencies: [
-                "SyncWorker", "SyncCore", "Kafka", "Postgres", "QuickBooks", "QuickBooksSandbox",
+                "SyncWorker", "SyncCore", "Kafka", "Postgres", "QuickBooks", "CommandLineSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -151,6 +163,18 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "OTel", package: "swift-otel"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
+        ),
+
+        // Development tools: the QuickBooks sandbox, the Kafka mock cluster as a process, the demo.
+        .executableTarget(
+            name: "qbsync-dev",
+            dependencies: [
+                "SyncWorker", "SyncCore", "Kafka", "Postgres", "QuickBooks", "QuickBooksSandbox", "CommandLineSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
 

@@ -19,13 +19,14 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 bin="$(swift build --show-bin-path)/qbsync"
-[ -x "$bin" ] || { echo "check-deploy: build qbsync first (swift build)" >&2; exit 1; }
+dev_bin="$(swift build --show-bin-path)/qbsync-dev"
+[ -x "$bin" ] && [ -x "$dev_bin" ] || { echo "check-deploy: build qbsync and qbsync-dev first (swift build)" >&2; exit 1; }
 : "${QBSYNC_TEST_DATABASE_URL:?set QBSYNC_TEST_DATABASE_URL (scripts/test.sh does)}"
 command -v promtool >/dev/null || { echo "check-deploy: promtool is missing (scripts/setup.sh installs Debian's prometheus package)" >&2; exit 1; }
 
-python3 - "$bin" <<'PY'
+python3 - "$bin" "$dev_bin" <<'PY'
 import base64, glob, json, os, re, subprocess, sys, tempfile, yaml
-qbsync = sys.argv[1]
+qbsync, qbsync_dev = sys.argv[1], sys.argv[2]
 problems = []
 
 # The metric names the alert rules and the dashboard may use: those README.md's "GET /metrics"
@@ -61,11 +62,11 @@ known = set(subprocess.run([qbsync, "config", "variables", "--names"], capture_o
 defaults = dict(re.findall(r"^(QBSYNC_[A-Z0-9_]+) \[([^\]]*)\]", variables, re.M))
 def reads(variable):
     return variable in known or variable.startswith("QBSYNC_KAFKA_PROPERTY_") or variable.startswith("QBSYNC_SANDBOX_")
-def is_command(words):
+def is_command(words, executable=None):
     """Whether `qbsync WORDS…` names a (sub)command: each word is listed under SUBCOMMANDS in its
     parent's help (`--help` itself exits 0 even after an unknown word)."""
     for depth, word in enumerate(words):
-        usage = subprocess.run([qbsync, *words[:depth], "--help"], capture_output=True, text=True).stdout
+        usage = subprocess.run([executable or qbsync, *words[:depth], "--help"], capture_output=True, text=True).stdout
         listed = re.findall(r"^  ([a-z][a-z-]*)(?: \(default\))?(?:\s|$)", usage.partition("SUBCOMMANDS:")[2], re.M)
         if word not in listed: return False
     return True
@@ -88,9 +89,14 @@ for name, service in services.items():
     build = service.get("build")
     command = service.get("command")
     if build and build.get("dockerfile") == "deploy/Dockerfile" and command:
-        # the image's entrypoint is qbsync: the command must be a subcommand it knows
-        if not is_command(command[:1]):
-            problems.append(f"{name}: 'qbsync {command[0]}' is not a qbsync command")
+        # the production image's entrypoint is qbsync, the dev target's qbsync-dev: the command
+        # must be a subcommand of that one (the sandbox is not in the production binary)
+        target = build.get("target", "runtime")
+        if target not in ("runtime", "dev"):
+            problems.append(f"{name}: deploy/Dockerfile has no target '{target}' (runtime or dev)")
+        executable = qbsync_dev if target == "dev" else qbsync
+        if not is_command(command[:1], executable):
+            problems.append(f"{name}: '{os.path.basename(executable)} {command[0]}' is not a command of the {target} image's entrypoint")
     for variable in (service.get("environment") or {}):
         if variable.startswith("QBSYNC_") and not reads(variable):
             problems.append(f"{name}: {variable} is not a variable qbsync reads (qbsync config variables)")
@@ -480,9 +486,9 @@ trap 'cleanup; psql "$psql_url" -qc "drop database if exists $db with (force)" >
 QBSYNC_DATABASE_URL=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$psql_url" "$db")
 export QBSYNC_DATABASE_URL
 
-# The sandbox service: `qbsync sandbox --host … --port 8081`, health-checked as in compose.
+# The sandbox service: `qbsync-dev sandbox --host … --port 8081`, health-checked as in compose.
 sandbox_port=$(free_port)
-"$bin" sandbox --host 127.0.0.1 --port "$sandbox_port" --log-level warning 2>"$work/sandbox.log" &
+"$dev_bin" sandbox --host 127.0.0.1 --port "$sandbox_port" --log-level warning 2>"$work/sandbox.log" &
 pids+=($!)
 wait_for "http://127.0.0.1:$sandbox_port/admin/v1/health" 30
 
@@ -491,7 +497,7 @@ wait_for "http://127.0.0.1:$sandbox_port/admin/v1/health" 30
   || { echo "check-deploy: qbsync migrate failed:" >&2; cat "$work/migrate.log" >&2; exit 1; }
 
 # Kafka: the mock cluster as its own process (compose uses a real broker).
-"$bin" kafka-mock --bootstrap-file "$work/bootstrap" --log-level warning >/dev/null 2>"$work/kafka.log" &
+"$dev_bin" kafka-mock --bootstrap-file "$work/bootstrap" --log-level warning >/dev/null 2>"$work/kafka.log" &
 pids+=($!)
 for _ in $(seq 1 100); do [ -s "$work/bootstrap" ] && break; sleep 0.1; done
 [ -s "$work/bootstrap" ] || { echo "check-deploy: the Kafka mock cluster did not start" >&2; exit 1; }

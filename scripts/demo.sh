@@ -8,6 +8,6 @@ cd "$repo"
 
 url=$("$repo/scripts/setup.sh" | tail -n 1)
 export QBSYNC_DATABASE_URL="${QBSYNC_DATABASE_URL:-$url}"
-echo "Building qbsync (the first build takes several minutes)…"
-swift build --product qbsync 2>&1 | grep -E 'error|warning: unre|Compiling qbsync|Build complete' || true
-exec "$(swift build --show-bin-path)/qbsync" demo "$@"
+echo "Building qbsync-dev (the first build takes several minutes)…"
+swift build --product qbsync-dev 2>&1 | grep -E 'error|warning: unre|Compiling qbsync|Build complete' || true
+exec "$(swift build --show-bin-path)/qbsync-dev" demo "$@"

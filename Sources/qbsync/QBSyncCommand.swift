@@ -1,6 +1,4 @@
 import ArgumentParser
-import Logging
-import SyncWorker
 
 @main
 struct QBSyncCommand: AsyncParsableCommand {
@@ -9,25 +7,11 @@ struct QBSyncCommand: AsyncParsableCommand {
         abstract: "Syncs client accounts, invoices and payments one way into QuickBooks Online.",
         discussion: """
             Configuration comes from QBSYNC_* environment variables (see README.md). \
-            Every command logs JSON lines to standard error.
+            Every command logs JSON lines to standard error. The QuickBooks sandbox, the Kafka mock \
+            cluster and the demo are in qbsync-dev, not in this production binary.
             """,
         subcommands: [
             WorkerCommand.self, MigrateCommand.self, FirmCommand.self, StatusCommand.self, CustomersCommand.self,
-            SandboxCommand.self, KafkaMockCommand.self, DeadLetterCommand.self, OutboxCommand.self, ConfigCommand.self, DemoCommand.self,
-            ProbeCommand.self,
+            DeadLetterCommand.self, OutboxCommand.self, ConfigCommand.self, ProbeCommand.self,
         ])
 }
-
-/// Options every command shares.
-struct LoggingOptions: ParsableArguments {
-    @Option(help: "Lowest log level written: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: Logger.Level = .info
-
-    func bootstrap() -> Logger {
-        let level = logLevel
-        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
-        return Logger(label: "qbsync")
-    }
-}
-
-extension Logger.Level: @retroactive ExpressibleByArgument {}
