@@ -100,6 +100,7 @@ public final class Worker: Sendable {
         let figures = DeploymentFigureReporter(database: database, workerID: workerID, interval: configuration.metricsInterval, metrics: metrics, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = observability.map { .init(service: $0) } + [
             .init(service: http), .init(service: relay), .init(service: retention), .init(service: figures),
+            .init(service: RealmUsageReporter(gate: gate, interval: configuration.metricsInterval, metrics: metrics)),
         ]
         if keyVerdict == .differs {
             logger.critical("not consuming: \(TokenKeyCheck.differsDetail)")

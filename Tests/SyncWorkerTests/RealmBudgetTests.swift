@@ -41,6 +41,20 @@ struct RealmBudgetTests {
         try await gate.acquire("other")  // other realms are not affected
     }
 
+    @Test("the budget in use is reported: the busiest realm's share of its window, realms at the limit, and idle realms forgotten")
+    func usage() async throws {
+        let gate = RealmGate(limits: .init(maxInFlight: 10, requestsPerWindow: 4, window: .milliseconds(300), margin: .zero))
+        for _ in 0..<4 { try await gate.acquire("busy") }
+        try await gate.acquire("calm")
+        await gate.release("calm")
+        await gate.pause("resting", for: .seconds(30))
+        var usage = await gate.usage()
+        #expect(usage.busiestWindowRatio == 1 && usage.realmsAtLimit == 2 && usage.realmsActive == 3, "\(usage)")
+        try await Task.sleep(for: .milliseconds(400))  // the window passes: only what still holds a slot or rests is left
+        usage = await gate.usage()
+        #expect(usage.realmsActive == 2 && usage.realmsAtLimit == 1 && usage.busiestWindowRatio == 0, "\(usage)")
+    }
+
     @Test("a 429 pauses the whole realm, not just one request")
     func pause() async throws {
         let gate = RealmGate(limits: .init(maxInFlight: 10, requestsPerWindow: 100, window: .seconds(60)))

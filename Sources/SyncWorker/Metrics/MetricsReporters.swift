@@ -97,3 +97,17 @@ struct ConsumerLagReporter: Service {
         for partition in reported { metrics.consumerLag(topic: partition.topic, partition: partition.partition, lag: 0) }
     }
 }
+
+/// Records how much of their QuickBooks budgets this worker's realms use, every interval.
+struct RealmUsageReporter: Service {
+    let gate: RealmGate
+    let interval: Duration
+    let metrics: WorkerMetrics
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            metrics.realmUsage(await gate.usage())
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+}

@@ -67,6 +67,15 @@ struct WorkerMetrics: Sendable {
         Counter(label: "qbsync_document_writes_total", dimensions: [("operation", operation), ("outcome", outcome)], factory: factory).increment()
     }
 
+    /// This worker's use of its realms' QuickBooks budgets (a firm's realm is on one worker at a
+    /// time, so the counts add up over pods; the ratio is a max).
+    func realmUsage(_ usage: RealmUsage) {
+        Gauge(label: "qbsync_qbo_realm_budget_used_max", factory: factory).record(usage.busiestWindowRatio)
+        Gauge(label: "qbsync_qbo_realms_at_limit", factory: factory).record(usage.realmsAtLimit)
+        Gauge(label: "qbsync_qbo_calls_waiting", factory: factory).record(usage.callsWaiting)
+        Gauge(label: "qbsync_qbo_realms_active", factory: factory).record(usage.realmsActive)
+    }
+
     /// The deployment-wide figures, from the worker that reports them; zeros from every other
     /// (nil), so a sum over pods is right.
     func deploymentFigures(_ figures: DeploymentFigures?) {

@@ -93,12 +93,46 @@ actor RealmGate {
         realms[realm]?.waiting.count ?? 0
     }
 
+    /// How much of their budgets this worker's realms use now, for metrics. Realms with nothing
+    /// recent, in flight, waiting or paused are forgotten on the way (their state is empty).
+    func usage() -> RealmUsage {
+        let now = clock.now
+        let horizon = now - limits.window - limits.margin
+        var usage = RealmUsage()
+        for (realm, var state) in realms {
+            while let first = state.recent.first, first <= horizon { state.recent.removeFirst() }
+            let paused = state.pausedUntil.map { $0 > now } ?? false
+            if state.recent.isEmpty && state.inFlight == 0 && state.waiting.isEmpty && !paused {
+                realms[realm] = nil
+                continue
+            }
+            realms[realm] = state
+            usage.busiestWindowRatio = max(usage.busiestWindowRatio, Double(state.recent.count) / Double(limits.requestsPerWindow))
+            if paused || state.recent.count >= limits.requestsPerWindow { usage.realmsAtLimit += 1 }
+            usage.callsWaiting += state.waiting.count
+            usage.realmsActive += 1
+        }
+        return usage
+    }
+
     /// QuickBooks said 429: nobody calls this realm until the pause is over.
     func pause(_ realm: String, for duration: Duration) {
         let until = clock.now + duration
         if let current = realms[realm]?.pausedUntil, current >= until { return }
         realms[realm, default: Realm()].pausedUntil = until
     }
+}
+
+/// What ``RealmGate/usage()`` reports.
+struct RealmUsage: Sendable, Equatable {
+    /// Requests in the current window over the limit, for the busiest realm (0–1).
+    var busiestWindowRatio = 0.0
+    /// Realms at their request limit or resting after a 429.
+    var realmsAtLimit = 0
+    /// Calls waiting for one of the realm's in-flight slots.
+    var callsWaiting = 0
+    /// Realms with any recent call.
+    var realmsActive = 0
 }
 
 extension RealmGate: RequestLimiter {
