@@ -486,6 +486,15 @@ trap 'cleanup; psql "$psql_url" -qc "drop database if exists $db with (force)" >
 QBSYNC_DATABASE_URL=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$psql_url" "$db")
 export QBSYNC_DATABASE_URL
 
+# The production binary carries no QuickBooks emulator (it is in qbsync-dev, the dev image's).
+nm "$bin" >"$work/qbsync.symbols" 2>/dev/null && nm "$dev_bin" >"$work/qbsync-dev.symbols" 2>/dev/null \
+  || { echo "check-deploy: cannot read the binaries' symbols (binutils' nm)" >&2; exit 1; }
+if grep -q 'QuickBooksSandbox' "$work/qbsync.symbols"; then
+  echo "check-deploy: $bin links the QuickBooks sandbox; it belongs in qbsync-dev only" >&2; exit 1
+fi
+grep -q 'QuickBooksSandbox' "$work/qbsync-dev.symbols" \
+  || { echo "check-deploy: the sandbox's symbols are not found in qbsync-dev either: this check no longer sees them" >&2; exit 1; }
+
 # The sandbox service: `qbsync-dev sandbox --host … --port 8081`, health-checked as in compose.
 sandbox_port=$(free_port)
 "$dev_bin" sandbox --host 127.0.0.1 --port "$sandbox_port" --log-level warning 2>"$work/sandbox.log" &

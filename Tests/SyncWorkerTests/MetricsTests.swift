@@ -48,6 +48,80 @@ struct MetricsTests {
         }
     }
 
+    /// Runs a worker with its own registry and fast sampling; `body` gets its /metrics URL.
+    static func withMeasuredWorker(_ env: TestEnvironment, _ body: (String) async throws -> Void) async throws {
+        var configuration = env.workerConfiguration()
+        configuration.metricsInterval = .milliseconds(100)
+        let port = PortBox()
+        let worker = try await Worker(configuration: configuration, logger: env.logger, metricsRegistry: PrometheusCollectorRegistry(),
+                                      gracefulShutdownSignals: [], onHTTPListening: { await port.set($0) })
+        let running = Task { try await worker.run() }
+        do { try await body("http://127.0.0.1:\(try await port.value())/metrics") } catch {
+            await worker.shutdown()
+            try? await running.value
+            throw error
+        }
+        await worker.shutdown()
+        try await running.value
+    }
+
+    static func invoiceLag(_ url: String) async throws -> Double? {
+        let text = try await HTTP.response("GET", url).body
+        let lags = (0..<Int32(TestEnvironment.partitions)).compactMap { value(text, #"qbsync_consumer_lag{topic="billing.invoices",partition="\#($0)"}"#) }
+        return lags.count == TestEnvironment.partitions ? lags.reduce(0, +) : nil
+    }
+
+    @Test("consumer lag rises while the worker cannot apply events and falls to zero as it drains")
+    func lagRisesAndFalls() async throws {
+        try await TestEnvironment.with { env in
+            try await env.connectFirm("f1")
+            try await Self.withMeasuredWorker(env) { url in
+                try await env.eventually("the worker holds its partitions and reports their lag") { try await Self.invoiceLag(url) == 0 }
+                // The ledger locked away: every event waits at its first statement, as with a stuck database.
+                let locked = AsyncStream<Void>.makeStream()
+                let holder = Task {
+                    try await env.database.withTransaction { connection in
+                        _ = try await connection.execute("lock table processed_events in access exclusive mode")
+                        locked.continuation.yield()
+                        try await Task.sleep(for: .seconds(60))
+                    }
+                }
+                for await _ in locked.stream { break }
+                try await env.send((1...10).map { TestEvents.invoiceUpserted(firm: "f1", account: "a\($0)", name: "Client \($0)", invoice: "inv-\($0)") })
+                try await env.eventually("lag at the ten events waiting") { try await Self.invoiceLag(url) == 10 }
+                holder.cancel()
+                _ = try? await holder.value
+                try await env.eventually("lag back to zero once they are applied and committed") { try await Self.invoiceLag(url) == 0 }
+                _ = try await env.status.wait("f1:invoice:inv-10", is: "synced")
+            }
+        }
+    }
+
+    @Test("the outbox's oldest pending age rises while Kafka is down and returns to zero once it is back")
+    func outboxAgeWhileKafkaIsDown() async throws {
+        try await TestEnvironment.with { env in
+            try await Self.withMeasuredWorker(env) { url in
+                let gauge: @Sendable (String) async throws -> Double? = { name in Self.value(try await HTTP.response("GET", url).body, name) }
+                try await env.eventually("this worker reports the deployment's figures") { try await gauge("qbsync_figures_reporter") == 1 }
+                try env.cluster.setBrokerDown(1)
+                try await env.database.withConnection { connection in
+                    try await Outbox.enqueue(StatusChange(firmID: "f1", entity: .firm, entityID: "f1", accountID: nil, status: .failed,
+                                                          previousStatus: .synced, detail: "test", errorCode: "3200", qboID: nil, sequence: 1,
+                                                          causedBy: "test"), topic: "quickbooks.sync-status", on: connection)
+                }
+                try await env.eventually("the row waits for over a second") { (try await gauge("qbsync_outbox_oldest_pending_seconds") ?? 0) >= 1 }
+                let first = try await gauge("qbsync_outbox_oldest_pending_seconds") ?? 0
+                try await env.eventually("and keeps ageing") { (try await gauge("qbsync_outbox_oldest_pending_seconds") ?? 0) > first + 0.3 }
+                #expect(try await gauge("qbsync_outbox_pending") == 1)
+                try env.cluster.setBrokerUp(1)
+                try await env.eventually("published once Kafka is back", timeout: .seconds(30)) {
+                    let pending = try await gauge("qbsync_outbox_pending"), oldest = try await gauge("qbsync_outbox_oldest_pending_seconds")
+                    return pending == 0 && oldest == 0
+                }
+            }
+        }
+    }
+
     @Test("the deployment's figures come from one worker at a time, the others report zeros; when it leaves another takes over")
     func oneReporter() async throws {
         try await TestEnvironment.with { env in

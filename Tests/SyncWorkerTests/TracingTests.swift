@@ -69,10 +69,16 @@ struct TracingTests {
                 let event = try #require(spans.first { $0.name == "qbsync.event invoice.upserted" })
                 #expect(event.parentSpanID == Self.parentSpanID, "the event's span is a child of the producer's")
                 #expect(event.attributes["messaging.destination.name"] == "billing.invoices")
+                let apply = try #require(spans.first { $0.name == "qbsync.apply" })
                 let write = try #require(spans.first { $0.name == "qbsync.write create Invoice" })
-                #expect(write.parentSpanID == event.spanID, "the write, done later by the pusher, continues the event's trace")
+                #expect(write.parentSpanID == apply.spanID, "the write, done later by the pusher, continues the step that recorded the invoice")
                 let call = try #require(spans.first { $0.name == "QuickBooks create Invoice" })
                 #expect(call.parentSpanID == write.spanID)
+                for step in ["qbsync.decode", "qbsync.apply"] {
+                    #expect(spans.first { $0.name == step }?.parentSpanID == event.spanID, "\(step) is a step of the event's span")
+                }
+                let link = try #require(spans.first { $0.name == "QuickBooks create customer" })
+                #expect(link.parentSpanID == apply.spanID, "the account's link is part of applying the event")
             }
         }
     }

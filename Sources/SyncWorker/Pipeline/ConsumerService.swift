@@ -111,11 +111,14 @@ final class ConsumerService: Service, Sendable {
 
     /// Decodes once, up front, to know the message's lane (its account).
     func work(for message: KafkaMessage) -> Dispatcher.Work {
+        let started = DefaultTracerClock.now
         do {
             let event = try IngressEvent.decode(value: message.value, key: message.key, limits: limits)
-            return Dispatcher.Work(message: message, lane: "\(event.firmID)\u{1F}\(event.accountID)", event: .success(event))
+            return Dispatcher.Work(message: message, lane: "\(event.firmID)\u{1F}\(event.accountID)", event: .success(event),
+                                   decodeStarted: started, decodeEnded: DefaultTracerClock.now)
         } catch {
-            return Dispatcher.Work(message: message, lane: "dlq\u{1F}\(message.topic)\u{1F}\(message.partition)\u{1F}\(message.offset)", event: .failure(error))
+            return Dispatcher.Work(message: message, lane: "dlq\u{1F}\(message.topic)\u{1F}\(message.partition)\u{1F}\(message.offset)",
+                                   event: .failure(error), decodeStarted: started, decodeEnded: DefaultTracerClock.now)
         }
     }
 
@@ -134,6 +137,7 @@ final class ConsumerService: Service, Sendable {
         return await tracing.span("qbsync.event \(event?.type ?? "unreadable")", parent: TraceHeaders(event: event, headers: message.headers),
                                   kind: .consumer, attributes: attributes) { span in
             if case .failure(let rejection) = work.event { span.attributes["qbsync.dead_letter.reason"] = rejection.reason.rawValue }
+            tracing.record("qbsync.decode", from: work.decodeStarted, to: work.decodeEnded)
             return await process(work)
         }
     }
@@ -152,7 +156,11 @@ final class ConsumerService: Service, Sendable {
                         "reason": "\(rejection.reason.rawValue)", "error": "\(rejection.message)"])
                     metrics.event(topic: message.topic, outcome: .deadLettered)
                 case .success(let event):
-                    let outcome = try await processor.process(event, origin: origin, value: message.value ?? [])
+                    let outcome = try await tracing.span("qbsync.apply") { span in
+                        let outcome = try await processor.process(event, origin: origin, value: message.value ?? [])
+                        span.attributes["qbsync.outcome"] = Self.metricOutcome(outcome).rawValue
+                        return outcome
+                    }
                     metrics.event(topic: message.topic, outcome: Self.metricOutcome(outcome))
                 }
                 return true

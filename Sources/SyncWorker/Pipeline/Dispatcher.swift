@@ -1,6 +1,7 @@
 import DequeModule
 import Kafka
 import SyncCore
+import Tracing
 
 /// Runs messages concurrently while keeping each account's events in order, and reports the
 /// highest offset per partition below which everything is done.
@@ -18,6 +19,10 @@ actor Dispatcher {
         /// Messages with the same lane run one at a time, in offset order.
         var lane: String
         var event: Result<IngressEvent, EventRejection>
+        /// When decoding started and ended: the event's span shows it (the trace context is read
+        /// from the decoded envelope, so the span can only begin after it).
+        var decodeStarted = DefaultTracerClock.now
+        var decodeEnded = DefaultTracerClock.now
     }
 
     typealias Handler = @Sendable (Work) async -> Bool

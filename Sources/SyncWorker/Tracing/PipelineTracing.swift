@@ -27,6 +27,18 @@ struct PipelineTracing: Sendable {
         try await Self.run(tracer, name, parent: parent, kind: kind, attributes: attributes, body)
     }
 
+    /// Records a span that already happened (decoding, timed before its parent's context was
+    /// known) as a child of the current span.
+    func record(_ name: String, from start: DefaultTracerClock.Instant, to end: DefaultTracerClock.Instant) {
+        Self.record(tracer, name, from: start, to: end)
+    }
+
+    private static func record<Backend: Tracer>(_ tracer: Backend, _ name: String, from start: DefaultTracerClock.Instant,
+                                                to end: DefaultTracerClock.Instant) {
+        let span = tracer.startSpan(name, context: ServiceContext.current ?? .topLevel, ofKind: .internal, at: start)
+        span.end(at: end)
+    }
+
     /// Opens the existential tracer, whose `withSpan` hands its own span type to the operation.
     private static func run<Backend: Tracer, T: Sendable>(
         _ tracer: Backend, _ name: String, parent: TraceHeaders?, kind: SpanKind, attributes: [String: String],
