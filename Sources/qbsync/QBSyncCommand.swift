@@ -14,7 +14,7 @@ struct QBSyncCommand: AsyncParsableCommand {
         subcommands: [
             WorkerCommand.self, MigrateCommand.self, FirmCommand.self, StatusCommand.self, CustomersCommand.self,
             SandboxCommand.self, KafkaMockCommand.self, DeadLetterCommand.self, OutboxCommand.self, ConfigCommand.self, DemoCommand.self,
-            ProbeCommand.self,
+            ProbeCommand.self, ContractCommand.self,
         ])
 }
 
