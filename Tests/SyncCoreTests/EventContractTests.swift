@@ -18,8 +18,11 @@ struct EventContractTests {
         }
         #expect(!onDisk.isEmpty, "no contract files under \(Self.contractFolder.path)")
         #expect(Set(EventContract.files.keys) == Set(onDisk.keys), "files in contract/ and in the binary differ: run scripts/embed-contract.sh")
-        for (path, contents) in onDisk {
-            #expect(EventContract.files[path] == contents, "contract/\(path) differs from the copy in the binary: run scripts/embed-contract.sh")
+        for (path, contents) in onDisk.sorted(by: { $0.key < $1.key }) {
+            let embedded = (EventContract.files[path] ?? "").split(separator: "\n", omittingEmptySubsequences: false)
+            let lines = contents.split(separator: "\n", omittingEmptySubsequences: false)
+            let differs = zip(embedded, lines).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? (embedded.count == lines.count ? nil : min(embedded.count, lines.count))
+            #expect(differs == nil, "contract/\(path) differs from the copy in the binary from line \((differs ?? 0) + 1): run scripts/embed-contract.sh")
         }
     }
 

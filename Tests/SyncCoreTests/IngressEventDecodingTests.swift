@@ -125,6 +125,17 @@ struct IngressEventDecodingTests {
         #expect(refund.payload == .paymentRefunded(PaymentRefunded(firmID: "f1", accountID: "a1", paymentID: "p1", refundID: "r1", amount: FixedDecimal("25")!, date: CalendarDate("2026-11-03")!, revision: 5)))
     }
 
+    @Test("ids, names and free text at their limits are accepted; one character more is refused")
+    func fieldLimits() throws {
+        let id = String(repeating: "i", count: 128), name = String(repeating: "ä", count: 500), text = String(repeating: "r", count: 4000)
+        _ = try decodeRecorded(value: envelope(type: "account.upserted", data: #"{"firm_id":"f1","account_id":"\#(id)","account_name":"\#(name)"}"#), key: Array("f1".utf8))
+        #expect(rejection(envelope(type: "account.upserted", data: #"{"firm_id":"f1","account_id":"\#(id)i","account_name":"A"}"#))?.message.contains("longer than 128") == true)
+        #expect(rejection(envelope(type: "account.upserted", data: #"{"firm_id":"f1","account_id":"a1","account_name":"\#(name)ä"}"#))?.message.contains("longer than 500") == true)
+        let referenced = { (reference: String) in paymentData().replacingOccurrences(of: #""method":"card""#, with: #""method":"card","reference":"\#(reference)""#) }
+        _ = try decodeRecorded(value: envelope(type: "payment.upserted", data: referenced(text)), key: Array("f1".utf8))
+        #expect(rejection(envelope(type: "payment.upserted", data: referenced(text + "r")))?.message.contains("longer than 4000") == true)
+    }
+
     @Test("a message without a Kafka key is refused as key_mismatch: it landed on an arbitrary partition")
     func missingKey() {
         let rejection = rejection(envelope(type: "invoice.upserted", data: invoiceData), key: nil)
