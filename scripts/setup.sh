@@ -7,7 +7,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 need=()
-for pkg in librdkafka-dev libpq-dev postgresql postgresql-client pkg-config python3 python3-yaml; do
+for pkg in librdkafka-dev libpq-dev postgresql postgresql-client pkg-config python3 python3-yaml python3-pip; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
 done
 command -v promtool >/dev/null || need+=(prometheus)

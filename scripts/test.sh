@@ -16,7 +16,12 @@ swift build --build-tests "$@"
 # cores, one PostgreSQL server and the mock Kafka clusters responsive (unbounded, a few hundred
 # librdkafka threads and PostgreSQL sessions at once starve the timing-sensitive ones).
 width=(--experimental-maximum-parallelization-width 16)
-swift test --skip-build --skip 'ServerRestartTests|ShutdownDuringOutage|FaultHarness' "${width[@]}" "$@"
+# The tests record every message they send, observe and read from the dead-letter topic here;
+# scripts/check-contract.sh then checks them against the event contract in contract/.
+samples="$repo/.build/contract-samples"
+rm -rf "$samples"
+QBSYNC_CONTRACT_SAMPLES="$samples" swift test --skip-build --skip 'ServerRestartTests|ShutdownDuringOutage|FaultHarness' "${width[@]}" "$@"
+scripts/check-contract.sh "$samples"
 # docker-compose.yml and deploy/ cannot start here (no Docker engine): check them and run their commands.
 scripts/check-deploy.sh
 # These restart or stop the shared PostgreSQL server, so they run alone: the restart test, SIGTERM

@@ -12,6 +12,6 @@ struct QBSyncCommand: AsyncParsableCommand {
             """,
         subcommands: [
             WorkerCommand.self, MigrateCommand.self, FirmCommand.self, StatusCommand.self, CustomersCommand.self,
-            DeadLetterCommand.self, OutboxCommand.self, ConfigCommand.self, ProbeCommand.self,
+            DeadLetterCommand.self, OutboxCommand.self, ConfigCommand.self, ProbeCommand.self, ContractCommand.self,
         ])
 }

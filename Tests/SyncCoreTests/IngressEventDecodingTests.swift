@@ -15,7 +15,14 @@ private func paymentData(amount: String = "100.00", applied: String = "[]") -> S
     #"{"firm_id":"f1","account_id":"a1","account_name":"A","payment_id":"p1","date":"2026-11-02","amount":"\#(amount)","currency":"USD","method":"card","applied_to":\#(applied),"revision":1}"#
 }
 
-private func rejection(_ value: [UInt8]?, key: String? = "f1") -> EventRejection? {
+/// Decodes as the worker does; the fixture is recorded as a contract sample (ContractSamples).
+private func decodeRecorded(value: [UInt8], key: [UInt8]) throws(EventRejection) -> IngressEvent {
+    ContractSamples.ingress(key: key, value: value)
+    return try IngressEvent.decode(value: value, key: key)
+}
+
+private func rejection(_ value: [UInt8]?, key: String? = "f1", recorded: Bool = true) -> EventRejection? {
+    if recorded { ContractSamples.ingress(key: key.map { Array($0.utf8) }, value: value) }
     do {
         _ = try IngressEvent.decode(value: value, key: key.map { Array($0.utf8) })
         return nil
@@ -28,11 +35,11 @@ private func rejection(_ value: [UInt8]?, key: String? = "f1") -> EventRejection
 struct IngressEventDecodingTests {
     @Test("invoice and payment sync toggles decode with their actor; one without an actor is refused")
     func documentToggles() throws {
-        let invoice = try IngressEvent.decode(value: envelope(type: "invoice.sync_requested", data: #"{"firm_id":"f1","account_id":"a1","invoice_id":"i1","actor":{"user_id":"u1","role":"owner"}}"#), key: Array("f1".utf8))
+        let invoice = try decodeRecorded(value: envelope(type: "invoice.sync_requested", data: #"{"firm_id":"f1","account_id":"a1","invoice_id":"i1","actor":{"user_id":"u1","role":"owner"}}"#), key: Array("f1".utf8))
         #expect(invoice.payload == .invoiceSyncRequested(DocumentToggleRequested(firmID: "f1", accountID: "a1", documentID: "i1", actor: Actor(userID: "u1", role: "owner"))))
-        let unsync = try IngressEvent.decode(value: envelope(type: "payment.unsync_requested", data: #"{"firm_id":"f1","account_id":"a1","payment_id":"p1","actor":{"user_id":"u2","role":"admin"}}"#), key: Array("f1".utf8))
+        let unsync = try decodeRecorded(value: envelope(type: "payment.unsync_requested", data: #"{"firm_id":"f1","account_id":"a1","payment_id":"p1","actor":{"user_id":"u2","role":"admin"}}"#), key: Array("f1".utf8))
         #expect(unsync.payload == .paymentUnsyncRequested(DocumentToggleRequested(firmID: "f1", accountID: "a1", documentID: "p1", actor: Actor(userID: "u2", role: "admin"))))
-        let sync = try IngressEvent.decode(value: envelope(type: "payment.sync_requested", data: #"{"firm_id":"f1","account_id":"a1","payment_id":"p1","actor":{"user_id":"u2","role":"admin"}}"#), key: Array("f1".utf8))
+        let sync = try decodeRecorded(value: envelope(type: "payment.sync_requested", data: #"{"firm_id":"f1","account_id":"a1","payment_id":"p1","actor":{"user_id":"u2","role":"admin"}}"#), key: Array("f1".utf8))
         #expect(sync.accountID == "a1")
         #expect(rejection(envelope(type: "payment.sync_requested", data: #"{"firm_id":"f1","account_id":"a1","payment_id":"p1"}"#))?.reason == .missingField)
         #expect(rejection(envelope(type: "invoice.sync_requested", data: #"{"firm_id":"f1","account_id":"a1","actor":{"user_id":"u1","role":"owner"}}"#))?.reason == .missingField)
@@ -40,7 +47,7 @@ struct IngressEventDecodingTests {
 
     @Test("an invoice event decodes with exact money and dates")
     func invoice() throws {
-        let event = try IngressEvent.decode(value: envelope(type: "invoice.upserted", data: invoiceData), key: Array("f1".utf8))
+        let event = try decodeRecorded(value: envelope(type: "invoice.upserted", data: invoiceData), key: Array("f1".utf8))
         guard case .invoiceUpserted(let invoice) = event.payload else { Issue.record("wrong payload \(event.payload)"); return }
         #expect(invoice.accountName == "Jane O'Neil")
         #expect(invoice.total == FixedDecimal("450")!)
@@ -53,14 +60,14 @@ struct IngressEventDecodingTests {
     @Test("a sync request decodes its actor and link mode")
     func syncRequest() throws {
         let data = #"{"firm_id":"f1","account_id":"a1","account_name":"Acme","actor":{"user_id":"u1","role":"owner"},"link":{"mode":"existing","qbo_customer_id":"58"}}"#
-        let event = try IngressEvent.decode(value: envelope(type: "account.sync_requested", data: data), key: Array("f1".utf8))
+        let event = try decodeRecorded(value: envelope(type: "account.sync_requested", data: data), key: Array("f1".utf8))
         #expect(event.payload == .accountSyncRequested(AccountSyncRequested(firmID: "f1", accountID: "a1", accountName: "Acme", actor: Actor(userID: "u1", role: "owner"), link: .existing(customerID: "58"))))
     }
 
     @Test("names keep quotes, backslashes, emoji and non-ASCII letters verbatim")
     func unusualNames() throws {
         let data = #"{"firm_id":"f1","account_id":"a1","account_name":"Zoë \"Ziggy\" O'Brien \\ 🍕 Łódź"}"#
-        let event = try IngressEvent.decode(value: envelope(type: "account.upserted", data: data), key: Array("f1".utf8))
+        let event = try decodeRecorded(value: envelope(type: "account.upserted", data: data), key: Array("f1".utf8))
         #expect(event.accountName == "Zoë \"Ziggy\" O'Brien \\ 🍕 Łódź")
     }
 
@@ -108,14 +115,25 @@ struct IngressEventDecodingTests {
     @Test("a payment decodes what it pays, its fee and its sync flag; a refund its amount and date")
     func paymentAndRefund() throws {
         let data = #"{"firm_id":"f1","account_id":"a1","account_name":"A","payment_id":"p1","date":"2026-11-02","amount":"100.00","currency":"USD","method":"promotional_credit","reference":"ch_1","processing_fee":"2.90","applied_to":[{"invoice_id":"i1","amount":"60.00"}],"sync":false,"revision":4}"#
-        let event = try IngressEvent.decode(value: envelope(type: "payment.upserted", data: data), key: Array("f1".utf8))
+        let event = try decodeRecorded(value: envelope(type: "payment.upserted", data: data), key: Array("f1".utf8))
         guard case .paymentUpserted(let payment) = event.payload else { Issue.record("wrong payload \(event.payload)"); return }
         #expect(payment.method == .promotionalCredit)
         #expect(payment.processingFee == FixedDecimal("2.90"))
         #expect(payment.appliedTo == [PaymentUpserted.Application(invoiceID: "i1", amount: FixedDecimal("60")!)])
         #expect(payment.sync == false)
-        let refund = try IngressEvent.decode(value: envelope(type: "payment.refunded", data: #"{"firm_id":"f1","account_id":"a1","payment_id":"p1","refund_id":"r1","amount":"25.00","date":"2026-11-03","revision":5}"#), key: Array("f1".utf8))
+        let refund = try decodeRecorded(value: envelope(type: "payment.refunded", data: #"{"firm_id":"f1","account_id":"a1","payment_id":"p1","refund_id":"r1","amount":"25.00","date":"2026-11-03","revision":5}"#), key: Array("f1".utf8))
         #expect(refund.payload == .paymentRefunded(PaymentRefunded(firmID: "f1", accountID: "a1", paymentID: "p1", refundID: "r1", amount: FixedDecimal("25")!, date: CalendarDate("2026-11-03")!, revision: 5)))
+    }
+
+    @Test("ids, names and free text at their limits are accepted; one character more is refused")
+    func fieldLimits() throws {
+        let id = String(repeating: "i", count: 128), name = String(repeating: "ä", count: 500), text = String(repeating: "r", count: 4000)
+        _ = try decodeRecorded(value: envelope(type: "account.upserted", data: #"{"firm_id":"f1","account_id":"\#(id)","account_name":"\#(name)"}"#), key: Array("f1".utf8))
+        #expect(rejection(envelope(type: "account.upserted", data: #"{"firm_id":"f1","account_id":"\#(id)i","account_name":"A"}"#))?.message.contains("longer than 128") == true)
+        #expect(rejection(envelope(type: "account.upserted", data: #"{"firm_id":"f1","account_id":"a1","account_name":"\#(name)ä"}"#))?.message.contains("longer than 500") == true)
+        let referenced = { (reference: String) in paymentData().replacingOccurrences(of: #""method":"card""#, with: #""method":"card","reference":"\#(reference)""#) }
+        _ = try decodeRecorded(value: envelope(type: "payment.upserted", data: referenced(text)), key: Array("f1".utf8))
+        #expect(rejection(envelope(type: "payment.upserted", data: referenced(text + "r")))?.message.contains("longer than 4000") == true)
     }
 
     @Test("a message without a Kafka key is refused as key_mismatch: it landed on an arbitrary partition")
@@ -129,13 +147,13 @@ struct IngressEventDecodingTests {
     func exactMoney() throws {
         for (currency, amount) in [("USD", "99.99"), ("JPY", "1500"), ("KWD", "12.345"), ("EUR", "0.10")] {
             let data = paymentData(amount: amount).replacingOccurrences(of: "USD", with: currency)
-            let event = try IngressEvent.decode(value: envelope(type: "payment.upserted", data: data), key: Array("f1".utf8))
+            let event = try decodeRecorded(value: envelope(type: "payment.upserted", data: data), key: Array("f1".utf8))
             guard case .paymentUpserted(let payment) = event.payload else { Issue.record("wrong payload"); continue }
             #expect(payment.amount == FixedDecimal(amount))
         }
         // The same key in different objects is no duplicate.
         let lines = invoiceData.replacingOccurrences(of: "}],", with: #"},{"service_id":"s2","service_name":"Tax","quantity":"1","rate":"0.00","amount":"0.00"}],"#)
-        _ = try IngressEvent.decode(value: envelope(type: "invoice.upserted", data: lines), key: Array("f1".utf8))
+        _ = try decodeRecorded(value: envelope(type: "invoice.upserted", data: lines), key: Array("f1".utf8))
     }
 
     @Test("the duplicate-key scan gives up quietly on anything that is not JSON")
@@ -144,7 +162,7 @@ struct IngressEventDecodingTests {
         let alphabet = Array("{}[]\":,\\ab1".utf8)
         for _ in 0..<2_000 {
             let bytes = (0..<Int.random(in: 0..<40, using: &random)).map { _ in alphabet.randomElement(using: &random)! }
-            _ = rejection(bytes)
+            _ = rejection(bytes, recorded: false)
         }
     }
 

@@ -21,6 +21,7 @@ struct DeadLetterQueueTests {
                 letters = try await queue.list(timeout: .seconds(20))
             }
             try #require(letters.count == 2)
+            letters.forEach { ContractSamples.deadLetter($0.message) }
             try await strict.stop()
             let tooLarge = try #require(letters.first { $0.reason == "too_large" })
             #expect(tooLarge.originalTopic == "accounts.quickbooks-sync")

@@ -55,7 +55,10 @@ struct PipelineTests {
             try await env.send(TestEvents.accountUpserted(firm: "f1", account: "a1", name: "After the bad ones"))
             var received: [KafkaMessage] = []
             for try await event in dlq.events {
-                if case .message(let message) = event { received.append(message) }
+                if case .message(let message) = event {
+                    ContractSamples.deadLetter(message)
+                    received.append(message)
+                }
                 if received.count == 2 { break }
             }
             try await dlq.close()

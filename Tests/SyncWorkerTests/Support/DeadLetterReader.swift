@@ -14,6 +14,7 @@ enum DeadLetterReader {
                 for try await event in consumer.events {
                     switch event {
                     case .message(let message):
+                        ContractSamples.deadLetter(message)
                         messages.append(message)
                         if messages.count >= count { return messages }
                     case .partitionsRevoked(_, let completion):

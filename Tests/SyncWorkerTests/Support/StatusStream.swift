@@ -38,6 +38,7 @@ final class StatusStream: Sendable {
                 for try await event in consumer.events {
                     switch event {
                     case .message(let message):
+                        ContractSamples.status(message)
                         await store.append(Self.decode(message))
                     case .partitionsRevoked(_, let completion):
                         completion.complete()

@@ -8,17 +8,20 @@ import SyncWorker
 
 extension TestEnvironment {
     /// Sends ingress messages with the firm as key, as the platform does, and waits for the acks.
+    /// Each is recorded as a contract sample (``ContractSamples``), bad ones sent on purpose too.
     func send(_ messages: TestEvents.Message...) async throws {
         try await send(messages)
     }
 
     func send(_ messages: [TestEvents.Message]) async throws {
         for message in messages {
+            ContractSamples.ingress(topic: message.topic, key: Array(message.key.utf8), value: message.value)
             _ = try await producer.send(topic: message.topic, key: Array(message.key.utf8), value: message.value)
         }
     }
 
     func sendRaw(topic: String, key: [UInt8]?, value: [UInt8]?) async throws {
+        ContractSamples.ingress(topic: topic, key: key, value: value)
         _ = try await producer.send(topic: topic, key: key, value: value)
     }
 
