@@ -70,7 +70,10 @@ public final class Worker: Sendable {
         // With a registry of its own (tests, or the command's), metrics go where /metrics reads them.
         let metrics = metricsRegistry.map { WorkerMetrics(factory: PrometheusMetricsFactory.qbsync(registry: $0)) } ?? WorkerMetrics()
         let signal = WakeSignal()
-        let gate = RealmGate(limits: configuration.realmLimits)
+        // One budget per realm for the consumer group: a worker calls a realm while it holds its lease.
+        let gate = RealmGate(limits: configuration.realmLimits,
+                             leases: RealmLeases(database: database, workerID: workerID,
+                                                 window: configuration.realmLimits.window + configuration.realmLimits.margin))
         let httpClient = QuickBooksClient.makeHTTPClient(maxConnections: configuration.qboMaxConnections,
                                                          requestTimeout: configuration.quickBooks.requestTimeout)
         self.httpClient = httpClient
@@ -98,8 +101,9 @@ public final class Worker: Sendable {
         let retention = RetentionJob(database: database, ledgerRetention: configuration.ledgerRetention, logger: logger)
 
         let figures = DeploymentFigureReporter(database: database, workerID: workerID, interval: configuration.metricsInterval, metrics: metrics, logger: logger)
+        // The lease keeper stops after everything that calls QuickBooks, and then releases the leases.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = observability.map { .init(service: $0) } + [
-            .init(service: http), .init(service: relay), .init(service: retention), .init(service: figures),
+            .init(service: RealmLeaseKeeper(gate: gate)), .init(service: http), .init(service: relay), .init(service: retention), .init(service: figures),
             .init(service: RealmUsageReporter(gate: gate, interval: configuration.metricsInterval, metrics: metrics)),
         ]
         if keyVerdict == .differs {

@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 import QuickBooksSandbox
 import Testing
 @testable import SyncWorker
@@ -53,6 +54,91 @@ struct RealmBudgetTests {
         try await Task.sleep(for: .milliseconds(400))  // the window passes: only what still holds a slot or rests is left
         usage = await gate.usage()
         #expect(usage.realmsActive == 2 && usage.realmsAtLimit == 1 && usage.busiestWindowRatio == 0, "\(usage)")
+    }
+
+    @Test("two workers share one realm's budget through its lease: the second waits for it and starts from the first one's window")
+    func leaseSharesTheWindow() async throws {
+        try await TestEnvironment.with { env in
+            try await Migrator(database: env.database, logger: env.logger).migrate()
+            let limits = RealmGate.Limits(maxInFlight: 10, requestsPerWindow: 4, window: .seconds(30), margin: .zero)
+            let first = RealmGate(limits: limits, leases: RealmLeases(database: env.database, workerID: "w1", window: limits.window))
+            let second = RealmGate(limits: limits, leases: RealmLeases(database: env.database, workerID: "w2", window: limits.window))
+            for _ in 0..<3 {
+                try await first.acquire("r")
+                await first.release("r")
+            }
+            let waiting = Task { try await second.acquire("r") }
+            try await env.eventually("the second worker asks for the lease the first holds") {
+                try await env.database.withConnection { connection in
+                    try await connection.query("select 1 from realm_leases where realm_id = 'r' and worker_id = 'w1' and wanted_at is not null").count == 1
+                }
+            }
+            // The first keeps its lease while it works; idle, it records its calls and lets go.
+            try await env.eventually("the lease handed over") {
+                await first.maintainLeases()
+                return try await env.database.withConnection { connection in
+                    try await connection.query("select 1 from realm_leases where realm_id = 'r' and worker_id = 'w2'").count == 1
+                }
+            }
+            try await waiting.value
+            let usage = await second.usage()
+            #expect(usage.busiestWindowRatio == 1, "the first worker's three calls and the second's one fill the window of four: \(usage)")
+            #expect(usage.leasesHeld == 1)
+            await second.releaseLeases()
+        }
+    }
+
+    @Test("two workers writing for one realm together stay inside its limits: zero 429s")
+    func twoWorkersOneRealm() async throws {
+        // QuickBooks' limits, time-compressed: 10 requests per 2 s window.
+        let sandbox = SandboxConfiguration(throttleWindow: .seconds(2), requestsPerWindow: 10)
+        try await TestEnvironment.with(sandboxConfiguration: sandbox) { env in
+            let realm = try await env.connectFirm("f1")
+            let budget: (inout WorkerConfiguration) -> Void = { configuration in
+                configuration.qboRequestsPerWindow = 10
+                configuration.qboWindow = .seconds(2)
+            }
+            // Two consumer groups: both workers own every partition, so both write documents of the
+            // one firm (each account's queue is still drained by one of them at a time).
+            let one = try await env.startWorker(group: "qbsync-test-one", configure: budget)
+            let two = try await env.startWorker(group: "qbsync-test-two", configure: budget)
+            try await env.send((1...10).map { TestEvents.syncRequested(firm: "f1", account: "a\($0)", name: "Client \($0)") })
+            try await env.status.wait(timeout: .seconds(60), for: "ten accounts synced") { events in
+                (1...10).allSatisfy { i in events.contains { $0.key == "f1:account:a\(i)" && $0.status == "synced" } }
+            }
+            try await env.send((1...10).map { TestEvents.invoiceUpserted(firm: "f1", account: "a\($0)", name: "Client \($0)", invoice: "inv-\($0)") })
+            for i in 1...10 { _ = try await env.status.wait("f1:invoice:inv-\(i)", is: "synced", timeout: .seconds(60)) }
+            let counters = try env.sandbox.inspector.counters(realmId: realm)
+            #expect(counters.throttled == 0, "\(counters.throttled) requests were throttled (\(counters.requests) in all)")
+            #expect(try await env.objects(realm: realm, .invoice).count == 10)
+            try await one.stop()
+            try await two.stop()
+        }
+    }
+
+    @Test("a worker started as another stops mid-window does not exceed the realm's budget")
+    func restartMidWindow() async throws {
+        // A long window, so the second worker's calls fall in the first one's window.
+        let sandbox = SandboxConfiguration(throttleWindow: .seconds(6), requestsPerWindow: 10)
+        try await TestEnvironment.with(sandboxConfiguration: sandbox) { env in
+            let realm = try await env.connectFirm("f1")
+            let budget: (inout WorkerConfiguration) -> Void = { configuration in
+                configuration.qboRequestsPerWindow = 10
+                configuration.qboWindow = .seconds(6)
+            }
+            let first = try await env.startWorker(configure: budget)
+            // auto links: a query and a create each, ten calls, the whole window's budget
+            try await env.send((1...5).map { TestEvents.syncRequested(firm: "f1", account: "a\($0)", name: "First \($0)") })
+            for i in 1...5 { _ = try await env.status.wait("f1:account:a\(i)", is: "synced") }
+            try await first.stop()
+            let second = try await env.startWorker(configure: budget)
+            try await env.send((6...10).map { TestEvents.syncRequested(firm: "f1", account: "a\($0)", name: "Second \($0)") })
+            for i in 6...10 { _ = try await env.status.wait("f1:account:a\(i)", is: "synced", timeout: .seconds(40)) }
+            let counters = try env.sandbox.inspector.counters(realmId: realm)
+            #expect(counters.throttled == 0, "\(counters.throttled) requests were throttled")
+            #expect(try await env.customers(realm: realm).count == 10)
+            try await second.stop()
+        }
     }
 
     @Test("a 429 pauses the whole realm, not just one request")

@@ -111,3 +111,18 @@ struct RealmUsageReporter: Service {
         }
     }
 }
+
+/// Keeps the realm leases of ``RealmGate`` (renewal, hand-over, release when idle), and releases
+/// them all when the worker stops, so the next holder starts at once from the recorded window.
+struct RealmLeaseKeeper: Service {
+    let gate: RealmGate
+    var interval: Duration = .milliseconds(200)
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await gate.maintainLeases()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+        await gate.releaseLeases()
+    }
+}

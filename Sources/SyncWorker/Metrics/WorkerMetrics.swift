@@ -74,6 +74,7 @@ struct WorkerMetrics: Sendable {
         Gauge(label: "qbsync_qbo_realms_at_limit", factory: factory).record(usage.realmsAtLimit)
         Gauge(label: "qbsync_qbo_calls_waiting", factory: factory).record(usage.callsWaiting)
         Gauge(label: "qbsync_qbo_realms_active", factory: factory).record(usage.realmsActive)
+        Gauge(label: "qbsync_qbo_realm_leases_held", factory: factory).record(usage.leasesHeld)
     }
 
     /// The deployment-wide figures, from the worker that reports them; zeros from every other

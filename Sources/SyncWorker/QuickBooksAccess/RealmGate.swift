@@ -1,12 +1,14 @@
 import DequeModule
 import QuickBooks
 
-/// Keeps each QuickBooks company (realm) inside its limits from this worker's side, so the
-/// worker drains a backlog at QuickBooks' pace instead of collecting 429s.
+/// Keeps each QuickBooks company (realm) inside its limits, so workers drain a backlog at
+/// QuickBooks' pace instead of collecting 429s: at most `maxInFlight` concurrent calls, at most
+/// `requestsPerWindow` calls in any sliding `window`, and after a 429 the whole realm waits, not
+/// just the request that got it.
 ///
-/// Because the Kafka key is the firm, one worker owns a realm at a time and can hold the realm's
-/// budget locally: at most `maxInFlight` concurrent calls, at most `requestsPerWindow` calls in any
-/// sliding `window`, and after a 429 the whole realm waits, not just the request that got it.
+/// With ``RealmLeases`` (as workers run) the budget is the consumer group's, not this worker's:
+/// it calls a realm only while it holds the realm's lease, starting from the window the previous
+/// holder recorded, and lets the lease go when it is idle or another worker asks for it.
 actor RealmGate {
     struct Limits: Sendable {
         var maxInFlight = 10
@@ -22,20 +24,40 @@ actor RealmGate {
         var waiting: Deque<(id: Int, continuation: CheckedContinuation<Void, Never>)> = []
         var recent: Deque<ContinuousClock.Instant> = []
         var pausedUntil: ContinuousClock.Instant?
+        var lease = Lease.none
+        /// Calls not yet recorded in the shared window.
+        var unrecorded: [ContinuousClock.Instant] = []
+        var lastCall: ContinuousClock.Instant?
+    }
+
+    private enum Lease {
+        case none
+        /// A caller is taking it; the others wait for the outcome.
+        case taking
+        case held(since: ContinuousClock.Instant, renewAt: ContinuousClock.Instant)
+        /// Another worker asked for it: no new calls; it goes once the calls in flight are done.
+        case handingOver
     }
 
     private let limits: Limits
+    private let leases: RealmLeases?
     private let clock = ContinuousClock()
     private var realms: [String: Realm] = [:]
     private var nextWaiter = 0
+    /// A held lease is renewed (and the calls made recorded) this often.
+    private let renewEvery: Duration = .seconds(1)
+    /// A lease with nothing in flight for this long is let go.
+    private let idleRelease: Duration = .milliseconds(300)
 
-    init(limits: Limits) {
+    init(limits: Limits, leases: RealmLeases? = nil) {
         self.limits = limits
+        self.leases = leases
     }
 
     /// Waits until a call to `realm` is allowed, then counts it. Pair with ``release(_:)``.
     func acquire(_ realm: String) async throws {
         while true {
+            if let leases, try await !holdLease(realm, leases) { continue }
             let now = clock.now
             var state = realms[realm, default: Realm()]
             if let until = state.pausedUntil, until > now {
@@ -56,9 +78,109 @@ actor RealmGate {
             }
             state.inFlight += 1
             state.recent.append(now)
+            if leases != nil {
+                state.unrecorded.append(now)
+                state.lastCall = now
+            }
             realms[realm] = state
             return
         }
+    }
+
+    /// True once this worker holds the realm's lease; false after waiting a little (ask again).
+    private func holdLease(_ realm: String, _ leases: RealmLeases) async throws -> Bool {
+        switch realms[realm, default: Realm()].lease {
+        case .held:
+            return true
+        case .taking, .handingOver:
+            try await clock.sleep(for: .milliseconds(20))
+            return false
+        case .none:
+            realms[realm, default: Realm()].lease = .taking
+            let ages: [Duration]?
+            do {
+                ages = try await leases.take(realm)
+            } catch {
+                realms[realm]?.lease = .none
+                throw error
+            }
+            guard let ages else {
+                realms[realm]?.lease = .none
+                try await clock.sleep(for: .milliseconds(100))  // another worker holds it and knows this one waits
+                return false
+            }
+            let now = clock.now
+            var state = realms[realm, default: Realm()]
+            state.recent = Deque(ages.map { now - $0 }.sorted())
+            state.unrecorded = []
+            state.lease = .held(since: now, renewAt: now + renewEvery)
+            realms[realm] = state
+            return true
+        }
+    }
+
+    /// Renews the leases in use, records their calls, hands over the ones another worker waits
+    /// for and lets idle ones go. Run every few hundred milliseconds (``RealmLeaseKeeper``).
+    func maintainLeases() async {
+        guard let leases else { return }
+        for realm in Array(realms.keys) {
+            let now = clock.now
+            guard let state = realms[realm] else { continue }
+            switch state.lease {
+            case .held(let since, let renewAt):
+                let idle = state.inFlight == 0 && state.waiting.isEmpty && state.lastCall.map { now - $0 >= idleRelease } ?? true
+                if idle {
+                    await letGo(realm, leases)
+                } else if now >= renewAt {
+                    let calls = takeUnrecorded(realm, at: now)
+                    do {
+                        let (held, wanted) = try await leases.renew(realm, calls: calls.ages)
+                        guard case .held? = realms[realm]?.lease else { continue }
+                        if !held {
+                            realms[realm]?.lease = .none  // lapsed: the next call takes it again
+                        } else if wanted && clock.now - since >= leases.fairShare {
+                            realms[realm]?.lease = .handingOver
+                        } else {
+                            realms[realm]?.lease = .held(since: since, renewAt: clock.now + renewEvery)
+                        }
+                    } catch {
+                        realms[realm]?.unrecorded.insert(contentsOf: calls.instants, at: 0)
+                    }
+                }
+            case .handingOver where state.inFlight == 0:
+                await letGo(realm, leases)
+            default:
+                break
+            }
+        }
+    }
+
+    /// Records and releases every lease this worker holds (at shutdown).
+    func releaseLeases() async {
+        guard let leases else { return }
+        for (realm, state) in realms {
+            switch state.lease {
+            case .held, .handingOver: await letGo(realm, leases)
+            case .none, .taking: break
+            }
+        }
+    }
+
+    private func letGo(_ realm: String, _ leases: RealmLeases) async {
+        let calls = takeUnrecorded(realm, at: clock.now)
+        realms[realm]?.lease = .handingOver
+        do {
+            try await leases.release(realm, calls: calls.ages)
+        } catch {
+            // Not recorded: the lease lapses by itself; the next holder's window misses these calls.
+        }
+        realms[realm]?.lease = .none
+    }
+
+    private func takeUnrecorded(_ realm: String, at now: ContinuousClock.Instant) -> (instants: [ContinuousClock.Instant], ages: [Duration]) {
+        let instants = realms[realm]?.unrecorded ?? []
+        realms[realm]?.unrecorded = []
+        return (instants, instants.map { now - $0 })
     }
 
     func release(_ realm: String) {
@@ -102,7 +224,13 @@ actor RealmGate {
         for (realm, var state) in realms {
             while let first = state.recent.first, first <= horizon { state.recent.removeFirst() }
             let paused = state.pausedUntil.map { $0 > now } ?? false
-            if state.recent.isEmpty && state.inFlight == 0 && state.waiting.isEmpty && !paused {
+            var leased = false
+            switch state.lease {
+            case .none: break
+            case .taking, .held, .handingOver: leased = true
+            }
+            if leased { usage.leasesHeld += 1 }
+            if state.recent.isEmpty && state.inFlight == 0 && state.waiting.isEmpty && !paused && !leased {
                 realms[realm] = nil
                 continue
             }
@@ -133,6 +261,8 @@ struct RealmUsage: Sendable, Equatable {
     var callsWaiting = 0
     /// Realms with any recent call.
     var realmsActive = 0
+    /// Realm leases this worker holds.
+    var leasesHeld = 0
 }
 
 extension RealmGate: RequestLimiter {

@@ -259,5 +259,21 @@ extension Migration {
             -- the trace a status event belongs to, for its publish span and Kafka headers
             alter table outbox add column trace_parent text, add column trace_state text;
             """),
+        Migration(version: 9, name: "one QuickBooks budget per realm for the consumer group", sql: """
+            -- the worker that may call a realm now; wanted_at: another worker waits for it
+            create table realm_leases (
+                realm_id text primary key,
+                worker_id text not null,
+                expires_at timestamptz not null,
+                wanted_at timestamptz
+            );
+            -- calls made to each realm per second, so the next holder starts from the same window
+            create table realm_calls (
+                realm_id text not null,
+                second timestamptz not null,
+                calls integer not null,
+                primary key (realm_id, second)
+            );
+            """),
     ]
 }
