@@ -21,30 +21,17 @@ struct MetricsTests {
     func workerMetrics() async throws {
         try await TestEnvironment.with { env in
             try await env.connectFirm("f1")
-            var configuration = env.workerConfiguration()
-            configuration.metricsInterval = .milliseconds(100)
-            let port = PortBox()
-            let worker = try await Worker(configuration: configuration, logger: env.logger, metricsRegistry: PrometheusCollectorRegistry(),
-                                          gracefulShutdownSignals: [], onHTTPListening: { await port.set($0) })
-            let running = Task { try await worker.run() }
-            let url = "http://127.0.0.1:\(try await port.value())/metrics"
-            try await env.send(TestEvents.invoiceUpserted(firm: "f1", account: "a1", name: "Acme", invoice: "inv-1"))
-            _ = try await env.status.wait("f1:invoice:inv-1", is: "synced")
-            try await env.eventually("the offsets committed and the lag sampled") {
+            try await Self.withMeasuredWorker(env) { url in
+                try await env.send(TestEvents.invoiceUpserted(firm: "f1", account: "a1", name: "Acme", invoice: "inv-1"))
+                _ = try await env.status.wait("f1:invoice:inv-1", is: "synced")
+                try await env.eventually("the offsets committed and the lag sampled") { try await Self.invoiceLag(url) == 0 }
                 let text = try await HTTP.response("GET", url).body
-                let lags = (0..<Int32(TestEnvironment.partitions)).compactMap {
-                    Self.value(text, #"qbsync_consumer_lag{topic="billing.invoices",partition="\#($0)"}"#)
-                }
-                return lags.count == TestEnvironment.partitions && lags.allSatisfy { $0 == 0 }
+                #expect(Self.value(text, "qbsync_figures_reporter") == 1, "the only worker reports the deployment's figures")
+                #expect(Self.value(text, "qbsync_firms_disconnected") == 0)
+                #expect(Self.value(text, #"qbsync_events_total{topic="billing.invoices",outcome="applied"}"#) == 1)
+                #expect(Self.value(text, #"qbsync_qbo_request_duration_seconds_bucket{operation="create Invoice",le="0.5"}"#) == 1)
+                #expect(Self.value(text, #"qbsync_qbo_request_duration_seconds_count{operation="create Invoice"}"#) == 1)
             }
-            let text = try await HTTP.response("GET", url).body
-            #expect(Self.value(text, "qbsync_figures_reporter") == 1, "the only worker reports the deployment's figures")
-            #expect(Self.value(text, "qbsync_firms_disconnected") == 0)
-            #expect(Self.value(text, #"qbsync_events_total{topic="billing.invoices",outcome="applied"}"#) == 1)
-            #expect(Self.value(text, #"qbsync_qbo_request_duration_seconds_bucket{operation="create Invoice",le="0.5"}"#) == 1)
-            #expect(Self.value(text, #"qbsync_qbo_request_duration_seconds_count{operation="create Invoice"}"#) == 1)
-            await worker.shutdown()
-            try await running.value
         }
     }
 
