@@ -1,4 +1,4 @@
-import CLibPQ
+internal import CLibPQ
 
 /// How to reach PostgreSQL and how many connections to keep.
 ///

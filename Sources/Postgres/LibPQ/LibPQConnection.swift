@@ -1,4 +1,4 @@
-import CLibPQ
+internal import CLibPQ
 import Logging
 
 /// Owns one `PGconn` and frees it exactly once (`finish()` or deinit).

@@ -1,4 +1,4 @@
-import CLibPQ
+internal import CLibPQ
 
 /// Owns one `PGresult` and frees it when the last reference goes away.
 ///

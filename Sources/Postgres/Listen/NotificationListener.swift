@@ -1,4 +1,4 @@
-import CLibPQ
+internal import CLibPQ
 import Logging
 
 /// One `LISTEN` connection and the thread that waits on its socket.
