@@ -28,6 +28,10 @@ actor RealmGate {
         /// Calls not yet recorded in the shared window.
         var unrecorded: [ContinuousClock.Instant] = []
         var lastCall: ContinuousClock.Instant?
+        /// Callers waiting for the window to free (or a 429's pause to end): the lease stays.
+        var windowWaiters = 0
+        /// Callers waiting while the lease is being taken or handed over.
+        var leaseWaiters: [(id: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
     private enum Lease {
@@ -45,9 +49,9 @@ actor RealmGate {
     private var realms: [String: Realm] = [:]
     private var nextWaiter = 0
     /// A held lease is renewed (and the calls made recorded) this often.
-    private let renewEvery: Duration = .seconds(1)
-    /// A lease with nothing in flight for this long is let go.
-    private let idleRelease: Duration = .milliseconds(300)
+    private let renewEvery: Duration = .seconds(2)
+    /// A lease nobody uses or waits for for this long is let go.
+    private let idleRelease: Duration = .seconds(1)
 
     init(limits: Limits, leases: RealmLeases? = nil) {
         self.limits = limits
@@ -61,14 +65,14 @@ actor RealmGate {
             let now = clock.now
             var state = realms[realm, default: Realm()]
             if let until = state.pausedUntil, until > now {
-                try await clock.sleep(until: until)
+                try await waitForWindow(realm, until: until)
                 continue
             }
             let horizon = now - limits.window - limits.margin
             while let first = state.recent.first, first <= horizon { state.recent.removeFirst() }
             if state.recent.count >= limits.requestsPerWindow, let oldest = state.recent.first {
                 realms[realm] = state
-                try await clock.sleep(until: oldest + limits.window + limits.margin)
+                try await waitForWindow(realm, until: oldest + limits.window + limits.margin)
                 continue
             }
             if state.inFlight >= limits.maxInFlight {
@@ -87,36 +91,72 @@ actor RealmGate {
         }
     }
 
-    /// True once this worker holds the realm's lease; false after waiting a little (ask again).
+    /// Sleeps until `until`, counted as a caller of the realm (its lease is not idle meanwhile).
+    private func waitForWindow(_ realm: String, until: ContinuousClock.Instant) async throws {
+        realms[realm, default: Realm()].windowWaiters += 1
+        defer { realms[realm, default: Realm()].windowWaiters -= 1 }
+        try await clock.sleep(until: until)
+    }
+
+    /// True once this worker holds the realm's lease; false after waiting (ask again).
     private func holdLease(_ realm: String, _ leases: RealmLeases) async throws -> Bool {
         switch realms[realm, default: Realm()].lease {
         case .held:
             return true
         case .taking, .handingOver:
-            try await clock.sleep(for: .milliseconds(20))
+            try await waitForLeaseChange(realm)
             return false
         case .none:
-            realms[realm, default: Realm()].lease = .taking
+            setLease(realm, .taking)
             let ages: [Duration]?
             do {
                 ages = try await leases.take(realm)
             } catch {
-                realms[realm]?.lease = .none
+                setLease(realm, .none)
                 throw error
             }
             guard let ages else {
-                realms[realm]?.lease = .none
+                setLease(realm, .none)
                 try await clock.sleep(for: .milliseconds(100))  // another worker holds it and knows this one waits
                 return false
             }
             let now = clock.now
-            var state = realms[realm, default: Realm()]
-            state.recent = Deque(ages.map { now - $0 }.sorted())
-            state.unrecorded = []
-            state.lease = .held(since: now, renewAt: now + renewEvery)
-            realms[realm] = state
+            realms[realm, default: Realm()].recent = Deque(ages.map { now - $0 }.sorted())
+            realms[realm, default: Realm()].unrecorded = []
+            setLease(realm, .held(since: now, renewAt: now + renewEvery))
             return true
         }
+    }
+
+    /// Changes the lease's state; callers waiting for a change go on.
+    private func setLease(_ realm: String, _ lease: Lease) {
+        realms[realm, default: Realm()].lease = lease
+        switch lease {
+        case .held, .none:
+            let waiters = realms[realm]?.leaseWaiters ?? []
+            realms[realm]?.leaseWaiters = []
+            for waiter in waiters { waiter.continuation.resume() }
+        case .taking, .handingOver:
+            break
+        }
+    }
+
+    private func waitForLeaseChange(_ realm: String) async throws {
+        nextWaiter += 1
+        let id = nextWaiter
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if Task.isCancelled { continuation.resume() } else { realms[realm, default: Realm()].leaseWaiters.append((id, continuation)) }
+            }
+        } onCancel: {
+            Task { await self.cancelLeaseWaiter(id, realm: realm) }
+        }
+        try Task.checkCancellation()
+    }
+
+    private func cancelLeaseWaiter(_ id: Int, realm: String) {
+        guard let index = realms[realm]?.leaseWaiters.firstIndex(where: { $0.id == id }) else { return }
+        realms[realm]?.leaseWaiters.remove(at: index).continuation.resume()
     }
 
     /// Renews the leases in use, records their calls, hands over the ones another worker waits
@@ -128,7 +168,8 @@ actor RealmGate {
             guard let state = realms[realm] else { continue }
             switch state.lease {
             case .held(let since, let renewAt):
-                let idle = state.inFlight == 0 && state.waiting.isEmpty && state.lastCall.map { now - $0 >= idleRelease } ?? true
+                let idle = state.inFlight == 0 && state.waiting.isEmpty && state.windowWaiters == 0 && state.leaseWaiters.isEmpty
+                    && state.lastCall.map { now - $0 >= idleRelease } ?? true
                 if idle {
                     await letGo(realm, leases)
                 } else if now >= renewAt {
@@ -137,11 +178,11 @@ actor RealmGate {
                         let (held, wanted) = try await leases.renew(realm, calls: calls.ages)
                         guard case .held? = realms[realm]?.lease else { continue }
                         if !held {
-                            realms[realm]?.lease = .none  // lapsed: the next call takes it again
+                            setLease(realm, .none)  // lapsed: the next call takes it again
                         } else if wanted && clock.now - since >= leases.fairShare {
-                            realms[realm]?.lease = .handingOver
+                            setLease(realm, .handingOver)
                         } else {
-                            realms[realm]?.lease = .held(since: since, renewAt: clock.now + renewEvery)
+                            setLease(realm, .held(since: since, renewAt: clock.now + renewEvery))
                         }
                     } catch {
                         realms[realm]?.unrecorded.insert(contentsOf: calls.instants, at: 0)
@@ -168,13 +209,13 @@ actor RealmGate {
 
     private func letGo(_ realm: String, _ leases: RealmLeases) async {
         let calls = takeUnrecorded(realm, at: clock.now)
-        realms[realm]?.lease = .handingOver
+        setLease(realm, .handingOver)
         do {
             try await leases.release(realm, calls: calls.ages)
         } catch {
             // Not recorded: the lease lapses by itself; the next holder's window misses these calls.
         }
-        realms[realm]?.lease = .none
+        setLease(realm, .none)
     }
 
     private func takeUnrecorded(_ realm: String, at now: ContinuousClock.Instant) -> (instants: [ContinuousClock.Instant], ages: [Duration]) {

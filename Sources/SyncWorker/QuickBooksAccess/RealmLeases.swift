@@ -16,7 +16,7 @@ struct RealmLeases: Sendable {
     let database: PostgresClient
     let workerID: String
     /// How long a lease lasts unless renewed (a worker that dies frees its realms after this).
-    var duration: Duration = .seconds(5)
+    var duration: Duration = .seconds(6)
     /// How long a worker keeps a lease another worker asks for.
     var fairShare: Duration = .seconds(1)
     /// How far back the window is read (QuickBooks' window and the gate's margin).
@@ -27,6 +27,7 @@ struct RealmLeases: Sendable {
     /// (it is then told that this one waits).
     func take(_ realm: String) async throws -> [Duration]? {
         try await database.withTransaction { connection in
+            try await Self.softCommit(connection)
             let taken = try await connection.query("""
                 insert into realm_leases as lease (realm_id, worker_id, expires_at) values ($1, $2, now() + $3 * interval '1 millisecond')
                 on conflict (realm_id) do update set worker_id = excluded.worker_id, expires_at = excluded.expires_at, wanted_at = null
@@ -55,6 +56,7 @@ struct RealmLeases: Sendable {
     /// ours and whether another worker waits for it.
     func renew(_ realm: String, calls: [Duration]) async throws -> (held: Bool, wanted: Bool) {
         try await database.withTransaction { connection in
+            try await Self.softCommit(connection)
             try await record(realm, calls: calls, on: connection)
             let rows = try await connection.query("""
                 update realm_leases set expires_at = now() + $3 * interval '1 millisecond'
@@ -68,9 +70,16 @@ struct RealmLeases: Sendable {
     /// Records the last calls and lets the lease go.
     func release(_ realm: String, calls: [Duration]) async throws {
         try await database.withTransaction { connection in
+            try await Self.softCommit(connection)
             try await record(realm, calls: calls, on: connection)
             try await connection.execute("delete from realm_leases where realm_id = $1 and worker_id = $2", [.text(realm), .text(workerID)])
         }
+    }
+
+    /// Leases and the window are soft state (a lease lapses by itself; a crash loses at most the
+    /// last calls' record): their commits do not wait for the disk.
+    private static func softCommit(_ connection: PostgresConnection) async throws {
+        try await connection.execute("set local synchronous_commit = off")
     }
 
     /// Counts calls per second, each in the second after it was made: read back, a call looks
