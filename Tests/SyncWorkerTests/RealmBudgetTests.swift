@@ -18,8 +18,13 @@ struct RealmBudgetTests {
             }
             // auto mode: a query and a create per account, 24 calls, three windows' worth
             try await env.send((1...12).map { TestEvents.syncRequested(firm: "f1", account: "a\($0)", name: "Backlog \($0)") })
-            try await env.status.wait(timeout: .seconds(40), for: "all twelve synced") { events in
-                (1...12).allSatisfy { i in events.contains { $0.key == "f1:account:a\(i)" && $0.status == "synced" } }
+            do {
+                try await env.status.wait(timeout: .seconds(40), for: "all twelve synced") { events in
+                    (1...12).allSatisfy { i in events.contains { $0.key == "f1:account:a\(i)" && $0.status == "synced" } }
+                }
+            } catch {
+                Issue.record("QuickBooks saw: \(try env.sandbox.inspector.counters(realmId: realm))")
+                throw error
             }
             let counters = try env.sandbox.inspector.counters(realmId: realm)
             #expect(counters.throttled == 0, "\(counters.throttled) requests were throttled")
