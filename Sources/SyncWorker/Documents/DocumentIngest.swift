@@ -25,15 +25,24 @@ struct DocumentIngest: Sendable {
         if let (kind, toggle, request) = event.payload.documentToggle {
             return try await applyToggle(request, of: kind, toggle, event: event, origin: origin, firm: firm, account: account, on: connection)
         }
-        guard var document = try await updated(event, value: value, on: connection) else { return Ingested() }
+        guard let document = try await updated(event, value: value, on: connection) else { return Ingested() }
+        return try await requeue(document, changedBy: event, origin: origin, around: .init(firm: firm, account: account), on: connection)
+    }
+
+    /// `event` changed the document: it goes to the back of its account's queue with nothing of
+    /// its previous attempt left (failure, awaited invoices, parked detail), is reviewed, and its
+    /// account's queue is touched.
+    private func requeue(_ changed: StoredDocument, changedBy event: IngressEvent, origin: MessageOrigin,
+                         around: DocumentReview.Surroundings, on connection: PostgresConnection) async throws -> Ingested {
+        var document = changed
         document.lastEventID = event.id
         document.trace = PipelineTracing.current
-        document.changeSeq = nil  // to the back of the account's queue
+        document.changeSeq = nil
         document.clearFailure()
         document.awaiting = []
         document.awaitingLabels = []
         document.parkedDetail = nil
-        let verdict = try await review.review(&document, around: .init(firm: firm, account: account), causedBy: event.id, on: connection)
+        let verdict = try await review.review(&document, around: around, causedBy: event.id, on: connection)
         return Ingested(queueDue: try await DocumentQueueStore.touch(
             firmID: document.firmID, accountID: document.accountID, ownerPartition: origin.ownerPartition, due: verdict.next == .push, on: connection))
     }
@@ -61,18 +70,7 @@ struct DocumentIngest: Sendable {
         guard var document = stored else { return Ingested() }  // the rules refuse an unknown document
         document.manualChoice = request == .sync ? .sync : .unsync
         if request == .unsync { document.generation += 1 }
-        document.lastEventID = event.id
-        document.trace = PipelineTracing.current
-        document.changeSeq = nil
-        document.clearFailure()
-        document.awaiting = []
-        document.awaitingLabels = []
-        document.parkedDetail = nil
-        let refunds = try await DocumentStore.refunds(of: document, on: connection)
-        let verdict = try await review.review(&document, components: components, refunds: refunds, around: .init(firm: firm, account: account),
-                                              causedBy: event.id, on: connection)
-        return Ingested(queueDue: try await DocumentQueueStore.touch(
-            firmID: document.firmID, accountID: document.accountID, ownerPartition: origin.ownerPartition, due: verdict.next == .push, on: connection))
+        return try await requeue(document, changedBy: event, origin: origin, around: .init(firm: firm, account: account), on: connection)
     }
 
     /// The document with `event` applied, or nil when the event changes nothing (not newer).

@@ -16,7 +16,7 @@ struct DeploymentFigureReporter: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        await repeatUntilShutdown(every: interval) {
             do {
                 metrics.deploymentFigures(try await sample())
             } catch {
@@ -24,7 +24,6 @@ struct DeploymentFigureReporter: Service {
                 metrics.deploymentFigures(nil)
                 logger.info("could not sample the deployment's figures; trying again", metadata: ["error": "\(error)"])
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
         await resign()
     }
@@ -82,7 +81,7 @@ struct ConsumerLagReporter: Service {
 
     func run() async throws {
         var reported: Set<TopicPartition> = []
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        await repeatUntilShutdown(every: interval) {
             do {
                 let lags = try await consumer.lag()
                 let held = Set(lags.map(\.topicPartition))
@@ -92,7 +91,6 @@ struct ConsumerLagReporter: Service {
             } catch {
                 logger.info("could not sample consumer lag; trying again", metadata: ["error": "\(error)"])
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
         for partition in reported { metrics.consumerLag(topic: partition.topic, partition: partition.partition, lag: 0) }
     }
@@ -105,10 +103,7 @@ struct RealmUsageReporter: Service {
     let metrics: WorkerMetrics
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            metrics.realmUsage(await gate.usage())
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-        }
+        await repeatUntilShutdown(every: interval) { metrics.realmUsage(await gate.usage()) }
     }
 }
 
@@ -119,10 +114,15 @@ struct RealmLeaseKeeper: Service {
     var interval: Duration = .milliseconds(200)
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            await gate.maintainLeases()
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-        }
+        await repeatUntilShutdown(every: interval) { await gate.maintainLeases() }
         await gate.releaseLeases()
+    }
+}
+
+/// Runs `body` every `interval` until the service group shuts down (the wait ends at once then).
+func repeatUntilShutdown(every interval: Duration, _ body: () async -> Void) async {
+    while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        await body()
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
     }
 }

@@ -21,7 +21,7 @@ actor RealmGate {
 
     private struct Realm {
         var inFlight = 0
-        var waiting: Deque<(id: Int, continuation: CheckedContinuation<Void, Never>)> = []
+        var waiting: Deque<Waiter> = []
         var recent: Deque<ContinuousClock.Instant> = []
         var pausedUntil: ContinuousClock.Instant?
         var lease = Lease.none
@@ -31,8 +31,10 @@ actor RealmGate {
         /// Callers waiting for the window to free (or a 429's pause to end): the lease stays.
         var windowWaiters = 0
         /// Callers waiting while the lease is being taken or handed over.
-        var leaseWaiters: [(id: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var leaseWaiters: Deque<Waiter> = []
     }
+
+    private typealias Waiter = (id: Int, continuation: CheckedContinuation<Void, Never>)
 
     private enum Lease {
         case none
@@ -142,21 +144,7 @@ actor RealmGate {
     }
 
     private func waitForLeaseChange(_ realm: String) async throws {
-        nextWaiter += 1
-        let id = nextWaiter
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                if Task.isCancelled { continuation.resume() } else { realms[realm, default: Realm()].leaseWaiters.append((id, continuation)) }
-            }
-        } onCancel: {
-            Task { await self.cancelLeaseWaiter(id, realm: realm) }
-        }
-        try Task.checkCancellation()
-    }
-
-    private func cancelLeaseWaiter(_ id: Int, realm: String) {
-        guard let index = realms[realm]?.leaseWaiters.firstIndex(where: { $0.id == id }) else { return }
-        realms[realm]?.leaseWaiters.remove(at: index).continuation.resume()
+        try await wait(in: .leaseChange, of: realm)
     }
 
     /// Renews the leases in use, records their calls, hands over the ones another worker waits
@@ -234,21 +222,38 @@ actor RealmGate {
 
     /// Waits for a release; a cancelled caller stops waiting (shutdown must not hang on a busy realm).
     private func waitForSlot(_ realm: String) async throws {
+        try await wait(in: .slot, of: realm)
+    }
+
+    /// What a caller waits for: an in-flight slot, or the lease to be taken or handed over.
+    private enum Queue: Sendable {
+        case slot, leaseChange
+
+        var path: WritableKeyPath<Realm, Deque<Waiter>> {
+            switch self {
+            case .slot: \.waiting
+            case .leaseChange: \.leaseWaiters
+            }
+        }
+    }
+
+    /// Waits in one of the realm's queues until resumed from it, or cancelled.
+    private func wait(in queue: Queue, of realm: String) async throws {
         nextWaiter += 1
         let id = nextWaiter
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                if Task.isCancelled { continuation.resume() } else { realms[realm, default: Realm()].waiting.append((id, continuation)) }
+                if Task.isCancelled { continuation.resume() } else { realms[realm, default: Realm()][keyPath: queue.path].append((id, continuation)) }
             }
         } onCancel: {
-            Task { await self.cancelWaiter(id, realm: realm) }
+            Task { await self.cancelWaiter(id, in: queue, of: realm) }
         }
         try Task.checkCancellation()
     }
 
-    private func cancelWaiter(_ id: Int, realm: String) {
-        guard let index = realms[realm]?.waiting.firstIndex(where: { $0.id == id }) else { return }
-        realms[realm]?.waiting.remove(at: index).continuation.resume()
+    private func cancelWaiter(_ id: Int, in queue: Queue, of realm: String) {
+        guard let index = realms[realm]?[keyPath: queue.path].firstIndex(where: { $0.id == id }) else { return }
+        realms[realm]?[keyPath: queue.path].remove(at: index).continuation.resume()
     }
 
     /// Calls waiting for an in-flight slot (for tests and metrics).
