@@ -29,10 +29,3 @@ extension QuickBooksClient {
             access: access, operation: operation)
     }
 }
-
-/// The body of a void or delete: which object, at which version.
-private struct ObjectVersion: Encodable {
-    var id: String
-    var syncToken: String
-    enum CodingKeys: String, CodingKey { case id = "Id", syncToken = "SyncToken" }
-}

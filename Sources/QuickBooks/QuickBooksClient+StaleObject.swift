@@ -46,7 +46,7 @@ extension QuickBooksClient {
     }
 
     /// The requestid of the retry after a 5010: the same for the same write at the same version.
-    static func staleRetryRequestID(_ requestID: String, freshSyncToken: String) -> String {
+    public static func staleRetryRequestID(_ requestID: String, freshSyncToken: String) -> String {
         RequestID.stableUUID([requestID, "stale-synctoken-retry", freshSyncToken])
     }
 }

@@ -60,7 +60,10 @@ public final class QuickBooksClient: Sendable {
 
     // MARK: - Transport
 
-    func send(_ method: HTTPMethod, path: String, query: [(String, String)], body: Data?, access: RealmAccess, operation: String) async throws(QuickBooksError) -> ByteBuffer {
+    func send(
+        _ method: HTTPMethod, path: String, query: [(String, String)], body: Data?, access: RealmAccess, operation: String,
+        kind: RequestKind = .single
+    ) async throws(QuickBooksError) -> ByteBuffer {
         var url = "\(configuration.apiBaseURL)/v3/company/\(Self.percentEncoded(access.realmID))/\(path)?minorversion=\(configuration.minorVersion)"
         for (name, value) in query { url += "&\(name)=\(Self.percentEncoded(value))" }
         var request = HTTPClientRequest(url: url)
@@ -73,7 +76,7 @@ public final class QuickBooksClient: Sendable {
         }
         guard let limiter else { return try await execute(request, operation: operation) }
         do {
-            try await limiter.acquire(realmID: access.realmID)
+            try await limiter.acquire(realmID: access.realmID, kind: kind)
         } catch {
             throw QuickBooksError(httpStatus: nil, faultType: nil, errors: [], operation: operation, transportError: "not sent: \(error)")
         }
@@ -121,9 +124,7 @@ public final class QuickBooksClient: Sendable {
 
     /// Encodes a request body; amounts (``QuickBooksDecimal``) leave with their exact decimal text.
     func encode(_ object: some Encodable, operation: String) throws(QuickBooksError) -> Data {
-        do { return try ExactJSONEncoder().encode(object) } catch {
-            throw QuickBooksError(httpStatus: nil, faultType: nil, errors: [], operation: operation, transportError: "could not encode the request: \(error)")
-        }
+        try Self.encoded(object, operation: operation)
     }
 
     func decodeEntity<Object: Decodable>(_ type: Object.Type, key: String, from body: ByteBuffer, operation: String) throws(QuickBooksError) -> Object {

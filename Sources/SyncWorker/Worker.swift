@@ -90,7 +90,9 @@ public final class Worker: Sendable {
         }
         let gateway = QuickBooksGateway(
             client: client, sessions: FirmSessions(database: database, client: client, cipher: cipher, logger: logger),
-            gate: gate, throttlePause: configuration.throttlePause, metrics: metrics, tracing: tracing)
+            gate: gate, throttlePause: configuration.throttlePause, metrics: metrics, tracing: tracing,
+            batcher: RealmBatcher(client: client, gate: gate, store: BatchStore(database: database), settings: configuration.batchSettings,
+                                  metrics: metrics, logger: logger))
         let http = AdminServer.application(
             host: configuration.httpHost, port: configuration.httpPort, adminToken: configuration.adminToken, readiness: readiness,
             registry: metricsRegistry, database: database, connector: connector,

@@ -15,6 +15,7 @@ struct RealmBudgetTests {
             let worker = try await env.startWorker { configuration in
                 configuration.qboRequestsPerWindow = 10
                 configuration.qboWindow = .seconds(2)
+                configuration.qboBatchesPerWindow = 0  // single calls only: links are not batched
             }
             // auto mode: a query and a create per account, 24 calls, three windows' worth
             try await env.send((1...12).map { TestEvents.syncRequested(firm: "f1", account: "a\($0)", name: "Backlog \($0)") })
@@ -97,12 +98,13 @@ struct RealmBudgetTests {
     func twoWorkersOneRealm() async throws {
         // QuickBooks' limits, time-compressed: 10 requests per 4 s window (the gate's 0.5 s margin
         // is then an eighth of the window, not a quarter: a loaded CI machine delays requests too).
-        let sandbox = SandboxConfiguration(throttleWindow: .seconds(4), requestsPerWindow: 10)
+        let sandbox = SandboxConfiguration(throttleWindow: .seconds(4), requestsPerWindow: 10, batchRequestsPerWindow: 3)
         try await TestEnvironment.with(sandboxConfiguration: sandbox) { env in
             let realm = try await env.connectFirm("f1")
             let budget: (inout WorkerConfiguration) -> Void = { configuration in
                 configuration.qboRequestsPerWindow = 10
                 configuration.qboWindow = .seconds(4)
+                configuration.qboBatchesPerWindow = 3
             }
             // Two consumer groups: both workers own every partition, so both write documents of the
             // one firm (each account's queue is still drained by one of them at a time).
@@ -131,6 +133,7 @@ struct RealmBudgetTests {
             let budget: (inout WorkerConfiguration) -> Void = { configuration in
                 configuration.qboRequestsPerWindow = 10
                 configuration.qboWindow = .seconds(6)
+                configuration.qboBatchesPerWindow = 0  // single calls only: links are not batched
             }
             let first = try await env.startWorker(configure: budget)
             // auto links: a query and a create each, ten calls, the whole window's budget

@@ -108,6 +108,8 @@ struct WorkerConfigurationTests {
         ("QBSYNC_READINESS_INTERVAL_MS", "0"), ("QBSYNC_KAFKA_BOOTSTRAP_SERVERS", "kafka-without-port"),
         ("QBSYNC_TOPIC_SYNC_STATUS", "billing.invoices"), ("QBSYNC_TOPIC_DEAD_LETTER", "bad topic!"), ("QBSYNC_ADMIN_TOKEN", "short"),
         ("QBSYNC_QBO_API_URL", "ftp://example"), ("QBSYNC_KAFKA_MOCK_CLUSTER", "maybe"), ("QBSYNC_MAX_IN_FLIGHT", "many"),
+        ("QBSYNC_QBO_BATCHES_PER_WINDOW", "-1"), ("QBSYNC_QBO_BATCHES_PER_WINDOW", "500"), ("QBSYNC_QBO_BATCH_ITEMS", "0"),
+        ("QBSYNC_QBO_BATCH_ITEMS", "31"), ("QBSYNC_QBO_BATCH_FILL_MS", "-1"), ("QBSYNC_QBO_BATCH_FILL_MS", "60000"),
     ])
     func limitsValidated(variable: String, value: String) {
         let name = variable == "QBSYNC_TOPIC_SYNC_STATUS" ? "QBSYNC_TOPIC_*" : variable

@@ -47,6 +47,9 @@ extension WorkerConfiguration {
         if let v = try env.int("QBSYNC_PUSHER_CONCURRENCY") { c.pusherConcurrency = v }
         if let v = try env.int("QBSYNC_QBO_REQUESTS_PER_WINDOW") { c.qboRequestsPerWindow = v }
         if let v = try env.milliseconds("QBSYNC_QBO_WINDOW_MS") { c.qboWindow = v }
+        if let v = try env.int("QBSYNC_QBO_BATCHES_PER_WINDOW") { c.qboBatchesPerWindow = v }
+        if let v = try env.int("QBSYNC_QBO_BATCH_ITEMS") { c.qboBatchItems = v }
+        if let v = try env.milliseconds("QBSYNC_QBO_BATCH_FILL_MS") { c.qboBatchFill = v }
         if let v = try env.milliseconds("QBSYNC_QBO_THROTTLE_PAUSE_MS") { c.throttlePause = v }
         if let v = try env.milliseconds("QBSYNC_DRAIN_TIMEOUT_MS") { c.drainTimeout = v }
         if let v = try env.int("QBSYNC_LEDGER_RETENTION_HOURS") { c.ledgerRetention = .seconds(Int64(v) * 3600) }

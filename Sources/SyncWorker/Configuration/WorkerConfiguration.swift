@@ -74,6 +74,13 @@ public struct WorkerConfiguration: Sendable {
     public var qboMaxInFlight = 10
     public var qboRequestsPerWindow = 500
     public var qboWindow: Duration = .seconds(60)
+    /// Batch requests per realm per window, among the calls above (QuickBooks allows 40 a
+    /// minute); 0 sends every write alone.
+    public var qboBatchesPerWindow = 40
+    /// Writes in one batch request (QuickBooks allows 30).
+    public var qboBatchItems = 30
+    /// How long a batch waits to fill once a realm's single requests of the window are spent.
+    public var qboBatchFill: Duration = .milliseconds(100)
     /// Accounts whose documents are written to QuickBooks at once (each account one write at a
     /// time, in order): with QuickBooks answering in 100–500 ms this, not CPU, decides throughput.
     public var pusherConcurrency = 128
@@ -147,6 +154,11 @@ public struct WorkerConfiguration: Sendable {
                   "QBSYNC_QBO_REQUESTS_PER_WINDOW must be at least 1 (QuickBooks allows 500 per minute), got \(qboRequestsPerWindow)")
         try check(qboWindow >= .milliseconds(100) && qboWindow <= .seconds(3600),
                   "QBSYNC_QBO_WINDOW_MS must be between 100 and 3600000, got \(qboWindow.milliseconds)")
+        try check(qboBatchesPerWindow >= 0 && qboBatchesPerWindow < qboRequestsPerWindow,
+                  "QBSYNC_QBO_BATCHES_PER_WINDOW must be between 0 and QBSYNC_QBO_REQUESTS_PER_WINDOW - 1 (\(qboRequestsPerWindow - 1)); QuickBooks allows 40 of its 500 a minute; got \(qboBatchesPerWindow)")
+        try check((1...30).contains(qboBatchItems), "QBSYNC_QBO_BATCH_ITEMS must be between 1 and 30 (QuickBooks' limit), got \(qboBatchItems)")
+        try check(qboBatchFill >= .zero && qboBatchFill <= .seconds(10),
+                  "QBSYNC_QBO_BATCH_FILL_MS must be between 0 and 10000, got \(qboBatchFill.milliseconds)")
         try check(throttlePause >= .zero && throttlePause <= .seconds(3600),
                   "QBSYNC_QBO_THROTTLE_PAUSE_MS must be between 0 and 3600000, got \(throttlePause.milliseconds)")
         try check(drainTimeout >= .seconds(1) && drainTimeout <= .seconds(600),
@@ -244,6 +256,10 @@ extension Duration {
 extension WorkerConfiguration {
     /// QuickBooks' per-realm limits as the worker keeps them.
     var realmLimits: RealmGate.Limits {
-        RealmGate.Limits(maxInFlight: qboMaxInFlight, requestsPerWindow: qboRequestsPerWindow, window: qboWindow)
+        RealmGate.Limits(maxInFlight: qboMaxInFlight, requestsPerWindow: qboRequestsPerWindow, window: qboWindow, batchesPerWindow: qboBatchesPerWindow)
+    }
+
+    var batchSettings: RealmBatcher.Settings {
+        RealmBatcher.Settings(batchesPerWindow: qboBatchesPerWindow, maxItems: qboBatchItems, fillWait: qboBatchFill, maxInFlight: qboMaxInFlight)
     }
 }

@@ -193,6 +193,8 @@ struct DocumentPusher: Service {
 
                 var attemptRevision = operation.requestRevisionNumber
                 var generation = operation.component?.attemptGeneration ?? document.generation
+                // A repeat (an earlier attempt parked, or a create planned before) may have gone in a batch.
+                var mayHaveBeenSent = lease.attempts > 0
                 if case .create(let want) = operation {
                     // The requestid of a create derives from its first attempt's revision (and the
                     // document's generation then): keep them until QuickBooks has answered, so a
@@ -201,6 +203,7 @@ struct DocumentPusher: Service {
                     if let existing, existing.type == want.type, existing.createUncertain, let first = existing.attemptRevision {
                         attemptRevision = first
                         generation = existing.attemptGeneration
+                        mayHaveBeenSent = true
                     } else {
                         attemptRevision = want.revision
                         generation = document.generation
@@ -213,8 +216,7 @@ struct DocumentPusher: Service {
                                                          until: Date().addingTimeInterval(configuration.leaseDuration.timeInterval), on: connection)
                 let step = DocumentWriter.Step(
                     firm: firm, document: document, operation: operation, attemptRevision: attemptRevision, generation: generation,
-                    customerID: customerID,
-                    invoiceIDs: invoiceIDs, components: components, refunds: refunds)
+                    customerID: customerID, invoiceIDs: invoiceIDs, components: components, refunds: refunds, mayHaveBeenSent: mayHaveBeenSent)
                 return .write(step, attempts: lease.attempts)
             }
         }
@@ -233,6 +235,7 @@ struct DocumentPusher: Service {
 
     private func execute(_ step: DocumentWriter.Step, attemptsSoFar: Int) async -> WriteResult {
         var attempt = 0
+        var step = step
         while true {
             do {
                 let component = try await writer.perform(step)
@@ -252,6 +255,7 @@ struct DocumentPusher: Service {
                         return .parked(problem, attempts: attemptsSoFar + 1)
                     }
                     try? await Task.sleep(for: Backoff.delay(attempt: attempt, base: configuration.retryBaseDelay, cap: configuration.maxRetryDelay))
+                    step.mayHaveBeenSent = true
                 }
             } catch {
                 // The database, while looking up items and accounts: the same as QuickBooks being away.

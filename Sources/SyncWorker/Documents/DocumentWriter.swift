@@ -27,6 +27,9 @@ struct DocumentWriter: Sendable {
         var invoiceIDs: [String: String]
         var components: [AppliedComponent]
         var refunds: [StoredRefund]
+        /// This attempt repeats one that may have reached QuickBooks (a create planned before, a
+        /// retry): its write looks for the batch it may have gone in first.
+        var mayHaveBeenSent = false
     }
 
     /// Performs `step.operation`; returns the component as QuickBooks now holds it.
@@ -47,9 +50,9 @@ struct DocumentWriter: Sendable {
             return try await write(desired, step)
         case .void(let component):
             guard let id = component.qboID else { throw Self.missingID(component) }
-            let voided = try await versioned(Invoice.self, id: id, syncToken: component.syncToken ?? "0", step: step, operation: "void") {
-                client, access, syncToken, requestID throws(QuickBooksError) in
-                try await client.voidInvoice(id: id, syncToken: syncToken, requestID: requestID, access: access)
+            let voided = try await versioned(Invoice.self, id: id, syncToken: component.syncToken ?? "0", step: step, operation: .void) {
+                syncToken, requestID throws(QuickBooksError) in
+                try .void(Invoice.entityName, id: id, syncToken: syncToken, requestID: requestID)
             }
             var result = component
             result.state = .voided
@@ -106,23 +109,22 @@ struct DocumentWriter: Sendable {
         switch step.operation {
         case .update(_, let current):
             guard let id = current.qboID else { throw Self.missingID(current) }
-            let updated = try await versioned(Object.self, id: id, syncToken: current.syncToken ?? "0", step: step, operation: "update") {
-                client, access, syncToken, requestID throws(QuickBooksError) in
+            let updated = try await versioned(Object.self, id: id, syncToken: current.syncToken ?? "0", step: step, operation: .update) {
+                syncToken, requestID throws(QuickBooksError) in
                 var change = object
                 change.id = id
                 change.syncToken = syncToken
-                return try await client.update(Object.entityName, change, sparse: true, requestID: requestID, access: access)
+                return try .update(Object.entityName, change, requestID: requestID)
             }
             return AppliedComponent(role: desired.role, type: desired.type, qboID: id, syncToken: updated.syncToken ?? current.syncToken,
                                     appliedRevision: desired.revision, attemptRevision: current.attemptRevision,
                                     attemptGeneration: current.attemptGeneration, state: .live)
         default:
             let requestID = step.requestID("create \(desired.type.rawValue)", revision: String(step.attemptRevision))
-            let created: Object
+            let created: WrittenObject
             do {
-                created = try await gateway.perform(firmID: step.firm.firmID, "create \(Object.entityName)") { client, access throws(QuickBooksError) in
-                    try await client.create(Object.entityName, object, requestID: requestID, access: access)
-                }
+                let write = try Self.built { () throws(QuickBooksError) in try .create(Object.entityName, object, requestID: requestID) }
+                created = try await gateway.write(firmID: step.firm.firmID, write, mayHaveBeenSent: step.mayHaveBeenSent)
             } catch let problem as QuickBooksProblem where ["6210", "6140"].contains(problem.code) && desired.type == .invoice {
                 // Ours already, if a create whose answer was lost outlived QuickBooks' memory of its requestid.
                 guard let adopted = try await ownInvoice(numbered: (object as? Invoice)?.docNumber, step) else { throw problem }
@@ -222,26 +224,38 @@ struct DocumentWriter: Sendable {
 
     // MARK: - Versioned calls
 
-    /// Runs a write that needs the object's current SyncToken; after a 5010 the client reads it
-    /// and retries once, with a requestid derived from this one and the fresh token.
-    private func versioned<Object: QuickBooksEntity, Result: Sendable>(
-        _ type: Object.Type, id: String, syncToken: String, step: Step, operation: String,
-        _ call: @escaping @Sendable (QuickBooksClient, RealmAccess, _ syncToken: String, _ requestID: String) async throws(QuickBooksError) -> Result
-    ) async throws -> Result {
-        let requestID = step.requestID("\(operation) \(Object.entityName)", revision: step.operation.requestRevision)
-        return try await gateway.perform(firmID: step.firm.firmID, "\(operation) \(Object.entityName)") { client, access throws(QuickBooksError) in
-            try await client.retryingStaleSyncToken(Object.self, id: id, syncToken: syncToken, requestID: requestID, access: access) {
-                syncToken, requestID throws(QuickBooksError) in
-                try await call(client, access, syncToken, requestID)
+    /// Makes a write that needs the object's current SyncToken; after a 5010 (stale) it reads the
+    /// object and writes once more, with a requestid derived from this one and the fresh token
+    /// (``QuickBooksClient/staleRetryRequestID(_:freshSyncToken:)``).
+    private func versioned<Object: QuickBooksEntity>(
+        _ type: Object.Type, id: String, syncToken: String, step: Step, operation: QuickBooksWrite.Operation,
+        _ make: (_ syncToken: String, _ requestID: String) throws(QuickBooksError) -> QuickBooksWrite
+    ) async throws -> WrittenObject {
+        let requestID = step.requestID("\(operation.rawValue) \(Object.entityName)", revision: step.operation.requestRevision)
+        let firmID = step.firm.firmID
+        do {
+            let write = try Self.built { () throws(QuickBooksError) in try make(syncToken, requestID) }
+            return try await gateway.write(firmID: firmID, write, mayHaveBeenSent: step.mayHaveBeenSent)
+        } catch let problem as QuickBooksProblem where problem.code == QuickBooksError.Code.staleObject {
+            let fresh = try await gateway.perform(firmID: firmID, "read \(Object.entityName)") { client, access throws(QuickBooksError) in
+                try await client.read(Object.entityName, id: id, as: Object.self, access: access).syncToken ?? syncToken
             }
+            let retryID = QuickBooksClient.staleRetryRequestID(requestID, freshSyncToken: fresh)
+            let write = try Self.built { () throws(QuickBooksError) in try make(fresh, retryID) }
+            return try await gateway.write(firmID: firmID, write, mayHaveBeenSent: step.mayHaveBeenSent)
         }
+    }
+
+    /// A write built from an object; one that cannot be encoded is refused like QuickBooks' refusals.
+    private static func built(_ make: () throws(QuickBooksError) -> QuickBooksWrite) throws -> QuickBooksWrite {
+        do { return try make() } catch { throw error.problem }
     }
 
     private func delete(_ type: QuickBooksObjectType, id: String, syncToken: String, step: Step) async throws {
         func remove<Object: QuickBooksEntity>(_ entity: Object.Type) async throws {
-            _ = try await versioned(entity, id: id, syncToken: syncToken, step: step, operation: "delete") {
-                client, access, syncToken, requestID throws(QuickBooksError) in
-                try await client.delete(entity, id: id, syncToken: syncToken, requestID: requestID, access: access)
+            _ = try await versioned(entity, id: id, syncToken: syncToken, step: step, operation: .delete) {
+                syncToken, requestID throws(QuickBooksError) in
+                try .delete(Object.entityName, id: id, syncToken: syncToken, requestID: requestID)
             }
         }
         switch type {

@@ -39,6 +39,12 @@ struct WorkerMetrics: Sendable {
         Counter(label: "qbsync_dead_letters_total", dimensions: [("reason", reason)], factory: factory).increment()
     }
 
+    /// A batch request sent with `items` writes.
+    func quickBooksBatch(items: Int) {
+        Counter(label: "qbsync_qbo_batch_requests_total", factory: factory).increment()
+        Counter(label: "qbsync_qbo_batch_items_total", factory: factory).increment(by: items)
+    }
+
     func quickBooksCall(_ operation: String, outcome: Result<Void, QuickBooksError>, duration: Duration) {
         let result: String
         switch outcome {

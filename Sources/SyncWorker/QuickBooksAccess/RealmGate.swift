@@ -3,8 +3,10 @@ import QuickBooks
 
 /// Keeps each QuickBooks company (realm) inside its limits, so workers drain a backlog at
 /// QuickBooks' pace instead of collecting 429s: at most `maxInFlight` concurrent calls, at most
-/// `requestsPerWindow` calls in any sliding `window`, and after a 429 the whole realm waits, not
-/// just the request that got it.
+/// `requestsPerWindow` calls in any sliding `window` (of which at most `batchesPerWindow` batch
+/// requests), and after a 429 the whole realm waits, not just the request that got it. Single
+/// requests leave room in the window for the batch requests still allowed, so a realm whose
+/// single budget is spent can still drain its backlog 30 writes a request.
 ///
 /// With ``RealmLeases`` (as workers run) the budget is the consumer group's, not this worker's:
 /// it calls a realm only while it holds the realm's lease, starting from the window the previous
@@ -14,19 +16,23 @@ actor RealmGate {
         var maxInFlight = 10
         var requestsPerWindow = 500
         var window: Duration = .seconds(60)
+        /// Batch requests among `requestsPerWindow`; 0 when the worker does not batch.
+        var batchesPerWindow = 0
         /// Added to the window so arrival-time jitter at QuickBooks cannot push a call into the
         /// previous window.
         var margin: Duration = .milliseconds(500)
     }
 
-    private struct Realm {
+    fileprivate struct Realm {
         var inFlight = 0
         var waiting: Deque<Waiter> = []
         var recent: Deque<ContinuousClock.Instant> = []
+        /// The batch requests among `recent`.
+        var recentBatches: Deque<ContinuousClock.Instant> = []
         var pausedUntil: ContinuousClock.Instant?
         var lease = Lease.none
         /// Calls not yet recorded in the shared window.
-        var unrecorded: [ContinuousClock.Instant] = []
+        var unrecorded: [RecordedCall] = []
         var lastCall: ContinuousClock.Instant?
         /// Callers waiting for the window to free (or a 429's pause to end): the lease stays.
         var windowWaiters = 0
@@ -34,9 +40,9 @@ actor RealmGate {
         var leaseWaiters: Deque<Waiter> = []
     }
 
-    private typealias Waiter = (id: Int, continuation: CheckedContinuation<Void, Never>)
+    fileprivate typealias Waiter = (id: Int, continuation: CheckedContinuation<Void, Never>)
 
-    private enum Lease {
+    fileprivate enum Lease {
         case none
         /// A caller is taking it; the others wait for the outcome.
         case taking
@@ -60,8 +66,8 @@ actor RealmGate {
         self.leases = leases
     }
 
-    /// Waits until a call to `realm` is allowed, then counts it. Pair with ``release(_:)``.
-    func acquire(_ realm: String) async throws {
+    /// Waits until a call of `kind` to `realm` is allowed, then counts it. Pair with ``release(_:)``.
+    func acquire(_ realm: String, kind: RequestKind = .single) async throws {
         while true {
             if let leases, try await !holdLease(realm, leases) { continue }
             let now = clock.now
@@ -70,11 +76,10 @@ actor RealmGate {
                 try await waitForWindow(realm, until: until)
                 continue
             }
-            let horizon = now - limits.window - limits.margin
-            while let first = state.recent.first, first <= horizon { state.recent.removeFirst() }
-            if state.recent.count >= limits.requestsPerWindow, let oldest = state.recent.first {
+            state.forget(before: now - limits.window - limits.margin)
+            if let wait = state.windowFull(for: kind, limits) {
                 realms[realm] = state
-                try await waitForWindow(realm, until: oldest + limits.window + limits.margin)
+                try await waitForWindow(realm, until: wait + limits.window + limits.margin)
                 continue
             }
             if state.inFlight >= limits.maxInFlight {
@@ -84,8 +89,9 @@ actor RealmGate {
             }
             state.inFlight += 1
             state.recent.append(now)
+            if kind == .batch { state.recentBatches.append(now) }
             if leases != nil {
-                state.unrecorded.append(now)
+                state.unrecorded.append(RecordedCall(at: now, batch: kind == .batch))
                 state.lastCall = now
             }
             realms[realm] = state
@@ -110,20 +116,21 @@ actor RealmGate {
             return false
         case .none:
             setLease(realm, .taking)
-            let ages: [Duration]?
+            let ages: RealmLeases.Window?
             do {
                 ages = try await leases.take(realm)
             } catch {
                 setLease(realm, .none)
                 throw error
             }
-            guard let ages else {
+            guard let window = ages else {
                 setLease(realm, .none)
                 try await clock.sleep(for: .milliseconds(100))  // another worker holds it and knows this one waits
                 return false
             }
             let now = clock.now
-            realms[realm, default: Realm()].recent = Deque(ages.map { now - $0 }.sorted())
+            realms[realm, default: Realm()].recent = Deque(window.all.map { now - $0 }.sorted())
+            realms[realm, default: Realm()].recentBatches = Deque(window.batches.map { now - $0 }.sorted())
             realms[realm, default: Realm()].unrecorded = []
             setLease(realm, .held(since: now, renewAt: now + renewEvery))
             return true
@@ -163,7 +170,7 @@ actor RealmGate {
                 } else if now >= renewAt {
                     let calls = takeUnrecorded(realm, at: now)
                     do {
-                        let (held, wanted) = try await leases.renew(realm, calls: calls.ages)
+                        let (held, wanted) = try await leases.renew(realm, calls: calls.recorded)
                         guard case .held? = realms[realm]?.lease else { continue }
                         if !held {
                             setLease(realm, .none)  // lapsed: the next call takes it again
@@ -173,7 +180,7 @@ actor RealmGate {
                             setLease(realm, .held(since: since, renewAt: clock.now + renewEvery))
                         }
                     } catch {
-                        realms[realm]?.unrecorded.insert(contentsOf: calls.instants, at: 0)
+                        realms[realm]?.unrecorded.insert(contentsOf: calls.calls, at: 0)
                     }
                 }
             case .handingOver where state.inFlight == 0:
@@ -199,17 +206,38 @@ actor RealmGate {
         let calls = takeUnrecorded(realm, at: clock.now)
         setLease(realm, .handingOver)
         do {
-            try await leases.release(realm, calls: calls.ages)
+            try await leases.release(realm, calls: calls.recorded)
         } catch {
             // Not recorded: the lease lapses by itself; the next holder's window misses these calls.
         }
         setLease(realm, .none)
     }
 
-    private func takeUnrecorded(_ realm: String, at now: ContinuousClock.Instant) -> (instants: [ContinuousClock.Instant], ages: [Duration]) {
-        let instants = realms[realm]?.unrecorded ?? []
+    private func takeUnrecorded(_ realm: String, at now: ContinuousClock.Instant) -> (calls: [RecordedCall], recorded: RealmLeases.Window) {
+        let calls = realms[realm]?.unrecorded ?? []
         realms[realm]?.unrecorded = []
-        return (instants, instants.map { now - $0 })
+        return (calls, RealmLeases.Window(singles: calls.filter { !$0.batch }.map { now - $0.at }, batches: calls.filter(\.batch).map { now - $0.at }))
+    }
+
+    /// What the realm's window still allows, as this worker knows it: single requests (after
+    /// the room kept for the batch requests still allowed) and batch requests. Calls in flight
+    /// are not counted here; ``acquire(_:kind:)`` waits for a free one.
+    func budget(_ realm: String) -> Budget {
+        var state = realms[realm, default: Realm()]
+        if let until = state.pausedUntil, until > clock.now { return Budget(singles: 0, batches: 0, roomAt: until) }
+        state.forget(before: clock.now - limits.window - limits.margin)
+        realms[realm] = state
+        let budget = Budget(singles: state.singlesLeft(limits), batches: state.batchesLeft(limits))
+        guard budget.singles == 0, budget.batches == 0, let oldest = state.recent.first else { return budget }
+        return Budget(singles: 0, batches: 0, roomAt: oldest + limits.window + limits.margin)
+    }
+
+    /// What a realm's window still allows (see ``budget(_:)``).
+    struct Budget: Sendable, Equatable {
+        var singles: Int
+        var batches: Int
+        /// When neither is left: when the window will have room again.
+        var roomAt: ContinuousClock.Instant?
     }
 
     func release(_ realm: String) {
@@ -268,7 +296,7 @@ actor RealmGate {
         let horizon = now - limits.window - limits.margin
         var usage = RealmUsage()
         for (realm, var state) in realms {
-            while let first = state.recent.first, first <= horizon { state.recent.removeFirst() }
+            state.forget(before: horizon)
             let paused = state.pausedUntil.map { $0 > now } ?? false
             var leased = false
             switch state.lease {
@@ -311,7 +339,42 @@ struct RealmUsage: Sendable, Equatable {
     var leasesHeld = 0
 }
 
+/// A call made under a realm lease, not yet recorded in the shared window.
+fileprivate struct RecordedCall: Sendable {
+    var at: ContinuousClock.Instant
+    var batch: Bool
+}
+
+extension RealmGate.Realm {
+    mutating func forget(before horizon: ContinuousClock.Instant) {
+        while let first = recent.first, first <= horizon { recent.removeFirst() }
+        while let first = recentBatches.first, first <= horizon { recentBatches.removeFirst() }
+    }
+
+    func batchesLeft(_ limits: RealmGate.Limits) -> Int {
+        max(0, min(limits.batchesPerWindow - recentBatches.count, limits.requestsPerWindow - recent.count))
+    }
+
+    func singlesLeft(_ limits: RealmGate.Limits) -> Int {
+        max(0, limits.requestsPerWindow - recent.count - max(0, limits.batchesPerWindow - recentBatches.count))
+    }
+
+    /// When the window has no room for a call of `kind`: the instant whose leaving the window
+    /// makes room (the oldest call, or the oldest batch).
+    func windowFull(for kind: RequestKind, _ limits: RealmGate.Limits) -> ContinuousClock.Instant? {
+        switch kind {
+        case .single:
+            guard singlesLeft(limits) == 0 else { return nil }
+            return recent.first ?? recentBatches.first
+        case .batch:
+            guard batchesLeft(limits) == 0 else { return nil }
+            if recent.count >= limits.requestsPerWindow { return recent.first }
+            return recentBatches.first
+        }
+    }
+}
+
 extension RealmGate: RequestLimiter {
-    func acquire(realmID: String) async throws { try await acquire(realmID) }
+    func acquire(realmID: String, kind: RequestKind) async throws { try await acquire(realmID, kind: kind) }
     func release(realmID: String) async { release(realmID) }
 }

@@ -22,10 +22,17 @@ struct RealmLeases: Sendable {
     /// How far back the window is read (QuickBooks' window and the gate's margin).
     let window: Duration
 
+    /// Calls to a realm by their ages: single requests and batch requests.
+    struct Window: Sendable, Equatable {
+        var singles: [Duration] = []
+        var batches: [Duration] = []
+        var all: [Duration] { singles + batches }
+    }
+
     /// Takes the lease when it is free, expired or already ours; returns the ages of the calls
     /// made to the realm within the window (by any worker), or nil when another worker holds it
     /// (it is then told that this one waits).
-    func take(_ realm: String) async throws -> [Duration]? {
+    func take(_ realm: String) async throws -> Window? {
         try await database.withTransaction { connection in
             try await Self.softCommit(connection)
             let taken = try await connection.query("""
@@ -39,22 +46,24 @@ struct RealmLeases: Sendable {
                 return nil
             }
             let rows = try await connection.query("""
-                select extract(epoch from now() - second)::float8 as age, calls from realm_calls
+                select extract(epoch from now() - second)::float8 as age, calls, batches from realm_calls
                 where realm_id = $1 and second > now() - $2 * interval '1 millisecond'
                 """, [.text(realm), .int64(window.milliseconds + 1000)])
             // A second recorded ahead of now (the rounding up) reads as age 0.
-            var ages: [Duration] = []
+            var window = Window()
             for row in rows {
                 let age = Duration.milliseconds(max(0, Int64(try row.decode(Double.self, "age") * 1000)))
-                ages += Array(repeating: age, count: try row.decode(Int.self, "calls"))
+                let batches = try row.decode(Int.self, "batches")
+                window.singles += Array(repeating: age, count: try row.decode(Int.self, "calls") - batches)
+                window.batches += Array(repeating: age, count: batches)
             }
-            return ages
+            return window
         }
     }
 
     /// Records calls made under the lease (their ages) and extends it; says whether it is still
     /// ours and whether another worker waits for it.
-    func renew(_ realm: String, calls: [Duration]) async throws -> (held: Bool, wanted: Bool) {
+    func renew(_ realm: String, calls: Window) async throws -> (held: Bool, wanted: Bool) {
         try await database.withTransaction { connection in
             try await Self.softCommit(connection)
             try await record(realm, calls: calls, on: connection)
@@ -68,7 +77,7 @@ struct RealmLeases: Sendable {
     }
 
     /// Records the last calls and lets the lease go.
-    func release(_ realm: String, calls: [Duration]) async throws {
+    func release(_ realm: String, calls: Window) async throws {
         try await database.withTransaction { connection in
             try await Self.softCommit(connection)
             try await record(realm, calls: calls, on: connection)
@@ -84,15 +93,18 @@ struct RealmLeases: Sendable {
 
     /// Counts calls per second, each in the second after it was made: read back, a call looks
     /// younger than it was, never older, so the next holder never sends one too soon.
-    private func record(_ realm: String, calls: [Duration], on connection: PostgresConnection) async throws {
-        guard !calls.isEmpty else { return }
+    private func record(_ realm: String, calls: Window, on connection: PostgresConnection) async throws {
+        guard !calls.singles.isEmpty || !calls.batches.isEmpty else { return }
         try await connection.execute("""
-            insert into realm_calls (realm_id, second, calls)
-            select $1, date_trunc('second', now() - age * interval '1 millisecond') + interval '1 second', count(*)::integer
-            from unnest($2::bigint[]) as age
+            insert into realm_calls (realm_id, second, calls, batches)
+            select $1, date_trunc('second', now() - age * interval '1 millisecond') + interval '1 second', count(*)::integer,
+                   (count(*) filter (where batch))::integer
+            from (select age, false as batch from unnest($2::bigint[]) as age
+                  union all select age, true from unnest($3::bigint[]) as age) as call
             group by 2
-            on conflict (realm_id, second) do update set calls = realm_calls.calls + excluded.calls
-            """, [.text(realm), .int64Array(calls.map(\.milliseconds))])
+            on conflict (realm_id, second) do update
+                set calls = realm_calls.calls + excluded.calls, batches = realm_calls.batches + excluded.batches
+            """, [.text(realm), .int64Array(calls.singles.map(\.milliseconds)), .int64Array(calls.batches.map(\.milliseconds))])
         try await connection.execute(
             "delete from realm_calls where realm_id = $1 and second < now() - $2 * interval '1 millisecond'",
             [.text(realm), .int64(window.milliseconds * 2 + 1000)])

@@ -275,5 +275,28 @@ extension Migration {
                 primary key (realm_id, second)
             );
             """),
+        Migration(version: 10, name: "QuickBooks batch requests", sql: """
+            -- the batch requests among each second's calls (QuickBooks allows 40 of its 500 a minute)
+            alter table realm_calls add column batches integer not null default 0;
+            -- a batch request as sent: its requestid covers all its items, so a batch whose answer
+            -- was lost is sent again exactly as it was; answer: QuickBooks' answer, once it came
+            create table quickbooks_batches (
+                request_id text primary key,
+                realm_id text not null,
+                body bytea not null,
+                answer bytea,
+                created_at timestamptz not null default now()
+            );
+            create index quickbooks_batches_created on quickbooks_batches (created_at);
+            -- the writes in each batch, by their own requestid; bid: the item's place in the batch
+            create table quickbooks_batch_items (
+                realm_id text not null,
+                item_request_id text not null,
+                batch_request_id text not null references quickbooks_batches on delete cascade,
+                bid integer not null,
+                primary key (realm_id, item_request_id)
+            );
+            create index quickbooks_batch_items_batch on quickbooks_batch_items (batch_request_id);
+            """),
     ]
 }

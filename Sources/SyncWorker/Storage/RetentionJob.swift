@@ -3,7 +3,7 @@ import Postgres
 import ServiceLifecycle
 
 /// Deletes what no longer needs keeping, in bounded chunks so no statement holds locks for long:
-/// published outbox rows, old dead-letter marks, and ledger entries older than the retention.
+/// published outbox rows, old dead-letter marks and batch records, and ledger entries older than the retention.
 ///
 /// The ledger (`processed_events`) makes a redelivered event a no-op. Redeliveries come from
 /// offsets not yet committed when a worker died (seconds to minutes) and from a consumer group
@@ -42,6 +42,11 @@ struct RetentionJob: Service {
             _ = try await connection.execute("""
                 delete from dead_letters where (topic, kafka_partition, kafka_offset) in (
                     select topic, kafka_partition, kafka_offset from dead_letters where dead_lettered_at < now() - interval '7 days' limit $1)
+                """, [.int(chunk)])
+            // A batch is kept until its writes are surely recorded; a week covers a firm reconnecting late.
+            _ = try await connection.execute("""
+                delete from quickbooks_batches where request_id in (
+                    select request_id from quickbooks_batches where created_at < now() - interval '7 days' limit $1)
                 """, [.int(chunk)])
             var deleted = 0
             while !Task.isCancelled {
