@@ -40,6 +40,9 @@ struct FaultHarnessTests {
                 "QBSYNC_TOKEN_KEY": Data(env.tokenKey).base64EncodedString(), "QBSYNC_HTTP_HOST": "127.0.0.1", "QBSYNC_HTTP_PORT": "0",
                 "QBSYNC_LEASE_MS": "2000", "QBSYNC_SWEEP_INTERVAL_MS": "200", "QBSYNC_QBO_THROTTLE_PAUSE_MS": "1000",
                 "QBSYNC_QBO_TIMEOUT_MS": "3000", "QBSYNC_DATABASE_POOL_SIZE": "6",
+                // Two calls in flight per realm: a firm's writes queue, so many go in batch requests
+                // and the kills, restarts and outages land on batches too.
+                "QBSYNC_QBO_MAX_IN_FLIGHT": "2",
             ]
             let binary = try WorkerProcess.binary()
             let workers = (0..<3).map { WorkerProcess(name: "worker-\($0)", binary: binary, environment: workerEnvironment, logDirectory: logs) }
@@ -188,6 +191,15 @@ struct FaultHarnessTests {
             let accountStatus = finalRows.mapValues(\.status)
             let objectsChecked = try await HarnessOracle.verifyDocuments(env: env, plan: plan, realms: realms, accountStatus: accountStatus, seed: seed)
             let documentsChecked = try await HarnessOracle.verifyDocumentColumns(env: env, accountStatus: accountStatus, seed: seed)
+            var batches = 0, batchedWrites = 0, replays = 0
+            for realm in realms.values {
+                let counters = try env.sandbox.inspector.counters(realmId: realm)
+                batches += counters.batchRequests
+                batchedWrites += counters.batchItems
+                replays += counters.idempotentReplays
+            }
+            trace("harness: QuickBooks saw \(batches) batch requests carrying \(batchedWrites) writes, \(replays) requests answered from its requestid memory")
+            #expect(batches > 0, "the harness exercises batch requests")
             trace("harness: injected:\n  " + injected.joined(separator: "\n  "))
             trace("harness: verified \(valid.count) events applied, \(letters.count) dead-lettered, \(database.count) accounts in their expected status, \(customersChecked) customers exactly once, \(caughtUp.count) account status events (\(duplicatesDropped) identical republications) matching the database, \(objectsChecked) QuickBooks objects of \(plan.invoices.count) invoices and \(plan.payments.count) payments present once with the right content, \(documentsChecked) document columns matching what was published; worker logs in \(logs.path)")
         }

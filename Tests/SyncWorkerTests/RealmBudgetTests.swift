@@ -163,6 +163,25 @@ struct RealmBudgetTests {
         #expect(clock.now - otherStart < .milliseconds(300))
     }
 
+    @Test("single calls leave room in the window for the batch requests still allowed, which stop at their own limit")
+    func batchBudget() async throws {
+        let gate = RealmGate(limits: .init(maxInFlight: 10, requestsPerWindow: 5, window: .milliseconds(400), batchesPerWindow: 2, margin: .zero))
+        let clock = ContinuousClock()
+        let start = clock.now
+        for _ in 0..<3 { try await gate.acquire("r"); await gate.release("r") }
+        #expect(await gate.budget("r") == .init(singles: 0, batches: 2), "two of the five calls are kept for batch requests")
+        try await gate.acquire("r", kind: .batch)
+        await gate.release("r")
+        #expect(await gate.budget("r") == .init(singles: 0, batches: 1))
+        try await gate.acquire("r", kind: .batch)
+        await gate.release("r")
+        #expect(clock.now - start < .milliseconds(400), "the batch requests went at once")
+        let spent = await gate.budget("r")
+        #expect(spent.singles == 0 && spent.batches == 0 && spent.roomAt != nil, "\(spent)")
+        try await gate.acquire("r")
+        #expect(clock.now - start >= .milliseconds(400), "the next single call waited for the window to slide")
+    }
+
     @Test("no more calls than the budget in any sliding window")
     func window() async throws {
         let gate = RealmGate(limits: .init(maxInFlight: 10, requestsPerWindow: 3, window: .milliseconds(400), margin: .zero))
