@@ -34,6 +34,7 @@ actor RealmBatcher {
     }
 
     private struct Waiting {
+        var id: Int
         var write: QuickBooksWrite
         var access: RealmAccess
         var since: ContinuousClock.Instant
@@ -57,6 +58,7 @@ actor RealmBatcher {
     private let logger: Logger
     private let clock = ContinuousClock()
     private var realms: [String: Realm] = [:]
+    private var nextID = 0
     /// Batches being sent again, so that writes of one lost batch send it once.
     private var resending: [String: Task<Result<Data, QuickBooksError>, Never>] = [:]
 
@@ -76,12 +78,25 @@ actor RealmBatcher {
             return try earlier.get()
         }
         guard settings.batchesPerWindow > 0 else { return try await client.send(write, access: access) }
-        let result = await withCheckedContinuation { continuation in
-            realms[access.realmID, default: Realm()].waiting.append(
-                Waiting(write: write, access: access, since: clock.now, continuation: continuation))
-            dispatch(access.realmID)
+        nextID += 1
+        let id = nextID, realm = access.realmID
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                realms[realm, default: Realm()].waiting.append(Waiting(id: id, write: write, access: access, since: clock.now, continuation: continuation))
+                dispatch(realm)
+            }
+        } onCancel: {
+            Task { await self.withdraw(id, from: realm) }
         }
         return try result.get()
+    }
+
+    /// A cancelled writer's write leaves the queue unsent (one already sent is answered as usual).
+    private func withdraw(_ id: Int, from realm: String) {
+        guard let index = realms[realm]?.waiting.firstIndex(where: { $0.id == id }) else { return }
+        let waiting = realms[realm]?.waiting.remove(at: index)
+        waiting?.resume(.failure(QuickBooksError(httpStatus: nil, faultType: nil, errors: [], operation: waiting?.write.name ?? "write",
+                                                 transportError: "not sent: cancelled")))
     }
 
     // MARK: - A repeat of a write that went in a batch
@@ -145,7 +160,13 @@ actor RealmBatcher {
                 return
             }
             guard state.inFlight < settings.maxInFlight else { return }
-            let budget = await gate.budget(realm)
+            let budget: RealmGate.Budget
+            do {
+                budget = try await gate.budget(realm)
+            } catch {
+                // No lease to be had (the database is away): the next write goes and fails as it would alone.
+                budget = RealmGate.Budget(singles: 1, batches: 0)
+            }
             guard let current = realms[realm], !current.waiting.isEmpty else { continue }
             let free = settings.maxInFlight - current.inFlight
             let count = current.waiting.count

@@ -222,7 +222,11 @@ actor RealmGate {
     /// What the realm's window still allows, as this worker knows it: single requests (after
     /// the room kept for the batch requests still allowed) and batch requests. Calls in flight
     /// are not counted here; ``acquire(_:kind:)`` waits for a free one.
-    func budget(_ realm: String) -> Budget {
+    ///
+    /// With leases it first takes the realm's lease (waiting while another worker holds it), so
+    /// that the window it reads is the consumer group's.
+    func budget(_ realm: String) async throws -> Budget {
+        if let leases { while try await !holdLease(realm, leases) {} }
         var state = realms[realm, default: Realm()]
         if let until = state.pausedUntil, until > clock.now { return Budget(singles: 0, batches: 0, roomAt: until) }
         state.forget(before: clock.now - limits.window - limits.margin)
