@@ -96,7 +96,10 @@ public final class Worker: Sendable {
         let http = AdminServer.application(
             host: configuration.httpHost, port: configuration.httpPort, adminToken: configuration.adminToken, readiness: readiness,
             registry: metricsRegistry, database: database, connector: connector,
-            picker: keyVerdict == .matches ? CustomerPicker(database: database, gateway: gateway) : nil, logger: logger,
+            picker: keyVerdict == .matches ? CustomerPicker(database: database, gateway: gateway) : nil,
+            webhooks: configuration.webhookVerifierToken.isEmpty ? nil
+                : WebhookIntake(database: database, verifierToken: configuration.webhookVerifierToken, metrics: metrics, logger: logger),
+            logger: logger,
             onListening: onHTTPListening)
         let relay = OutboxRelay(database: database, producer: producer, signal: signal, pollInterval: configuration.outboxPollInterval,
                                 batchSize: 500, metrics: metrics, tracing: tracing, logger: logger)

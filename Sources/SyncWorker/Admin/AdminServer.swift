@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -54,7 +55,7 @@ enum AdminServer {
 
     static func application(
         host: String, port: Int, adminToken: String, readiness: Readiness, registry: PrometheusCollectorRegistry?,
-        database: PostgresClient, connector: FirmConnector, picker: CustomerPicker?, logger: Logger,
+        database: PostgresClient, connector: FirmConnector, picker: CustomerPicker?, webhooks: WebhookIntake? = nil, logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> any Service {
         let router = Router()
@@ -74,6 +75,25 @@ enum AdminServer {
         router.get("metrics") { _, _ -> Response in
             let text = registry?.emitToString() ?? ""
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        router.post("webhooks/quickbooks") { request, _ -> Response in
+            guard let webhooks else {
+                throw HTTPError(.notFound, message: "webhooks are off; set QBSYNC_QBO_WEBHOOK_VERIFIER_TOKEN to receive them")
+            }
+            let body: ByteBuffer
+            do { body = try await request.body.collect(upTo: WebhookIntake.maxBodyBytes) } catch {
+                throw HTTPError(.contentTooLarge, message: "a webhook body is at most \(WebhookIntake.maxBodyBytes) bytes")
+            }
+            switch await webhooks.receive(Array(buffer: body), signature: request.headers[Self.intuitSignature]) {
+            case .recorded(let received, let new):
+                return json(#"{"received":\#(received),"new":\#(new)}"#, status: .ok)
+            case .badSignature:
+                throw HTTPError(.unauthorized, message: "the intuit-signature header does not verify")
+            case .unreadable(let reason):
+                throw HTTPError(.badRequest, message: "not a QuickBooks webhook payload: \(reason)")
+            case .unavailable:
+                throw HTTPError(.serviceUnavailable, message: "the notifications could not be recorded; send them again")
+            }
         }
         let admin = router.group("admin")
         admin.post("firms") { request, context -> Response in
@@ -237,6 +257,8 @@ enum AdminServer {
             }
         }
     }
+
+    private static let intuitSignature = HTTPField.Name("intuit-signature")!
 
     private static func json(_ value: some Encodable, status: HTTPResponse.Status) throws -> Response {
         let encoder = JSONEncoder()

@@ -35,6 +35,7 @@ extension WorkerConfiguration {
             c.tokenKey = try decodeKey(v, source: env["QBSYNC_TOKEN_KEY"] == nil ? "QBSYNC_TOKEN_KEY_FILE" : "QBSYNC_TOKEN_KEY")
         }
         if let v = try env.secret("QBSYNC_ADMIN_TOKEN") { c.adminToken = v }
+        if let v = try env.secret("QBSYNC_QBO_WEBHOOK_VERIFIER_TOKEN") { c.webhookVerifierToken = v }
         if let v = env["QBSYNC_HTTP_HOST"] { c.httpHost = v }
         if let v = try env.int("QBSYNC_HTTP_PORT") { c.httpPort = v }
         if let v = try env.int("QBSYNC_MAX_MESSAGE_BYTES") { c.eventLimits.maxMessageBytes = v }

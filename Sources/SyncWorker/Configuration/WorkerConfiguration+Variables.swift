@@ -49,6 +49,8 @@ extension WorkerConfiguration {
         Variable(name: "QBSYNC_TOKEN_KEY", meaning: "seals OAuth tokens at rest (AES-256-GCM); every worker of a deployment needs the same one",
                  defaultValue: "", rule: "**required**: base64 of exactly 32 bytes (`openssl rand -base64 32`)", secret: true),
         Variable(name: "QBSYNC_ADMIN_TOKEN", meaning: "bearer token of the admin API", defaultValue: "", rule: "empty (admin API off) or at least 16 characters", secret: true),
+        Variable(name: "QBSYNC_QBO_WEBHOOK_VERIFIER_TOKEN", meaning: "the app's webhook verifier token, which signs QuickBooks' notifications",
+                 defaultValue: "", rule: "empty (webhooks refused) or at least 16 characters", secret: true),
         Variable(name: "QBSYNC_HTTP_HOST", meaning: "HTTP server address", defaultValue: "0.0.0.0", rule: "not empty"),
         Variable(name: "QBSYNC_HTTP_PORT", meaning: "HTTP server port", defaultValue: "8080", rule: "0–65535"),
         Variable(name: "QBSYNC_MAX_IN_FLIGHT", meaning: "messages processed at once", defaultValue: "512", rule: "1–100000"),

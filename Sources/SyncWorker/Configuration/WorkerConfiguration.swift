@@ -50,6 +50,8 @@ public struct WorkerConfiguration: Sendable {
     public var tokenKey: [UInt8] = []
     /// Bearer token the admin HTTP endpoint requires; empty disables the admin routes.
     public var adminToken = ""
+    /// The app's webhook verifier token (Intuit's developer portal); empty: webhooks are refused.
+    public var webhookVerifierToken = ""
     /// Address of the HTTP server serving /healthz, /readyz, /metrics and the admin API.
     public var httpHost = "0.0.0.0"
     public var httpPort = 8080
@@ -129,6 +131,8 @@ public struct WorkerConfiguration: Sendable {
         try validateTopics()
         try check(tokenKey.count == 32,
                   "set QBSYNC_TOKEN_KEY (base64 of 32 random bytes, e.g. `openssl rand -base64 32`) or QBSYNC_TOKEN_KEY_FILE; tokens are encrypted at rest with it")
+        try check(webhookVerifierToken.isEmpty || webhookVerifierToken.utf8.count >= 16,
+                  "QBSYNC_QBO_WEBHOOK_VERIFIER_TOKEN must be at least 16 characters (or empty to refuse webhooks), got \(webhookVerifierToken.utf8.count)")
         try check(adminToken.isEmpty || adminToken.utf8.count >= 16,
                   "QBSYNC_ADMIN_TOKEN must be at least 16 characters (or empty to disable the admin API), got \(adminToken.utf8.count)")
         try check(!httpHost.isEmpty, "QBSYNC_HTTP_HOST must not be empty (0.0.0.0 listens everywhere)")

@@ -39,6 +39,17 @@ struct WorkerMetrics: Sendable {
         Counter(label: "qbsync_dead_letters_total", dimensions: [("reason", reason)], factory: factory).increment()
     }
 
+    /// A webhook refused: its signature does not verify, or its body cannot be read.
+    func webhookRefused(reason: String) {
+        Counter(label: "qbsync_webhooks_refused_total", dimensions: [("reason", reason)], factory: factory).increment()
+    }
+
+    /// Change notifications received (webhooks, change-data-capture): new ones and repeats.
+    func notificationsReceived(new: Int, repeated: Int) {
+        Counter(label: "qbsync_qbo_notifications_total", dimensions: [("outcome", "new")], factory: factory).increment(by: new)
+        Counter(label: "qbsync_qbo_notifications_total", dimensions: [("outcome", "repeated")], factory: factory).increment(by: repeated)
+    }
+
     /// A batch request sent with `items` writes.
     func quickBooksBatch(items: Int) {
         Counter(label: "qbsync_qbo_batch_requests_total", factory: factory).increment()

@@ -298,5 +298,23 @@ extension Migration {
             );
             create index quickbooks_batch_items_batch on quickbooks_batch_items (batch_request_id);
             """),
+        Migration(version: 11, name: "changes made in QuickBooks", sql: """
+            -- change notifications from QuickBooks (webhooks, change-data-capture), kept from their
+            -- arrival until reconciled; a repeat of one (same object, operation and time) is kept once
+            create table quickbooks_notifications (
+                id bigserial primary key,
+                realm_id text not null,
+                entity text not null,
+                entity_id text not null,
+                operation text not null,
+                changed_at text not null,
+                deleted_id text,
+                source text not null,
+                received_at timestamptz not null default now(),
+                reconciled_at timestamptz,
+                unique (realm_id, entity, entity_id, operation, changed_at)
+            );
+            create index quickbooks_notifications_pending on quickbooks_notifications (id) where reconciled_at is null;
+            """),
     ]
 }

@@ -8,10 +8,13 @@ enum HTTP {
     }
 
     /// The status and the body as text.
-    static func response(_ method: String, _ url: String, token: String? = nil, body: String? = nil) async throws -> (status: UInt, body: String) {
+    static func response(
+        _ method: String, _ url: String, token: String? = nil, headers: [(String, String)] = [], body: String? = nil
+    ) async throws -> (status: UInt, body: String) {
         var request = HTTPClientRequest(url: url)
         request.method = .init(rawValue: method)
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))
