@@ -8,10 +8,12 @@ import QuickBooksSandbox
 import SyncCore
 import SyncWorker
 
-/// Measures qbsync end to end and prints the figures: a `qbsync worker` process consuming a
+/// Measures qbsync end to end and prints the figures: (1) a `qbsync worker` process consuming a
 /// pre-loaded backlog of invoices from the embedded Kafka cluster, writing them to a zero-latency
-/// QuickBooks sandbox (limits lifted) and publishing their status; then one firm's backlog
-/// drained against QuickBooks' own limits (time-compressed), counting 429s.
+/// QuickBooks sandbox (limits lifted) and publishing their status; (2) many firms against a
+/// sandbox that takes `--latency-ms` per request, with QuickBooks' own limits (requests in flight:
+/// the mean by Little's law, the peak of one company); (3) one firm's backlog drained against
+/// QuickBooks' limits (time-compressed), counting 429s.
 @main
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,10 +21,14 @@ struct Bench: AsyncParsableCommand {
         abstract: "Measure qbsync's throughput, CPU per event, memory and QuickBooks pace; print the figures.",
         discussion: "Needs QBSYNC_DATABASE_URL (scripts/bench.sh starts a private PostgreSQL and builds in release mode).")
 
+    /// QuickBooks' limits per company per minute: requests (batch requests included), batch
+    /// requests, operations in one batch request, requests in flight.
+    static let requestsPerMinute = 500, batchRequestsPerMinute = 40, batchItems = 30, maxInFlight = 10
+
     @Option(help: "Firms (each its own QuickBooks company).") var firms = 40
     @Option(help: "Accounts per firm.") var accounts = 10
     @Option(help: "Invoices per account.") var invoices = 25
-    @Option(help: "Partitions per topic of the embedded cluster.") var partitions = 12
+    @Option(help: "Partitions per topic of the embedded cluster (every run).") var partitions = 12
     @Option(help: "Invoices of the one firm drained at QuickBooks' pace (0 skips that part).") var paceInvoices = 300
     @Option(help: "Seconds in one throttling window of the pace part (QuickBooks: 60; the limits scale with it).") var paceWindowSeconds = 6
     @Option(help: "Single invoices timed to synced on an idle worker after each backlog (0 skips).") var idleSamples = 20
@@ -47,48 +53,66 @@ struct Bench: AsyncParsableCommand {
 
         let throughput = Scenario(
             name: "throughput", firms: firms, accounts: accounts, invoices: invoices, partitions: partitions, windowSeconds: 60,
-            requestsPerWindow: 100_000_000, maxInFlight: 100_000, workerLimits: ["QBSYNC_QBO_MAX_IN_FLIGHT": "64", "QBSYNC_QBO_REQUESTS_PER_WINDOW": "100000000"],
+            requestsPerWindow: 100_000_000, batchRequestsPerWindow: 100_000_000, maxInFlight: 100_000,
+            workerLimits: ["QBSYNC_QBO_MAX_IN_FLIGHT": "64", "QBSYNC_QBO_REQUESTS_PER_WINDOW": "100000000"],
             idleSamples: idleSamples)
         let result = try await throughput.run(server: server, binary: binary, logger: logger)
         result.print(title: "1. End to end, zero-latency QuickBooks with its limits lifted")
 
         if latencyFirms > 0 {
-            // QuickBooks' own limits per company (500 a minute, 10 in flight), each request taking latencyMs.
-            let latency = Scenario(
-                name: "latency", firms: latencyFirms, accounts: 1, invoices: latencyInvoices, partitions: partitions, windowSeconds: 60,
-                requestsPerWindow: 500, maxInFlight: 10, workerLimits: [:], latency: .milliseconds(latencyMs), idleSamples: idleSamples)
-            let measured = try await latency.run(server: server, binary: binary, logger: logger)
-            measured.print(title: "2. End to end with QuickBooks answering in \(latencyMs) ms, \(latencyFirms) firms × \(latencyInvoices) invoices, QuickBooks' own limits")
-            let rate = Double(measured.events) / measured.endToEnd
-            // Per company at most 10 in flight at latencyMs each, and 500 a minute; invoices cost requests per invoice.
-            let perRealm = min(10 / (Double(latencyMs) / 1000), 500.0 / 60)
-            let requestsPerInvoice = max(1, Double(measured.quickBooksRequests) / Double(measured.events))
-            let bound = perRealm * Double(latencyFirms) / requestsPerInvoice
-            Swift.print(String(format: "   QuickBooks' bound         %8.0f invoices/s (%d companies × %.1f requests/s ÷ %.2f per invoice)",
-                               bound, latencyFirms, perRealm, requestsPerInvoice))
-            Swift.print(String(format: "   reached                   %8.0f %% of that bound, %.0f %% of the zero-latency rate",
-                               100 * rate / bound, 100 * rate / (Double(result.events) / result.endToEnd)))
-            Swift.print("")
+            try await latencyRun(server: server, binary: binary, zeroLatency: result, logger: logger)
         }
-
         if paceInvoices > 0 {
-            // QuickBooks' limits at 1/(60/window) scale: 500 requests per 60 s becomes 50 per 6 s.
-            let scale = Double(paceWindowSeconds) / 60
-            let perWindow = Int((500 * scale).rounded())
-            let pace = Scenario(
-                name: "pace", firms: 1, accounts: 10, invoices: max(1, paceInvoices / 10), partitions: 3, windowSeconds: paceWindowSeconds,
-                requestsPerWindow: perWindow, maxInFlight: 10,
-                workerLimits: ["QBSYNC_QBO_MAX_IN_FLIGHT": "10", "QBSYNC_QBO_REQUESTS_PER_WINDOW": String(perWindow),
-                               "QBSYNC_QBO_WINDOW_MS": String(paceWindowSeconds * 1000),
-                               "QBSYNC_QBO_THROTTLE_PAUSE_MS": String(paceWindowSeconds * 1000)])
-            let paced = try await pace.run(server: server, binary: binary, logger: logger)
-            paced.print(title: "3. One firm's backlog against QuickBooks' limits (\(perWindow) requests per \(paceWindowSeconds) s window, 10 in flight)")
-            let windows = paced.observed / Double(paceWindowSeconds)
-            let perWindowAchieved = Double(paced.quickBooksRequests) / windows
-            Swift.print(String(format: "   requests per window       %8.1f of %d allowed (%.0f %% of the single-request ceiling)", perWindowAchieved, perWindow, 100 * perWindowAchieved / Double(perWindow)))
-            Swift.print(String(format: "   at QuickBooks' scale      %8.0f requests per minute (its ceiling: 500 single requests; about 1,660 operations with batch)",
-                               perWindowAchieved * 60 / Double(paceWindowSeconds)))
-            Swift.print("   429s from QuickBooks      \(String(format: "%8d", paced.throttled)) (\(paced.throttledByWindow) over the window, \(paced.throttledByConcurrency) over 10 in flight)")
+            try await paceRuns(server: server, binary: binary, logger: logger)
         }
+    }
+
+    /// Section 2: QuickBooks' own limits per company (500 a minute, 40 of them batch requests,
+    /// 10 in flight), each request taking latencyMs.
+    private func latencyRun(server: String, binary: String, zeroLatency result: Scenario.Result, logger: Logger) async throws {
+        let latency = Scenario(
+            name: "latency", firms: latencyFirms, accounts: 1, invoices: latencyInvoices, partitions: partitions, windowSeconds: 60,
+            requestsPerWindow: Self.requestsPerMinute, batchRequestsPerWindow: Self.batchRequestsPerMinute, maxBatchItems: Self.batchItems,
+            maxInFlight: Self.maxInFlight, workerLimits: [:], latency: .milliseconds(latencyMs), idleSamples: idleSamples)
+        let measured = try await latency.run(server: server, binary: binary, logger: logger)
+        measured.print(title: "2. End to end with QuickBooks answering in \(latencyMs) ms, \(latencyFirms) firms × \(latencyInvoices) invoices, QuickBooks' own limits")
+        let rate = Double(measured.events) / measured.endToEnd
+        // Per company at most 10 in flight at latencyMs each, and 500 a minute; invoices cost requests per invoice.
+        let perRealm = min(Double(Self.maxInFlight) / (Double(latencyMs) / 1000), Double(Self.requestsPerMinute) / 60)
+        let requestsPerInvoice = max(1, Double(measured.quickBooksRequests) / Double(measured.events))
+        let bound = perRealm * Double(latencyFirms) / requestsPerInvoice
+        Swift.print(String(format: "   QuickBooks' bound         %8.0f invoices/s (%d companies × %.1f requests/s ÷ %.2f per invoice)",
+                           bound, latencyFirms, perRealm, requestsPerInvoice))
+        Swift.print(String(format: "   reached                   %8.0f %% of that bound, %.0f %% of the zero-latency rate",
+                           100 * rate / bound, 100 * rate / (Double(result.events) / result.endToEnd)))
+        // Little's law: requests in flight = arrival rate × time each spends in flight. Only the
+        // requests the sandbox admitted wait out its latency (a 429 is answered at once).
+        let meanInFlight = Double(measured.admittedRequests) * Double(latencyMs) / 1000 / measured.observed
+        Swift.print(String(format: "   requests in flight        %8.1f mean, all companies (%d admitted requests × %d ms ÷ %.2f s observed), %.2f per company",
+                           meanInFlight, measured.admittedRequests, latencyMs, measured.observed, meanInFlight / Double(latencyFirms)))
+        Swift.print(String(format: "   peak in flight            %8d in the busiest company (its limit: %d; companies' peaks need not coincide)",
+                           measured.peakInFlight, Self.maxInFlight))
+        Swift.print("")
+    }
+
+    /// Section 3: one firm's backlog against QuickBooks' limits at window/60 scale: 500 requests
+    /// per 60 s becomes 50 per 6 s.
+    private func paceRuns(server: String, binary: String, logger: Logger) async throws {
+        let scale = Double(paceWindowSeconds) / 60
+        let perWindow = Int((Double(Self.requestsPerMinute) * scale).rounded())
+        let pace = Scenario(
+            name: "pace", firms: 1, accounts: 10, invoices: max(1, paceInvoices / 10), partitions: 3, windowSeconds: paceWindowSeconds,
+            requestsPerWindow: perWindow, maxInFlight: 10,
+            workerLimits: ["QBSYNC_QBO_MAX_IN_FLIGHT": "10", "QBSYNC_QBO_REQUESTS_PER_WINDOW": String(perWindow),
+                           "QBSYNC_QBO_WINDOW_MS": String(paceWindowSeconds * 1000),
+                           "QBSYNC_QBO_THROTTLE_PAUSE_MS": String(paceWindowSeconds * 1000)])
+        let paced = try await pace.run(server: server, binary: binary, logger: logger)
+        paced.print(title: "3. One firm's backlog against QuickBooks' limits (\(perWindow) requests per \(paceWindowSeconds) s window, 10 in flight)")
+        let windows = paced.observed / Double(paceWindowSeconds)
+        let perWindowAchieved = Double(paced.quickBooksRequests) / windows
+        Swift.print(String(format: "   requests per window       %8.1f of %d allowed (%.0f %% of the single-request ceiling)", perWindowAchieved, perWindow, 100 * perWindowAchieved / Double(perWindow)))
+        Swift.print(String(format: "   at QuickBooks' scale      %8.0f requests per minute (its ceiling: 500 single requests; about 1,660 operations with batch)",
+                           perWindowAchieved * 60 / Double(paceWindowSeconds)))
+        Swift.print("   429s from QuickBooks      \(String(format: "%8d", paced.throttled)) (\(paced.throttledByWindow) over the window, \(paced.throttledByConcurrency) over 10 in flight)")
     }
 }
