@@ -8,7 +8,7 @@ import SyncCore
 import SyncWorker
 
 /// One measured run: a fresh database, an embedded Kafka cluster loaded with the backlog, a
-/// sandbox, and a `qbsync worker` process draining it.
+/// sandbox, and `qbsync worker` processes (one consumer group) draining it.
 struct Scenario {
     var name: String
     var firms: Int
@@ -16,7 +16,11 @@ struct Scenario {
     var invoices: Int
     var partitions: Int
     var windowSeconds: Int
+    /// The sandbox's limits per realm: requests (batch requests included) and batch requests per
+    /// window, operations per batch request, requests in flight.
     var requestsPerWindow: Int
+    var batchRequestsPerWindow = 40
+    var maxBatchItems = 30
     var maxInFlight: Int
     var workerLimits: [String: String]
     /// How long the sandbox takes to answer each request (real QuickBooks: 100–500 ms).
@@ -24,6 +28,8 @@ struct Scenario {
     /// Single invoices sent one at a time to the idle worker once the backlog is done, each timed
     /// from its send to `synced` in the database.
     var idleSamples = 0
+    /// `qbsync worker` processes started in the one consumer group.
+    var workers = 1
 
     var eventCount: Int { firms * accounts * invoices }
 
@@ -36,15 +42,26 @@ struct Scenario {
         /// The same by the clock of this process: from the first document recorded (before its
         /// account's first QuickBooks request) to the moment everything was seen done.
         var observed: Double
-        var workerCPU: Double
+        /// CPU seconds of each worker process; their sum.
+        var workerCPUs: [Double]
+        var workerCPU: Double { workerCPUs.reduce(0, +) }
         var databaseCPU: Double
+        /// Resident memory of the worker processes, summed at each sample.
         var residentStart: Int
         var residentPeak: Int
         var residentEnd: Int
+        /// The sandbox's counters summed over the realms, counted from the workers' start (the
+        /// bench's own connecting calls left out); `quickBooksRequests` includes batch requests and 429s.
         var quickBooksRequests: Int
+        var batchRequests: Int
+        /// Operations inside the batch requests QuickBooks carried out.
+        var batchItems: Int
         var throttled: Int
         var throttledByWindow: Int
+        var throttledByBatchWindow: Int
         var throttledByConcurrency: Int
+        /// The most requests in flight at once in any one realm (realms' peaks need not coincide).
+        var peakInFlight: Int
         /// Seconds from send to synced of each idle single invoice.
         var idleLatencies: [Double] = []
 
@@ -54,17 +71,31 @@ struct Scenario {
             return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
         }
 
+        /// Calls QuickBooks carried out: every request but the 429s. Only these take the sandbox's latency.
+        var admittedRequests: Int { quickBooksRequests - throttled }
+
         func print(title: String) {
             Swift.print(title)
             Swift.print(String(format: "   events                    %8d invoices (one QuickBooks write each)", events))
             Swift.print(String(format: "   consumed and recorded     %8.0f events/s (%.2f s)", Double(events) / ingest, ingest))
             Swift.print(String(format: "   end to end                %8.0f events/s (%.2f s: in QuickBooks, status published)", Double(events) / endToEnd, endToEnd))
-            Swift.print(String(format: "   worker CPU per event      %8.0f µs (%.2f s in all)", workerCPU / Double(events) * 1e6, workerCPU))
+            if workerCPUs.count > 1 {
+                let each = workerCPUs.map { String(format: "%.2f", $0) }.joined(separator: " + ")
+                Swift.print(String(format: "   worker CPU per event      %8.0f µs (%.2f s in all = ", workerCPU / Double(events) * 1e6, workerCPU)
+                            + "\(each) s over \(workerCPUs.count) workers)")
+            } else {
+                Swift.print(String(format: "   worker CPU per event      %8.0f µs (%.2f s in all)", workerCPU / Double(events) * 1e6, workerCPU))
+            }
             Swift.print(String(format: "   PostgreSQL CPU per event  %8.0f µs (%.2f s in all)", databaseCPU / Double(events) * 1e6, databaseCPU))
             Swift.print(String(format: "   worker resident memory    %8.1f MiB at start, %.1f peak, %.1f at the end",
-                               Double(residentStart) / 1_048_576, Double(residentPeak) / 1_048_576, Double(residentEnd) / 1_048_576))
+                               Double(residentStart) / 1_048_576, Double(residentPeak) / 1_048_576, Double(residentEnd) / 1_048_576)
+                        + (workerCPUs.count > 1 ? " (\(workerCPUs.count) workers summed)" : ""))
             Swift.print(String(format: "   QuickBooks requests       %8d (%.2f per event), %d answered 429", quickBooksRequests,
                                Double(quickBooksRequests) / Double(events), throttled))
+            if batchRequests > 0 {
+                Swift.print(String(format: "   of which batch requests   %8d carrying %d operations (%.1f per batch)",
+                                   batchRequests, batchItems, Double(batchItems) / Double(batchRequests)))
+            }
             if !idleLatencies.isEmpty {
                 Swift.print(String(format: "   idle: one invoice synced  %8.0f ms p50, %.0f ms p99 (%d single invoices to an idle worker)",
                                    percentile(0.5) * 1000, percentile(0.99) * 1000, idleLatencies.count))
@@ -94,6 +125,8 @@ struct Scenario {
         var sandboxConfiguration = SandboxConfiguration()
         sandboxConfiguration.throttleWindow = .seconds(windowSeconds)
         sandboxConfiguration.requestsPerWindow = requestsPerWindow
+        sandboxConfiguration.batchRequestsPerWindow = batchRequestsPerWindow
+        sandboxConfiguration.maxBatchItems = maxBatchItems
         sandboxConfiguration.maxInFlight = maxInFlight
         sandboxConfiguration.idempotencyCacheLimit = max(sandboxConfiguration.idempotencyCacheLimit, eventCount * 2)
         if latency > .zero { sandboxConfiguration.faults.latency = .fixed(latency) }
@@ -131,63 +164,84 @@ struct Scenario {
                                             credential: .authorizationCode(grant.authorizationCode, redirectURI: "http://localhost/bench"))
             realms.append(grant.realmId)
         }
+        // The counters start with the workers: the connecting calls above were the bench's own.
+        for realm in realms { try sandbox.inspector.resetCounters(realmId: realm) }
         try await load(cluster: cluster, logger: logger)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["worker", "--log-level", "error"]
-        process.environment = ProcessInfo.processInfo.environment.merging([
+        let environment = ProcessInfo.processInfo.environment.merging([
             "QBSYNC_DATABASE_URL": databaseURL, "QBSYNC_KAFKA_BOOTSTRAP_SERVERS": cluster.bootstrapServers,
             "QBSYNC_KAFKA_MOCK_CLUSTER": "1", "QBSYNC_KAFKA_GROUP": "qbsync-bench-\(name)",
             "QBSYNC_QBO_API_URL": endpoint.apiBaseURL, "QBSYNC_QBO_TOKEN_URL": endpoint.tokenURL,
             "QBSYNC_TOKEN_KEY": Data(tokenKey).base64EncodedString(), "QBSYNC_HTTP_HOST": "127.0.0.1", "QBSYNC_HTTP_PORT": "0",
             "QBSYNC_DATABASE_POOL_SIZE": "16",
         ].merging(workerLimits) { $1 }) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        let processes = (0..<max(1, workers)).map { _ in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["worker", "--log-level", "error"]
+            process.environment = environment
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            return process
+        }
         let databaseCPUBefore = Machine.postgresCPUSeconds()
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-        let pid = process.processIdentifier
+        defer { for process in processes where process.isRunning { process.terminate() } }
+        for process in processes { try process.run() }
+        let pids = processes.map(\.processIdentifier)
+        /// Fails the run when a worker has stopped before it was told to.
+        func checkRunning(_ stage: String) throws {
+            guard let index = processes.firstIndex(where: { !$0.isRunning }) else { return }
+            throw BenchFailure("worker \(index + 1) of \(processes.count) (pid \(pids[index])) exited with status \(processes[index].terminationStatus) \(stage)")
+        }
+        func resident() -> Int { pids.reduce(0) { $0 + Machine.residentBytes($1) } }
 
         // Wait for the backlog to be applied, written and published, sampling memory.
         var residentStart = 0, residentPeak = 0
         let deadline = ContinuousClock.now + .seconds(1800)
         var firstRecorded: ContinuousClock.Instant?
         while true {
-            let resident = Machine.residentBytes(pid)
+            let resident = resident()
             residentPeak = max(residentPeak, resident)
             let progress = try await Progress.read(database)
             if progress.documents == 0 { residentStart = resident } else if firstRecorded == nil { firstRecorded = .now }
             if progress.applied >= eventCount, progress.synced >= eventCount, progress.unpublished == 0 { break }
-            guard process.isRunning else { throw BenchFailure("the worker exited (status \(process.terminationStatus)) before the backlog was done") }
+            try checkRunning("before the backlog was done")
             guard ContinuousClock.now < deadline else { throw BenchFailure("the backlog was not done in 30 minutes: \(progress)") }
             try await Task.sleep(for: .milliseconds(100))
         }
         let elapsed = ContinuousClock.now - (firstRecorded ?? .now)
         let observed = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let workerCPU = Machine.cpuSeconds(pid)
-        let residentEnd = Machine.residentBytes(pid)
+        try checkRunning("as the backlog was done")
+        let workerCPUs = pids.map(Machine.cpuSeconds)
+        let residentEnd = resident()
         let databaseCPU = Machine.postgresCPUSeconds() - databaseCPUBefore
         let times = try await Progress.times(database)
         let idle = try await idleLatencies(database: database, cluster: cluster, logger: logger)
-        process.terminate()
-        process.waitUntilExit()
-        var requests = 0, throttled = 0, byWindow = 0, byConcurrency = 0
+        try checkRunning("during the idle samples")
+        for process in processes { process.terminate() }
+        for process in processes { process.waitUntilExit() }
+        var total = SandboxCounters()
         for realm in realms {
             let counters = try sandbox.inspector.counters(realmId: realm)
-            requests += counters.requests
-            throttled += counters.throttled
-            byWindow += counters.throttledByWindow
-            byConcurrency += counters.throttledByConcurrency
+            total.requests += counters.requests
+            total.batchRequests += counters.batchRequests
+            total.batchItems += counters.batchItems
+            total.throttled += counters.throttled
+            total.throttledByWindow += counters.throttledByWindow
+            total.throttledByBatchWindow += counters.throttledByBatchWindow
+            total.throttledByConcurrency += counters.throttledByConcurrency
+            total.peakInFlight = max(total.peakInFlight, counters.peakInFlight)
         }
-        return Result(events: eventCount, ingest: times.ingest, endToEnd: times.endToEnd, observed: observed, workerCPU: workerCPU, databaseCPU: databaseCPU,
-                      residentStart: residentStart, residentPeak: residentPeak, residentEnd: residentEnd,
-                      quickBooksRequests: requests, throttled: throttled, throttledByWindow: byWindow, throttledByConcurrency: byConcurrency,
-                      idleLatencies: idle)
+        return Result(events: eventCount, ingest: times.ingest, endToEnd: times.endToEnd, observed: observed, workerCPUs: workerCPUs,
+                      databaseCPU: databaseCPU, residentStart: residentStart, residentPeak: residentPeak, residentEnd: residentEnd,
+                      quickBooksRequests: total.requests, batchRequests: total.batchRequests, batchItems: total.batchItems,
+                      throttled: total.throttled, throttledByWindow: total.throttledByWindow,
+                      throttledByBatchWindow: total.throttledByBatchWindow, throttledByConcurrency: total.throttledByConcurrency,
+                      peakInFlight: total.peakInFlight, idleLatencies: idle)
     }
 
-    /// Sends single invoices to the idle worker, one at a time, and times each to `synced`.
+    /// Sends single invoices to the idle workers, one at a time, and times each to `synced` (the
+    /// worker holding firm-0's partition serves them).
     private func idleLatencies(database: PostgresClient, cluster: KafkaMockCluster, logger: Logger) async throws -> [Double] {
         guard idleSamples > 0 else { return [] }
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(connection: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)), logger: logger)
