@@ -94,7 +94,7 @@ struct Bench: AsyncParsableCommand {
         let latency = Scenario(
             name: "latency", firms: latencyFirms, accounts: 1, invoices: latencyInvoices, partitions: partitions, windowSeconds: 60,
             requestsPerWindow: Self.requestsPerMinute, batchRequestsPerWindow: Self.batchRequestsPerMinute, maxBatchItems: Self.batchItems,
-            maxInFlight: Self.maxInFlight, workerLimits: [:], latency: .milliseconds(latencyMs), idleSamples: idleSamples)
+            maxInFlight: Self.maxInFlight, workerLimits: [:], latency: .milliseconds(latencyMs), idleSamples: idleSamples, linkFirst: true)
         let measured = try await latency.run(server: server, binary: binary, logger: logger)
         measured.print(title: "2. End to end with QuickBooks answering in \(latencyMs) ms, \(latencyFirms) firms × \(latencyInvoices) invoices, QuickBooks' own limits")
         let rate = Double(measured.events) / measured.endToEnd

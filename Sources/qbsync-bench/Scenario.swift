@@ -31,6 +31,11 @@ struct Scenario {
     /// `qbsync worker` processes started in the one consumer group.
     var workers = 1
 
+    /// Link every account first (an `account.sync_requested` each, waited for), then count
+    /// QuickBooks' requests and time the invoices alone: what an invoice costs once its client is
+    /// in QuickBooks. The link requests are reported on their own.
+    var linkFirst = false
+
     var eventCount: Int { firms * accounts * invoices }
 
     struct Result {
@@ -64,6 +69,8 @@ struct Scenario {
         var peakInFlight: Int
         /// Seconds from send to synced of each idle single invoice.
         var idleLatencies: [Double] = []
+        /// Requests of the link phase (``Scenario/linkFirst``), not among ``quickBooksRequests``.
+        var linkRequests = 0
 
         func percentile(_ p: Double) -> Double {
             let sorted = idleLatencies.sorted()
@@ -92,6 +99,9 @@ struct Scenario {
                         + (workerCPUs.count > 1 ? " (\(workerCPUs.count) workers summed)" : ""))
             Swift.print(String(format: "   QuickBooks requests       %8d (%.2f per event), %d answered 429", quickBooksRequests,
                                Double(quickBooksRequests) / Double(events), throttled))
+            if linkRequests > 0 {
+                Swift.print("   account links first       \(String(format: "%8d", linkRequests)) requests (each account's customer found or created; not counted above)")
+            }
             if batchRequests > 0 {
                 Swift.print(String(format: "   of which batch requests   %8d carrying %d operations (%.1f per batch)",
                                    batchRequests, batchItems, Double(batchItems) / Double(batchRequests)))
@@ -166,7 +176,7 @@ struct Scenario {
         }
         // The counters start with the workers: the connecting calls above were the bench's own.
         for realm in realms { try sandbox.inspector.resetCounters(realmId: realm) }
-        try await load(cluster: cluster, logger: logger)
+        if linkFirst { try await loadLinks(cluster: cluster, logger: logger) } else { try await load(cluster: cluster, logger: logger) }
 
         let environment = ProcessInfo.processInfo.environment.merging([
             "QBSYNC_DATABASE_URL": databaseURL, "QBSYNC_KAFKA_BOOTSTRAP_SERVERS": cluster.bootstrapServers,
@@ -195,6 +205,21 @@ struct Scenario {
         }
         func resident() -> Int { pids.reduce(0) { $0 + Machine.residentBytes($1) } }
 
+        var linkRequests = 0
+        if linkFirst {
+            let linking = ContinuousClock.now + .seconds(600)
+            while try await Progress.linkedAccounts(database) < firms * accounts {
+                try checkRunning("while linking the accounts")
+                guard ContinuousClock.now < linking else { throw BenchFailure("the accounts were not linked in 10 minutes") }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            for realm in realms {
+                linkRequests += try sandbox.inspector.counters(realmId: realm).requests
+                try sandbox.inspector.resetCounters(realmId: realm)
+            }
+            try await load(cluster: cluster, logger: logger)
+        }
+
         // Wait for the backlog to be applied, written and published, sampling memory.
         var residentStart = 0, residentPeak = 0
         let deadline = ContinuousClock.now + .seconds(1800)
@@ -204,7 +229,7 @@ struct Scenario {
             residentPeak = max(residentPeak, resident)
             let progress = try await Progress.read(database)
             if progress.documents == 0 { residentStart = resident } else if firstRecorded == nil { firstRecorded = .now }
-            if progress.applied >= eventCount, progress.synced >= eventCount, progress.unpublished == 0 { break }
+            if progress.appliedInvoices >= eventCount, progress.synced >= eventCount, progress.unpublished == 0 { break }
             try checkRunning("before the backlog was done")
             guard ContinuousClock.now < deadline else { throw BenchFailure("the backlog was not done in 30 minutes: \(progress)") }
             try await Task.sleep(for: .milliseconds(100))
@@ -237,7 +262,7 @@ struct Scenario {
                       quickBooksRequests: total.requests, batchRequests: total.batchRequests, batchItems: total.batchItems,
                       throttled: total.throttled, throttledByWindow: total.throttledByWindow,
                       throttledByBatchWindow: total.throttledByBatchWindow, throttledByConcurrency: total.throttledByConcurrency,
-                      peakInFlight: total.peakInFlight, idleLatencies: idle)
+                      peakInFlight: total.peakInFlight, idleLatencies: idle, linkRequests: linkRequests)
     }
 
     /// Sends single invoices to the idle workers, one at a time, and times each to `synced` (the
@@ -271,6 +296,18 @@ struct Scenario {
     }
 
     /// Produces the backlog before the worker starts: for each firm and account, its invoices.
+    /// An owner's `account.sync_requested` for every account.
+    private func loadLinks(cluster: KafkaMockCluster, logger: Logger) async throws {
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(connection: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)), logger: logger)
+        for firm in 0..<firms {
+            for account in 0..<accounts {
+                let message = BenchEvents.syncRequested(firm: "firm-\(firm)", account: "acct-\(account)")
+                _ = try await producer.send(topic: "accounts.quickbooks-sync", key: Array("firm-\(firm)".utf8), value: message)
+            }
+        }
+        try await producer.shutdown()
+    }
+
     private func load(cluster: KafkaMockCluster, logger: Logger) async throws {
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(connection: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)), logger: logger)
         let firms = self.firms, accounts = self.accounts, invoices = self.invoices
@@ -298,33 +335,40 @@ struct BenchFailure: Error, CustomStringConvertible {
 
 /// What the database says about the run.
 struct Progress: CustomStringConvertible {
-    var applied: Int
+    var appliedInvoices: Int
     var documents: Int
     var synced: Int
     var unpublished: Int
 
-    var description: String { "\(applied) events applied, \(synced) invoices synced, \(unpublished) status events unpublished" }
+    var description: String { "\(appliedInvoices) invoice events applied, \(synced) invoices synced, \(unpublished) status events unpublished" }
 
     static func read(_ database: PostgresClient) async throws -> Progress {
         try await database.withConnection { connection in
             let row = try await connection.query("""
-                select (select count(*) from processed_events)::bigint as applied,
+                select (select count(*) from processed_events where event_type = 'invoice.upserted')::bigint as applied,
                        (select count(*) from documents)::bigint as documents,
                        (select count(*) from documents where status = 'synced')::bigint as synced,
                        (select count(*) from outbox where published_at is null)::bigint as unpublished
                 """).first
-            return Progress(applied: Int(try row?.decode(Int64.self, "applied") ?? 0),
+            return Progress(appliedInvoices: Int(try row?.decode(Int64.self, "applied") ?? 0),
                             documents: Int(try row?.decode(Int64.self, "documents") ?? 0), synced: Int(try row?.decode(Int64.self, "synced") ?? 0),
                             unpublished: Int(try row?.decode(Int64.self, "unpublished") ?? 0))
         }
     }
 
-    /// Seconds from the first event applied to the last one, and to the last status published.
+    static func linkedAccounts(_ database: PostgresClient) async throws -> Int {
+        try await database.withConnection { connection in
+            Int(try await connection.query("select count(*)::bigint as linked from accounts where status = 'synced'").first?.decode(Int64.self, "linked") ?? 0)
+        }
+    }
+
+    /// Seconds from the first invoice applied to the last one, and to the last status published.
     static func times(_ database: PostgresClient) async throws -> (ingest: Double, endToEnd: Double) {
         try await database.withConnection { connection in
             let row = try await connection.query("""
-                select extract(epoch from (select max(processed_at) - min(processed_at) from processed_events))::float8 as ingest,
-                       extract(epoch from ((select max(published_at) from outbox) - (select min(processed_at) from processed_events)))::float8 as end_to_end
+                with invoices as (select processed_at from processed_events where event_type = 'invoice.upserted')
+                select extract(epoch from (select max(processed_at) - min(processed_at) from invoices))::float8 as ingest,
+                       extract(epoch from ((select max(published_at) from outbox) - (select min(processed_at) from invoices)))::float8 as end_to_end
                 """).first
             return (try row?.decode(Double.self, "ingest") ?? 0, try row?.decode(Double.self, "end_to_end") ?? 0)
         }
@@ -333,6 +377,15 @@ struct Progress: CustomStringConvertible {
 
 /// The backlog's events, as the platform sends them.
 enum BenchEvents {
+    static func syncRequested(firm: String, account: String) -> [UInt8] {
+        let json = """
+            {"specversion":"1.0","id":"\(UUID().uuidString.lowercased())","source":"/bench","type":"account.sync_requested","time":"2026-11-27T09:00:00Z",\
+            "datacontenttype":"application/json","data":{"firm_id":"\(firm)","account_id":"\(account)","account_name":"Client \(account) of \(firm)",\
+            "actor":{"user_id":"bench-owner","role":"owner"},"link":{"mode":"auto"}}}
+            """
+        return Array(json.utf8)
+    }
+
     static func invoice(firm: String, account: String, number: Int) -> [UInt8] {
         let id = "\(firm)-\(account)-\(number)"
         let json = """
