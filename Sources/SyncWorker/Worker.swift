@@ -146,7 +146,10 @@ public final class Worker: Sendable {
             let monitor = ReadinessMonitor(database: database, brokersReachable: { await consumer.brokersReachable(timeout: $0) },
                                            readiness: readiness, interval: configuration.readinessInterval, logger: logger)
             let lag = ConsumerLagReporter(consumer: consumer, interval: configuration.metricsInterval, metrics: metrics, logger: logger)
-            services += [.init(service: monitor), .init(service: lag), .init(service: sweeper), .init(service: pusher), .init(service: consumerService)]
+            let reconciler = ChangeReconciler(database: database, gateway: gateway, review: review, workerID: workerID,
+                                              statusTopic: configuration.topics.syncStatus, outboxSignal: signal, metrics: metrics, logger: logger)
+            services += [.init(service: monitor), .init(service: lag), .init(service: sweeper), .init(service: pusher), .init(service: reconciler),
+                         .init(service: consumerService)]
         }
         // Shut down in reverse: consumer first (it drains), then the pusher and sweeper finish their
         // writes, the relay publishes what was committed, and HTTP stops last.

@@ -14,4 +14,7 @@ public enum AccountSyncInput: Sendable, Hashable {
     case linkFailed(code: String, detail: String)
     /// The link could not be made yet (transient error, lost firm connection); it stays pending.
     case linkDeferred(detail: String?)
+    /// The linked customer was made inactive, merged or deleted in QuickBooks: the account fails
+    /// until it is synced again.
+    case customerChangedInQuickBooks(code: String, detail: String)
 }

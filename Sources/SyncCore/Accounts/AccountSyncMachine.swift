@@ -82,6 +82,14 @@ public enum AccountSyncMachine {
             guard var state = current, state.status == .syncing else { break }
             state.detail = detail
             next = state
+
+        case .customerChangedInQuickBooks(let code, let detail):
+            // Only a synced account's customer matters; syncing again links it afresh.
+            guard var state = current, state.status == .synced else { break }
+            state.status = .failed
+            state.detail = detail
+            state.errorCode = code
+            next = state
         }
 
         if var state = next, current?.visible != state.visible {

@@ -50,6 +50,11 @@ struct WorkerMetrics: Sendable {
         Counter(label: "qbsync_qbo_notifications_total", dimensions: [("outcome", "repeated")], factory: factory).increment(by: repeated)
     }
 
+    /// Something qbsync wrote was changed in QuickBooks (`kind`: deleted_in_quickbooks, …).
+    func driftFound(kind: String) {
+        Counter(label: "qbsync_qbo_drift_total", dimensions: [("kind", kind)], factory: factory).increment()
+    }
+
     /// A batch request sent with `items` writes.
     func quickBooksBatch(items: Int) {
         Counter(label: "qbsync_qbo_batch_requests_total", factory: factory).increment()

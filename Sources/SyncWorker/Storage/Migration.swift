@@ -312,6 +312,9 @@ extension Migration {
                 source text not null,
                 received_at timestamptz not null default now(),
                 reconciled_at timestamptz,
+                -- the worker reconciling it now, until then
+                claimed_by text,
+                claimed_until timestamptz,
                 unique (realm_id, entity, entity_id, operation, changed_at)
             );
             create index quickbooks_notifications_pending on quickbooks_notifications (id) where reconciled_at is null;
