@@ -55,6 +55,11 @@ public enum DocumentSyncRules {
             self.code = code
             self.detail = detail
         }
+
+        /// Someone changed in QuickBooks what qbsync wrote (``Reconciliation``): the column says so
+        /// even though qbsync has nothing left to write, until the platform's next revision or a
+        /// sync by hand.
+        public var isChangeInQuickBooks: Bool { Reconciliation.driftCodes.contains(code) }
     }
 
     /// The firm and account around the document.
@@ -118,6 +123,9 @@ public enum DocumentSyncRules {
             return Verdict(status: .syncing, detail: facts.parkedDetail, next: .push)
         }
         let byHand = facts.manualChoice == .sync
+        if let failure = facts.failure, failure.isChangeInQuickBooks {
+            return Verdict(status: .failed, detail: failure.detail, errorCode: failure.code, next: .nothing)
+        }
         if facts.upToDate {
             guard !facts.everWritten, facts.lifecycle != .active else { return Verdict(status: .synced, next: .nothing) }
             return Verdict(status: .notSynced, detail: FailureDetail.removedBeforeSync(facts.lifecycle), next: .nothing)

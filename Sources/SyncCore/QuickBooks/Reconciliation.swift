@@ -42,7 +42,19 @@ public enum Reconciliation {
         case deleted
         case voided
         case changed([Difference])
+
+        /// The failure code the column shows.
+        public var code: String {
+            switch self {
+            case .deleted: "deleted_in_quickbooks"
+            case .voided: "voided_in_quickbooks"
+            case .changed: "changed_in_quickbooks"
+            }
+        }
     }
+
+    /// The failure codes of documents changed in QuickBooks.
+    public static let driftCodes: Set<String> = ["deleted_in_quickbooks", "voided_in_quickbooks", "changed_in_quickbooks"]
 
     /// Compares a document's object as QuickBooks holds it with what qbsync wrote; nil when
     /// nothing differs (its own write, or a change that left qbsync's values alone).

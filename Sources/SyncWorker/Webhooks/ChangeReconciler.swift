@@ -190,26 +190,20 @@ struct ChangeReconciler: Service {
             guard var document = try await DocumentStore.lock(firmID: written.firmID, kind: written.kind, documentID: written.documentID, on: connection) else {
                 return
             }
-            let components = try await DocumentStore.components(of: document, on: connection)
-            let code: String
+            var component = try await DocumentStore.components(of: document, on: connection).first { $0.role.description == written.role }
             switch drift {
             case .deleted:
-                code = "deleted_in_quickbooks"
                 // What the next sync writes is a new object, with requestids of its own.
                 document.generation += 1
-                if var component = components.first(where: { $0.role.description == written.role }) {
-                    component.state = .deleted
-                    try await DocumentStore.saveComponent(component, of: document, on: connection)
-                }
+                component?.state = .deleted
             case .voided:
-                code = "voided_in_quickbooks"
-                if var component = components.first(where: { $0.role.description == written.role }) {
-                    component.state = .voided
-                    try await DocumentStore.saveComponent(component, of: document, on: connection)
-                }
+                component?.state = .voided
             case .changed:
-                code = "changed_in_quickbooks"
+                // The platform's next revision, or a sync by hand, writes the platform's version back.
+                component?.appliedRevision = nil
             }
+            if let component { try await DocumentStore.saveComponent(component, of: document, on: connection) }
+            let code = drift.code
             document.recordFailure(code: code, detail: FailureDetail.changedInQuickBooks(drift, kind: document.kind, label: document.label))
             let firm = try await FirmStore.load(firmID: document.firmID, on: connection)
             let account = try await AccountStore.read(firmID: document.firmID, accountID: document.accountID, on: connection)

@@ -1,0 +1,167 @@
+import Foundation
+import Postgres
+import QuickBooks
+import QuickBooksSandbox
+import SyncCore
+import Testing
+@testable import SyncWorker
+
+private let line = TestEvents.Line(service: "Bookkeeping", quantity: "1", rate: "100.00", amount: "100.00")
+
+/// An accountant changes what qbsync wrote, in QuickBooks; QuickBooks tells qbsync by webhook;
+/// the column says what happened instead of a stale `synced`.
+@Suite("Changes made in QuickBooks", .timeLimit(.minutes(2)))
+struct ReconciliationTests {
+    /// Someone working in the firm's QuickBooks company, with a connection of their own.
+    struct Accountant {
+        let client: QuickBooksClient
+        let access: RealmAccess
+
+        static func of(realm: String, _ env: TestEnvironment) async throws -> Accountant {
+            let grant = env.sandbox.inspector.createRealm(realmId: realm)
+            let client = QuickBooksClient(configuration: env.workerConfiguration().quickBooks, logger: env.logger)
+            let tokens = try await client.exchangeAuthorizationCode(grant.authorizationCode, redirectURI: "http://localhost/callback")
+            return Accountant(client: client, access: RealmAccess(realmID: realm, accessToken: tokens.accessToken))
+        }
+    }
+
+    /// A webhook as QuickBooks sends it (legacy format), signed.
+    static func notify(_ url: String, realm: String, _ entities: [(name: String, id: String, operation: String, deletedID: String?)]) async throws {
+        let items = entities.map { entity in
+            #"{"name":"\#(entity.name)","id":"\#(entity.id)","operation":"\#(entity.operation)","lastUpdated":"\#(Date().timeIntervalSince1970)""#
+                + (entity.deletedID.map { #","deletedId":"\#($0)""# } ?? "") + "}"
+        }
+        let body = #"{"eventNotifications":[{"realmId":"\#(realm)","dataChangeEvent":{"entities":[\#(items.joined(separator: ","))]}}]}"#
+        let answer = try await WebhookIntakeTests.post(url, body)
+        #expect(answer.status == 200, "\(answer.body)")
+    }
+
+    static func post(_ url: String, _ body: String) async throws {
+        let answer = try await WebhookIntakeTests.post(url, body)
+        #expect(answer.status == 200, "\(answer.body)")
+    }
+
+    static func allReconciled(_ env: TestEnvironment) async throws {
+        try await env.eventually("every notification reconciled") {
+            try await env.database.withConnection { connection in
+                try await connection.query("select 1 from quickbooks_notifications where reconciled_at is null").isEmpty
+            }
+        }
+    }
+
+    @Test("an invoice deleted in QuickBooks fails once, however often QuickBooks says so, and syncing it by hand writes it anew")
+    func deletedInvoice() async throws {
+        try await TestEnvironment.with { env in
+            let realm = try await env.connectFirm("f1")
+            try await WebhookIntakeTests.withWorker(env) { url in
+                try await env.send(TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i1", number: "R-1", lines: [line]))
+                let synced = try await env.status.wait("f1:invoice:i1", is: "synced")
+                let id = try #require(synced.qboID)
+                let accountant = try await Accountant.of(realm: realm, env)
+                let invoice = try await accountant.client.invoice(id: id, access: accountant.access)
+                _ = try await accountant.client.deleteInvoice(id: id, syncToken: invoice.syncToken ?? "0", requestID: UUID().uuidString, access: accountant.access)
+
+                let changedAt = "2026-12-02T10:00:00.000Z"
+                let body = #"{"eventNotifications":[{"realmId":"\#(realm)","dataChangeEvent":{"entities":[{"name":"Invoice","id":"\#(id)","operation":"Delete","lastUpdated":"\#(changedAt)"}]}}]}"#
+                for _ in 1...3 { try await Self.post(url, body) }
+                let failed = try await env.status.wait("f1:invoice:i1", is: "failed", detailContaining: "was deleted in QuickBooks")
+                #expect(failed.errorCode == "deleted_in_quickbooks")
+                try await Self.allReconciled(env)
+                #expect(await env.status.events.filter { $0.key == "f1:invoice:i1" && $0.status == "failed" }.count == 1, "the column changed once")
+
+                try await env.send(TestEvents.documentToggle("invoice.sync_requested", firm: "f1", account: "a1", document: "i1"))
+                let sequence = failed.sequence
+                let events = try await env.status.wait(timeout: .seconds(30), for: "synced again") { events in
+                    events.contains { $0.key == "f1:invoice:i1" && $0.status == "synced" && $0.sequence > sequence }
+                }
+                let again = try #require(events.last { $0.key == "f1:invoice:i1" && $0.status == "synced" })
+                let live = try await env.objects(realm: realm, .invoice).filter { $0.status == .active }
+                #expect(live.count == 1 && live.first?.id != id && again.qboID == live.first?.id, "written anew, with a new id")
+            }
+        }
+    }
+
+    @Test("an invoice voided or edited in QuickBooks fails, saying what changed; qbsync's own writes never show as drift")
+    func voidedAndEdited() async throws {
+        try await TestEnvironment.with { env in
+            let realm = try await env.connectFirm("f1")
+            try await WebhookIntakeTests.withWorker(env) { url in
+                try await env.send(
+                    TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i1", number: "V-1", lines: [line]),
+                    TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i2", number: "E-1", lines: [line]),
+                    TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i3", number: "P-1", lines: [line]))
+                let voided = try #require(try await env.status.wait("f1:invoice:i1", is: "synced").qboID)
+                let edited = try #require(try await env.status.wait("f1:invoice:i2", is: "synced").qboID)
+                let paid = try #require(try await env.status.wait("f1:invoice:i3", is: "synced").qboID)
+                // qbsync's own payment changes the paid invoice's SyncToken in QuickBooks.
+                try await env.send(TestEvents.payment(firm: "f1", account: "a1", name: "Acme", payment: "p1", amount: "100.00", appliedTo: [(invoice: "i3", amount: "100.00")]))
+                let payment = try #require(try await env.status.wait("f1:payment:p1", is: "synced").qboID)
+
+                let accountant = try await Accountant.of(realm: realm, env)
+                let first = try await accountant.client.invoice(id: voided, access: accountant.access)
+                _ = try await accountant.client.voidInvoice(id: voided, syncToken: first.syncToken ?? "0", requestID: UUID().uuidString, access: accountant.access)
+                var second = try await accountant.client.invoice(id: edited, access: accountant.access)
+                second.txnDate = CalendarDate("2026-11-03")
+                _ = try await accountant.client.updateInvoice(second, requestID: UUID().uuidString, access: accountant.access)
+
+                let before = await env.status.events.count
+                try await Self.notify(url, realm: realm, [
+                    ("Invoice", voided, "Void", nil), ("Invoice", edited, "Update", nil),
+                    ("Invoice", paid, "Update", nil), ("Payment", payment, "Create", nil), ("Payment", payment, "Update", nil),
+                ])
+                _ = try await env.status.wait("f1:invoice:i1", is: "failed", detailContaining: "was voided in QuickBooks")
+                let changed = try await env.status.wait("f1:invoice:i2", is: "failed", detailContaining: "was changed in QuickBooks")
+                #expect(changed.detail?.contains("date 2026-11-01 → 2026-11-03") == true, "\(changed.detail ?? "")")
+                try await Self.allReconciled(env)
+                let after = await env.status.events.dropFirst(before)
+                #expect(after.map(\.key).sorted() == ["f1:invoice:i1", "f1:invoice:i2"], "qbsync's own writes are not drift: \(after.map(\.key))")
+            }
+        }
+    }
+
+    @Test("a linked customer made inactive or merged away in QuickBooks fails its account, saying what to do")
+    func customerChanged() async throws {
+        try await TestEnvironment.with { env in
+            let realm = try await env.connectFirm("f1")
+            try await WebhookIntakeTests.withWorker(env) { url in
+                try await env.send(TestEvents.syncRequested(firm: "f1", account: "a1", name: "Gone Inactive"),
+                                   TestEvents.syncRequested(firm: "f1", account: "a2", name: "Merged Away"))
+                let inactive = try #require(try await env.status.wait("f1:account:a1", is: "synced").qboID)
+                let merged = try #require(try await env.status.wait("f1:account:a2", is: "synced").qboID)
+                let accountant = try await Accountant.of(realm: realm, env)
+                let customer = try await accountant.client.read(Customer.entityName, id: inactive, as: Customer.self, access: accountant.access)
+                _ = try await accountant.client.update(Customer.entityName, Customer(id: inactive, syncToken: customer.syncToken, displayName: customer.displayName, active: false),
+                                                       sparse: true, requestID: UUID().uuidString, access: accountant.access)
+                try await Self.notify(url, realm: realm, [("Customer", inactive, "Update", nil), ("Customer", "4242", "Merge", merged)])
+                let failed = try await env.status.wait("f1:account:a1", is: "failed", detailContaining: "made inactive in QuickBooks")
+                #expect(failed.detail == "The QuickBooks customer 'Gone Inactive' was made inactive in QuickBooks. Make it active again there, or sync the account to another customer.")
+                let gone = try await env.status.wait("f1:account:a2", is: "failed", detailContaining: "merged into customer 4242")
+                #expect(gone.errorCode == "customer_merged_in_quickbooks")
+            }
+        }
+    }
+
+    @Test("a notification acknowledged just before its worker stops is reconciled by the next worker")
+    func acknowledgedThenStopped() async throws {
+        try await TestEnvironment.with { env in
+            let realm = try await env.connectFirm("f1")
+            var deleted = ""
+            try await WebhookIntakeTests.withWorker(env) { url in
+                try await env.send(TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i1", number: "K-1", lines: [line]))
+                deleted = try #require(try await env.status.wait("f1:invoice:i1", is: "synced").qboID)
+                // The reconciler is held back (its claims look taken), the webhook is acknowledged, the worker stops.
+                try await env.database.withConnection { connection in
+                    _ = try await connection.execute("alter table quickbooks_notifications alter column claimed_until set default now() + interval '1 hour'")
+                }
+                try await Self.notify(url, realm: realm, [("Invoice", deleted, "Delete", nil)])
+            }
+            try await env.database.withConnection { connection in
+                _ = try await connection.execute("alter table quickbooks_notifications alter column claimed_until drop default")
+                _ = try await connection.execute("update quickbooks_notifications set claimed_until = null")
+            }
+            try await WebhookIntakeTests.withWorker(env) { _ in
+                _ = try await env.status.wait("f1:invoice:i1", is: "failed", detailContaining: "was deleted in QuickBooks")
+            }
+        }
+    }
+}
