@@ -12,7 +12,8 @@ import SyncWorker
 /// pre-loaded backlog of invoices from the embedded Kafka cluster, writing them to a zero-latency
 /// QuickBooks sandbox (limits lifted) and publishing their status; (2) many firms against a
 /// sandbox that takes `--latency-ms` per request, with QuickBooks' own limits (requests in flight:
-/// the mean by Little's law, the peak of one company); (3) one firm's backlog drained against
+/// the mean by Little's law, the peak of one company); (3) one firm's accounts linked, then its
+/// backlog of invoices drained against
 /// QuickBooks' limits, time-compressed, once per count in `--pace-workers` (worker processes in one
 /// consumer group): operations per QuickBooks minute against its ceiling of 1,660 (500 requests
 /// a minute, up to 40 of them batch requests of up to 30 operations), and 429s.
@@ -34,7 +35,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Invoices per account.") var invoices = 25
     @Option(help: "Partitions per topic of the embedded cluster (every run).") var partitions = 12
     @Option(help: "Accounts of the one firm drained at QuickBooks' pace.") var paceAccounts = 120
-    @Option(help: "Invoices of that firm, spread evenly over its accounts (0 skips the pace part).") var paceInvoices = 600
+    @Option(help: "Invoices of that firm, spread evenly over its accounts (0 skips the pace part).") var paceInvoices = 2400
     @Option(help: "Seconds in one throttling window of the pace part (QuickBooks: 60; its limits scale with it).") var paceWindowSeconds = 12
     @Option(help: "Worker processes of the pace part, comma-separated: one run per count.") var paceWorkers = "1,3"
     @Option(help: "Single invoices timed to synced on an idle worker after each backlog (0 skips).") var idleSamples = 20
@@ -133,7 +134,7 @@ struct Bench: AsyncParsableCommand {
                 workerLimits: ["QBSYNC_QBO_MAX_IN_FLIGHT": String(Self.maxInFlight), "QBSYNC_QBO_REQUESTS_PER_WINDOW": String(perWindow),
                                "QBSYNC_QBO_BATCHES_PER_WINDOW": String(batchesPerWindow), "QBSYNC_QBO_BATCH_ITEMS": String(Self.batchItems),
                                "QBSYNC_QBO_WINDOW_MS": windowMs, "QBSYNC_QBO_THROTTLE_PAUSE_MS": windowMs],
-                workers: count)
+                workers: count, linkFirst: true)
             let paced = try await pace.run(server: server, binary: binary, logger: logger)
             paced.print(title: "3.\(index + 1) One firm's backlog (\(paceAccounts) accounts × \(perAccount) invoices), \(count) worker\(count == 1 ? "" : "s"), "
                         + "against QuickBooks' limits per \(paceWindowSeconds) s window: \(perWindow) requests, \(batchesPerWindow) of them batch, \(Self.maxInFlight) in flight")
