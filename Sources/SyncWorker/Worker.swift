@@ -148,7 +148,10 @@ public final class Worker: Sendable {
             let lag = ConsumerLagReporter(consumer: consumer, interval: configuration.metricsInterval, metrics: metrics, logger: logger)
             let reconciler = ChangeReconciler(database: database, gateway: gateway, review: review, workerID: workerID,
                                               statusTopic: configuration.topics.syncStatus, outboxSignal: signal, metrics: metrics, logger: logger)
+            let changeCapture = ChangeDataCaptureSweep(database: database, gateway: gateway, workerID: workerID,
+                                                       interval: configuration.changeDataCaptureInterval, metrics: metrics, logger: logger)
             services += [.init(service: monitor), .init(service: lag), .init(service: sweeper), .init(service: pusher), .init(service: reconciler),
+                         .init(service: changeCapture),
                          .init(service: consumerService)]
         }
         // Shut down in reverse: consumer first (it drains), then the pusher and sweeper finish their

@@ -17,14 +17,18 @@ public struct QuickBooksNotification: Sendable, Hashable {
     public var changedAt: String
     /// For a merge: the object merged away (into ``entityID``).
     public var deletedID: String?
+    /// The object's SyncToken after the change, when known (change-data-capture gives it).
+    public var syncToken: String?
 
-    public init(realmID: String, entity: String, entityID: String, operation: Operation, changedAt: String, deletedID: String? = nil) {
+    public init(realmID: String, entity: String, entityID: String, operation: Operation, changedAt: String, deletedID: String? = nil,
+                syncToken: String? = nil) {
         self.realmID = realmID
         self.entity = entity
         self.entityID = entityID
         self.operation = operation
         self.changedAt = changedAt
         self.deletedID = deletedID
+        self.syncToken = syncToken
     }
 }
 

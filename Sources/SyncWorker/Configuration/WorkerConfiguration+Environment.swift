@@ -36,6 +36,7 @@ extension WorkerConfiguration {
         }
         if let v = try env.secret("QBSYNC_ADMIN_TOKEN") { c.adminToken = v }
         if let v = try env.secret("QBSYNC_QBO_WEBHOOK_VERIFIER_TOKEN") { c.webhookVerifierToken = v }
+        if let v = try env.milliseconds("QBSYNC_CDC_INTERVAL_MS") { c.changeDataCaptureInterval = v }
         if let v = env["QBSYNC_HTTP_HOST"] { c.httpHost = v }
         if let v = try env.int("QBSYNC_HTTP_PORT") { c.httpPort = v }
         if let v = try env.int("QBSYNC_MAX_MESSAGE_BYTES") { c.eventLimits.maxMessageBytes = v }

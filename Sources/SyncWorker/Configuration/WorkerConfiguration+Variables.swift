@@ -49,6 +49,8 @@ extension WorkerConfiguration {
         Variable(name: "QBSYNC_TOKEN_KEY", meaning: "seals OAuth tokens at rest (AES-256-GCM); every worker of a deployment needs the same one",
                  defaultValue: "", rule: "**required**: base64 of exactly 32 bytes (`openssl rand -base64 32`)", secret: true),
         Variable(name: "QBSYNC_ADMIN_TOKEN", meaning: "bearer token of the admin API", defaultValue: "", rule: "empty (admin API off) or at least 16 characters", secret: true),
+        Variable(name: "QBSYNC_CDC_INTERVAL_MS", meaning: "how often each connected company is asked what changed there (change-data-capture)",
+                 defaultValue: "300000", rule: "1000–86400000"),
         Variable(name: "QBSYNC_QBO_WEBHOOK_VERIFIER_TOKEN", meaning: "the app's webhook verifier token, which signs QuickBooks' notifications",
                  defaultValue: "", rule: "empty (webhooks refused) or at least 16 characters", secret: true),
         Variable(name: "QBSYNC_HTTP_HOST", meaning: "HTTP server address", defaultValue: "0.0.0.0", rule: "not empty"),

@@ -52,6 +52,8 @@ public struct WorkerConfiguration: Sendable {
     public var adminToken = ""
     /// The app's webhook verifier token (Intuit's developer portal); empty: webhooks are refused.
     public var webhookVerifierToken = ""
+    /// How often each connected company is asked what changed (change-data-capture).
+    public var changeDataCaptureInterval: Duration = .seconds(300)
     /// Address of the HTTP server serving /healthz, /readyz, /metrics and the admin API.
     public var httpHost = "0.0.0.0"
     public var httpPort = 8080
@@ -131,6 +133,8 @@ public struct WorkerConfiguration: Sendable {
         try validateTopics()
         try check(tokenKey.count == 32,
                   "set QBSYNC_TOKEN_KEY (base64 of 32 random bytes, e.g. `openssl rand -base64 32`) or QBSYNC_TOKEN_KEY_FILE; tokens are encrypted at rest with it")
+        try check(changeDataCaptureInterval >= .seconds(1) && changeDataCaptureInterval <= .seconds(86_400),
+                  "QBSYNC_CDC_INTERVAL_MS must be between 1000 and 86400000, got \(changeDataCaptureInterval.milliseconds)")
         try check(webhookVerifierToken.isEmpty || webhookVerifierToken.utf8.count >= 16,
                   "QBSYNC_QBO_WEBHOOK_VERIFIER_TOKEN must be at least 16 characters (or empty to refuse webhooks), got \(webhookVerifierToken.utf8.count)")
         try check(adminToken.isEmpty || adminToken.utf8.count >= 16,

@@ -55,6 +55,11 @@ struct WorkerMetrics: Sendable {
         Counter(label: "qbsync_qbo_drift_total", dimensions: [("kind", kind)], factory: factory).increment()
     }
 
+    /// How far behind a realm's change-data-capture checkpoint was when it was swept.
+    func changeDataCaptureLag(realm: String, seconds: Double) {
+        Gauge(label: "qbsync_qbo_cdc_lag_seconds", dimensions: [("realm", realm)], factory: factory).record(seconds)
+    }
+
     /// A batch request sent with `items` writes.
     func quickBooksBatch(items: Int) {
         Counter(label: "qbsync_qbo_batch_requests_total", factory: factory).increment()

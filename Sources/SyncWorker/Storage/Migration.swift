@@ -309,6 +309,8 @@ extension Migration {
                 operation text not null,
                 changed_at text not null,
                 deleted_id text,
+                -- the object's SyncToken after the change, when known (change-data-capture)
+                sync_token text,
                 source text not null,
                 received_at timestamptz not null default now(),
                 reconciled_at timestamptz,
@@ -318,6 +320,14 @@ extension Migration {
                 unique (realm_id, entity, entity_id, operation, changed_at)
             );
             create index quickbooks_notifications_pending on quickbooks_notifications (id) where reconciled_at is null;
+            -- change-data-capture per realm: everything changed before checked_until has been recorded
+            create table quickbooks_cdc_checkpoints (
+                realm_id text primary key,
+                checked_until timestamptz not null,
+                next_sweep_at timestamptz not null default now(),
+                claimed_by text,
+                claimed_until timestamptz
+            );
             """),
     ]
 }

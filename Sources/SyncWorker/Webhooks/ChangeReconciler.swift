@@ -76,13 +76,14 @@ struct ChangeReconciler: Service {
                     select id from quickbooks_notifications
                     where reconciled_at is null and (claimed_until is null or claimed_until < now())
                     order by id limit $2 for update skip locked)
-                returning id, realm_id, entity, entity_id, operation, changed_at, deleted_id
+                returning id, realm_id, entity, entity_id, operation, changed_at, deleted_id, sync_token
                 """, [.text(workerID), .int(batchSize)]).compactMap { row in
                 guard let operation = QuickBooksNotification.Operation(rawValue: try row.decode(String.self, "operation")) else { return nil }
                 return Claimed(id: try row.decode(Int64.self, "id"), notification: QuickBooksNotification(
                     realmID: try row.decode(String.self, "realm_id"), entity: try row.decode(String.self, "entity"),
                     entityID: try row.decode(String.self, "entity_id"), operation: operation,
-                    changedAt: try row.decode(String.self, "changed_at"), deletedID: try row.decode(String?.self, "deleted_id")))
+                    changedAt: try row.decode(String.self, "changed_at"), deletedID: try row.decode(String?.self, "deleted_id"),
+                    syncToken: try row.decode(String?.self, "sync_token")))
             }.sorted { $0.id < $1.id }
         }
     }
@@ -150,6 +151,8 @@ struct ChangeReconciler: Service {
     /// Reads the object and compares it with what qbsync wrote; nil while the document has a newer
     /// revision still to write (that write will replace what QuickBooks holds).
     private func changed(_ written: Written, _ notification: QuickBooksNotification) async throws -> Reconciliation.Drift? {
+        // Change-data-capture says which version it saw: qbsync's own needs no read.
+        if let seen = notification.syncToken, seen == written.syncToken { return nil }
         guard let stored = try await storedDocument(written), !stored.pending else { return nil }
         let id = notification.entityID
         do {
