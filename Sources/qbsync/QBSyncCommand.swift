@@ -11,7 +11,7 @@ struct QBSyncCommand: AsyncParsableCommand {
             cluster and the demo are in qbsync-dev, not in this production binary.
             """,
         subcommands: [
-            WorkerCommand.self, MigrateCommand.self, FirmCommand.self, StatusCommand.self, CustomersCommand.self,
+            WorkerCommand.self, MigrateCommand.self, FirmCommand.self, StatusCommand.self, CustomersCommand.self, ReconcileCommand.self,
             DeadLetterCommand.self, OutboxCommand.self, ConfigCommand.self, ProbeCommand.self, ContractCommand.self,
         ])
 }

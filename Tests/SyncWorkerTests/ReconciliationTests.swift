@@ -172,6 +172,70 @@ struct ReconciliationTests {
         }
     }
 
+    /// Runs `qbsync reconcile` against the test's database and sandbox.
+    static func reconcileCommand(_ env: TestEnvironment, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = try WorkerProcess.binary()
+        process.arguments = ["reconcile", "--log-level", "error"] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging([
+            "QBSYNC_DATABASE_URL": env.databaseURL, "QBSYNC_QBO_API_URL": env.endpoint.apiBaseURL, "QBSYNC_QBO_TOKEN_URL": env.endpoint.tokenURL,
+            "QBSYNC_TOKEN_KEY": Data(env.tokenKey).base64EncodedString(), "QBSYNC_KAFKA_BOOTSTRAP_SERVERS": env.cluster.bootstrapServers,
+        ]) { $1 }
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, printed, text)
+    }
+
+    @Test("qbsync reconcile lists exactly what was changed in QuickBooks (and not qbsync's own writes); --fix brings it to the column")
+    func reconcileCommand() async throws {
+        try await TestEnvironment.with { env in
+            let realm = try await env.connectFirm("f1")
+            let worker = try await env.startWorker()
+            try await env.send(TestEvents.syncRequested(firm: "f1", account: "a2", name: "Dormant Ltd"))
+            try await env.send((1...3).map { TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i\($0)", number: "Q-\($0)", lines: [line]) })
+            try await env.send(TestEvents.payment(firm: "f1", account: "a1", name: "Acme", payment: "p1", amount: "100.00", appliedTo: [(invoice: "i3", amount: "100.00")]))
+            let deleted = try #require(try await env.status.wait("f1:invoice:i1", is: "synced").qboID)
+            let edited = try #require(try await env.status.wait("f1:invoice:i2", is: "synced").qboID)
+            _ = try await env.status.wait("f1:payment:p1", is: "synced")
+            let dormant = try #require(try await env.status.wait("f1:account:a2", is: "synced").qboID)
+
+            let clean = try Self.reconcileCommand(env, ["--firm", "f1"])
+            #expect(clean.status == 0 && clean.stdout.hasSuffix("0 difference(s)\n"), "\(clean.stdout)\(clean.stderr)")
+
+            let accountant = try await Accountant.of(realm: realm, env)
+            let first = try await accountant.client.invoice(id: deleted, access: accountant.access)
+            _ = try await accountant.client.deleteInvoice(id: deleted, syncToken: first.syncToken ?? "0", requestID: UUID().uuidString, access: accountant.access)
+            var second = try await accountant.client.invoice(id: edited, access: accountant.access)
+            second.txnDate = CalendarDate("2026-11-04")
+            _ = try await accountant.client.updateInvoice(second, requestID: UUID().uuidString, access: accountant.access)
+            let customer = try await accountant.client.read(Customer.entityName, id: dormant, as: Customer.self, access: accountant.access)
+            _ = try await accountant.client.update(Customer.entityName, Customer(id: dormant, syncToken: customer.syncToken, displayName: customer.displayName, active: false),
+                                                   sparse: true, requestID: UUID().uuidString, access: accountant.access)
+
+            let listed = try Self.reconcileCommand(env, ["--firm", "f1", "--json"])
+            #expect(listed.status == 0, "\(listed.stderr)")
+            let differences = try JSONDecoder().decode([FirmReconciliation.Difference].self, from: Data(listed.stdout.utf8))
+            #expect(differences.map { "\($0.entity) \($0.id) \($0.kind)" } == [
+                "invoice i1 deleted_in_quickbooks", "invoice i2 changed_in_quickbooks", "account a2 customer_inactive_in_quickbooks",
+            ])
+            #expect(differences[1].detail.contains("date 2026-11-01 → 2026-11-04"))
+
+            let fixed = try Self.reconcileCommand(env, ["--firm", "f1", "--fix"])
+            #expect(fixed.status == 0 && fixed.stdout.contains("3 difference(s); 3 queued"), "\(fixed.stdout)\(fixed.stderr)")
+            _ = try await env.status.wait("f1:invoice:i1", is: "failed", detailContaining: "was deleted in QuickBooks")
+            _ = try await env.status.wait("f1:invoice:i2", is: "failed", detailContaining: "date 2026-11-01 → 2026-11-04")
+            _ = try await env.status.wait("f1:account:a2", is: "failed", detailContaining: "made inactive in QuickBooks")
+            #expect(try Self.reconcileCommand(env, ["--firm", "nobody"]).status != 0)
+            try await worker.stop()
+        }
+    }
+
     @Test("a notification acknowledged just before its worker stops is reconciled by the next worker")
     func acknowledgedThenStopped() async throws {
         try await TestEnvironment.with { env in

@@ -31,6 +31,7 @@ struct ChangeReconciler: Service {
     let outboxSignal: WakeSignal
     let metrics: WorkerMetrics
     let logger: Logger
+    var check: DriftCheck { DriftCheck(database: database, gateway: gateway) }
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
@@ -108,16 +109,7 @@ struct ChangeReconciler: Service {
 
     // MARK: - Invoices and payments
 
-    private struct Written: Sendable {
-        var firmID: String
-        var kind: DocumentKind
-        var documentID: String
-        var role: String
-        var syncToken: String?
-        var state: String
-    }
-
-    private func written(_ notification: QuickBooksNotification) async throws -> [Written] {
+    private func written(_ notification: QuickBooksNotification) async throws -> [DriftCheck.Written] {
         try await database.withConnection { connection in
             try await connection.query("""
                 select c.firm_id, c.kind, c.document_id, c.role, c.sync_token, c.state from document_components c
@@ -125,8 +117,8 @@ struct ChangeReconciler: Service {
                 where f.realm_id = $1 and c.qbo_type = $2 and c.qbo_id = $3
                 """, [.text(notification.realmID), .text(notification.entity), .text(notification.entityID)]).compactMap { row in
                 guard let kind = DocumentKind(rawValue: try row.decode(String.self, "kind")) else { return nil }
-                return Written(firmID: try row.decode(String.self, "firm_id"), kind: kind, documentID: try row.decode(String.self, "document_id"),
-                               role: try row.decode(String.self, "role"), syncToken: try row.decode(String?.self, "sync_token"),
+                return DriftCheck.Written(firmID: try row.decode(String.self, "firm_id"), kind: kind, documentID: try row.decode(String.self, "document_id"),
+                               role: try row.decode(String.self, "role"), qboID: notification.entityID, syncToken: try row.decode(String?.self, "sync_token"),
                                state: try row.decode(String.self, "state"))
             }
         }
@@ -139,7 +131,8 @@ struct ChangeReconciler: Service {
             switch notification.operation {
             case .delete: drift = written.state == "deleted" ? nil : .deleted
             case .void: drift = written.state == "live" ? .voided : nil
-            case .update where written.state == "live" && written.role == "main": drift = try await changed(written, notification)
+            case .update where written.state == "live" && written.role == "main":
+                drift = try await check.document(written, seenSyncToken: notification.syncToken)
             case .create, .merge, .update: drift = nil
             }
             guard let drift else { continue }
@@ -148,47 +141,7 @@ struct ChangeReconciler: Service {
         try await markReconciled(item.id)
     }
 
-    /// Reads the object and compares it with what qbsync wrote; nil while the document has a newer
-    /// revision still to write (that write will replace what QuickBooks holds).
-    private func changed(_ written: Written, _ notification: QuickBooksNotification) async throws -> Reconciliation.Drift? {
-        // Change-data-capture says which version it saw: qbsync's own needs no read.
-        if let seen = notification.syncToken, seen == written.syncToken { return nil }
-        guard let stored = try await storedDocument(written), !stored.pending else { return nil }
-        let id = notification.entityID
-        do {
-            switch stored.payload {
-            case .invoiceUpserted(let invoice)?:
-                let now = try await gateway.perform(firmID: written.firmID, "read Invoice") { client, access throws(QuickBooksError) in
-                    try await client.invoice(id: id, access: access)
-                }
-                return Reconciliation.drift(
-                    writtenSyncToken: written.syncToken,
-                    written: .init(total: invoice.total, date: invoice.issueDate.description, dueDate: invoice.dueDate?.description,
-                                   lineAmounts: invoice.lines.map(\.amount)),
-                    nowSyncToken: now.syncToken,
-                    now: .init(total: now.totalAmt?.value, date: now.txnDate?.description, dueDate: now.dueDate?.description,
-                               lineAmounts: (now.lines ?? []).filter(\.isSalesItem).compactMap { $0.amount?.value }))
-            case .paymentUpserted(let payment)? where written.kind == .payment:
-                let now = try await gateway.perform(firmID: written.firmID, "read Payment") { client, access throws(QuickBooksError) in
-                    try await client.read(Payment.entityName, id: id, as: Payment.self, access: access)
-                }
-                return Reconciliation.drift(writtenSyncToken: written.syncToken, written: .init(total: payment.amount, date: payment.date.description),
-                                            nowSyncToken: now.syncToken, now: .init(total: now.totalAmt?.value, date: now.txnDate?.description))
-            default:
-                return nil
-            }
-        } catch let problem as QuickBooksProblem where problem.code == QuickBooksError.Code.objectNotFound {
-            return .deleted
-        }
-    }
-
-    private func storedDocument(_ written: Written) async throws -> StoredDocument? {
-        try await database.withTransaction { connection in
-            try await DocumentStore.lock(firmID: written.firmID, kind: written.kind, documentID: written.documentID, on: connection)
-        }
-    }
-
-    private func record(_ drift: Reconciliation.Drift, of written: Written, notificationID: Int64) async throws {
+    private func record(_ drift: Reconciliation.Drift, of written: DriftCheck.Written, notificationID: Int64) async throws {
         try await database.withTransaction { connection in
             guard var document = try await DocumentStore.lock(firmID: written.firmID, kind: written.kind, documentID: written.documentID, on: connection) else {
                 return
@@ -236,18 +189,16 @@ struct ChangeReconciler: Service {
             guard let firmID = try await linkedFirms(realm: notification.realmID, customerID: customerID).first else {
                 return try await markReconciled(item.id)
             }
-            let customer: Customer
-            do {
-                customer = try await gateway.perform(firmID: firmID, "read Customer") { client, access throws(QuickBooksError) in
-                    try await client.read(Customer.entityName, id: customerID, as: Customer.self, access: access)
-                }
-            } catch let problem as QuickBooksProblem where problem.code == QuickBooksError.Code.objectNotFound {
+            switch try await check.customer(firmID: firmID, customerID: customerID) {
+            case nil:
+                return try await markReconciled(item.id)
+            case .deleted?:
                 return try await failAccounts(linkedTo: customerID, realm: notification.realmID, code: "customer_deleted_in_quickbooks",
                                               detail: FailureDetail.customerMerged(intoID: nil), notificationID: item.id)
+            case .inactive(let name)?:
+                code = "customer_inactive_in_quickbooks"
+                detail = FailureDetail.customerInactive(name)
             }
-            guard !customer.isActive else { return try await markReconciled(item.id) }
-            code = "customer_inactive_in_quickbooks"
-            detail = FailureDetail.customerInactive(customer.displayName)
         case .create, .void:
             return try await markReconciled(item.id)
         }
