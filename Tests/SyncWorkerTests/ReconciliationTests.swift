@@ -141,7 +141,7 @@ struct ReconciliationTests {
         }
     }
 
-    @Test("with no webhook at all, change-data-capture alone brings an accountant's delete and edit to the column, and qbsync's own writes stay synced")
+    @Test("with no webhook at all, change-data-capture alone brings an accountant's delete, edit and void to the column, and qbsync's own writes stay synced")
     func changeDataCaptureAlone() async throws {
         try await TestEnvironment.with { env in
             let realm = try await env.connectFirm("f1")
@@ -149,7 +149,9 @@ struct ReconciliationTests {
             try await env.send(
                 TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i1", number: "C-1", lines: [line]),
                 TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i2", number: "C-2", lines: [line]),
-                TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i3", number: "C-3", lines: [line]))
+                TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i3", number: "C-3", lines: [line]),
+                TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i4", number: "C-4", lines: [line]))
+            let voided = try #require(try await env.status.wait("f1:invoice:i4", is: "synced").qboID)
             let deleted = try #require(try await env.status.wait("f1:invoice:i1", is: "synced").qboID)
             let edited = try #require(try await env.status.wait("f1:invoice:i2", is: "synced").qboID)
             _ = try await env.status.wait("f1:invoice:i3", is: "synced")
@@ -159,8 +161,11 @@ struct ReconciliationTests {
             var second = try await accountant.client.invoice(id: edited, access: accountant.access)
             second.txnDate = CalendarDate("2026-11-09")
             _ = try await accountant.client.updateInvoice(second, requestID: UUID().uuidString, access: accountant.access)
+            let third = try await accountant.client.invoice(id: voided, access: accountant.access)
+            _ = try await accountant.client.voidInvoice(id: voided, syncToken: third.syncToken ?? "0", requestID: UUID().uuidString, access: accountant.access)
 
             _ = try await env.status.wait("f1:invoice:i1", is: "failed", detailContaining: "was deleted in QuickBooks", timeout: .seconds(30))
+            _ = try await env.status.wait("f1:invoice:i4", is: "failed", detailContaining: "was voided in QuickBooks", timeout: .seconds(30))
             _ = try await env.status.wait("f1:invoice:i2", is: "failed", detailContaining: "date 2026-11-01 → 2026-11-09", timeout: .seconds(30))
             try await Self.allReconciled(env)
             #expect(await env.status.entity("f1:invoice:i3").map(\.status) == ["syncing", "synced"], "qbsync's own writes are not drift")

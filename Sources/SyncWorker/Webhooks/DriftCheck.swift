@@ -33,6 +33,8 @@ struct DriftCheck: Sendable {
                 let now = try await gateway.perform(firmID: written.firmID, "read Invoice") { client, access throws(QuickBooksError) in
                     try await client.invoice(id: id, access: access)
                 }
+                // QuickBooks keeps a voided invoice, at zero, its note starting "Voided".
+                if now.totalAmt?.value == .zero, now.privateNote?.hasPrefix("Voided") == true, invoice.total != .zero { return .voided }
                 return Reconciliation.drift(
                     writtenSyncToken: written.syncToken,
                     written: .init(total: invoice.total, date: invoice.issueDate.description, dueDate: invoice.dueDate?.description,
@@ -44,6 +46,7 @@ struct DriftCheck: Sendable {
                 let now = try await gateway.perform(firmID: written.firmID, "read Payment") { client, access throws(QuickBooksError) in
                     try await client.read(Payment.entityName, id: id, as: Payment.self, access: access)
                 }
+                if now.totalAmt?.value == .zero, now.privateNote?.hasPrefix("Voided") == true, payment.amount != .zero { return .voided }
                 return Reconciliation.drift(writtenSyncToken: written.syncToken, written: .init(total: payment.amount, date: payment.date.description),
                                             nowSyncToken: now.syncToken, now: .init(total: now.totalAmt?.value, date: now.txnDate?.description))
             default:
