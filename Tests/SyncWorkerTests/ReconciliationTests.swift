@@ -23,6 +23,28 @@ struct ReconciliationTests {
             let tokens = try await client.exchangeAuthorizationCode(grant.authorizationCode, redirectURI: "http://localhost/callback")
             return Accountant(client: client, access: RealmAccess(realmID: realm, accessToken: tokens.accessToken))
         }
+
+        func deleteInvoice(_ id: String) async throws {
+            let invoice = try await client.invoice(id: id, access: access)
+            _ = try await client.deleteInvoice(id: id, syncToken: invoice.syncToken ?? "0", requestID: UUID().uuidString, access: access)
+        }
+
+        func voidInvoice(_ id: String) async throws {
+            let invoice = try await client.invoice(id: id, access: access)
+            _ = try await client.voidInvoice(id: id, syncToken: invoice.syncToken ?? "0", requestID: UUID().uuidString, access: access)
+        }
+
+        func redateInvoice(_ id: String, to date: String) async throws {
+            var invoice = try await client.invoice(id: id, access: access)
+            invoice.txnDate = CalendarDate(date)
+            _ = try await client.updateInvoice(invoice, requestID: UUID().uuidString, access: access)
+        }
+
+        func deactivateCustomer(_ id: String) async throws {
+            let customer = try await client.read(Customer.entityName, id: id, as: Customer.self, access: access)
+            _ = try await client.update(Customer.entityName, Customer(id: id, syncToken: customer.syncToken, displayName: customer.displayName, active: false),
+                                        sparse: true, requestID: UUID().uuidString, access: access)
+        }
     }
 
     /// A webhook as QuickBooks sends it (legacy format), signed.
@@ -58,8 +80,7 @@ struct ReconciliationTests {
                 let synced = try await env.status.wait("f1:invoice:i1", is: "synced")
                 let id = try #require(synced.qboID)
                 let accountant = try await Accountant.of(realm: realm, env)
-                let invoice = try await accountant.client.invoice(id: id, access: accountant.access)
-                _ = try await accountant.client.deleteInvoice(id: id, syncToken: invoice.syncToken ?? "0", requestID: UUID().uuidString, access: accountant.access)
+                try await accountant.deleteInvoice(id)
 
                 let changedAt = "2026-12-02T10:00:00.000Z"
                 let body = #"{"eventNotifications":[{"realmId":"\#(realm)","dataChangeEvent":{"entities":[{"name":"Invoice","id":"\#(id)","operation":"Delete","lastUpdated":"\#(changedAt)"}]}}]}"#
@@ -98,11 +119,8 @@ struct ReconciliationTests {
                 let payment = try #require(try await env.status.wait("f1:payment:p1", is: "synced").qboID)
 
                 let accountant = try await Accountant.of(realm: realm, env)
-                let first = try await accountant.client.invoice(id: voided, access: accountant.access)
-                _ = try await accountant.client.voidInvoice(id: voided, syncToken: first.syncToken ?? "0", requestID: UUID().uuidString, access: accountant.access)
-                var second = try await accountant.client.invoice(id: edited, access: accountant.access)
-                second.txnDate = CalendarDate("2026-11-03")
-                _ = try await accountant.client.updateInvoice(second, requestID: UUID().uuidString, access: accountant.access)
+                try await accountant.voidInvoice(voided)
+                try await accountant.redateInvoice(edited, to: "2026-11-03")
 
                 let before = await env.status.events.count
                 try await Self.notify(url, realm: realm, [
@@ -129,9 +147,7 @@ struct ReconciliationTests {
                 let inactive = try #require(try await env.status.wait("f1:account:a1", is: "synced").qboID)
                 let merged = try #require(try await env.status.wait("f1:account:a2", is: "synced").qboID)
                 let accountant = try await Accountant.of(realm: realm, env)
-                let customer = try await accountant.client.read(Customer.entityName, id: inactive, as: Customer.self, access: accountant.access)
-                _ = try await accountant.client.update(Customer.entityName, Customer(id: inactive, syncToken: customer.syncToken, displayName: customer.displayName, active: false),
-                                                       sparse: true, requestID: UUID().uuidString, access: accountant.access)
+                try await accountant.deactivateCustomer(inactive)
                 try await Self.notify(url, realm: realm, [("Customer", inactive, "Update", nil), ("Customer", "4242", "Merge", merged)])
                 let failed = try await env.status.wait("f1:account:a1", is: "failed", detailContaining: "made inactive in QuickBooks")
                 #expect(failed.detail == "The QuickBooks customer 'Gone Inactive' was made inactive in QuickBooks. Make it active again there, or sync the account to another customer.")
@@ -156,13 +172,9 @@ struct ReconciliationTests {
             let edited = try #require(try await env.status.wait("f1:invoice:i2", is: "synced").qboID)
             _ = try await env.status.wait("f1:invoice:i3", is: "synced")
             let accountant = try await Accountant.of(realm: realm, env)
-            let first = try await accountant.client.invoice(id: deleted, access: accountant.access)
-            _ = try await accountant.client.deleteInvoice(id: deleted, syncToken: first.syncToken ?? "0", requestID: UUID().uuidString, access: accountant.access)
-            var second = try await accountant.client.invoice(id: edited, access: accountant.access)
-            second.txnDate = CalendarDate("2026-11-09")
-            _ = try await accountant.client.updateInvoice(second, requestID: UUID().uuidString, access: accountant.access)
-            let third = try await accountant.client.invoice(id: voided, access: accountant.access)
-            _ = try await accountant.client.voidInvoice(id: voided, syncToken: third.syncToken ?? "0", requestID: UUID().uuidString, access: accountant.access)
+            try await accountant.deleteInvoice(deleted)
+            try await accountant.redateInvoice(edited, to: "2026-11-09")
+            try await accountant.voidInvoice(voided)
 
             _ = try await env.status.wait("f1:invoice:i1", is: "failed", detailContaining: "was deleted in QuickBooks", timeout: .seconds(30))
             _ = try await env.status.wait("f1:invoice:i4", is: "failed", detailContaining: "was voided in QuickBooks", timeout: .seconds(30))
@@ -214,14 +226,9 @@ struct ReconciliationTests {
             #expect(clean.status == 0 && clean.stdout.hasSuffix("0 difference(s)\n"), "\(clean.stdout)\(clean.stderr)")
 
             let accountant = try await Accountant.of(realm: realm, env)
-            let first = try await accountant.client.invoice(id: deleted, access: accountant.access)
-            _ = try await accountant.client.deleteInvoice(id: deleted, syncToken: first.syncToken ?? "0", requestID: UUID().uuidString, access: accountant.access)
-            var second = try await accountant.client.invoice(id: edited, access: accountant.access)
-            second.txnDate = CalendarDate("2026-11-04")
-            _ = try await accountant.client.updateInvoice(second, requestID: UUID().uuidString, access: accountant.access)
-            let customer = try await accountant.client.read(Customer.entityName, id: dormant, as: Customer.self, access: accountant.access)
-            _ = try await accountant.client.update(Customer.entityName, Customer(id: dormant, syncToken: customer.syncToken, displayName: customer.displayName, active: false),
-                                                   sparse: true, requestID: UUID().uuidString, access: accountant.access)
+            try await accountant.deleteInvoice(deleted)
+            try await accountant.redateInvoice(edited, to: "2026-11-04")
+            try await accountant.deactivateCustomer(dormant)
 
             let listed = try Self.reconcileCommand(env, ["--firm", "f1", "--json"])
             #expect(listed.status == 0, "\(listed.stderr)")

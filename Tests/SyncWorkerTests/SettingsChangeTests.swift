@@ -8,17 +8,7 @@ import Testing
 @Suite("Firm settings that change", .timeLimit(.minutes(2)))
 struct SettingsChangeTests {
     static func withWorker(_ env: TestEnvironment, _ body: (String) async throws -> Void) async throws {
-        let port = PortBox()
-        let worker = try await Worker(configuration: env.workerConfiguration(), logger: env.logger, gracefulShutdownSignals: [],
-                                      onHTTPListening: { await port.set($0) })
-        let running = Task { try await worker.run() }
-        do { try await body("http://127.0.0.1:\(try await port.value())/admin/firms/f1/settings") } catch {
-            await worker.shutdown()
-            try? await running.value
-            throw error
-        }
-        await worker.shutdown()
-        try await running.value
+        try await env.withHTTPWorker { port in try await body("http://127.0.0.1:\(port)/admin/firms/f1/settings") }
     }
 
     static func invoice(_ id: String, date: String) -> TestEvents.Message {

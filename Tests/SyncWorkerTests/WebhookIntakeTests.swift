@@ -13,17 +13,7 @@ struct WebhookIntakeTests {
     static func withWorker(_ env: TestEnvironment, verifier: String = Self.verifier, _ body: (String) async throws -> Void) async throws {
         var configuration = env.workerConfiguration()
         configuration.webhookVerifierToken = verifier
-        let port = PortBox()
-        let worker = try await Worker(configuration: configuration, logger: env.logger, gracefulShutdownSignals: [],
-                                      onHTTPListening: { await port.set($0) })
-        let running = Task { try await worker.run() }
-        do { try await body("http://127.0.0.1:\(try await port.value())/webhooks/quickbooks") } catch {
-            await worker.shutdown()
-            try? await running.value
-            throw error
-        }
-        await worker.shutdown()
-        try await running.value
+        try await env.withHTTPWorker(configuration) { port in try await body("http://127.0.0.1:\(port)/webhooks/quickbooks") }
     }
 
     static func post(_ url: String, _ body: String, signedWith token: String? = Self.verifier) async throws -> (status: UInt, body: String) {

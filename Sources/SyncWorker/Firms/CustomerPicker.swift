@@ -199,21 +199,8 @@ extension CustomerPicker {
     public static func withStandalone<T: Sendable>(
         configuration: WorkerConfiguration, logger: Logger, _ body: (CustomerPicker) async throws -> T
     ) async throws -> T {
-        let database = try PostgresClient(
-            configuration: PostgresConfiguration(connectionString: configuration.databaseURL, poolSize: 2, applicationName: "qbsync-customers"),
-            logger: logger)
-        do {
-            let gate = RealmGate(limits: configuration.realmLimits)
-            let client = QuickBooksClient(configuration: configuration.quickBooks, limiter: gate, logger: logger)
-            let sessions = FirmSessions(database: database, client: client, cipher: try TokenCipher(keyMaterial: configuration.tokenKey), logger: logger)
-            let gateway = QuickBooksGateway(client: client, sessions: sessions, gate: gate, throttlePause: configuration.throttlePause,
-                                            metrics: WorkerMetrics())
-            let result = try await body(CustomerPicker(database: database, gateway: gateway))
-            await database.shutdown()
-            return result
-        } catch {
-            await database.shutdown()
-            throw error
+        try await QuickBooksGateway.withStandalone(configuration: configuration, applicationName: "qbsync-customers", logger: logger) { database, gateway in
+            try await body(CustomerPicker(database: database, gateway: gateway))
         }
     }
 }

@@ -300,7 +300,7 @@ extension Migration {
             """),
         Migration(version: 11, name: "changes made in QuickBooks", sql: """
             -- change notifications from QuickBooks (webhooks, change-data-capture), kept from their
-            -- arrival until reconciled; a repeat of one (same object, operation and time) is kept once
+            -- arrival until reconciled; a repeat of one (same object, operation, time and version) is kept once
             create table quickbooks_notifications (
                 id bigserial primary key,
                 realm_id text not null,
@@ -316,9 +316,11 @@ extension Migration {
                 reconciled_at timestamptz,
                 -- the worker reconciling it now, until then
                 claimed_by text,
-                claimed_until timestamptz,
-                unique (realm_id, entity, entity_id, operation, changed_at)
+                claimed_until timestamptz
             );
+            -- QuickBooks' change times are to the second: the SyncToken tells two changes of one second apart
+            create unique index quickbooks_notifications_once
+                on quickbooks_notifications (realm_id, entity, entity_id, operation, changed_at, coalesce(sync_token, ''));
             create index quickbooks_notifications_pending on quickbooks_notifications (id) where reconciled_at is null;
             -- change-data-capture per realm: everything changed before checked_until has been recorded
             create table quickbooks_cdc_checkpoints (

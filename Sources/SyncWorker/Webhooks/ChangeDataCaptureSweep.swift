@@ -28,14 +28,12 @@ struct ChangeDataCaptureSweep: Service {
     static let entities = ["Customer", "Invoice", "Payment", "CreditMemo", "RefundReceipt", "Purchase"]
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    while try await sweepOnce() == realmsPerPass {}
-                } catch {
-                    logger.warning("change-data-capture sweep failed; it runs again later", metadata: ["error": "\(error)"])
-                }
-                try await Task.sleep(for: .seconds(1))
+        // Each realm is due on its own schedule; looking for due ones every second is cheap.
+        await repeatUntilShutdown(every: .seconds(1)) {
+            do {
+                while try await sweepOnce() == realmsPerPass, !Task.isShuttingDownGracefully {}
+            } catch {
+                logger.warning("change-data-capture sweep failed; it runs again later", metadata: ["error": "\(error)"])
             }
         }
     }

@@ -34,14 +34,11 @@ struct ChangeReconciler: Service {
     var check: DriftCheck { DriftCheck(database: database, gateway: gateway) }
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    while try await reconcileOnce() == batchSize {}
-                } catch {
-                    logger.warning("could not reconcile changes made in QuickBooks; trying again", metadata: ["error": "\(error)"])
-                }
-                try await Task.sleep(for: interval)
+        await repeatUntilShutdown(every: interval) {
+            do {
+                while try await reconcileOnce() == batchSize, !Task.isShuttingDownGracefully {}
+            } catch {
+                logger.warning("could not reconcile changes made in QuickBooks; trying again", metadata: ["error": "\(error)"])
             }
         }
     }

@@ -92,20 +92,8 @@ public struct FirmReconciliation: Sendable {
     public static func withStandalone<T: Sendable>(
         configuration: WorkerConfiguration, logger: Logger, _ body: (FirmReconciliation) async throws -> T
     ) async throws -> T {
-        let database = try PostgresClient(
-            configuration: PostgresConfiguration(connectionString: configuration.databaseURL, poolSize: 2, applicationName: "qbsync-reconcile"),
-            logger: logger)
-        do {
-            let gate = RealmGate(limits: configuration.realmLimits)
-            let client = QuickBooksClient(configuration: configuration.quickBooks, limiter: gate, logger: logger)
-            let sessions = FirmSessions(database: database, client: client, cipher: try TokenCipher(keyMaterial: configuration.tokenKey), logger: logger)
-            let gateway = QuickBooksGateway(client: client, sessions: sessions, gate: gate, throttlePause: configuration.throttlePause, metrics: WorkerMetrics())
-            let result = try await body(FirmReconciliation(database: database, check: DriftCheck(database: database, gateway: gateway)))
-            await database.shutdown()
-            return result
-        } catch {
-            await database.shutdown()
-            throw error
+        try await QuickBooksGateway.withStandalone(configuration: configuration, applicationName: "qbsync-reconcile", logger: logger) { database, gateway in
+            try await body(FirmReconciliation(database: database, check: DriftCheck(database: database, gateway: gateway)))
         }
     }
 }

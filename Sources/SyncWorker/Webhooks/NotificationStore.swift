@@ -15,7 +15,7 @@ enum NotificationStore {
             select realm_id, entity, entity_id, operation, changed_at, nullif(deleted_id, ''), nullif(sync_token, ''), $8
             from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
                 as n(realm_id, entity, entity_id, operation, changed_at, deleted_id, sync_token)
-            on conflict (realm_id, entity, entity_id, operation, changed_at) do nothing
+            on conflict (realm_id, entity, entity_id, operation, changed_at, coalesce(sync_token, '')) do nothing
             """, [
                 .textArray(notifications.map(\.realmID)), .textArray(notifications.map(\.entity)), .textArray(notifications.map(\.entityID)),
                 .textArray(notifications.map(\.operation.rawValue)), .textArray(notifications.map(\.changedAt)),
