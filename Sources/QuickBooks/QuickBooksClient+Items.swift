@@ -35,6 +35,14 @@ extension QuickBooksClient {
         if let found = try await items(named: name, access: access).first {
             return try await activated(found, requestID: requestID, access: access)
         }
+        return try await createServiceItem(named: name, incomeAccount: incomeAccount, requestID: requestID, access: access)
+    }
+
+    /// Creates the Service item `name` with `incomeAccount` (after a query found none); when
+    /// another writer created it meanwhile (6240), that one is returned, active.
+    public func createServiceItem(
+        named name: String, incomeAccount: ReferenceType, requestID: String, access: RealmAccess
+    ) async throws(QuickBooksError) -> Item {
         do {
             return try await createItem(.service(named: name, incomeAccount: incomeAccount), requestID: requestID, access: access)
         } catch where error.isDuplicateName {
@@ -44,7 +52,8 @@ extension QuickBooksClient {
         }
     }
 
-    private func activated(_ item: Item, requestID: String, access: RealmAccess) async throws(QuickBooksError) -> Item {
+    /// `item`, made active again if it is not (with a requestid derived from `requestID`).
+    public func activated(_ item: Item, requestID: String, access: RealmAccess) async throws(QuickBooksError) -> Item {
         guard !item.isActive else { return item }
         let reactivationID = RequestID.stableUUID([requestID, "reactivate-item", item.id ?? "", item.syncToken ?? ""])
         return try await reactivate(item, requestID: reactivationID, access: access)

@@ -48,10 +48,21 @@ struct QuickBooksReferences: Sendable {
 
     private func lookUpServiceItem(named name: String, firm: FirmRecord) async throws -> ReferenceType {
         if let id = try await cached(firmID: firm.firmID, kind: "item", name: name) { return ReferenceType(value: id, name: name) }
-        let income = try await account(.income, firm: firm)
         let requestID = RequestID.derive(firm: firm.firmID, entity: "item", id: name, operation: "create", revision: "")
-        let item = try await gateway.perform(firmID: firm.firmID, "find or create item") { client, access throws(QuickBooksError) in
-            try await client.serviceItem(named: name, incomeAccount: income, requestID: requestID, access: access)
+        // Found by name first: the income account is only needed (and looked up) to create one.
+        let found = try await gateway.perform(firmID: firm.firmID, "find item") { client, access throws(QuickBooksError) in
+            try await client.items(named: name, access: access).first
+        }
+        let item: Item
+        if let found {
+            item = try await gateway.perform(firmID: firm.firmID, "find item") { client, access throws(QuickBooksError) in
+                try await client.activated(found, requestID: requestID, access: access)
+            }
+        } else {
+            let income = try await account(.income, firm: firm)
+            item = try await gateway.perform(firmID: firm.firmID, "create item") { client, access throws(QuickBooksError) in
+                try await client.createServiceItem(named: name, incomeAccount: income, requestID: requestID, access: access)
+            }
         }
         guard let reference = item.reference else {
             throw QuickBooksProblem(kind: .unavailable, code: "no_id", message: "QuickBooks returned an item without an Id")
