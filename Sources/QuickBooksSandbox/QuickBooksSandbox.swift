@@ -12,10 +12,12 @@ import ServiceLifecycle
 ///         // endpoint.apiBaseURL, endpoint.tokenURL, endpoint.adminBaseURL
 ///     }
 ///
-/// Accounting API (Bearer access token; `minorversion` below 75 refused, absent accepted):
+/// Accounting API (Bearer access token; `minorversion` below 75 served as 75, as Intuit does,
+/// absent accepted):
 /// - `POST /v3/company/{realmId}/{entity}[?operation=delete|void][&requestid=…]` — create, full or
-///   sparse update (body has `Id` + `SyncToken`), delete, void. Entities: customer, item, account,
-///   invoice, payment, creditmemo, refundreceipt, purchase.
+///   sparse update (body has `Id` + `SyncToken`), delete, void (a payment also with
+///   `operation=update&include=void`). Entities: customer, item, account, invoice, payment,
+///   creditmemo, refundreceipt, purchase.
 /// - `GET /v3/company/{realmId}/{entity}/{id}`, `GET /v3/company/{realmId}/companyinfo/{realmId}`
 /// - `GET /v3/company/{realmId}/query?query=select …` (or `POST` with the statement as body)
 /// - `POST /v3/company/{realmId}/batch[?requestid=…]` — `{"BatchItemRequest":[…]}`

@@ -29,9 +29,10 @@ public struct SandboxConfiguration: Sendable {
     /// Operations in one batch request. QuickBooks: 30.
     public var maxBatchItems: Int
 
-    /// Reject `minorversion` values below 75 with a ValidationFault, so a client still pinned to a
-    /// retired minor version is caught. (Intuit's announcement says it now silently serves 75;
-    /// set false to emulate that.) A request without `minorversion` is always accepted.
+    /// Refuse `minorversion` values below 75 with a ValidationFault instead of serving them as 75.
+    /// Off by default, as Intuit serves a retired minor version as 75 (the calls are counted in
+    /// ``SandboxCounters/retiredMinorVersions``); turn it on to catch a client still pinned to an
+    /// old one. A request without `minorversion` is always accepted.
     public var rejectRetiredMinorVersions: Bool
     /// `requestid` answers remembered per realm; the oldest are forgotten beyond this.
     public var idempotencyCacheLimit: Int
@@ -60,7 +61,7 @@ public struct SandboxConfiguration: Sendable {
         maxInFlight: Int = 10,
         batchRequestsPerWindow: Int = 40,
         maxBatchItems: Int = 30,
-        rejectRetiredMinorVersions: Bool = true,
+        rejectRetiredMinorVersions: Bool = false,
         idempotencyCacheLimit: Int = 100_000,
         maxRequestBodyBytes: Int = 4 * 1024 * 1024,
         adminToken: String? = nil,

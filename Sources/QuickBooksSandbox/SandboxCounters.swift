@@ -32,6 +32,8 @@ public struct SandboxCounters: Sendable, Equatable, Codable {
     public var validationFaults: Int = 0
     /// Entities created, updated, voided or deleted.
     public var writes: Int = 0
+    /// Calls with a retired `minorversion` (below 75), served as 75 as Intuit does.
+    public var retiredMinorVersions: Int = 0
     /// Requests being processed right now, and the most seen at once.
     public var inFlight: Int = 0
     public var peakInFlight: Int = 0
