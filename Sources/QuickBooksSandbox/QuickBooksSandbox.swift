@@ -21,7 +21,9 @@ import ServiceLifecycle
 /// - `GET /v3/company/{realmId}/{entity}/{id}`, `GET /v3/company/{realmId}/companyinfo/{realmId}`
 /// - `GET /v3/company/{realmId}/query?query=select …` (or `POST` with the statement as body)
 /// - `POST /v3/company/{realmId}/batch[?requestid=…]` — `{"BatchItemRequest":[…]}`
-/// - `GET /v3/company/{realmId}/cdc?entities=Customer,Invoice&changedSince=…`
+/// - `GET /v3/company/{realmId}/cdc?entities=Customer,Invoice&changedSince=…` — at most 30 days
+///   back, at most 1,000 objects per entity; deleted and merged-away objects as
+///   `{"Id","status":"Deleted","MetaData":{"LastUpdatedTime"}}`
 ///
 /// OAuth 2 (HTTP Basic client credentials, form body): `POST /oauth2/v1/tokens/bearer` with
 /// `grant_type=authorization_code&code=…` or `grant_type=refresh_token&refresh_token=…`;
