@@ -25,6 +25,9 @@ import ServiceLifecycle
 ///   back, at most 1,000 objects per entity; deleted and merged-away objects as
 ///   `{"Id","status":"Deleted","MetaData":{"LastUpdatedTime"}}`
 ///
+/// Webhooks (``SandboxWebhooks``): every change to a realm's entities, the app's own included, is
+/// POSTed to the configured endpoint in batches, signed in `intuit-signature`.
+///
 /// OAuth 2 (HTTP Basic client credentials, form body): `POST /oauth2/v1/tokens/bearer` with
 /// `grant_type=authorization_code&code=…` or `grant_type=refresh_token&refresh_token=…`;
 /// `POST /oauth2/v1/tokens/revoke` with `{"token":"…"}`.
@@ -37,6 +40,8 @@ import ServiceLifecycle
 /// - `GET /admin/v1/realms/{realmId}/counters`, `POST /admin/v1/realms/{realmId}/counters/reset`, `POST /admin/v1/counters/reset`
 /// - `GET|PUT|DELETE /admin/v1/faults` and `/admin/v1/realms/{realmId}/faults` — see ``SandboxFaults``
 /// - `POST /admin/v1/realms/{realmId}/revoke-tokens`, `GET /admin/v1/health`
+/// - `GET|PUT|DELETE /admin/v1/webhooks` (see ``SandboxWebhooks``), `POST /admin/v1/webhooks/flush`
+///   — send what is collected now; all answer `{"webhooks":{…}|null,"pendingChanges":n}`
 public struct QuickBooksSandbox: Service {
     /// What the sandbox was started with.
     public let configuration: SandboxConfiguration
@@ -85,7 +90,13 @@ public struct QuickBooksSandbox: Service {
         )
         do {
             try await withGracefulShutdownHandler {
-                try await application.run()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await application.run() }
+                    // Webhook batches wait for their delay beside the server and end with it.
+                    group.addTask { await state.webhooks.run() }
+                    try await group.next()
+                    group.cancelAll()
+                }
             } onGracefulShutdown: {
                 // Release held requests so the server's own graceful shutdown does not wait for them.
                 state.shutdown.trigger()

@@ -44,6 +44,10 @@ public struct SandboxConfiguration: Sendable {
     /// Fault injection and latency applied from the start (changeable later over the admin API).
     public var faults: SandboxFaults
 
+    /// Webhook notifications for every change to a realm's entities; nil (the default) sends none.
+    /// Changeable while running with ``SandboxInspector/setWebhooks(_:)`` or `PUT /admin/v1/webhooks`.
+    public var webhooks: SandboxWebhooks?
+
     /// The customer types every new company has (QuickBooks' settings; empty: none set up).
     public var customerTypes: [String] = ["Individual", "Business"]
 
@@ -65,7 +69,8 @@ public struct SandboxConfiguration: Sendable {
         idempotencyCacheLimit: Int = 100_000,
         maxRequestBodyBytes: Int = 4 * 1024 * 1024,
         adminToken: String? = nil,
-        faults: SandboxFaults = .none
+        faults: SandboxFaults = .none,
+        webhooks: SandboxWebhooks? = nil
     ) {
         self.host = host
         self.port = port
@@ -84,6 +89,7 @@ public struct SandboxConfiguration: Sendable {
         self.maxRequestBodyBytes = maxRequestBodyBytes
         self.adminToken = adminToken
         self.faults = faults
+        self.webhooks = webhooks
     }
 
     /// Checks the values and says which one is wrong.
@@ -107,5 +113,6 @@ public struct SandboxConfiguration: Sendable {
             throw .invalidConfiguration("\(name) must be positive; got \(value)")
         }
         try faults.validate()
+        try webhooks?.validate()
     }
 }

@@ -178,11 +178,11 @@ struct AdminEndpoint: Sendable {
         ])
     }
 
-    private static func unknownRealm(_ realmId: String) -> Response {
+    static func unknownRealm(_ realmId: String) -> Response {
         error(404, SandboxError.unknownRealm(realmId).description)
     }
 
-    private static func error(_ status: Int, _ message: String) -> Response {
+    static func error(_ status: Int, _ message: String) -> Response {
         HTTPReply.json(status, .object(["error": .string(message)]))
     }
 }

@@ -50,6 +50,18 @@ enum SandboxRouter {
             guard admin.isAuthorized(request) else { return admin.unauthorized() }
             return await admin.entities(realmId(context), context.parameters.get("entity") ?? "")
         }
+        group.get("/webhooks") { request, _ in
+            admin.isAuthorized(request) ? admin.webhooks() : admin.unauthorized()
+        }
+        group.put("/webhooks") { request, _ in
+            admin.isAuthorized(request) ? await admin.setWebhooks(request) : admin.unauthorized()
+        }
+        group.delete("/webhooks") { request, _ in
+            admin.isAuthorized(request) ? admin.clearWebhooks() : admin.unauthorized()
+        }
+        group.post("/webhooks/flush") { request, _ in
+            admin.isAuthorized(request) ? await admin.flushWebhooks() : admin.unauthorized()
+        }
         group.get("/realms/:realmId/counters") { request, context in
             admin.isAuthorized(request) ? admin.counters(realmId(context)) : admin.unauthorized()
         }

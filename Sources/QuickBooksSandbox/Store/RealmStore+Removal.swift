@@ -41,6 +41,7 @@ extension RealmStore {
         deleted.syncToken += 1
         deleted.updateTime = now
         tables[type.ordinal].rows[existing.id] = deleted
+        reportChange(of: deleted, .delete)
         if type.hasNumberedDocuments { indexDocNumber(type, saved: deleted, previous: existing) }
         return deleted.deletedStub(includeMetaData: false)
     }
@@ -75,7 +76,7 @@ extension RealmStore {
         }
         let note = fields["PrivateNote"]?.stringValue ?? ""
         fields["PrivateNote"] = .string(note.isEmpty ? "Voided" : "Voided - \(note)")
-        var voided = commit(type, existing: existing, fields: fields, now: now)
+        var voided = commit(type, existing: existing, fields: fields, now: now, reporting: .void)
         voided.status = .voided
         tables[type.ordinal].rows[voided.id] = voided
         return voided.rendered()
