@@ -40,6 +40,9 @@ import ServiceLifecycle
 /// - `GET /admin/v1/realms/{realmId}/counters`, `POST /admin/v1/realms/{realmId}/counters/reset`, `POST /admin/v1/counters/reset`
 /// - `GET|PUT|DELETE /admin/v1/faults` and `/admin/v1/realms/{realmId}/faults` — see ``SandboxFaults``
 /// - `POST /admin/v1/realms/{realmId}/revoke-tokens`, `GET /admin/v1/health`
+/// - `POST /admin/v1/realms/{realmId}/entities/{entity}/{id}/{action}` — a change by the accountant
+///   (``SandboxAccountant``): `deactivate`, `reactivate`, `merge` (`{"into":"<id>"}`) on customers;
+///   `delete`, `void`, `edit` (body: the changes) → `{"record":{…}}`; refused: 400 `{"error","code"}`
 /// - `GET|PUT|DELETE /admin/v1/webhooks` (see ``SandboxWebhooks``), `POST /admin/v1/webhooks/flush`
 ///   — send what is collected now; all answer `{"webhooks":{…}|null,"pendingChanges":n}`
 public struct QuickBooksSandbox: Service {

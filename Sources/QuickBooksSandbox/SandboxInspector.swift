@@ -66,7 +66,12 @@ public struct SandboxInspector: Sendable {
         state.tokens.expireAccessTokens(realmId: realmId, now: state.clock.now)
     }
 
-    // MARK: - Webhooks
+    // MARK: - The accountant and webhooks
+
+    /// Changes made in QuickBooks by the firm's accountant, not through the app's API.
+    public var accountant: SandboxAccountant {
+        SandboxAccountant(state: state)
+    }
 
     /// The webhook settings in force (nil: no notifications are sent).
     public var webhooks: SandboxWebhooks? {

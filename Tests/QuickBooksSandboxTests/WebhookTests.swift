@@ -64,6 +64,80 @@ struct WebhookTests {
         }
     }
 
+    @Test("every change by the accountant is notified with its operation", arguments: SandboxWebhooks.Format.allCases)
+    func accountantChangesAreNotified(format: SandboxWebhooks.Format) async throws {
+        try await WebhookReceiver.run { receiver in
+            try await SandboxHarness.run(Self.configuration(receiver, format: format)) { sandbox in
+                let company = try await sandbox.connectCompany()
+                let realm = company.realmId
+                let jane = try await sandbox.makeCustomer(company, "Jane")
+                let john = try await sandbox.makeCustomer(company, "John")
+                let invoice = try #require(
+                    try await sandbox.makeInvoice(company, customerId: jane, amount: "100")["Id"].string)
+                let second = try #require(
+                    try await sandbox.makeInvoice(company, customerId: jane, amount: "50")["Id"].string)
+                let payment = try #require(
+                    try await sandbox.create(
+                        company, "Payment",
+                        #"{"CustomerRef":{"value":"\#(jane)"},"TotalAmt":40,"Line":[{"Amount":40,"LinkedTxn":[{"TxnId":"\#(invoice)","TxnType":"Invoice"}]}]}"#
+                    )["Id"].string)
+                await sandbox.inspector.flushWebhooks()
+                let accountant = sandbox.inspector.accountant
+
+                /// What one accountant change was notified as.
+                func notified(_ change: () async throws -> Void) async throws -> [WebhookReceiver.Notification] {
+                    let before = await receiver.inbox.deliveries.count
+                    try await change()
+                    await sandbox.inspector.flushWebhooks()
+                    let deliveries = await receiver.inbox.deliveries.dropFirst(before)
+                    #expect(deliveries.allSatisfy { $0.signatureVerifies(with: Self.token) })
+                    return deliveries.flatMap(\.notifications)
+                }
+                func contains(
+                    _ notifications: [WebhookReceiver.Notification], _ name: String, _ id: String, _ operation: String,
+                    deletedId: String? = nil
+                ) -> Bool {
+                    notifications.contains { notification in
+                        guard notification.id == id, notification.realmId == realm,
+                            notification.deletedId == deletedId
+                        else { return false }
+                        switch format {
+                        case .legacy: return notification.name == name && notification.operation == operation
+                        case .cloudEvents:
+                            let verb = ["Create": "created", "Update": "updated", "Delete": "deleted",
+                                "Merge": "merged", "Void": "voided"][operation] ?? "?"
+                            return notification.cloudEventType == "qbo.\(name.lowercased()).\(verb).v1"
+                        }
+                    }
+                }
+
+                let deactivated = try await notified { _ = try await accountant.deactivateCustomer(realmId: realm, id: john) }
+                #expect(contains(deactivated, "Customer", john, "Update"))
+                let reactivated = try await notified { _ = try await accountant.reactivateCustomer(realmId: realm, id: john) }
+                #expect(contains(reactivated, "Customer", john, "Update"))
+                let edited = try await notified {
+                    _ = try await accountant.edit(
+                        realmId: realm, entity: .invoice, id: second, changes: #"{"TxnDate":"2026-11-30"}"#)
+                }
+                #expect(contains(edited, "Invoice", second, "Update"))
+                let voided = try await notified { _ = try await accountant.void(realmId: realm, entity: .payment, id: payment) }
+                #expect(contains(voided, "Payment", payment, "Void"))
+                // The invoice it paid is unpaid again: a new version too.
+                #expect(contains(voided, "Invoice", invoice, "Update"))
+                let deleted = try await notified { _ = try await accountant.delete(realmId: realm, entity: .invoice, id: second) }
+                #expect(contains(deleted, "Invoice", second, "Delete"))
+                let merged = try await notified { _ = try await accountant.mergeCustomer(realmId: realm, from: jane, into: john) }
+                #expect(contains(merged, "Customer", john, "Merge", deletedId: jane))
+                #expect(contains(merged, "Invoice", invoice, "Update"))
+                // Only the Merge tells of the customer merged away.
+                #expect(
+                    !merged.contains {
+                        $0.id == jane && ($0.name == "Customer" || $0.cloudEventType?.hasPrefix("qbo.customer.") == true)
+                    })
+            }
+        }
+    }
+
     @Test("a realm's changes are collected for the batch delay and sent in one POST")
     func changesAreBatched() async throws {
         try await WebhookReceiver.run { receiver in

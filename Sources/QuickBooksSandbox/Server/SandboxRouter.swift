@@ -50,6 +50,12 @@ enum SandboxRouter {
             guard admin.isAuthorized(request) else { return admin.unauthorized() }
             return await admin.entities(realmId(context), context.parameters.get("entity") ?? "")
         }
+        group.post("/realms/:realmId/entities/:entity/:id/:action") { request, context in
+            guard admin.isAuthorized(request) else { return admin.unauthorized() }
+            return await admin.accountantChange(
+                request, realmId: realmId(context), entityName: context.parameters.get("entity") ?? "",
+                id: context.parameters.get("id") ?? "", action: context.parameters.get("action") ?? "")
+        }
         group.get("/webhooks") { request, _ in
             admin.isAuthorized(request) ? admin.webhooks() : admin.unauthorized()
         }

@@ -82,9 +82,11 @@ extension RealmStore {
         return voided.rendered()
     }
 
-    /// Removes a voided invoice from a payment's lines; the amount becomes unapplied.
-    private func releasePayment(_ paymentId: Int, from invoiceId: Int, now: Date) {
-        guard let payment = entity(.payment, paymentId), payment.status == .live else { return }
+    /// Removes a voided or deleted invoice from a payment's lines; the amount becomes unapplied.
+    /// Returns the amount released.
+    @discardableResult
+    func releasePayment(_ paymentId: Int, from invoiceId: Int, now: Date) -> Int {
+        guard let payment = entity(.payment, paymentId), payment.status == .live else { return 0 }
         var released = 0
         touch(.payment, paymentId, newVersionAt: now) { fields in
             let lines = fields["Line"]?.arrayValue ?? []
@@ -100,6 +102,7 @@ extension RealmStore {
             fields["UnappliedAmt"] = .money(cents: unapplied + released)
         }
         adjustCustomerBalance(payment.fields["CustomerRef"]?.referenceValue.flatMap(Int.init), by: -released)
+        return released
     }
 
     private static func zeroed(_ line: JSONValue) -> JSONValue {
