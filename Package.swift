@@ -87,6 +87,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                // Webhook deliveries: signed with HMAC-SHA256 and POSTed to the app.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(
@@ -94,6 +97,9 @@ let package = Package(
             dependencies: [
                 "QuickBooksSandbox",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // The webhook receiver the tests run, and the signature check it makes.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

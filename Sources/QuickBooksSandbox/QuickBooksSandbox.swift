@@ -12,14 +12,21 @@ import ServiceLifecycle
 ///         // endpoint.apiBaseURL, endpoint.tokenURL, endpoint.adminBaseURL
 ///     }
 ///
-/// Accounting API (Bearer access token; `minorversion` below 75 refused, absent accepted):
+/// Accounting API (Bearer access token; `minorversion` below 75 served as 75, as Intuit does,
+/// absent accepted):
 /// - `POST /v3/company/{realmId}/{entity}[?operation=delete|void][&requestid=…]` — create, full or
-///   sparse update (body has `Id` + `SyncToken`), delete, void. Entities: customer, item, account,
-///   invoice, payment, creditmemo, refundreceipt, purchase.
+///   sparse update (body has `Id` + `SyncToken`), delete, void (a payment also with
+///   `operation=update&include=void`). Entities: customer, item, account, invoice, payment,
+///   creditmemo, refundreceipt, purchase.
 /// - `GET /v3/company/{realmId}/{entity}/{id}`, `GET /v3/company/{realmId}/companyinfo/{realmId}`
 /// - `GET /v3/company/{realmId}/query?query=select …` (or `POST` with the statement as body)
 /// - `POST /v3/company/{realmId}/batch[?requestid=…]` — `{"BatchItemRequest":[…]}`
-/// - `GET /v3/company/{realmId}/cdc?entities=Customer,Invoice&changedSince=…`
+/// - `GET /v3/company/{realmId}/cdc?entities=Customer,Invoice&changedSince=…` — at most 30 days
+///   back, at most 1,000 objects per entity; deleted and merged-away objects as
+///   `{"Id","status":"Deleted","MetaData":{"LastUpdatedTime"}}`
+///
+/// Webhooks (``SandboxWebhooks``): every change to a realm's entities, the app's own included, is
+/// POSTed to the configured endpoint in batches, signed in `intuit-signature`.
 ///
 /// OAuth 2 (HTTP Basic client credentials, form body): `POST /oauth2/v1/tokens/bearer` with
 /// `grant_type=authorization_code&code=…` or `grant_type=refresh_token&refresh_token=…`;
@@ -33,6 +40,11 @@ import ServiceLifecycle
 /// - `GET /admin/v1/realms/{realmId}/counters`, `POST /admin/v1/realms/{realmId}/counters/reset`, `POST /admin/v1/counters/reset`
 /// - `GET|PUT|DELETE /admin/v1/faults` and `/admin/v1/realms/{realmId}/faults` — see ``SandboxFaults``
 /// - `POST /admin/v1/realms/{realmId}/revoke-tokens`, `GET /admin/v1/health`
+/// - `POST /admin/v1/realms/{realmId}/entities/{entity}/{id}/{action}` — a change by the accountant
+///   (``SandboxAccountant``): `deactivate`, `reactivate`, `merge` (`{"into":"<id>"}`) on customers;
+///   `delete`, `void`, `edit` (body: the changes) → `{"record":{…}}`; refused: 400 `{"error","code"}`
+/// - `GET|PUT|DELETE /admin/v1/webhooks` (see ``SandboxWebhooks``), `POST /admin/v1/webhooks/flush`
+///   — send what is collected now; all answer `{"webhooks":{…}|null,"pendingChanges":n}`
 public struct QuickBooksSandbox: Service {
     /// What the sandbox was started with.
     public let configuration: SandboxConfiguration
@@ -81,7 +93,13 @@ public struct QuickBooksSandbox: Service {
         )
         do {
             try await withGracefulShutdownHandler {
-                try await application.run()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await application.run() }
+                    // Webhook batches wait for their delay beside the server and end with it.
+                    group.addTask { await state.webhooks.run() }
+                    try await group.next()
+                    group.cancelAll()
+                }
             } onGracefulShutdown: {
                 // Release held requests so the server's own graceful shutdown does not wait for them.
                 state.shutdown.trigger()

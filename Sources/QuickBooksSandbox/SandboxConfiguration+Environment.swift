@@ -18,6 +18,11 @@ extension SandboxConfiguration {
         ("QBSYNC_SANDBOX_SERVER_ERROR_RATE", "share of API calls answered 500 (0)"),
         ("QBSYNC_SANDBOX_TIMEOUT_RATE", "share of API calls left unanswered (0)"),
         ("QBSYNC_SANDBOX_THROTTLE_BODY_FORMAT", "json or xml"),
+        ("QBSYNC_SANDBOX_WEBHOOK_URL", "the app's webhook endpoint; set to send webhook notifications (none)"),
+        ("QBSYNC_SANDBOX_WEBHOOK_VERIFIER_TOKEN", "the key of the intuit-signature HMAC (required with a URL)"),
+        ("QBSYNC_SANDBOX_WEBHOOK_FORMAT", "legacy or cloudEvents (cloudEvents)"),
+        ("QBSYNC_SANDBOX_WEBHOOK_BATCH_DELAY_MS", "how long a realm's changes are collected before one POST (1000)"),
+        ("QBSYNC_SANDBOX_WEBHOOK_DROP_RATE", "share of webhook deliveries dropped on purpose (0)"),
     ]
 
     /// Defaults overridden by `QBSYNC_SANDBOX_*` variables (see ``environmentKeys``); a value that
@@ -78,6 +83,20 @@ extension SandboxConfiguration {
                 throw .invalidConfiguration("QBSYNC_SANDBOX_THROTTLE_BODY_FORMAT must be json or xml; got \(format)")
             }
             faults.throttleBodyFormat = parsed
+        }
+        if let url = value("QBSYNC_SANDBOX_WEBHOOK_URL") {
+            var webhooks = SandboxWebhooks(url: url, verifierToken: value("QBSYNC_SANDBOX_WEBHOOK_VERIFIER_TOKEN") ?? "")
+            if let format = value("QBSYNC_SANDBOX_WEBHOOK_FORMAT") {
+                guard let parsed = SandboxWebhooks.format(named: format) else {
+                    throw .invalidConfiguration("QBSYNC_SANDBOX_WEBHOOK_FORMAT must be legacy or cloudEvents; got \(format)")
+                }
+                webhooks.format = parsed
+            }
+            if let milliseconds = try decimal("QBSYNC_SANDBOX_WEBHOOK_BATCH_DELAY_MS") {
+                webhooks.batchDelay = .milliseconds(milliseconds)
+            }
+            if let rate = try decimal("QBSYNC_SANDBOX_WEBHOOK_DROP_RATE") { webhooks.dropRate = rate }
+            self.webhooks = webhooks
         }
         try validate()
     }

@@ -29,9 +29,10 @@ public struct SandboxConfiguration: Sendable {
     /// Operations in one batch request. QuickBooks: 30.
     public var maxBatchItems: Int
 
-    /// Reject `minorversion` values below 75 with a ValidationFault, so a client still pinned to a
-    /// retired minor version is caught. (Intuit's announcement says it now silently serves 75;
-    /// set false to emulate that.) A request without `minorversion` is always accepted.
+    /// Refuse `minorversion` values below 75 with a ValidationFault instead of serving them as 75.
+    /// Off by default, as Intuit serves a retired minor version as 75 (the calls are counted in
+    /// ``SandboxCounters/retiredMinorVersions``); turn it on to catch a client still pinned to an
+    /// old one. A request without `minorversion` is always accepted.
     public var rejectRetiredMinorVersions: Bool
     /// `requestid` answers remembered per realm; the oldest are forgotten beyond this.
     public var idempotencyCacheLimit: Int
@@ -42,6 +43,10 @@ public struct SandboxConfiguration: Sendable {
 
     /// Fault injection and latency applied from the start (changeable later over the admin API).
     public var faults: SandboxFaults
+
+    /// Webhook notifications for every change to a realm's entities; nil (the default) sends none.
+    /// Changeable while running with ``SandboxInspector/setWebhooks(_:)`` or `PUT /admin/v1/webhooks`.
+    public var webhooks: SandboxWebhooks?
 
     /// The customer types every new company has (QuickBooks' settings; empty: none set up).
     public var customerTypes: [String] = ["Individual", "Business"]
@@ -60,11 +65,12 @@ public struct SandboxConfiguration: Sendable {
         maxInFlight: Int = 10,
         batchRequestsPerWindow: Int = 40,
         maxBatchItems: Int = 30,
-        rejectRetiredMinorVersions: Bool = true,
+        rejectRetiredMinorVersions: Bool = false,
         idempotencyCacheLimit: Int = 100_000,
         maxRequestBodyBytes: Int = 4 * 1024 * 1024,
         adminToken: String? = nil,
-        faults: SandboxFaults = .none
+        faults: SandboxFaults = .none,
+        webhooks: SandboxWebhooks? = nil
     ) {
         self.host = host
         self.port = port
@@ -83,6 +89,7 @@ public struct SandboxConfiguration: Sendable {
         self.maxRequestBodyBytes = maxRequestBodyBytes
         self.adminToken = adminToken
         self.faults = faults
+        self.webhooks = webhooks
     }
 
     /// Checks the values and says which one is wrong.
@@ -106,5 +113,6 @@ public struct SandboxConfiguration: Sendable {
             throw .invalidConfiguration("\(name) must be positive; got \(value)")
         }
         try faults.validate()
+        try webhooks?.validate()
     }
 }

@@ -32,6 +32,16 @@ public struct SandboxCounters: Sendable, Equatable, Codable {
     public var validationFaults: Int = 0
     /// Entities created, updated, voided or deleted.
     public var writes: Int = 0
+    /// Calls with a retired `minorversion` (below 75), served as 75 as Intuit does.
+    public var retiredMinorVersions: Int = 0
+    /// Webhook notifications (one POST of the realm's collected changes) the endpoint accepted with a 2xx.
+    public var webhooksDelivered: Int = 0
+    /// Webhook notifications dropped on purpose (``SandboxWebhooks/dropRate``), never sent.
+    public var webhooksDropped: Int = 0
+    /// Webhook notifications given up after ``SandboxWebhooks/maxAttempts`` failed attempts.
+    public var webhooksFailed: Int = 0
+    /// Failed webhook attempts that were tried again.
+    public var webhookRetries: Int = 0
     /// Requests being processed right now, and the most seen at once.
     public var inFlight: Int = 0
     public var peakInFlight: Int = 0

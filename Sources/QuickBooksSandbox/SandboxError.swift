@@ -6,6 +6,9 @@ public enum SandboxError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownRealm(String)
     /// The server stopped (or failed to bind) before it started listening.
     case notListening(String)
+    /// QuickBooks' rules refuse an accountant's change (``SandboxAccountant``): `code` is the
+    /// fault code the API would give (610 not found, 6000 business rule, 2010 invalid input…).
+    case refused(code: String, detail: String)
 
     public var description: String {
         switch self {
@@ -16,6 +19,8 @@ public enum SandboxError: Error, Sendable, Equatable, CustomStringConvertible {
                 + "SandboxInspector.createRealm)."
         case .notListening(let reason):
             return "The sandbox is not listening: \(reason). Check that the host and port are free and valid."
+        case .refused(let code, let detail):
+            return "QuickBooks refused the change (code \(code)): \(detail)"
         }
     }
 }

@@ -66,6 +66,33 @@ public struct SandboxInspector: Sendable {
         state.tokens.expireAccessTokens(realmId: realmId, now: state.clock.now)
     }
 
+    // MARK: - The accountant and webhooks
+
+    /// Changes made in QuickBooks by the firm's accountant, not through the app's API.
+    public var accountant: SandboxAccountant {
+        SandboxAccountant(state: state)
+    }
+
+    /// The webhook settings in force (nil: no notifications are sent).
+    public var webhooks: SandboxWebhooks? {
+        state.webhooks.settings
+    }
+
+    /// Replaces the webhook settings while the sandbox runs (endpoint, format, batch delay, drop
+    /// rate…). Batches already collected go out with the new settings; nil stops notifications
+    /// and forgets what was collected.
+    public func setWebhooks(_ webhooks: SandboxWebhooks?) throws(SandboxError) {
+        try webhooks?.validate()
+        state.webhooks.replaceSettings(webhooks)
+    }
+
+    /// Sends every realm's collected changes now, without waiting for the batch delay, and
+    /// returns once they and the deliveries already under way are delivered, dropped or given up
+    /// (retries included), or the sandbox shuts down.
+    public func flushWebhooks() async {
+        await state.webhooks.flush()
+    }
+
     private func realm(_ realmId: String) throws(SandboxError) -> Realm {
         guard let realm = state.realm(realmId) else { throw .unknownRealm(realmId) }
         return realm

@@ -142,18 +142,32 @@ struct FaultInjectionTests {
         #expect(throws: SandboxError.self) { try invalid.validate() }
     }
 
-    @Test("minorversion below 75 is refused as retired; 75 and no minorversion are accepted")
+    @Test("a retired minorversion below 75 is served as 75, as Intuit does, and counted; 75 and none are accepted")
     func minorVersion() async throws {
         try await SandboxHarness.run { sandbox in
             let company = try await sandbox.connectCompany()
             let retired = try await sandbox.api(company, .GET, "account/1", query: ["minorversion": "65"])
-            #expect(retired.status == 400)
-            #expect(retired.json["Fault"]["Error"][0]["element"].string == "minorversion")
+            #expect(retired.status == 200)
+            #expect(retired.json["Account"]["Id"].string == "1")
             #expect(try await sandbox.api(company, .GET, "account/1", query: ["minorversion": "75"]).status == 200)
             let bare = try await sandbox.send(
                 .GET, "\(sandbox.endpoint.apiBaseURL)/v3/company/\(company.realmId)/account/1",
                 headers: ["Authorization": "Bearer \(company.accessToken)"])
             #expect(bare.status == 200)
+            #expect(try sandbox.inspector.counters(realmId: company.realmId).retiredMinorVersions == 1)
+        }
+    }
+
+    @Test("with rejectRetiredMinorVersions a minorversion below 75 is refused, to catch a client pinned to one")
+    func strictMinorVersion() async throws {
+        var configuration = SandboxConfiguration()
+        configuration.rejectRetiredMinorVersions = true
+        try await SandboxHarness.run(configuration) { sandbox in
+            let company = try await sandbox.connectCompany()
+            let retired = try await sandbox.api(company, .GET, "account/1", query: ["minorversion": "65"])
+            #expect(retired.status == 400)
+            #expect(retired.json["Fault"]["Error"][0]["element"].string == "minorversion")
+            #expect(try await sandbox.api(company, .GET, "account/1", query: ["minorversion": "75"]).status == 200)
         }
     }
 }

@@ -62,6 +62,7 @@ struct InternalsTests {
         #expect(statement.conditions[1].values == [.bool(true), .bool(false)])
         #expect(statement.startPosition == 11)
         #expect(statement.maxResults == 10)
+        #expect(try QueryParser.parse("select *, Sku from Item").projection == .all)
         #expect(throws: QueryParser.ParseError.self) { try QueryParser.parse("select * from") }
         #expect(throws: QueryParser.ParseError.self) {
             try QueryParser.parse("select * from Customer where Name = 'open")

@@ -22,6 +22,20 @@ struct QueryTests {
         }
     }
 
+    @Test("select *, Sku from Item parses: the star already has every column")
+    func starWithColumns() async throws {
+        try await SandboxHarness.run { sandbox in
+            let company = try await sandbox.connectCompany()
+            let items = try await sandbox.query(company, "select *, Sku from Item where Name = 'Services'")
+            #expect(items.status == 200)
+            let item = items.json["QueryResponse"]["Item"][0]
+            #expect(item["Name"].string == "Services")
+            #expect(item["IncomeAccountRef"].exists)
+            #expect(try await sandbox.query(company, "select *, Sku, Name from Item").status == 200)
+            #expect(try await sandbox.query(company, "select *, from Item").faultCode == "4000")
+        }
+    }
+
     @Test("an unescaped quote is a parse error 4000")
     func parseError() async throws {
         try await SandboxHarness.run { sandbox in

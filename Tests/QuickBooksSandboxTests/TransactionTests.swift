@@ -157,6 +157,73 @@ struct TransactionTests {
         }
     }
 
+    @Test("a payment is voided with operation=update&include=void: amounts zero, its invoice unpaid again")
+    func voidPaymentByUpdate() async throws {
+        try await SandboxHarness.run { sandbox in
+            let company = try await sandbox.connectCompany()
+            let customer = try await sandbox.makeCustomer(company, "Bounced")
+            let invoiceId = try #require(
+                try await sandbox.makeInvoice(company, customerId: customer, amount: "120")["Id"].string)
+            let payment = try await sandbox.create(
+                company, "Payment",
+                #"{"CustomerRef":{"value":"\#(customer)"},"TotalAmt":120,"Line":[{"Amount":120,"LinkedTxn":[{"TxnId":"\#(invoiceId)","TxnType":"Invoice"}]}]}"#
+            )
+            let paymentId = try #require(payment["Id"].string)
+            #expect(try await sandbox.api(company, .GET, "invoice/\(invoiceId)").json["Invoice"]["Balance"].double == 0)
+
+            let voided = try await sandbox.api(
+                company, .POST, "payment", query: ["operation": "update", "include": "void"],
+                body: #"{"Id":"\#(paymentId)","SyncToken":"0","sparse":true}"#)
+            #expect(voided.status == 200)
+            #expect(voided.json["Payment"]["TotalAmt"].double == 0)
+            #expect(voided.json["Payment"]["PrivateNote"].string == "Voided")
+            let invoice = try await sandbox.api(company, .GET, "invoice/\(invoiceId)").json["Invoice"]
+            #expect(invoice["Balance"].double == 120)
+            #expect(invoice["LinkedTxn"].array.isEmpty)
+            let customerRead = try await sandbox.api(company, .GET, "customer/\(customer)")
+            #expect(customerRead.json["Customer"]["Balance"].double == 120)
+            let records = try await sandbox.inspector.records(realmId: company.realmId, entity: .payment)
+            #expect(records.map(\.status) == [.voided])
+            // A plain update without include=void is still an update.
+            let stale = try await sandbox.api(
+                company, .POST, "payment", query: ["operation": "update"],
+                body: #"{"Id":"\#(paymentId)","SyncToken":"1","sparse":true,"PrivateNote":"x"}"#)
+            #expect(stale.faultCode == "6000")  // a voided transaction can't be changed
+        }
+    }
+
+    @Test("an empty TxnDate means today and an empty DueDate, without terms, the TxnDate")
+    func emptyDates() async throws {
+        try await SandboxHarness.run { sandbox in
+            let company = try await sandbox.connectCompany()
+            let customer = try await sandbox.makeCustomer(company, "Undated")
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "America/Los_Angeles")
+            formatter.dateFormat = "yyyy-MM-dd"
+            let before = formatter.string(from: Date())
+            let invoice = try await sandbox.create(
+                company, "Invoice",
+                #"{"CustomerRef":{"value":"\#(customer)"},"TxnDate":"","DueDate":"","Line":[{"DetailType":"SalesItemLineDetail","Amount":10,"SalesItemLineDetail":{"ItemRef":{"value":"1"}}}]}"#
+            )
+            let after = formatter.string(from: Date())
+            let txnDate = try #require(invoice["TxnDate"].string)
+            #expect(txnDate == before || txnDate == after)  // the company's today, in its time zone
+            #expect(invoice["DueDate"].string == txnDate)
+            let dated = try await sandbox.create(
+                company, "Invoice",
+                #"{"CustomerRef":{"value":"\#(customer)"},"TxnDate":"2026-11-01","DueDate":"","Line":[{"DetailType":"SalesItemLineDetail","Amount":10,"SalesItemLineDetail":{"ItemRef":{"value":"1"}}}]}"#
+            )
+            #expect(dated["DueDate"].string == "2026-11-01")
+            let payment = try await sandbox.create(
+                company, "Payment", #"{"CustomerRef":{"value":"\#(customer)"},"TotalAmt":5,"TxnDate":""}"#)
+            #expect(payment["TxnDate"].string == txnDate)
+            let malformed = try await sandbox.api(
+                company, .POST, "payment", body: #"{"CustomerRef":{"value":"\#(customer)"},"TotalAmt":5,"TxnDate":"soon"}"#)
+            #expect(malformed.faultCode == "2010")
+        }
+    }
+
     @Test("a promotional credit memo is applied to an invoice through a zero payment")
     func creditMemoApplied() async throws {
         try await SandboxHarness.run { sandbox in

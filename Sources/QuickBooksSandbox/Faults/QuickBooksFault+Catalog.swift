@@ -169,6 +169,18 @@ extension QuickBooksFault {
         )
     }
 
+    /// What QuickBooks answers a CDC call reaching back more than 30 days (its wording; the
+    /// code is the invalid-property one, as public reports do not show another).
+    static func changedSinceTooOld(_ supplied: String) -> QuickBooksFault {
+        QuickBooksFault(
+            kind: .validation, httpStatus: 400, code: Code.invalidProperty,
+            message: "Request has invalid or unsupported property",
+            detail: "Operation cdc with changedSince date \(supplied) which is older than fixed days is not supported. "
+                + "changedSince can reach back at most 30 days; read everything with a query instead.",
+            element: "changedSince"
+        )
+    }
+
     static func invalidRequestId(limit: Int, supplied: Int) -> QuickBooksFault {
         QuickBooksFault(
             kind: .validation, httpStatus: 400, code: Code.invalidProperty,

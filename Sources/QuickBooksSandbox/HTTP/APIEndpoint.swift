@@ -34,11 +34,13 @@ struct APIEndpoint: Sendable {
                 .authorization("The access token was issued for company \(tokenRealm), not \(realmId)."), at: Date())
         }
 
-        if state.configuration.rejectRetiredMinorVersions, let minorVersion = parameters["minorversion"],
-            (Int(minorVersion) ?? 0) < Self.oldestMinorVersion
-        {
-            realm.traffic.countUnadmitted { $0.validationFaults += 1 }
-            return HTTPReply.fault(.retiredMinorVersion(minorVersion), at: Date())
+        // Intuit serves a retired minor version as the oldest one it still has; optionally refuse it.
+        if let minorVersion = parameters["minorversion"], (Int(minorVersion) ?? 0) < Self.oldestMinorVersion {
+            guard !state.configuration.rejectRetiredMinorVersions else {
+                realm.traffic.countUnadmitted { $0.validationFaults += 1 }
+                return HTTPReply.fault(.retiredMinorVersion(minorVersion), at: Date())
+            }
+            realm.traffic.record { $0.retiredMinorVersions += 1 }
         }
 
         let schedule = state.faultSchedule(for: realm)
@@ -150,6 +152,8 @@ struct APIEndpoint: Sendable {
             }
             let operation: WriteOperation
             switch parameters["operation"]?.lowercased() {
+            // Payments are voided by an update with include=void (QuickBooks has no operation=void for them).
+            case "update" where type == .payment && parameters["include"]?.lowercased() == "void": operation = .void
             case nil, "update": operation = .save
             case "delete": operation = .delete
             case "void": operation = .void

@@ -64,21 +64,7 @@ struct AdminEndpoint: Sendable {
             return Self.error(
                 404, "Unknown entity \(entityName); use one of \(QuickBooksEntityType.allCases.map(\.rawValue)).")
         }
-        var records: [JSONValue] = []
-        for record in await realm.store.records(of: type) {
-            var object: JSONValue = .null
-            do {
-                object = try JSONParser.parse(Array(record.json.utf8))
-            } catch {
-                state.logger.error("Stored entity did not serialise to valid JSON", metadata: ["error": "\(error)"])
-            }
-            records.append(
-                .object([
-                    "Id": .string(record.id), "SyncToken": .string(record.syncToken),
-                    "status": .string(record.status.rawValue),
-                    "label": record.label.map(JSONValue.string) ?? .null, "object": object,
-                ]))
-        }
+        let records = await realm.store.records(of: type).map(recordJSON)
         return HTTPReply.json(
             200, .object(["realmId": .string(realmId), "entity": .string(type.rawValue), "records": .array(records)]))
     }
@@ -153,6 +139,21 @@ struct AdminEndpoint: Sendable {
 
     // MARK: - Helpers
 
+    /// `{"Id","SyncToken","status","label","object"}`: one record as the admin API shows it.
+    func recordJSON(_ record: SandboxRecord) -> JSONValue {
+        var object: JSONValue = .null
+        do {
+            object = try JSONParser.parse(Array(record.json.utf8))
+        } catch {
+            state.logger.error("Stored entity did not serialise to valid JSON", metadata: ["error": "\(error)"])
+        }
+        return .object([
+            "Id": .string(record.id), "SyncToken": .string(record.syncToken),
+            "status": .string(record.status.rawValue),
+            "label": record.label.map(JSONValue.string) ?? .null, "object": object,
+        ])
+    }
+
     private func summary(_ realm: Realm) async -> JSONValue {
         let census = await realm.store.census()
         var entities: [String: JSONValue] = [:]
@@ -178,11 +179,11 @@ struct AdminEndpoint: Sendable {
         ])
     }
 
-    private static func unknownRealm(_ realmId: String) -> Response {
+    static func unknownRealm(_ realmId: String) -> Response {
         error(404, SandboxError.unknownRealm(realmId).description)
     }
 
-    private static func error(_ status: Int, _ message: String) -> Response {
+    static func error(_ status: Int, _ message: String) -> Response {
         HTTPReply.json(status, .object(["error": .string(message)]))
     }
 }

@@ -1,5 +1,5 @@
-/// Parses the QuickBooks query language (the subset clients use): `select * | count(*) | fields
-/// from Entity [where c1 and c2 …] [orderby f [asc|desc], …] [startposition n] [maxresults n]`.
+/// Parses the QuickBooks query language (the subset clients use): `select * [, fields] | count(*) |
+/// fields from Entity [where c1 and c2 …] [orderby f [asc|desc], …] [startposition n] [maxresults n]`.
 /// Conditions are `field op value` with `=, <, >, <=, >=, like, in (…)`; strings are single-quoted
 /// with backslash escapes for `'` and `\`. QuickBooks has no `or`.
 struct QueryParser {
@@ -114,6 +114,8 @@ struct QueryParser {
         try expectKeyword("select")
         let projection: QueryStatement.Projection
         if accept(.symbol("*")) {
+            // QuickBooks accepts columns after the star (`select *, Sku from Item`); the star has them all.
+            while accept(.symbol(",")) { _ = try identifier() }
             projection = .all
         } else if peek()?.isKeyword("count") == true {
             advance()

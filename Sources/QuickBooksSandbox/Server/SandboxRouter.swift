@@ -50,6 +50,24 @@ enum SandboxRouter {
             guard admin.isAuthorized(request) else { return admin.unauthorized() }
             return await admin.entities(realmId(context), context.parameters.get("entity") ?? "")
         }
+        group.post("/realms/:realmId/entities/:entity/:id/:action") { request, context in
+            guard admin.isAuthorized(request) else { return admin.unauthorized() }
+            return await admin.accountantChange(
+                request, realmId: realmId(context), entityName: context.parameters.get("entity") ?? "",
+                id: context.parameters.get("id") ?? "", action: context.parameters.get("action") ?? "")
+        }
+        group.get("/webhooks") { request, _ in
+            admin.isAuthorized(request) ? admin.webhooks() : admin.unauthorized()
+        }
+        group.put("/webhooks") { request, _ in
+            admin.isAuthorized(request) ? await admin.setWebhooks(request) : admin.unauthorized()
+        }
+        group.delete("/webhooks") { request, _ in
+            admin.isAuthorized(request) ? admin.clearWebhooks() : admin.unauthorized()
+        }
+        group.post("/webhooks/flush") { request, _ in
+            admin.isAuthorized(request) ? await admin.flushWebhooks() : admin.unauthorized()
+        }
         group.get("/realms/:realmId/counters") { request, context in
             admin.isAuthorized(request) ? admin.counters(realmId(context)) : admin.unauthorized()
         }

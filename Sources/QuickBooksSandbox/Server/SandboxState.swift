@@ -10,13 +10,30 @@ final class SandboxState: Sendable {
     let tokens: TokenStore
     let globalFaults: FaultSchedule
     let listening = ListeningState()
-    let shutdown = ShutdownSignal()
-    private let realms = NIOLockedValueBox<[String: Realm]>([:])
+    let shutdown: ShutdownSignal
+    let webhooks: WebhookDispatcher
+    private let realms: NIOLockedValueBox<[String: Realm]>
     private let realmCount = NIOLockedValueBox(0)
 
     init(configuration: SandboxConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        let realms = NIOLockedValueBox<[String: Realm]>([:])
+        let shutdown = ShutdownSignal()
+        self.realms = realms
+        self.shutdown = shutdown
+        self.webhooks = WebhookDispatcher(
+            settings: configuration.webhooks, shutdown: shutdown, logger: logger,
+            count: { realmId, outcome in
+                realms.withLockedValue { $0[realmId] }?.traffic.record { counters in
+                    switch outcome {
+                    case .delivered: counters.webhooksDelivered += 1
+                    case .dropped: counters.webhooksDropped += 1
+                    case .failed: counters.webhooksFailed += 1
+                    case .retried: counters.webhookRetries += 1
+                    }
+                }
+            })
         self.tokens = TokenStore(
             accessLifetime: configuration.accessTokenLifetime,
             refreshLifetime: configuration.refreshTokenLifetime,
@@ -42,6 +59,7 @@ final class SandboxState: Sendable {
         let id = requested ?? RandomToken.realmId()
         let name = companyName ?? "Sandbox Company_US_\(number)"
         let configuration = self.configuration
+        let webhooks = self.webhooks
         return realms.withLockedValue { realms in
             if let existing = realms[id] { return (existing, false) }
             let realm = Realm(
@@ -49,7 +67,8 @@ final class SandboxState: Sendable {
                 store: RealmStore(
                     realmId: id, companyName: name, now: Date(),
                     idempotencyLimit: configuration.idempotencyCacheLimit, maxBatchItems: configuration.maxBatchItems,
-                    customerTypes: configuration.customerTypes
+                    customerTypes: configuration.customerTypes,
+                    onChange: { change in webhooks.notify(realmId: id, change) }
                 ),
                 traffic: RealmTraffic(
                     limits: .init(

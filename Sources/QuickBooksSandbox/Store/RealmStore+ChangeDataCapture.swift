@@ -2,8 +2,10 @@ import Foundation
 
 /// The change data capture endpoint: what changed since a moment, deletions included.
 extension RealmStore {
-    /// QuickBooks returns at most this many objects per CDC call.
+    /// QuickBooks returns at most this many objects of each entity per CDC call.
     static let maxChangeResults = 1000
+    /// How far back `changedSince` may reach.
+    static let changeRetention: TimeInterval = 30 * 86_400
 
     func changes(entities: String?, changedSince: String?, now: Date) -> APIAnswer {
         do throws(QuickBooksFault) {
@@ -14,6 +16,9 @@ extension RealmStore {
                     "changedSince",
                     detail: "changedSince must be a date or an ISO 8601 timestamp, e.g. 2025-01-31T09:00:00-08:00.")
             }
+            guard since >= now.addingTimeInterval(-Self.changeRetention) else {
+                throw .changedSinceTooOld(changedSince)
+            }
             var types: [QuickBooksEntityType] = []
             for name in entities.split(separator: ",") {
                 let trimmed = name.trimmingCharacters(in: .whitespaces)
@@ -22,20 +27,18 @@ extension RealmStore {
                 }
                 types.append(type)
             }
-            var budget = Self.maxChangeResults
             var responses: [JSONValue] = []
             for type in types {
-                var changed: [StoredEntity] = []
-                var deleted: [StoredEntity] = []
+                var candidates: [StoredEntity] = []
                 for id in tables[type.ordinal].order {
                     guard let entity = entity(type, id), entity.updateTime >= since else { continue }
-                    if entity.status == .deleted { deleted.append(entity) } else { changed.append(entity) }
+                    candidates.append(entity)
                 }
-                // Objects by last change, deletions after the others, as QuickBooks orders them.
-                let ordered =
-                    (changed.sorted { $0.updateTime < $1.updateTime } + deleted.sorted { $0.updateTime < $1.updateTime })
-                    .prefix(budget)
-                budget -= ordered.count
+                // The earliest changes first, so a client that got the maximum can ask again from
+                // the last LastUpdatedTime; within the answer deletions come after the others, as
+                // QuickBooks orders them.
+                let window = candidates.sorted { $0.updateTime < $1.updateTime }.prefix(Self.maxChangeResults)
+                let ordered = window.filter { $0.status != .deleted } + window.filter { $0.status == .deleted }
                 guard !ordered.isEmpty else {
                     responses.append(.object([:]))
                     continue

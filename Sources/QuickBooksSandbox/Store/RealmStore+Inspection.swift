@@ -2,13 +2,15 @@
 extension RealmStore {
     func records(of type: QuickBooksEntityType) -> [SandboxRecord] {
         tables[type.ordinal].order.compactMap { id -> SandboxRecord? in
-            guard let entity = entity(type, id) else { return nil }
-            return SandboxRecord(
-                entity: type, id: entity.idText, syncToken: String(entity.syncToken),
-                status: Self.status(of: entity), label: entity.label,
-                json: JSONWriter.string(entity.rendered())
-            )
+            entity(type, id).map(Self.record)
         }
+    }
+
+    static func record(_ entity: StoredEntity) -> SandboxRecord {
+        SandboxRecord(
+            entity: entity.type, id: entity.idText, syncToken: String(entity.syncToken),
+            status: status(of: entity), label: entity.label, json: JSONWriter.string(entity.rendered())
+        )
     }
 
     /// Entities per type, for the realm overview.

@@ -41,6 +41,7 @@ extension RealmStore {
         deleted.syncToken += 1
         deleted.updateTime = now
         tables[type.ordinal].rows[existing.id] = deleted
+        reportChange(of: deleted, .delete)
         if type.hasNumberedDocuments { indexDocNumber(type, saved: deleted, previous: existing) }
         return deleted.deletedStub(includeMetaData: false)
     }
@@ -75,15 +76,17 @@ extension RealmStore {
         }
         let note = fields["PrivateNote"]?.stringValue ?? ""
         fields["PrivateNote"] = .string(note.isEmpty ? "Voided" : "Voided - \(note)")
-        var voided = commit(type, existing: existing, fields: fields, now: now)
+        var voided = commit(type, existing: existing, fields: fields, now: now, reporting: .void)
         voided.status = .voided
         tables[type.ordinal].rows[voided.id] = voided
         return voided.rendered()
     }
 
-    /// Removes a voided invoice from a payment's lines; the amount becomes unapplied.
-    private func releasePayment(_ paymentId: Int, from invoiceId: Int, now: Date) {
-        guard let payment = entity(.payment, paymentId), payment.status == .live else { return }
+    /// Removes a voided or deleted invoice from a payment's lines; the amount becomes unapplied.
+    /// Returns the amount released.
+    @discardableResult
+    func releasePayment(_ paymentId: Int, from invoiceId: Int, now: Date) -> Int {
+        guard let payment = entity(.payment, paymentId), payment.status == .live else { return 0 }
         var released = 0
         touch(.payment, paymentId, newVersionAt: now) { fields in
             let lines = fields["Line"]?.arrayValue ?? []
@@ -99,6 +102,7 @@ extension RealmStore {
             fields["UnappliedAmt"] = .money(cents: unapplied + released)
         }
         adjustCustomerBalance(payment.fields["CustomerRef"]?.referenceValue.flatMap(Int.init), by: -released)
+        return released
     }
 
     private static func zeroed(_ line: JSONValue) -> JSONValue {

@@ -55,9 +55,16 @@ extension RealmStore {
         var balanceChange: (old: Int, new: Int) = (0, 0)
         switch type {
         case .invoice:
-            let dueDate =
-                try calendarDate(fields["DueDate"], element: "DueDate")
-                ?? IntuitTime.addingDays(30, to: txnDate) ?? txnDate
+            let dueDate: String
+            if fields["DueDate"]?.stringValue?.isEmpty == true {
+                // An empty DueDate asks QuickBooks to compute it from the invoice's terms. The
+                // sandbox keeps no terms, and without terms the invoice is due on its TxnDate.
+                dueDate = txnDate
+            } else {
+                dueDate =
+                    try calendarDate(fields["DueDate"], element: "DueDate")
+                    ?? IntuitTime.addingDays(30, to: txnDate) ?? txnDate
+            }
             fields["DueDate"] = .string(dueDate)
             fields["Balance"] = .money(cents: lines.totalCents - applied)
             fields["Deposit"] = fields["Deposit"] ?? .number(0)
@@ -197,12 +204,14 @@ extension RealmStore {
         }
     }
 
+    /// The TxnDate sent, or today (the company's date) when it is absent or empty, as QuickBooks does.
     func transactionDate(_ value: JSONValue?, now: Date) throws(QuickBooksFault) -> String {
         try calendarDate(value, element: "TxnDate") ?? IntuitTime.calendarDate(now)
     }
 
+    /// A `yyyy-MM-dd` date, or nil when absent, null or an empty string.
     func calendarDate(_ value: JSONValue?, element: String) throws(QuickBooksFault) -> String? {
-        guard let value, !value.isNull else { return nil }
+        guard let value, !value.isNull, value.stringValue?.isEmpty != true else { return nil }
         guard let text = value.stringValue, IntuitTime.isCalendarDate(text) else {
             throw .invalidProperty(element, detail: "\(element) must be a date in yyyy-MM-dd form.")
         }

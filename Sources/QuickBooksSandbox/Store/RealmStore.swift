@@ -16,12 +16,19 @@ actor RealmStore {
     var createdInBatch: Set<EntityKey>?
     let undepositedFundsId: Int
     let createdAt: Date
+    /// Told of every new version of an entity (the webhook notifications are built from these).
+    private let onChange: @Sendable (EntityChange) -> Void
 
     /// Fields QuickBooks owns on every entity; a client's values for them are ignored.
     static let systemFields: Set<String> = ["Id", "SyncToken", "MetaData", "domain", "sparse", "status"]
 
-    init(realmId: String, companyName: String, now: Date, idempotencyLimit: Int, maxBatchItems: Int, customerTypes: [String] = ["Individual", "Business"]) {
+    init(
+        realmId: String, companyName: String, now: Date, idempotencyLimit: Int, maxBatchItems: Int,
+        customerTypes: [String] = ["Individual", "Business"],
+        onChange: @escaping @Sendable (EntityChange) -> Void = { _ in }
+    ) {
         self.realmId = realmId
+        self.onChange = onChange
         self.companyName = companyName
         self.maxBatchItems = maxBatchItems
         self.createdAt = now
@@ -138,9 +145,11 @@ actor RealmStore {
         return existing
     }
 
-    /// Stores a new entity or a new version of an existing one.
+    /// Stores a new entity or a new version of an existing one, and reports the change (a Create
+    /// or an Update unless the caller names another operation).
     func commit(
-        _ type: QuickBooksEntityType, existing: StoredEntity?, fields: [String: JSONValue], now: Date
+        _ type: QuickBooksEntityType, existing: StoredEntity?, fields: [String: JSONValue], now: Date,
+        reporting operation: EntityChange.Operation? = nil, deletedId: String? = nil
     )
         -> StoredEntity
     {
@@ -149,6 +158,7 @@ actor RealmStore {
             updated.syncToken += 1
             updated.updateTime = now
             tables[type.ordinal].rows[updated.id] = updated
+            reportChange(of: updated, operation ?? .update, deletedId: deletedId)
             return updated
         }
         let id = tables[type.ordinal].nextId
@@ -159,7 +169,16 @@ actor RealmStore {
         tables[type.ordinal].rows[id] = created
         tables[type.ordinal].order.append(id)
         createdInBatch?.insert(EntityKey(type: type, id: id))
+        reportChange(of: created, operation ?? .create)
         return created
+    }
+
+    /// Tells the webhook dispatcher about a new version of an entity.
+    func reportChange(of entity: StoredEntity, _ operation: EntityChange.Operation, deletedId: String? = nil) {
+        onChange(
+            EntityChange(
+                entity: entity.type, id: entity.idText, operation: operation, lastUpdated: entity.updateTime,
+                deletedId: deletedId))
     }
 
     /// Changes fields QuickBooks maintains itself (balances, links) on another entity. With a
@@ -176,6 +195,7 @@ actor RealmStore {
             target.updateTime = now
         }
         tables[type.ordinal].rows[id] = target
+        if now != nil { reportChange(of: target, .update) }
     }
 
     /// Resolves a `{"value": "…"}` reference to a live (and, for name lists, active) entity.

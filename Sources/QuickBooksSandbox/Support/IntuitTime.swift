@@ -17,6 +17,19 @@ enum IntuitTime {
         format(date, milliseconds: false)
     }
 
+    /// `2015-07-23T17:58:12.099Z`: UTC with milliseconds, as in webhook notifications.
+    static func utcTimestamp(_ date: Date) -> String {
+        let totalMilliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let seconds = floorDiv(totalMilliseconds, 1000)
+        let millisecond = Int(totalMilliseconds - seconds * 1000)
+        let days = floorDiv(seconds, 86_400)
+        let secondOfDay = Int(seconds - days * 86_400)
+        let (year, month, day) = civilFromDays(days)
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T"
+            + "\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
+            + ".\(pad(millisecond, 3))Z"
+    }
+
     /// The company-local calendar date, `yyyy-MM-dd`.
     static func calendarDate(_ date: Date) -> String {
         let offset = zone.secondsFromGMT(for: date)
