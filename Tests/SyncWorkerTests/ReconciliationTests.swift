@@ -157,6 +157,58 @@ struct ReconciliationTests {
         }
     }
 
+    @Test("an accountant's delete, void, edit, deactivation and merge, in the sandbox, reach the column through the webhooks it sends (either format), and with every webhook dropped through change-data-capture alone",
+          arguments: [(SandboxWebhooks.Format.cloudEvents, false), (.legacy, false), (.cloudEvents, true)])
+    func accountantInSandbox(format: SandboxWebhooks.Format, dropped: Bool) async throws {
+        try await TestEnvironment.with { env in
+            let realm = try await env.connectFirm("f1")
+            // Without webhooks, the sweep is the only way: every second here.
+            try await WebhookIntakeTests.withWorker(env, configure: { if dropped { $0.changeDataCaptureInterval = .seconds(1) } }) { url in
+                try env.sandbox.inspector.setWebhooks(SandboxWebhooks(url: url, verifierToken: WebhookIntakeTests.verifier, format: format,
+                                                                      batchDelay: .milliseconds(200), dropRate: dropped ? 1 : 0))
+                try await env.send(TestEvents.syncRequested(firm: "f1", account: "a2", name: "Dormant Ltd"),
+                                   TestEvents.syncRequested(firm: "f1", account: "a3", name: "Merged Away"),
+                                   TestEvents.syncRequested(firm: "f1", account: "a4", name: "Survivor Inc"))
+                try await env.send((1...4).map { TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i\($0)", number: "W-\($0)", lines: [line]) })
+                let deleted = try #require(try await env.status.wait("f1:invoice:i1", is: "synced").qboID)
+                let voided = try #require(try await env.status.wait("f1:invoice:i2", is: "synced").qboID)
+                let edited = try #require(try await env.status.wait("f1:invoice:i3", is: "synced").qboID)
+                _ = try await env.status.wait("f1:invoice:i4", is: "synced")
+                let dormant = try #require(try await env.status.wait("f1:account:a2", is: "synced").qboID)
+                let merged = try #require(try await env.status.wait("f1:account:a3", is: "synced").qboID)
+                let survivor = try #require(try await env.status.wait("f1:account:a4", is: "synced").qboID)
+                await env.sandbox.inspector.flushWebhooks()
+                try await Self.allReconciled(env)
+                let before = await env.status.events.count
+
+                let accountant = env.sandbox.inspector.accountant
+                _ = try await accountant.delete(realmId: realm, entity: .invoice, id: deleted)
+                _ = try await accountant.void(realmId: realm, entity: .invoice, id: voided)
+                _ = try await accountant.edit(realmId: realm, entity: .invoice, id: edited, changes: #"{"TxnDate":"2026-11-07"}"#)
+                _ = try await accountant.deactivateCustomer(realmId: realm, id: dormant)
+                _ = try await accountant.mergeCustomer(realmId: realm, from: merged, into: survivor)
+                await env.sandbox.inspector.flushWebhooks()
+
+                _ = try await env.status.wait("f1:invoice:i1", is: "failed", detailContaining: "was deleted in QuickBooks")
+                _ = try await env.status.wait("f1:invoice:i2", is: "failed", detailContaining: "was voided in QuickBooks")
+                _ = try await env.status.wait("f1:invoice:i3", is: "failed", detailContaining: "date 2026-11-01 → 2026-11-07")
+                _ = try await env.status.wait("f1:account:a2", is: "failed", detailContaining: "'Dormant Ltd' was made inactive in QuickBooks")
+                // Change-data-capture shows the merged-away customer deleted; only the webhook names the one it went into.
+                _ = try await env.status.wait("f1:account:a3", is: "failed", detailContaining: dropped ? "was merged" : "merged into customer \(survivor)")
+                try await Self.allReconciled(env)
+                let changed = await env.status.events.dropFirst(before).map(\.key).sorted()
+                #expect(changed == ["f1:account:a2", "f1:account:a3", "f1:invoice:i1", "f1:invoice:i2", "f1:invoice:i3"],
+                        "nothing else moved (i4, a4, qbsync's own writes): \(changed)")
+                let counters = try env.sandbox.inspector.counters(realmId: realm)
+                if dropped {
+                    #expect(counters.webhooksDelivered == 0 && counters.webhooksDropped > 0, "\(counters)")
+                } else {
+                    #expect(counters.webhooksDelivered > 0 && counters.webhooksFailed == 0, "\(counters)")
+                }
+            }
+        }
+    }
+
     @Test("with no webhook at all, change-data-capture alone brings an accountant's delete, edit and void to the column, and qbsync's own writes stay synced")
     func changeDataCaptureAlone() async throws {
         try await TestEnvironment.with { env in

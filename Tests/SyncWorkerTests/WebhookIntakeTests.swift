@@ -10,9 +10,13 @@ import Testing
 struct WebhookIntakeTests {
     static let verifier = "webhook-verifier-token-0123456789"
 
-    static func withWorker(_ env: TestEnvironment, verifier: String = Self.verifier, _ body: (String) async throws -> Void) async throws {
+    static func withWorker(
+        _ env: TestEnvironment, verifier: String = Self.verifier, configure: (inout WorkerConfiguration) -> Void = { _ in },
+        _ body: (String) async throws -> Void
+    ) async throws {
         var configuration = env.workerConfiguration()
         configuration.webhookVerifierToken = verifier
+        configure(&configuration)
         try await env.withHTTPWorker(configuration) { port in try await body("http://127.0.0.1:\(port)/webhooks/quickbooks") }
     }
 
