@@ -8,16 +8,17 @@ import Testing
 struct RealmBudgetTests {
     @Test("a backlog drains at the realm's pace with zero 429s when the worker keeps the same budget as QuickBooks")
     func zeroThrottling() async throws {
-        // QuickBooks' ratios, time-compressed: 10 requests per 2 s window instead of 500 per minute.
-        let sandbox = SandboxConfiguration(throttleWindow: .seconds(2), requestsPerWindow: 10)
+        // QuickBooks' ratios, time-compressed: 10 requests per 4 s window instead of 500 per minute
+        // (the gate's 0.5 s margin must cover a loaded machine's request delays: at 2 s it drew 429s).
+        let sandbox = SandboxConfiguration(throttleWindow: .seconds(4), requestsPerWindow: 10)
         try await TestEnvironment.with(sandboxConfiguration: sandbox) { env in
             let realm = try await env.connectFirm("f1")
             let worker = try await env.startWorker { configuration in
                 configuration.qboRequestsPerWindow = 10
-                configuration.qboWindow = .seconds(2)
+                configuration.qboWindow = .seconds(4)
                 configuration.qboBatchesPerWindow = 0  // single calls only: links are not batched
             }
-            // auto mode: a query and a create per account, 24 calls, three windows' worth
+            // auto mode: a query and a create per account, 24 calls (and a change-data-capture call), three windows' worth
             try await env.send((1...12).map { TestEvents.syncRequested(firm: "f1", account: "a\($0)", name: "Backlog \($0)") })
             do {
                 try await env.status.wait(timeout: .seconds(40), for: "all twelve synced") { events in
