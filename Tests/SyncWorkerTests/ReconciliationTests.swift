@@ -209,6 +209,40 @@ struct ReconciliationTests {
         }
     }
 
+    @Test("for a firm whose platform wins, an invoice edited or deleted in QuickBooks is written back with the platform's version; a void is still reported")
+    func platformWins() async throws {
+        try await TestEnvironment.with { env in
+            let realm = try await env.connectFirm("f1") { $0.quickBooksChanges = .platformWins }
+            try await WebhookIntakeTests.withWorker(env) { url in
+                try await env.send((1...3).map { TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i\($0)", number: "PW-\($0)", lines: [line]) })
+                let edited = try #require(try await env.status.wait("f1:invoice:i1", is: "synced").qboID)
+                let deleted = try #require(try await env.status.wait("f1:invoice:i2", is: "synced").qboID)
+                let voided = try #require(try await env.status.wait("f1:invoice:i3", is: "synced").qboID)
+                let accountant = env.sandbox.inspector.accountant
+                _ = try await accountant.edit(realmId: realm, entity: .invoice, id: edited, changes: #"{"TxnDate":"2026-11-08"}"#)
+                _ = try await accountant.delete(realmId: realm, entity: .invoice, id: deleted)
+                _ = try await accountant.void(realmId: realm, entity: .invoice, id: voided)
+                try await Self.notify(url, realm: realm, [("Invoice", edited, "Update", nil), ("Invoice", deleted, "Delete", nil), ("Invoice", voided, "Void", nil)])
+
+                _ = try await env.status.wait("f1:invoice:i3", is: "failed", detailContaining: "was voided in QuickBooks")
+                try await env.eventually("the edit written back and the deleted invoice written anew") {
+                    let invoices = try await env.objects(realm: realm, .invoice)
+                    let live = invoices.filter { $0.status == .active }
+                    return live.first { $0.id == edited }?.string("TxnDate") == "2026-11-01"
+                        && live.contains { $0.string("DocNumber") == "PW-2" && $0.id != deleted }
+                }
+                try await Self.allReconciled(env)
+                try await env.eventually("both columns synced again, the deleted one with its new id") {
+                    let rewritten = await env.status.entity("f1:invoice:i2").last
+                    return await env.status.entity("f1:invoice:i1").last?.status == "synced"
+                        && rewritten?.status == "synced" && rewritten?.qboID != deleted
+                }
+                #expect(await !env.status.events.contains { ($0.key == "f1:invoice:i1" || $0.key == "f1:invoice:i2") && $0.status == "failed" },
+                        "the platform's version went back without a failure in the column")
+            }
+        }
+    }
+
     @Test("with no webhook at all, change-data-capture alone brings an accountant's delete, edit and void to the column, and qbsync's own writes stay synced")
     func changeDataCaptureAlone() async throws {
         try await TestEnvironment.with { env in

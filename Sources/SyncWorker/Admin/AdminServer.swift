@@ -23,11 +23,12 @@ enum AdminServer {
         var manualPaymentsSync: Bool?
         var incomeAccountID: String?
         var feeAccountID: String?
+        var quickBooksChanges: QuickBooksChangeRule?
 
         enum CodingKeys: String, CodingKey {
             case firmID = "firm_id", realmID = "realm_id", refreshToken = "refresh_token", authorizationCode = "authorization_code"
             case redirectURI = "redirect_uri", policy, syncStartDate = "sync_start_date", manualPaymentsSync = "manual_payments_sync"
-            case incomeAccountID = "income_account_id", feeAccountID = "fee_account_id"
+            case incomeAccountID = "income_account_id", feeAccountID = "fee_account_id", quickBooksChanges = "quickbooks_changes"
         }
     }
 
@@ -38,7 +39,7 @@ enum AdminServer {
 
         enum CodingKeys: String, CodingKey {
             case policy, syncStartDate = "sync_start_date", manualPaymentsSync = "manual_payments_sync"
-            case incomeAccountID = "income_account_id", feeAccountID = "fee_account_id"
+            case incomeAccountID = "income_account_id", feeAccountID = "fee_account_id", quickBooksChanges = "quickbooks_changes"
         }
 
         init(from decoder: any Decoder) throws {
@@ -50,6 +51,7 @@ enum AdminServer {
             change.manualPaymentsSync = try container.decodeIfPresent(Bool.self, forKey: .manualPaymentsSync)
             change.incomeAccountID = try container.decodeIfPresent(String.self, forKey: .incomeAccountID)
             change.feeAccountID = try container.decodeIfPresent(String.self, forKey: .feeAccountID)
+            change.quickBooksChanges = try container.decodeIfPresent(QuickBooksChangeRule.self, forKey: .quickBooksChanges)
         }
     }
 
@@ -112,7 +114,8 @@ enum AdminServer {
             }
             let settings = FirmSettings(firmID: body.firmID, realmID: body.realmID, policy: body.policy ?? .accountsWithActivity,
                                         syncStartDate: body.syncStartDate, manualPaymentsSync: body.manualPaymentsSync ?? true,
-                                        incomeAccountID: body.incomeAccountID, feeAccountID: body.feeAccountID)
+                                        incomeAccountID: body.incomeAccountID, feeAccountID: body.feeAccountID,
+                                        quickBooksChanges: body.quickBooksChanges ?? .report)
             return try await answering("connect firm", logger: logger) {
                 do {
                     let result = try await connector.connect(settings, credential: credential)
@@ -129,7 +132,7 @@ enum AdminServer {
             let firm = try firmParameter(context)
             let body: SettingsRequest
             do { body = try await request.decode(as: SettingsRequest.self, context: context) } catch {
-                throw HTTPError(.badRequest, message: "the body must be JSON with any of policy, sync_start_date, manual_payments_sync, income_account_id, fee_account_id: \(error)")
+                throw HTTPError(.badRequest, message: "the body must be JSON with any of policy, sync_start_date, manual_payments_sync, income_account_id, fee_account_id, quickbooks_changes: \(error)")
             }
             return try await answering("change the firm's settings", logger: logger) {
                 do {

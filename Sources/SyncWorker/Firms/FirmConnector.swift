@@ -102,14 +102,16 @@ public struct FirmConnector: Sendable {
         public var manualPaymentsSync: Bool?
         public var incomeAccountID: String?
         public var feeAccountID: String?
+        public var quickBooksChanges: QuickBooksChangeRule?
 
         public init(policy: FirmPolicy? = nil, syncStartDate: CalendarDate?? = nil, manualPaymentsSync: Bool? = nil,
-                    incomeAccountID: String? = nil, feeAccountID: String? = nil) {
+                    incomeAccountID: String? = nil, feeAccountID: String? = nil, quickBooksChanges: QuickBooksChangeRule? = nil) {
             self.policy = policy
             self.syncStartDate = syncStartDate
             self.manualPaymentsSync = manualPaymentsSync
             self.incomeAccountID = incomeAccountID
             self.feeAccountID = feeAccountID
+            self.quickBooksChanges = quickBooksChanges
         }
     }
 
@@ -139,6 +141,7 @@ public struct FirmConnector: Sendable {
             if let flag = change.manualPaymentsSync { settings.manualPaymentsSync = flag }
             if let id = change.incomeAccountID { settings.incomeAccountID = id.isEmpty ? nil : id }
             if let id = change.feeAccountID { settings.feeAccountID = id.isEmpty ? nil : id }
+            if let rule = change.quickBooksChanges { settings.quickBooksChanges = rule }
             try settings.validate()
             guard settings != firm.settings else { return SettingsResult(settings: settings, releasedDocuments: 0, startedAccounts: 0) }
             try await FirmStore.updateSettings(settings, on: connection)

@@ -10,12 +10,13 @@ struct FirmRecord: Sendable {
     var manualPaymentsSync: Bool
     var incomeAccountID: String?
     var feeAccountID: String?
+    var quickBooksChanges: QuickBooksChangeRule
     var connection: FirmConnectionState
 
     /// What `qbsync firm connect` and the admin endpoint set.
     var settings: FirmSettings {
         FirmSettings(firmID: firmID, realmID: realmID, policy: policy, syncStartDate: syncStartDate, manualPaymentsSync: manualPaymentsSync,
-                     incomeAccountID: incomeAccountID, feeAccountID: feeAccountID)
+                     incomeAccountID: incomeAccountID, feeAccountID: feeAccountID, quickBooksChanges: quickBooksChanges)
     }
 }
 
@@ -29,9 +30,12 @@ public struct FirmSettings: Sendable, Hashable, Codable {
     public var manualPaymentsSync: Bool
     public var incomeAccountID: String?
     public var feeAccountID: String?
+    /// What happens when an accountant changes in QuickBooks what qbsync wrote.
+    public var quickBooksChanges: QuickBooksChangeRule
 
     public init(firmID: String, realmID: String, policy: FirmPolicy = .accountsWithActivity, syncStartDate: CalendarDate? = nil,
-                manualPaymentsSync: Bool = true, incomeAccountID: String? = nil, feeAccountID: String? = nil) {
+                manualPaymentsSync: Bool = true, incomeAccountID: String? = nil, feeAccountID: String? = nil,
+                quickBooksChanges: QuickBooksChangeRule = .report) {
         self.firmID = firmID
         self.realmID = realmID
         self.policy = policy
@@ -39,11 +43,13 @@ public struct FirmSettings: Sendable, Hashable, Codable {
         self.manualPaymentsSync = manualPaymentsSync
         self.incomeAccountID = incomeAccountID
         self.feeAccountID = feeAccountID
+        self.quickBooksChanges = quickBooksChanges
     }
 
     enum CodingKeys: String, CodingKey {
         case firmID = "firm_id", realmID = "realm_id", policy, syncStartDate = "sync_start_date"
         case manualPaymentsSync = "manual_payments_sync", incomeAccountID = "income_account_id", feeAccountID = "fee_account_id"
+        case quickBooksChanges = "quickbooks_changes"
     }
 }
 

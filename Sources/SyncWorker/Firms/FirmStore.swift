@@ -6,7 +6,7 @@ import SyncCore
 enum FirmStore {
     static let columns = """
         firm_id, realm_id, policy, sync_start_date::text as sync_start_date, manual_payments_sync, income_account_id, fee_account_id,
-        connection_status, connection_detail, connection_error_code, status_sequence
+        quickbooks_changes, connection_status, connection_detail, connection_error_code, status_sequence
         """
 
     static func load(firmID: String, forUpdate: Bool = false, on connection: PostgresConnection) async throws -> FirmRecord? {
@@ -18,11 +18,11 @@ enum FirmStore {
     static func updateSettings(_ settings: FirmSettings, on connection: PostgresConnection) async throws {
         try await connection.execute("""
             update firms set policy = $2, sync_start_date = $3::date, manual_payments_sync = $4, income_account_id = $5, fee_account_id = $6,
-                             updated_at = now()
+                             quickbooks_changes = $7, updated_at = now()
             where firm_id = $1
             """, [.text(settings.firmID), .text(settings.policy.rawValue), settings.syncStartDate.map { .text($0.description) } ?? .null,
                   .bool(settings.manualPaymentsSync), settings.incomeAccountID.map { .text($0) } ?? .null,
-                  settings.feeAccountID.map { .text($0) } ?? .null])
+                  settings.feeAccountID.map { .text($0) } ?? .null, .text(settings.quickBooksChanges.rawValue)])
     }
 
     /// Whether the firm was ever connected.
@@ -36,19 +36,20 @@ enum FirmStore {
     static func upsert(_ settings: FirmSettings, sealedRefreshToken: [UInt8], sealedAccessToken: [UInt8]?, accessTokenExpiresAt: Date?, on connection: PostgresConnection) async throws {
         try await connection.execute("""
             insert into firms (firm_id, realm_id, refresh_token, access_token, access_token_expires_at, policy, sync_start_date,
-                               manual_payments_sync, income_account_id, fee_account_id, connected_at, updated_at)
-            values ($1, $2, $3, $4, $5, $6, $7::date, $8, $9, $10, now(), now())
+                               manual_payments_sync, income_account_id, fee_account_id, quickbooks_changes, connected_at, updated_at)
+            values ($1, $2, $3, $4, $5, $6, $7::date, $8, $9, $10, $11, now(), now())
             on conflict (firm_id) do update set
                 realm_id = excluded.realm_id, refresh_token = excluded.refresh_token, access_token = excluded.access_token,
                 access_token_expires_at = excluded.access_token_expires_at, policy = excluded.policy,
                 sync_start_date = excluded.sync_start_date, manual_payments_sync = excluded.manual_payments_sync,
                 income_account_id = excluded.income_account_id, fee_account_id = excluded.fee_account_id,
-                connected_at = now(), updated_at = now()
+                quickbooks_changes = excluded.quickbooks_changes, connected_at = now(), updated_at = now()
             """,
             [.text(settings.firmID), .text(settings.realmID), .bytea(sealedRefreshToken), sealedAccessToken.map { .bytea($0) } ?? .null,
              accessTokenExpiresAt.map { .timestamptz($0) } ?? .null, .text(settings.policy.rawValue),
              settings.syncStartDate.map { .text($0.description) } ?? .null, .bool(settings.manualPaymentsSync),
-             settings.incomeAccountID.map { .text($0) } ?? .null, settings.feeAccountID.map { .text($0) } ?? .null])
+             settings.incomeAccountID.map { .text($0) } ?? .null, settings.feeAccountID.map { .text($0) } ?? .null,
+             .text(settings.quickBooksChanges.rawValue)])
     }
 
     static func saveConnection(firmID: String, _ state: FirmConnectionState, on connection: PostgresConnection) async throws {
@@ -63,15 +64,17 @@ enum FirmStore {
     private static func decode(_ row: PostgresRow) throws -> FirmRecord {
         let policyText = try row.decode(String.self, "policy")
         let statusText = try row.decode(String.self, "connection_status")
-        guard let policy = FirmPolicy(rawValue: policyText), let status = SyncStatus(rawValue: statusText) else {
-            throw WorkerConfigurationError("firm row holds unknown policy '\(policyText)' or status '\(statusText)'")
+        let ruleText = try row.decode(String.self, "quickbooks_changes")
+        guard let policy = FirmPolicy(rawValue: policyText), let status = SyncStatus(rawValue: statusText),
+              let rule = QuickBooksChangeRule(rawValue: ruleText) else {
+            throw WorkerConfigurationError("firm row holds unknown policy '\(policyText)', status '\(statusText)' or rule '\(ruleText)'")
         }
         return FirmRecord(
             firmID: try row.decode(String.self, "firm_id"), realmID: try row.decode(String.self, "realm_id"), policy: policy,
             syncStartDate: try row.decode(String?.self, "sync_start_date").flatMap(CalendarDate.init),
             manualPaymentsSync: try row.decode(Bool.self, "manual_payments_sync"),
             incomeAccountID: try row.decode(String?.self, "income_account_id"), feeAccountID: try row.decode(String?.self, "fee_account_id"),
-            connection: FirmConnectionState(status: status, detail: try row.decode(String?.self, "connection_detail"),
+            quickBooksChanges: rule, connection: FirmConnectionState(status: status, detail: try row.decode(String?.self, "connection_detail"),
                                             errorCode: try row.decode(String?.self, "connection_error_code"),
                                             sequence: try row.decode(Int64.self, "status_sequence")))
     }

@@ -319,6 +319,9 @@ extension Migration {
                 claimed_until timestamptz
             );
             -- QuickBooks' change times are to the second: the SyncToken tells two changes of one second apart
+            -- what an accountant's change in QuickBooks to what qbsync wrote leads to
+            alter table firms add column quickbooks_changes text not null default 'report'
+                check (quickbooks_changes in ('report', 'platform_wins'));
             create unique index quickbooks_notifications_once
                 on quickbooks_notifications (realm_id, entity, entity_id, operation, changed_at, coalesce(sync_token, ''));
             create index quickbooks_notifications_pending on quickbooks_notifications (id) where reconciled_at is null;

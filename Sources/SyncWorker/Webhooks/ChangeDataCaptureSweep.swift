@@ -20,7 +20,7 @@ struct ChangeDataCaptureSweep: Service {
     let gateway: QuickBooksGateway
     let workerID: String
     let interval: Duration
-    var realmsPerPass = 10
+    var realmsPerPass = 20
     let metrics: WorkerMetrics
     let logger: Logger
 
@@ -42,13 +42,22 @@ struct ChangeDataCaptureSweep: Service {
     @discardableResult
     func sweepOnce() async throws -> Int {
         let due = try await claimDue()
-        for (realm, firmID, checkedUntil) in due {
-            do {
-                try await sweep(realm: realm, firmID: firmID, checkedUntil: checkedUntil)
-            } catch {
-                logger.warning("could not ask QuickBooks what changed in a company; asking again later", metadata: [
-                    "realm_id": "\(realm)", "error": "\(error)"])
-                try await release(realm, nextSweep: Date().addingTimeInterval(min(60, interval.timeInterval)))
+        // Realms are swept at once (each within its own budget): one at a time, QuickBooks' latency
+        // would make a round of many companies longer than the interval.
+        await withDiscardingTaskGroup { group in
+            for (realm, firmID, checkedUntil) in due {
+                group.addTask {
+                    do {
+                        try await sweep(realm: realm, firmID: firmID, checkedUntil: checkedUntil)
+                    } catch {
+                        logger.warning("could not ask QuickBooks what changed in a company; asking again later", metadata: [
+                            "realm_id": "\(realm)", "error": "\(error)"])
+                        do { try await release(realm, nextSweep: Date().addingTimeInterval(min(60, interval.timeInterval))) } catch {
+                            // Its claim runs out within a minute, and the realm is swept then.
+                            logger.debug("could not release a change-data-capture claim", metadata: ["realm_id": "\(realm)", "error": "\(error)"])
+                        }
+                    }
+                }
             }
         }
         return due.count

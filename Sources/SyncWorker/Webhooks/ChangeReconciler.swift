@@ -12,7 +12,8 @@ import SyncCore
 ///   `failed`, saying so (a deleted one is written anew by the next sync: its generation moves on,
 ///   so its requestids are new);
 /// - changed in QuickBooks (total, date, due date, line amounts) → `failed`, naming each change;
-///   the platform's next revision is written over it;
+///   the platform's next revision is written over it — or, for a firm whose platform wins
+///   (``QuickBooksChangeRule/platformWins``), the platform's version is written back at once;
 /// - the customer an account is linked to made inactive, merged away or deleted → the account
 ///   `failed`, saying what to do (its documents wait until it is synced again).
 ///
@@ -157,12 +158,21 @@ struct ChangeReconciler: Service {
             }
             if let component { try await DocumentStore.saveComponent(component, of: document, on: connection) }
             let code = drift.code
-            document.recordFailure(code: code, detail: FailureDetail.changedInQuickBooks(drift, kind: document.kind, label: document.label))
             let firm = try await FirmStore.load(firmID: document.firmID, on: connection)
+            // A firm whose platform wins gets its version written back (a deleted one anew); a void cannot be undone.
+            let writeBack = firm?.quickBooksChanges == .platformWins && drift != .voided
+            if !writeBack {
+                document.recordFailure(code: code, detail: FailureDetail.changedInQuickBooks(drift, kind: document.kind, label: document.label))
+            }
             let account = try await AccountStore.read(firmID: document.firmID, accountID: document.accountID, on: connection)
-            try await review.review(&document, around: .init(firm: firm, account: account?.state), causedBy: "quickbooks-\(notificationID)", on: connection)
+            let verdict = try await review.review(&document, around: .init(firm: firm, account: account?.state),
+                                                  causedBy: "quickbooks-\(notificationID)", on: connection)
+            if writeBack, verdict.next == .push {
+                try await DocumentQueueStore.wake(firmID: document.firmID, accountID: document.accountID, on: connection)
+            }
             metrics.driftFound(kind: code)
-            logger.notice("a document qbsync wrote was changed in QuickBooks", metadata: [
+            logger.notice(writeBack ? "a document qbsync wrote was changed in QuickBooks; the platform's version is written back"
+                                    : "a document qbsync wrote was changed in QuickBooks", metadata: [
                 "firm_id": "\(document.firmID)", "document": "\(document.kind.rawValue) \(document.documentID)", "drift": "\(code)"])
         }
     }

@@ -26,6 +26,8 @@ struct FirmCommand: AsyncParsableCommand {
         @Option(help: "Whether manually recorded payments sync when their event carries no sync flag (true or false).") var manualPaymentsSync: Bool?
         @Option(help: "QuickBooks income account id for invoice lines (empty: the default).") var incomeAccount: String?
         @Option(help: "QuickBooks expense account id for payment processing fees (empty: the default).") var feeAccount: String?
+        @Option(help: "When an accountant changes in QuickBooks what qbsync wrote: report (the column says so) or platform_wins (written back).")
+        var quickbooksChanges: QuickBooksChangeRule?
 
         func validate() throws {
             guard !(noSyncStartDate && syncStartDate != nil) else { throw ValidationError("give --sync-start-date or --no-sync-start-date, not both") }
@@ -36,7 +38,8 @@ struct FirmCommand: AsyncParsableCommand {
             try await withFirmConnector(logger: logger) { connector in
                 let change = FirmConnector.SettingsChange(
                     policy: policy, syncStartDate: noSyncStartDate ? .some(nil) : syncStartDate.map { .some($0) },
-                    manualPaymentsSync: manualPaymentsSync, incomeAccountID: incomeAccount, feeAccountID: feeAccount)
+                    manualPaymentsSync: manualPaymentsSync, incomeAccountID: incomeAccount, feeAccountID: feeAccount,
+                    quickBooksChanges: quickbooksChanges)
                 let result = try await connector.updateSettings(firmID: firm, change)
                 print("firm \(firm): \(result.releasedDocuments) held document(s) now sent, \(result.startedAccounts) account(s) started syncing")
             }
@@ -81,6 +84,8 @@ struct FirmCommand: AsyncParsableCommand {
         @Option(help: "Whether manually recorded payments sync when their event carries no sync flag.") var manualPaymentsSync = true
         @Option(help: "QuickBooks income account id for invoice lines.") var incomeAccount: String?
         @Option(help: "QuickBooks expense account id for payment processing fees.") var feeAccount: String?
+        @Option(help: "When an accountant changes in QuickBooks what qbsync wrote: report (default: the column says so) or platform_wins (written back).")
+        var quickbooksChanges: QuickBooksChangeRule = .report
 
         func validate() throws {
             guard refreshToken == nil else {
@@ -117,7 +122,7 @@ struct FirmCommand: AsyncParsableCommand {
                     ?? .authorizationCode(authorizationCode ?? "", redirectURI: redirectURI)
                 let result = try await connector.connect(
                     FirmSettings(firmID: firm, realmID: realm, policy: policy, syncStartDate: syncStartDate, manualPaymentsSync: manualPaymentsSync,
-                                 incomeAccountID: incomeAccount, feeAccountID: feeAccount),
+                                 incomeAccountID: incomeAccount, feeAccountID: feeAccount, quickBooksChanges: quickbooksChanges),
                     credential: credential)
                 print("connected firm \(result.firmID) to QuickBooks company \(result.realmID); resumed \(result.resumedAccounts) waiting account(s), started \(result.startedAccounts)")
             }
@@ -145,6 +150,7 @@ private func withFirmConnector(logger: Logger, _ body: (FirmConnector) async thr
 }
 
 extension FirmPolicy: ExpressibleByArgument {}
+extension QuickBooksChangeRule: ExpressibleByArgument {}
 
 extension CalendarDate: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
