@@ -57,4 +57,28 @@ struct SharedLookupTests {
             try await worker.stop()
         }
     }
+
+    @Test("a new firm's first invoice naming two new services finds them, and the income account, in one request, and creates both in one more")
+    func linesLookedUpTogether() async throws {
+        try await TestEnvironment.with { env in
+            let realm = try await env.connectFirm("f1")
+            let worker = try await env.startWorker()
+            try await env.send(TestEvents.syncRequested(firm: "f1", account: "a1", name: "Client"))
+            _ = try await env.status.wait("f1:account:a1", is: "synced")
+            try env.sandbox.inspector.resetCounters(realmId: realm)
+            try await env.send(TestEvents.invoice(firm: "f1", account: "a1", name: "Client", invoice: "i1", number: "T-1", lines: [
+                TestEvents.Line(service: "Audit", quantity: "1", rate: "10.00", amount: "10.00"),
+                TestEvents.Line(service: "Tax Return", quantity: "2", rate: "5.00", amount: "10.00"),
+                TestEvents.Line(service: "Audit", quantity: "1", rate: "1.00", amount: "1.00"),
+            ]))
+            _ = try await env.status.wait("f1:invoice:i1", is: "synced")
+            let items = try await env.objects(realm: realm, .item).compactMap { $0.string("Name") }.filter { ["Audit", "Tax Return"].contains($0) }
+            #expect(items.sorted() == ["Audit", "Tax Return"])
+            let counters = try env.sandbox.inspector.counters(realmId: realm)
+            // One batch of three queries (the items, and the income account two ways), one batch of two creates.
+            #expect(counters.batchRequests == 2 && counters.batchItems == 5, "\(counters)")
+            #expect(try await env.objects(realm: realm, .invoice).first?.number("TotalAmt") == 21)
+            try await worker.stop()
+        }
+    }
 }

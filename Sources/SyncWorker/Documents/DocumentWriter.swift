@@ -155,9 +155,13 @@ struct DocumentWriter: Sendable {
             throw QuickBooksProblem(kind: .validation, code: "docnumber_too_long", message: "DocNumber longer than 21 characters",
                                     detail: FailureDetail.documentNumberTooLong(invoice.number))
         }
+        // All the lines' items at once: a new firm's first invoice looks them up in one request.
+        let items = try await references.serviceItems(named: invoice.lines.map(\.serviceName), firm: step.firm)
         var lines: [SalesLine] = []
         for line in invoice.lines {
-            let item = try await references.serviceItem(named: line.serviceName, firm: step.firm)
+            guard let item = items[QuickBooksReferences.itemName(line.serviceName)] else {
+                throw QuickBooksProblem(kind: .unavailable, code: "internal", message: "no QuickBooks item for the service \(line.serviceName)")
+            }
             lines.append(.salesItem(item, quantity: QuickBooksDecimal(line.quantity), unitPrice: QuickBooksDecimal(line.rate),
                                     amount: QuickBooksDecimal(line.amount), description: line.description))
         }

@@ -13,6 +13,8 @@ struct QuickBooksReferences: Sendable {
     let database: PostgresClient
     let gateway: QuickBooksGateway
     private let memory = SingleFlight<Key, ReferenceType>()
+    /// Items looked up together (an invoice's lines), by the names asked.
+    private let itemSets = SingleFlight<Key, [String: ReferenceType]>()
 
     init(database: PostgresClient, gateway: QuickBooksGateway) {
         self.database = database
@@ -41,34 +43,90 @@ struct QuickBooksReferences: Sendable {
     /// The Service item named `name`, found by name (and reactivated) or created.
     func serviceItem(named rawName: String, firm: FirmRecord) async throws -> ReferenceType {
         let name = Self.itemName(rawName)
-        return try await memory.value(for: Key(firmID: firm.firmID, kind: "item", name: name)) {
-            try await lookUpServiceItem(named: name, firm: firm)
+        guard let reference = try await serviceItems(named: [rawName], firm: firm)[name] else {
+            throw QuickBooksProblem(kind: .unavailable, code: "no_id", message: "QuickBooks returned no item named \(name)")
         }
+        return reference
     }
 
-    private func lookUpServiceItem(named name: String, firm: FirmRecord) async throws -> ReferenceType {
-        if let id = try await cached(firmID: firm.firmID, kind: "item", name: name) { return ReferenceType(value: id, name: name) }
-        let requestID = RequestID.derive(firm: firm.firmID, entity: "item", id: name, operation: "create", revision: "")
-        // Found by name first: the income account is only needed (and looked up) to create one.
-        let found = try await gateway.perform(firmID: firm.firmID, "find item") { client, access throws(QuickBooksError) in
-            try await client.items(named: name, access: access).first
+    /// The Service items an invoice's lines name, by their QuickBooks name (``itemName(_:)``):
+    /// those not known yet are looked up together, in one request (with the income account
+    /// when it is not known either), and the missing ones created together in one more. Callers
+    /// asking for the same names while that runs wait for it.
+    func serviceItems(named rawNames: [String], firm: FirmRecord) async throws -> [String: ReferenceType] {
+        let names = Array(Set(rawNames.map(Self.itemName))).sorted()
+        var found: [String: ReferenceType] = [:]
+        for name in names {
+            if let known = await memory.cached(Key(firmID: firm.firmID, kind: "item", name: name)) { found[name] = known }
         }
-        let item: Item
-        if let found {
-            item = try await gateway.perform(firmID: firm.firmID, "find item") { client, access throws(QuickBooksError) in
-                try await client.activated(found, requestID: requestID, access: access)
+        let missing = names.filter { found[$0] == nil }
+        guard !missing.isEmpty else { return found }
+        for (name, id) in try await cached(firmID: firm.firmID, kind: "item", names: missing) {
+            found[name] = ReferenceType(value: id, name: name)
+            await memory.remember(ReferenceType(value: id, name: name), for: Key(firmID: firm.firmID, kind: "item", name: name))
+        }
+        let unknown = missing.filter { found[$0] == nil }
+        guard !unknown.isEmpty else { return found }
+        let looked = try await itemSets.value(for: Key(firmID: firm.firmID, kind: "items", name: unknown.joined(separator: "\u{1F}"))) {
+            try await lookUpServiceItems(named: unknown, firm: firm)
+        }
+        for (name, reference) in looked {
+            found[name] = reference
+            await memory.remember(reference, for: Key(firmID: firm.firmID, kind: "item", name: name))
+        }
+        return found
+    }
+
+    private func lookUpServiceItems(named names: [String], firm: FirmRecord) async throws -> [String: ReferenceType] {
+        let requestID = RequestID.derive(firm: firm.firmID, entity: "item", id: names.joined(separator: "\u{1F}"), operation: "create", revision: "")
+        // The income account is only needed to create an item: asked in the same request when not known.
+        var income = try await knownAccount(.income, firm: firm)
+        let (items, account) = try await gateway.perform(firmID: firm.firmID, "find items") { [income] client, access throws(QuickBooksError) in
+            try await client.items(named: names, withIncomeAccount: income == nil, access: access)
+        }
+        var result: [String: ReferenceType] = [:]
+        for name in names {
+            guard let item = items.first(where: { $0.name?.lowercased() == name.lowercased() }) else { continue }
+            let active = try await gateway.perform(firmID: firm.firmID, "find items") { client, access throws(QuickBooksError) in
+                try await client.activated(item, requestID: RequestID.stableUUID([requestID, name]), access: access)
             }
-        } else {
-            let income = try await account(.income, firm: firm)
-            item = try await gateway.perform(firmID: firm.firmID, "create item") { client, access throws(QuickBooksError) in
-                try await client.createServiceItem(named: name, incomeAccount: income, requestID: requestID, access: access)
+            result[name] = ReferenceType(value: active.id ?? "", name: name)
+        }
+        let missing = names.filter { result[$0] == nil }
+        if !missing.isEmpty {
+            if income == nil, let reference = account?.reference {
+                try await remember(firmID: firm.firmID, kind: "account", name: AccountRole.income.rawValue, id: reference.value)
+                income = reference
+            }
+            guard let income else { throw Self.noAccount("Income") }
+            let created = try await gateway.perform(firmID: firm.firmID, "create items") { client, access throws(QuickBooksError) in
+                try await client.createServiceItems(named: missing, incomeAccount: income, requestID: requestID, access: access)
+            }
+            for item in created {
+                guard let id = item.id, let name = item.name else { continue }
+                result[missing.first { $0.lowercased() == name.lowercased() } ?? name] = ReferenceType(value: id, name: name)
             }
         }
-        guard let reference = item.reference else {
-            throw QuickBooksProblem(kind: .unavailable, code: "no_id", message: "QuickBooks returned an item without an Id")
+        for (name, reference) in result {
+            guard !reference.value.isEmpty else {
+                throw QuickBooksProblem(kind: .unavailable, code: "no_id", message: "QuickBooks returned the item \(name) without an Id")
+            }
+            try await remember(firmID: firm.firmID, kind: "item", name: name, id: reference.value)
         }
-        try await remember(firmID: firm.firmID, kind: "item", name: name, id: reference.value)
-        return reference
+        return result
+    }
+
+    /// The account for `role` when the firm's settings or an earlier lookup know it, without asking QuickBooks.
+    private func knownAccount(_ role: AccountRole, firm: FirmRecord) async throws -> ReferenceType? {
+        if role == .income, let id = firm.incomeAccountID { return ReferenceType(value: id) }
+        if let known = await memory.cached(Key(firmID: firm.firmID, kind: "account", name: role.rawValue)) { return known }
+        return try await cached(firmID: firm.firmID, kind: "account", name: role.rawValue).map { ReferenceType(value: $0) }
+    }
+
+    static func noAccount(_ type: String) -> QuickBooksProblem {
+        QuickBooksProblem(
+            kind: .validation, code: "no_account", message: "the QuickBooks company has no active \(type) account",
+            detail: "QuickBooks has no active \(type) account to use. Add one in QuickBooks, or choose one in the firm's QuickBooks settings")
     }
 
     func account(_ role: AccountRole, firm: FirmRecord) async throws -> ReferenceType {
@@ -94,11 +152,7 @@ struct QuickBooksReferences: Sendable {
             if let subType, let account = try await client.accounts(subType: subType, access: access).first { return account }
             return try await client.accounts(type: type, access: access).first
         }
-        guard let reference = found?.reference else {
-            throw QuickBooksProblem(
-                kind: .validation, code: "no_account", message: "the QuickBooks company has no active \(type) account",
-                detail: "QuickBooks has no active \(type) account to use. Add one in QuickBooks, or choose one in the firm's QuickBooks settings")
-        }
+        guard let reference = found?.reference else { throw Self.noAccount(type) }
         try await remember(firmID: firm.firmID, kind: "account", name: role.rawValue, id: reference.value)
         return reference
     }
@@ -106,6 +160,7 @@ struct QuickBooksReferences: Sendable {
     /// Forgets what was looked up for the firm (QuickBooks said something it refers to is gone).
     func forget(firmID: String) async throws {
         await memory.forget { $0.firmID == firmID }
+        await itemSets.forget { $0.firmID == firmID }
         try await database.withConnection { connection in
             _ = try await connection.execute("delete from qbo_references where firm_id = $1", [.text(firmID)])
         }
@@ -117,6 +172,13 @@ struct QuickBooksReferences: Sendable {
             .replacingOccurrences(of: "\n", with: " ")
         let trimmed = String(cleaned.trimmingWhitespace)
         return String((trimmed.isEmpty ? "Service" : trimmed).prefix(100))
+    }
+
+    private func cached(firmID: String, kind: String, names: [String]) async throws -> [(name: String, id: String)] {
+        try await database.withConnection { connection in
+            try await connection.query("select name, qbo_id from qbo_references where firm_id = $1 and kind = $2 and name = any($3)",
+                                       [.text(firmID), .text(kind), .textArray(names)]).map { (try $0.decode(String.self, "name"), try $0.decode(String.self, "qbo_id")) }
+        }
     }
 
     private func cached(firmID: String, kind: String, name: String) async throws -> String? {

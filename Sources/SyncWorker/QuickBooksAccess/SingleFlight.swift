@@ -19,6 +19,12 @@ actor SingleFlight<Key: Hashable & Sendable, Value: Sendable> {
         return value
     }
 
+    /// The remembered value of `key`, without loading it.
+    func cached(_ key: Key) -> Value? { values[key] }
+
+    /// Remembers a value loaded another way (with others, in one request).
+    func remember(_ value: Value, for key: Key) { values[key] = value }
+
     /// Forgets the remembered values whose keys match (a load already running still finishes).
     func forget(where matches: (Key) -> Bool) {
         values = values.filter { !matches($0.key) }
