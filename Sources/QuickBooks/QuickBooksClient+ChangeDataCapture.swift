@@ -6,6 +6,8 @@ public struct ChangedObject: Sendable, Hashable {
     public var id: String
     public var syncToken: String?
     public var deleted: Bool
+    /// `Active`, for name lists (customers, items, accounts); nil when the object has none.
+    public var active: Bool?
     /// `MetaData.LastUpdatedTime`, as QuickBooks wrote it.
     public var lastUpdated: String?
 }
@@ -39,7 +41,8 @@ extension QuickBooksClient {
                 for (entity, found) in answer.objects {
                     if found.count >= Self.maxChangedObjects { truncated.insert(entity) }
                     objects += found.map {
-                        ChangedObject(entity: entity, id: $0.id, syncToken: $0.syncToken, deleted: $0.status == "Deleted", lastUpdated: $0.metaData?.lastUpdatedTime)
+                        ChangedObject(entity: entity, id: $0.id, syncToken: $0.syncToken, deleted: $0.status == "Deleted", active: $0.active,
+                                      lastUpdated: $0.metaData?.lastUpdatedTime)
                     }
                 }
             }
@@ -73,8 +76,9 @@ private struct ChangeEnvelope: Decodable {
         var id: String
         var syncToken: String?
         var status: String?
+        var active: Bool?
         var metaData: MetaData?
-        enum CodingKeys: String, CodingKey { case id = "Id", syncToken = "SyncToken", status, metaData = "MetaData" }
+        enum CodingKeys: String, CodingKey { case id = "Id", syncToken = "SyncToken", status, active = "Active", metaData = "MetaData" }
     }
     var answers: [Answer]
     enum CodingKeys: String, CodingKey { case answers = "CDCResponse" }

@@ -100,7 +100,8 @@ struct ChangeDataCaptureSweep: Service {
         let changes = try await gateway.perform(firmID: firmID, "cdc") { client, access throws(QuickBooksError) in
             try await client.changes(entities: Self.entities, since: since, access: access)
         }
-        let notifications = changes.objects.map { object in
+        // An active customer needs no reconciling (only one made inactive, merged away or deleted does).
+        let notifications = changes.objects.filter { !($0.entity == "Customer" && !$0.deleted && $0.active != false) }.map { object in
             QuickBooksNotification(realmID: realm, entity: object.entity, entityID: object.id, operation: object.deleted ? .delete : .update,
                                    changedAt: object.lastUpdated ?? "cdc \(asked.timeIntervalSince1970)", syncToken: object.syncToken)
         }
