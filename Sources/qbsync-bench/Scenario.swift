@@ -245,10 +245,7 @@ struct Scenario {
         let residentEnd = resident()
         let databaseCPU = Machine.postgresCPUSeconds() - databaseCPUBefore
         let times = try await Progress.times(database)
-        let idle = try await idleLatencies(database: database, cluster: cluster, logger: logger)
-        try checkRunning("during the idle samples")
-        for process in processes { process.terminate() }
-        for process in processes { process.waitUntilExit() }
+        // QuickBooks' counters of the backlog alone, before the idle samples add their requests.
         var total = SandboxCounters()
         for realm in realms {
             let counters = try sandbox.inspector.counters(realmId: realm)
@@ -261,6 +258,10 @@ struct Scenario {
             total.throttledByConcurrency += counters.throttledByConcurrency
             total.peakInFlight = max(total.peakInFlight, counters.peakInFlight)
         }
+        let idle = try await idleLatencies(database: database, cluster: cluster, logger: logger)
+        try checkRunning("during the idle samples")
+        for process in processes { process.terminate() }
+        for process in processes { process.waitUntilExit() }
         return Result(events: eventCount, ingest: times.ingest, endToEnd: times.endToEnd, observed: observed, workerCPUs: workerCPUs,
                       databaseCPU: databaseCPU, residentStart: residentStart, residentPeak: residentPeak, residentEnd: residentEnd,
                       quickBooksRequests: total.requests, batchRequests: total.batchRequests, batchItems: total.batchItems,
