@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Postgres
 import QuickBooks
 import QuickBooksSandbox
@@ -334,20 +337,50 @@ struct ReconciliationTests {
         }
     }
 
-    @Test("a notification acknowledged just before its worker stops is reconciled by the next worker")
-    func acknowledgedThenStopped() async throws {
+    /// A TCP port nothing listens on now (the kernel's choice, released at once).
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+        }
+        guard bound else { throw POSIXError(.EADDRINUSE) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    @Test("a worker process killed (SIGKILL) right after acknowledging a webhook loses nothing: the next worker applies it")
+    func killedAfterAcknowledging() async throws {
         try await TestEnvironment.with { env in
             let realm = try await env.connectFirm("f1")
-            var deleted = ""
-            try await WebhookIntakeTests.withWorker(env) { url in
-                try await env.send(TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i1", number: "K-1", lines: [line]))
-                deleted = try #require(try await env.status.wait("f1:invoice:i1", is: "synced").qboID)
-                // The reconciler is held back (its claims look taken), the webhook is acknowledged, the worker stops.
-                try await env.database.withConnection { connection in
-                    _ = try await connection.execute("alter table quickbooks_notifications alter column claimed_until set default now() + interval '1 hour'")
-                }
-                try await Self.notify(url, realm: realm, [("Invoice", deleted, "Delete", nil)])
+            var synced = ""
+            try await WebhookIntakeTests.withWorker(env) { _ in
+                try await env.send(TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i1", number: "X-1", lines: [line]))
+                synced = try #require(try await env.status.wait("f1:invoice:i1", is: "synced").qboID)
             }
+            // Its reconciler is held back (the notification's claim looks taken), so the kill lands between acknowledgement and reconciliation.
+            try await env.database.withConnection { connection in
+                _ = try await connection.execute("alter table quickbooks_notifications alter column claimed_until set default now() + interval '1 hour'")
+            }
+            let port = try Self.freePort()
+            let logs = FileManager.default.temporaryDirectory.appendingPathComponent("qbsync-killed-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+            let process = WorkerProcess(name: "acknowledging", binary: try WorkerProcess.binary(), environment: [
+                "QBSYNC_DATABASE_URL": env.databaseURL, "QBSYNC_KAFKA_BOOTSTRAP_SERVERS": env.cluster.bootstrapServers,
+                "QBSYNC_KAFKA_MOCK_CLUSTER": "1", "QBSYNC_QBO_API_URL": env.endpoint.apiBaseURL, "QBSYNC_QBO_TOKEN_URL": env.endpoint.tokenURL,
+                "QBSYNC_TOKEN_KEY": Data(env.tokenKey).base64EncodedString(), "QBSYNC_HTTP_HOST": "127.0.0.1", "QBSYNC_HTTP_PORT": String(port),
+                "QBSYNC_QBO_WEBHOOK_VERIFIER_TOKEN": WebhookIntakeTests.verifier,
+            ], logDirectory: logs)
+            try process.start()
+            let url = "http://127.0.0.1:\(port)/webhooks/quickbooks"
+            try await env.eventually("the worker process answers", timeout: .seconds(30)) {
+                (try? await HTTP.status("GET", "http://127.0.0.1:\(port)/healthz")) == 200
+            }
+            try await Self.notify(url, realm: realm, [("Invoice", synced, "Delete", nil)])
+            try await process.kill()
             try await env.database.withConnection { connection in
                 _ = try await connection.execute("alter table quickbooks_notifications alter column claimed_until drop default")
                 _ = try await connection.execute("update quickbooks_notifications set claimed_until = null")
