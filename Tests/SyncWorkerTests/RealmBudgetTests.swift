@@ -6,6 +6,15 @@ import Testing
 
 @Suite("Keeping within QuickBooks' per-realm limits", .timeLimit(.minutes(2)))
 struct RealmBudgetTests {
+    /// The realm's change-data-capture sweep waits an hour: these budgets count every call.
+    static func noSweepForAnHour(_ env: TestEnvironment, realm: String) async throws {
+        try await env.database.withConnection { connection in
+            _ = try await connection.execute("""
+                insert into quickbooks_cdc_checkpoints (realm_id, checked_until, next_sweep_at) values ($1, now(), now() + interval '1 hour')
+                """, [.text(realm)])
+        }
+    }
+
     @Test("a backlog drains at the realm's pace with zero 429s when the worker keeps the same budget as QuickBooks")
     func zeroThrottling() async throws {
         // QuickBooks' ratios, time-compressed: 10 requests per 4 s window instead of 500 per minute
@@ -13,6 +22,7 @@ struct RealmBudgetTests {
         let sandbox = SandboxConfiguration(throttleWindow: .seconds(4), requestsPerWindow: 10)
         try await TestEnvironment.with(sandboxConfiguration: sandbox) { env in
             let realm = try await env.connectFirm("f1")
+            try await Self.noSweepForAnHour(env, realm: realm)
             let worker = try await env.startWorker { configuration in
                 configuration.qboRequestsPerWindow = 10
                 configuration.qboWindow = .seconds(4)
@@ -102,6 +112,7 @@ struct RealmBudgetTests {
         let sandbox = SandboxConfiguration(throttleWindow: .seconds(4), requestsPerWindow: 10, batchRequestsPerWindow: 3)
         try await TestEnvironment.with(sandboxConfiguration: sandbox) { env in
             let realm = try await env.connectFirm("f1")
+            try await Self.noSweepForAnHour(env, realm: realm)
             let budget: (inout WorkerConfiguration) -> Void = { configuration in
                 configuration.qboRequestsPerWindow = 10
                 configuration.qboWindow = .seconds(4)
@@ -131,6 +142,7 @@ struct RealmBudgetTests {
         let sandbox = SandboxConfiguration(throttleWindow: .seconds(6), requestsPerWindow: 10)
         try await TestEnvironment.with(sandboxConfiguration: sandbox) { env in
             let realm = try await env.connectFirm("f1")
+            try await Self.noSweepForAnHour(env, realm: realm)
             let budget: (inout WorkerConfiguration) -> Void = { configuration in
                 configuration.qboRequestsPerWindow = 10
                 configuration.qboWindow = .seconds(6)

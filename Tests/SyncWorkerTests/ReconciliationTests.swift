@@ -337,6 +337,36 @@ struct ReconciliationTests {
         }
     }
 
+    @Test("a company whose checkpoint is older than change-data-capture reaches gets a full reconcile: everything qbsync wrote there is read back")
+    func fullReconcileAfterLongDowntime() async throws {
+        try await TestEnvironment.with { env in
+            let realm = try await env.connectFirm("f1")
+            let worker = try await env.startWorker { $0.changeDataCaptureInterval = .seconds(1) }
+            try await env.send((1...2).map { TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i\($0)", number: "F-\($0)", lines: [line]) })
+            _ = try await env.status.wait("f1:invoice:i1", is: "synced")
+            let edited = try #require(try await env.status.wait("f1:invoice:i2", is: "synced").qboID)
+            try await Self.allReconciled(env)
+            // Forty days without a sweep: an edit from back then is out of CDC's reach.
+            let accountant = try await Accountant.of(realm: realm, env)
+            try await accountant.redateInvoice(edited, to: "2026-11-10")
+            try await env.database.withConnection { connection in
+                _ = try await connection.execute("delete from quickbooks_notifications")
+                _ = try await connection.execute("""
+                    update quickbooks_cdc_checkpoints set checked_until = now() - interval '40 days', next_sweep_at = now() where realm_id = $1
+                    """, [.text(realm)])
+            }
+            _ = try await env.status.wait("f1:invoice:i2", is: "failed", detailContaining: "date 2026-11-01 → 2026-11-10", timeout: .seconds(30))
+            let queued = try await env.database.withConnection { connection in
+                try await connection.query("select entity, count(*)::bigint as n from quickbooks_notifications where source = 'reconcile' group by entity order by entity")
+                    .map { "\(try $0.decode(String.self, "entity")) \(try $0.decode(Int64.self, "n"))" }
+            }
+            #expect(queued == ["Customer 1", "Invoice 2"], "each invoice qbsync wrote and the linked customer checked again: \(queued)")
+            try await Self.allReconciled(env)
+            #expect(await env.status.entity("f1:invoice:i1").last?.status == "synced")
+            try await worker.stop()
+        }
+    }
+
     /// A TCP port nothing listens on now (the kernel's choice, released at once).
     static func freePort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
