@@ -340,6 +340,7 @@ for path, document in scaled:
 env = {**configmaps.get("qbsync", {}), **secrets.get("qbsync", {})}
 env["QBSYNC_TOKEN_KEY"] = base64.b64encode(os.urandom(32)).decode()
 env["QBSYNC_ADMIN_TOKEN"] = "an-admin-token-of-sixteen"
+env["QBSYNC_QBO_WEBHOOK_VERIFIER_TOKEN"] = "a-webhook-verifier-of-sixteen"
 env["QBSYNC_DATABASE_URL"] = env["QBSYNC_DATABASE_URL"].replace("sslmode=verify-full&sslrootcert=/etc/qbsync/pg-ca.crt", "sslmode=require")
 placeholders_directory = tempfile.TemporaryDirectory()  # removed when the check exits
 placeholders = placeholders_directory.name
