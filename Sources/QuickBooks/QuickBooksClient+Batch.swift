@@ -110,27 +110,38 @@ extension QuickBooksClient {
     /// Each write's result from a batch answer, in the order of `writes` (bId "i" answers the
     /// i-th). An item QuickBooks faulted comes out as the error it would have been on its own.
     public static func batchResults(_ answer: Data, writes: [QuickBooksWrite]) throws(QuickBooksError) -> [Result<WrittenObject, QuickBooksError>] {
+        let byID = try answerItems(answer)
+        return writes.enumerated().map { index, write in result(byID[String(index)], at: index, of: write) }
+    }
+
+    /// One write's result from a batch answer: the write at `index` (a repeat that finds its batch).
+    public static func batchResult(_ answer: Data, at index: Int, of write: QuickBooksWrite) throws(QuickBooksError) -> Result<WrittenObject, QuickBooksError> {
+        result(try answerItems(answer)[String(index)], at: index, of: write)
+    }
+
+    private static func answerItems(_ answer: Data) throws(QuickBooksError) -> [String: BatchItemAnswer] {
         let items: [BatchItemAnswer]
         do {
             items = try JSONDecoder().decode(BatchAnswer.self, from: answer).items
         } catch {
             throw QuickBooksError(httpStatus: 200, faultType: nil, errors: [], operation: "batch", transportError: "unreadable batch response: \(error)")
         }
-        let byID = Dictionary(items.map { ($0.bId, $0) }, uniquingKeysWith: { first, _ in first })
-        return writes.enumerated().map { index, write in
-            guard let item = byID[String(index)] else {
-                return .failure(QuickBooksError(httpStatus: 200, faultType: nil, errors: [], operation: write.name,
-                                                transportError: "the batch answer has no item \(index)"))
-            }
-            if let fault = item.fault {
-                return .failure(QuickBooksError(httpStatus: 400, faultType: fault.type, errors: fault.errors, operation: write.name))
-            }
-            guard let object = item.object else {
-                return .failure(QuickBooksError(httpStatus: 200, faultType: nil, errors: [], operation: write.name,
-                                                transportError: "the batch answer's item \(index) holds no object"))
-            }
-            return .success(object)
+        return Dictionary(items.map { ($0.bId, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    private static func result(_ item: BatchItemAnswer?, at index: Int, of write: QuickBooksWrite) -> Result<WrittenObject, QuickBooksError> {
+        guard let item else {
+            return .failure(QuickBooksError(httpStatus: 200, faultType: nil, errors: [], operation: write.name,
+                                            transportError: "the batch answer has no item \(index)"))
         }
+        if let fault = item.fault {
+            return .failure(QuickBooksError(httpStatus: 400, faultType: fault.type, errors: fault.errors, operation: write.name))
+        }
+        guard let object = item.object else {
+            return .failure(QuickBooksError(httpStatus: 200, faultType: nil, errors: [], operation: write.name,
+                                            transportError: "the batch answer's item \(index) holds no object"))
+        }
+        return .success(object)
     }
 
     static func encoded(_ object: some Encodable, operation: String) throws(QuickBooksError) -> Data {

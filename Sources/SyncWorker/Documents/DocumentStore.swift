@@ -13,8 +13,13 @@ enum DocumentStore {
 
     /// Locks the document for this transaction and returns it, or nil when it is unknown.
     static func lock(firmID: String, kind: DocumentKind, documentID: String, on connection: PostgresConnection) async throws -> StoredDocument? {
+        try await load(firmID: firmID, kind: kind, documentID: documentID, forUpdate: true, on: connection)
+    }
+
+    /// The document as stored (locked for the transaction with `forUpdate`), or nil when it is unknown.
+    static func load(firmID: String, kind: DocumentKind, documentID: String, forUpdate: Bool, on connection: PostgresConnection) async throws -> StoredDocument? {
         let rows = try await connection.query(
-            "select \(columns) from documents where firm_id = $1 and kind = $2 and document_id = $3 for update",
+            "select \(columns) from documents where firm_id = $1 and kind = $2 and document_id = $3\(forUpdate ? " for update" : "")",
             [.text(firmID), .text(kind.rawValue), .text(documentID)])
         return try rows.first.map(decode)
     }

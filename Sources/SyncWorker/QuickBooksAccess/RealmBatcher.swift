@@ -119,8 +119,8 @@ actor RealmBatcher {
         } else {
             answer = try await resend(membership, access: access).get()
         }
-        let result = try QuickBooksClient.batchResults(answer, writes: Array(repeating: write, count: membership.index + 1))[membership.index]
-        if case .failure(let error) = result, error.problem.isTransient { return nil }
+        let result = try QuickBooksClient.batchResult(answer, at: membership.index, of: write)
+        if case .failure(let error) = result, error.problem.disposition == .retryLater { return nil }
         return result
     }
 
@@ -239,16 +239,6 @@ actor RealmBatcher {
     private func recordAnswer(_ answer: Data, of requestID: String) async {
         do { try await store.recordAnswer(requestID: requestID, answer: answer) } catch {
             logger.warning("could not record a batch answer; the batch is sent again if one of its writes asks", metadata: ["error": "\(error)"])
-        }
-    }
-}
-
-extension QuickBooksProblem {
-    /// QuickBooks wrote nothing and may take the write later.
-    var isTransient: Bool {
-        switch kind {
-        case .unavailable, .throttled: true
-        case .validation, .authentication, .authorization: false
         }
     }
 }

@@ -58,8 +58,8 @@ struct DriftCheck: Sendable {
     }
 
     private func storedDocument(_ written: Written) async throws -> StoredDocument? {
-        try await database.withTransaction { connection in
-            try await DocumentStore.lock(firmID: written.firmID, kind: written.kind, documentID: written.documentID, on: connection)
+        try await database.withConnection { connection in
+            try await DocumentStore.load(firmID: written.firmID, kind: written.kind, documentID: written.documentID, forUpdate: false, on: connection)
         }
     }
 

@@ -54,8 +54,8 @@ public struct FirmReconciliation: Sendable {
         var differences: [Difference] = []
         for (component, type) in written where type == "Invoice" || type == "Payment" {
             guard let drift = try await check.document(component, seenSyncToken: nil) else { continue }
-            let label = try await database.withTransaction { connection in
-                try await DocumentStore.lock(firmID: firmID, kind: component.kind, documentID: component.documentID, on: connection)?.label
+            let label = try await database.withConnection { connection in
+                try await DocumentStore.load(firmID: firmID, kind: component.kind, documentID: component.documentID, forUpdate: false, on: connection)?.label
             } ?? component.documentID
             differences.append(Difference(entity: component.kind.rawValue, id: component.documentID, quickBooksEntity: type, quickBooksID: component.qboID,
                                           kind: drift.code, detail: FailureDetail.changedInQuickBooks(drift, kind: component.kind, label: label)))
