@@ -130,7 +130,8 @@ public final class Worker: Sendable {
             let assignment = PartitionAssignment()
             let processor = EventProcessor(database: database, linker: CustomerLinker(gateway: gateway),
                                            documents: DocumentIngest(review: review), configuration: configuration,
-                                           workerID: workerID, metrics: metrics, logger: logger, outboxSignal: signal, pusherSignal: pusherSignal)
+                                           workerID: workerID, metrics: metrics, logger: logger, outboxSignal: signal, pusherSignal: pusherSignal,
+                                           tracing: tracing)
             let pusher = DocumentPusher(
                 database: database, writer: DocumentWriter(gateway: gateway, references: QuickBooksReferences(database: database, gateway: gateway)),
                 review: review, assignment: assignment, signal: pusherSignal, outboxSignal: signal, workerID: workerID,
@@ -141,7 +142,7 @@ public final class Worker: Sendable {
                 consumer: consumer, processor: processor,
                 deadLetters: DeadLetterRecorder(database: database, topic: configuration.topics.deadLetter, consumerGroup: configuration.kafka.groupID,
                                                 metrics: metrics, outboxSignal: signal),
-                limits: configuration.eventLimits, maxInFlight: configuration.maxInFlight, drainTimeout: configuration.drainTimeout,
+                limits: configuration.eventLimits, dispatch: configuration.dispatcherSettings, drainTimeout: configuration.drainTimeout,
                 assignment: assignment, metrics: metrics, logger: logger, readiness: readiness, tracing: tracing)
             let monitor = ReadinessMonitor(database: database, brokersReachable: { await consumer.brokersReachable(timeout: $0) },
                                            readiness: readiness, interval: configuration.readinessInterval, logger: logger)

@@ -41,6 +41,9 @@ extension WorkerConfiguration {
         if let v = try env.int("QBSYNC_HTTP_PORT") { c.httpPort = v }
         if let v = try env.int("QBSYNC_MAX_MESSAGE_BYTES") { c.eventLimits.maxMessageBytes = v }
         if let v = try env.int("QBSYNC_MAX_IN_FLIGHT") { c.maxInFlight = v }
+        if let v = try env.int("QBSYNC_CONSUMER_BATCH_SIZE") { c.consumerBatchSize = v }
+        if let v = try env.milliseconds("QBSYNC_CONSUMER_BATCH_WAIT_MS") { c.consumerBatchWait = v }
+        if let v = try env.int("QBSYNC_CONSUMER_BATCHES") { c.consumerBatches = v }
         if let v = try env.int("QBSYNC_MAX_ATTEMPTS") { c.maxAttempts = v }
         if let v = try env.milliseconds("QBSYNC_LEASE_MS") { c.leaseDuration = v }
         if let v = try env.milliseconds("QBSYNC_SWEEP_INTERVAL_MS") { c.sweepInterval = v }

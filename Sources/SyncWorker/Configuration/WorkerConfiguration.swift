@@ -60,6 +60,12 @@ public struct WorkerConfiguration: Sendable {
     public var eventLimits = EventLimits()
     /// Messages processed at once across all partitions (different accounts run in parallel).
     public var maxInFlight = 512
+    /// Messages applied in one database transaction, at most (a batch takes accounts with nothing running).
+    public var consumerBatchSize = 200
+    /// How long a batch that is not full waits for more messages.
+    public var consumerBatchWait: Duration = .milliseconds(5)
+    /// Batches applied at once, each on its own database connection.
+    public var consumerBatches = 4
     /// How long a worker may hold an account while talking to QuickBooks before another may take over.
     public var leaseDuration: Duration = .seconds(60)
     /// Attempts within one processing before transient QuickBooks errors park the work.
@@ -144,6 +150,10 @@ public struct WorkerConfiguration: Sendable {
         try check((1024...(64 << 20)).contains(eventLimits.maxMessageBytes),
                   "QBSYNC_MAX_MESSAGE_BYTES must be between 1024 and 67108864, got \(eventLimits.maxMessageBytes)")
         try check((1...100_000).contains(maxInFlight), "QBSYNC_MAX_IN_FLIGHT must be between 1 and 100000, got \(maxInFlight)")
+        try check((1...10_000).contains(consumerBatchSize), "QBSYNC_CONSUMER_BATCH_SIZE must be between 1 and 10000, got \(consumerBatchSize)")
+        try check(consumerBatchWait >= .zero && consumerBatchWait <= .seconds(1),
+                  "QBSYNC_CONSUMER_BATCH_WAIT_MS must be between 0 and 1000, got \(consumerBatchWait.milliseconds)")
+        try check((1...1000).contains(consumerBatches), "QBSYNC_CONSUMER_BATCHES must be between 1 and 1000, got \(consumerBatches)")
         try check((1...1000).contains(maxAttempts), "QBSYNC_MAX_ATTEMPTS must be between 1 and 1000, got \(maxAttempts)")
         try check(immediateRetries >= 0, "immediateRetries must not be negative, got \(immediateRetries)")
         try check(leaseDuration >= .seconds(1), "QBSYNC_LEASE_MS must be at least 1000, got \(leaseDuration.milliseconds)")
@@ -265,6 +275,10 @@ extension WorkerConfiguration {
     /// QuickBooks' per-realm limits as the worker keeps them.
     var realmLimits: RealmGate.Limits {
         RealmGate.Limits(maxInFlight: qboMaxInFlight, requestsPerWindow: qboRequestsPerWindow, window: qboWindow, batchesPerWindow: qboBatchesPerWindow)
+    }
+
+    var dispatcherSettings: Dispatcher.Settings {
+        Dispatcher.Settings(maxInFlight: maxInFlight, batchSize: consumerBatchSize, batches: consumerBatches, fillWait: consumerBatchWait)
     }
 
     var batchSettings: RealmBatcher.Settings {

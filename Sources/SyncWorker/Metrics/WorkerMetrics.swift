@@ -23,6 +23,14 @@ struct WorkerMetrics: Sendable {
         Counter(label: "qbsync_events_total", dimensions: [("topic", topic), ("outcome", outcome.rawValue)], factory: factory).increment()
     }
 
+    /// A batch of messages the consumer applied in one transaction (`committed`), or whose
+    /// transaction failed, so its messages went one at a time.
+    func consumerBatch(messages: Int, committed: Bool) {
+        let outcome = committed ? "committed" : "failed"
+        Counter(label: "qbsync_consumer_batches_total", dimensions: [("outcome", outcome)], factory: factory).increment()
+        Counter(label: "qbsync_consumer_batch_messages_total", dimensions: [("outcome", outcome)], factory: factory).increment(by: messages)
+    }
+
     /// `role` comes from the event, so it is folded onto a fixed set: a label must not take any string.
     func rejectedToggle(entity: String, action: String, role: String) {
         Counter(label: "qbsync_rejected_toggles_total", dimensions: [("entity", entity), ("action", action), ("role", Self.roleLabel(role))], factory: factory).increment()

@@ -16,7 +16,7 @@ final class ConsumerService: Service, Sendable {
     let processor: EventProcessor
     let deadLetters: DeadLetterRecorder
     let limits: EventLimits
-    let maxInFlight: Int
+    let dispatch: Dispatcher.Settings
     let drainTimeout: Duration
     let assignment: PartitionAssignment
     let metrics: WorkerMetrics
@@ -25,14 +25,14 @@ final class ConsumerService: Service, Sendable {
     let tracing: PipelineTracing
 
     init(consumer: KafkaConsumer, processor: EventProcessor, deadLetters: DeadLetterRecorder, limits: EventLimits,
-         maxInFlight: Int, drainTimeout: Duration, assignment: PartitionAssignment, metrics: WorkerMetrics, logger: Logger, readiness: Readiness,
+         dispatch: Dispatcher.Settings, drainTimeout: Duration, assignment: PartitionAssignment, metrics: WorkerMetrics, logger: Logger, readiness: Readiness,
          tracing: PipelineTracing = PipelineTracing()) {
         self.tracing = tracing
         self.consumer = consumer
         self.processor = processor
         self.deadLetters = deadLetters
         self.limits = limits
-        self.maxInFlight = maxInFlight
+        self.dispatch = dispatch
         self.drainTimeout = drainTimeout
         self.assignment = assignment
         self.metrics = metrics
@@ -44,8 +44,8 @@ final class ConsumerService: Service, Sendable {
         let consumer = self.consumer
         let logger = self.logger
         let dispatcher = Dispatcher(
-            maxInFlight: maxInFlight,
-            handler: { [self] work in await self.handle(work) },
+            dispatch,
+            handler: { [self] batch in await self.handle(batch) },
             storeOffset: { partition, offset in
                 do {
                     try consumer.storeOffset(topic: partition.topic, partition: partition.partition, offset: offset)
@@ -122,27 +122,81 @@ final class ConsumerService: Service, Sendable {
         }
     }
 
-    /// Processes one message until it is applied or dead-lettered; infrastructure failures
-    /// (database or broker away) are retried, because skipping would lose the event.
-    func handle(_ work: Dispatcher.Work) async -> Bool {
-        // A consumer span per event, continuing the producer's trace (CloudEvents distributed-
-        // tracing extension, or a traceparent header); its database work, QuickBooks calls and
-        // the status events it causes are in it.
-        let event = try? work.event.get()
-        let message = work.message
-        let attributes = [
-            "messaging.system": "kafka", "messaging.destination.name": message.topic, "messaging.kafka.partition": "\(message.partition)",
-            "messaging.kafka.offset": "\(message.offset)", "messaging.message.id": event?.id ?? "", "qbsync.firm_id": event?.firmID ?? "",
-        ]
-        return await tracing.span("qbsync.event \(event?.type ?? "unreadable")", parent: TraceHeaders(event: event, headers: message.headers),
-                                  kind: .consumer, attributes: attributes) { span in
-            if case .failure(let rejection) = work.event { span.attributes["qbsync.dead_letter.reason"] = rejection.reason.rawValue }
-            tracing.record("qbsync.decode", from: work.decodeStarted, to: work.decodeEnded)
-            return await process(work)
+    /// Applies a batch in one transaction. Dead letters, items whose account another worker
+    /// holds, and every item of a batch whose transaction failed go one at a time: a message that
+    /// cannot be applied is dead-lettered alone, and its neighbours apply.
+    func handle(_ batch: [Dispatcher.Work]) async -> Bool {
+        var items: [EventProcessor.BatchItem] = []
+        var alone: [Dispatcher.Work] = []
+        var itemWork: [Dispatcher.Work] = []
+        for work in batch {
+            if case .success(let event) = work.event, batch.count > 1 {
+                let message = work.message
+                items.append(EventProcessor.BatchItem(
+                    event: event, origin: MessageOrigin(topic: message.topic, partition: message.partition, offset: message.offset),
+                    value: message.value ?? [], lane: work.lane, trace: trace(of: work)))
+                itemWork.append(work)
+            } else {
+                alone.append(work)
+            }
+        }
+        if !items.isEmpty {
+            do {
+                let outcome = try await processor.process(batch: items)
+                for (index, result) in outcome.outcomes {
+                    metrics.event(topic: itemWork[index].message.topic, outcome: Self.metricOutcome(result))
+                }
+                alone += outcome.deferred.map { itemWork[$0] }
+                metrics.consumerBatch(messages: items.count, committed: true)
+            } catch {
+                if !Task.isCancelled {
+                    logger.info("a batch failed; applying its messages one at a time", metadata: ["messages": "\(items.count)", "error": "\(error)"])
+                }
+                metrics.consumerBatch(messages: items.count, committed: false)
+                alone += itemWork
+            }
+        }
+        return await handleOneByOne(alone)
+    }
+
+    /// Each lane's messages in order, the lanes concurrently.
+    private func handleOneByOne(_ works: [Dispatcher.Work]) async -> Bool {
+        if works.isEmpty { return true }
+        if works.count == 1 { return await handle(works[0]) }
+        var lanes: [String: [Dispatcher.Work]] = [:]
+        for work in works { lanes[work.lane, default: []].append(work) }
+        return await withTaskGroup(of: Bool.self) { group in
+            for lane in lanes.values {
+                group.addTask {
+                    for work in lane where !(await self.handle(work)) { return false }
+                    return true
+                }
+            }
+            var finished = true
+            for await laneFinished in group { finished = finished && laneFinished }
+            return finished
         }
     }
 
-    private func process(_ work: Dispatcher.Work) async -> Bool {
+    func trace(of work: Dispatcher.Work) -> EventTrace {
+        let event = try? work.event.get()
+        let message = work.message
+        var attributes = [
+            "messaging.system": "kafka", "messaging.destination.name": message.topic, "messaging.kafka.partition": "\(message.partition)",
+            "messaging.kafka.offset": "\(message.offset)", "messaging.message.id": event?.id ?? "", "qbsync.firm_id": event?.firmID ?? "",
+        ]
+        if case .failure(let rejection) = work.event { attributes["qbsync.dead_letter.reason"] = rejection.reason.rawValue }
+        return EventTrace(name: "qbsync.event \(event?.type ?? "unreadable")", parent: TraceHeaders(event: event, headers: message.headers),
+                          attributes: attributes, decodeStarted: work.decodeStarted, decodeEnded: work.decodeEnded)
+    }
+
+    /// Processes one message until it is applied or dead-lettered; infrastructure failures
+    /// (database or broker away) are retried, because skipping would lose the event.
+    func handle(_ work: Dispatcher.Work) async -> Bool {
+        await trace(of: work).run(tracing) { span in await process(work, span: span) }
+    }
+
+    private func process(_ work: Dispatcher.Work, span: any Span) async -> Bool {
         let message = work.message
         let origin = MessageOrigin(topic: message.topic, partition: message.partition, offset: message.offset)
         var attempt = 0
@@ -156,11 +210,8 @@ final class ConsumerService: Service, Sendable {
                         "reason": "\(rejection.reason.rawValue)", "error": "\(rejection.message)"])
                     metrics.event(topic: message.topic, outcome: .deadLettered)
                 case .success(let event):
-                    let outcome = try await tracing.span("qbsync.apply") { span in
-                        let outcome = try await processor.process(event, origin: origin, value: message.value ?? [])
-                        span.attributes["qbsync.outcome"] = Self.metricOutcome(outcome).rawValue
-                        return outcome
-                    }
+                    let outcome = try await processor.process(event, origin: origin, value: message.value ?? [])
+                    span.attributes["qbsync.outcome"] = Self.metricOutcome(outcome).rawValue
                     metrics.event(topic: message.topic, outcome: Self.metricOutcome(outcome))
                 }
                 return true

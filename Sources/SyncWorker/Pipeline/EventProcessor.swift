@@ -24,9 +24,11 @@ final class EventProcessor: Sendable {
     /// Woken after a commit that made an account's document queue due.
     let pusherSignal: WakeSignal
     let documents: DocumentIngest
+    let tracing: PipelineTracing
 
     init(database: PostgresClient, linker: CustomerLinker, documents: DocumentIngest, configuration: WorkerConfiguration, workerID: String,
-         metrics: WorkerMetrics, logger: Logger, outboxSignal: WakeSignal, pusherSignal: WakeSignal) {
+         metrics: WorkerMetrics, logger: Logger, outboxSignal: WakeSignal, pusherSignal: WakeSignal, tracing: PipelineTracing = PipelineTracing()) {
+        self.tracing = tracing
         self.database = database
         self.linker = linker
         self.documents = documents
@@ -95,29 +97,141 @@ final class EventProcessor: Sendable {
                 return (.done(.duplicate), false)
             }
             let firm = try await FirmStore.load(firmID: event.firmID, on: connection)
-            let existing = try await AccountStore.lock(firmID: event.firmID, accountID: event.accountID, on: connection)
-            if let existing, existing.isLeased(byOtherThan: workerID, at: Date()), let until = existing.leaseExpiresAt {
-                return (.waitForLease(until: until), false)
+            return try await decide(event, origin: origin, value: value, firm: firm, on: connection)
+        }
+    }
+
+    /// The decision inside the caller's transaction, for an event not in the ledger.
+    private func decide(_ event: IngressEvent, origin: MessageOrigin, value: [UInt8], firm: FirmRecord?,
+                        on connection: PostgresConnection) async throws -> (Plan, Bool) {
+        let existing = try await AccountStore.lock(firmID: event.firmID, accountID: event.accountID, on: connection)
+        if let existing, existing.isLeased(byOtherThan: workerID, at: Date()), let until = existing.leaseExpiresAt {
+            return (.waitForLease(until: until), false)
+        }
+        var account = existing
+        var plan = Plan.done(.applied)
+        if let input = Self.input(for: event) {
+            (account, plan) = try await apply(input, of: event, to: existing, firm: firm, on: connection)
+        }
+        var queueDue = false
+        if event.payload.isDocument {
+            let ingested = try await documents.apply(event, value: value, origin: origin, firm: firm, account: account?.state, on: connection)
+            queueDue = ingested.queueDue
+            if let refused = ingested.refused, let (kind, toggle, _) = event.payload.documentToggle {
+                try await audit(refused, of: event, entity: kind.entity, entityID: toggle.documentID, on: connection)
+                plan = .done(.rejectedToggle)
             }
-            var account = existing
-            var plan = Plan.done(.applied)
-            if let input = Self.input(for: event) {
-                (account, plan) = try await apply(input, of: event, to: existing, firm: firm, on: connection)
-            }
-            var queueDue = false
-            if event.payload.isDocument {
-                let ingested = try await documents.apply(event, value: value, origin: origin, firm: firm, account: account?.state, on: connection)
-                queueDue = ingested.queueDue
-                if let refused = ingested.refused, let (kind, toggle, _) = event.payload.documentToggle {
-                    try await audit(refused, of: event, entity: kind.entity, entityID: toggle.documentID, on: connection)
-                    plan = .done(.rejectedToggle)
+        }
+        if case .done = plan {
+            try await AccountStore.markProcessed(event, origin: origin, workerID: workerID, on: connection)
+        }
+        return (plan, queueDue)
+    }
+
+    // MARK: - Many events in one transaction
+
+    /// One message of a batch.
+    struct BatchItem: Sendable {
+        var event: IngressEvent
+        var origin: MessageOrigin
+        var value: [UInt8]
+        /// Items with the same lane (account) are applied in the order given.
+        var lane: String
+        /// The span the event's work runs in, continuing its producer's trace.
+        var trace: EventTrace
+    }
+
+    /// What a batch did to each item, by index.
+    struct BatchOutcome: Sendable {
+        var outcomes: [Int: Outcome] = [:]
+        /// Items left for one at a time, in their lanes' order: behind a link, or another worker holds their account.
+        var deferred: [Int] = []
+    }
+
+    /// Applies `items` in one transaction: one ledger read for all of them, each firm read once,
+    /// the lanes taken in key order (so two batches lock accounts in the same order) and each
+    /// lane's items in the order given. Links found due run after the commit, concurrently, each
+    /// recorded in its own transaction. A lane stops at a link, or where another worker holds its
+    /// account: its remaining items come back as ``BatchOutcome/deferred``, for
+    /// ``process(_:origin:value:)`` once the links are done.
+    ///
+    /// Throws when the transaction fails; then nothing of the batch is applied.
+    func process(batch items: [BatchItem]) async throws -> BatchOutcome {
+        let order = items.indices.sorted { (items[$0].lane, $0) < (items[$1].lane, $1) }
+        var links: [(index: Int, job: CustomerLinker.Job, trace: TraceHeaders)] = []
+        var queueDue = false
+        var result = BatchOutcome()
+        try await database.withTransaction { connection in
+            links = []
+            queueDue = false
+            result = BatchOutcome()
+            let processed = try await AccountStore.processed(eventIDs: Array(Set(items.map(\.event.id))), on: connection)
+            var firms: [String: FirmRecord?] = [:]
+            var seen: Set<String> = []
+            var blocked: Set<String> = []
+            for index in order {
+                let item = items[index]
+                if blocked.contains(item.lane) {
+                    result.deferred.append(index)
+                    continue
+                }
+                if processed.contains(item.event.id) || seen.contains(item.event.id) {
+                    result.outcomes[index] = .duplicate
+                    continue
+                }
+                let firm: FirmRecord?
+                if let known = firms[item.event.firmID] {
+                    firm = known
+                } else {
+                    firm = try await FirmStore.load(firmID: item.event.firmID, on: connection)
+                    firms[item.event.firmID] = firm
+                }
+                let (plan, due, headers) = try await item.trace.run(tracing) { span in
+                    let (plan, due) = try await self.decide(item.event, origin: item.origin, value: item.value, firm: firm, on: connection)
+                    if case .done(let outcome) = plan { span.attributes["qbsync.outcome"] = ConsumerService.metricOutcome(outcome).rawValue }
+                    return (plan, due, PipelineTracing.current)
+                }
+                queueDue = queueDue || due
+                switch plan {
+                case .done(let outcome):
+                    seen.insert(item.event.id)
+                    result.outcomes[index] = outcome
+                case .waitForLease:
+                    blocked.insert(item.lane)
+                    result.deferred.append(index)
+                case .link(let job, _):
+                    // The lane waits for its link, as it would one event at a time: a later
+                    // sync request of the account must not link it a second time meanwhile.
+                    seen.insert(item.event.id)
+                    blocked.insert(item.lane)
+                    links.append((index, job, headers))
                 }
             }
-            if case .done = plan {
-                try await AccountStore.markProcessed(event, origin: origin, workerID: workerID, on: connection)
-            }
-            return (plan, queueDue)
         }
+        // After the commit: a pusher woken inside the transaction would not see the queue.
+        if queueDue { pusherSignal.nudge() }
+        outboxSignal.nudge()
+        guard !links.isEmpty else { return result }
+        let linked = try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
+            for (index, job, trace) in links {
+                let item = items[index]
+                group.addTask {
+                    // The link goes on in the event's trace, after the batch's commit.
+                    let outcome = try await self.tracing.span("qbsync.link", parent: trace) { _ in
+                        let link = await self.runLink(job, attemptsSoFar: 0)
+                        return try await self.record(link, for: job, ledger: .event(item.event, item.origin))
+                    }
+                    return (index, outcome)
+                }
+            }
+            var outcomes: [(Int, Outcome)] = []
+            for try await outcome in group { outcomes.append(outcome) }
+            return outcomes
+        }
+        for (index, outcome) in linked { result.outcomes[index] = outcome }
+        outboxSignal.nudge()
+        pusherSignal.nudge()  // a linked account's documents may go now
+        return result
     }
 
     /// Runs the account rules for `input` and saves the account; returns it and what is left to

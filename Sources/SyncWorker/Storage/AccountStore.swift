@@ -63,6 +63,13 @@ enum AccountStore {
         try await !connection.query("select 1 from processed_events where event_id = $1", [.text(eventID)]).isEmpty
     }
 
+    /// Which of `eventIDs` were applied before, in one statement.
+    static func processed(eventIDs: [String], on connection: PostgresConnection) async throws -> Set<String> {
+        guard !eventIDs.isEmpty else { return [] }
+        let rows = try await connection.query("select event_id from processed_events where event_id = any($1::text[])", [.textArray(eventIDs)])
+        return Set(try rows.map { try $0.decode(String.self, 0) })
+    }
+
     static func markProcessed(_ event: IngressEvent, origin: MessageOrigin, workerID: String, on connection: PostgresConnection) async throws {
         try await connection.execute("""
             insert into processed_events (event_id, firm_id, event_type, topic, kafka_partition, kafka_offset, worker_id)
