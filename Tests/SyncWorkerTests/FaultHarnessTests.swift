@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Postgres
+import Synchronization
 import QuickBooksSandbox
 import Testing
 @testable import SyncWorker
@@ -43,9 +44,17 @@ struct FaultHarnessTests {
                 // Two calls in flight per realm: a firm's writes queue, so many go in batch requests
                 // and the kills, restarts and outages land on batches too.
                 "QBSYNC_QBO_MAX_IN_FLIGHT": "2",
+                // Batches gather the firms' events for 50 ms, so a kill finds several accounts in one.
+                "QBSYNC_CONSUMER_BATCH_WAIT_MS": "50",
             ]
             let binary = try WorkerProcess.binary()
-            let workers = (0..<3).map { WorkerProcess(name: "worker-\($0)", binary: binary, environment: workerEnvironment, logDirectory: logs) }
+            let workers = try (0..<3).map { index in
+                // Each worker names its connections, so the harness sees its open transactions.
+                var url = try #require(URLComponents(string: env.databaseURL))
+                url.queryItems = (url.queryItems ?? []) + [URLQueryItem(name: "application_name", value: "qbsync-worker-\(index)")]
+                let environment = workerEnvironment.merging(["QBSYNC_DATABASE_URL": try #require(url.string)]) { $1 }
+                return WorkerProcess(name: "worker-\(index)", binary: binary, environment: environment, logDirectory: logs)
+            }
             for worker in workers { try worker.start() }
             do {
                 try await run(env: env, plan: plan, firms: firms, realms: realms, workers: workers, kills: kills, seed: seed, logs: logs, random: &random)
@@ -61,7 +70,9 @@ struct FaultHarnessTests {
         do {
 
             // Each firm's events leave in order (same key, same partition); firms in parallel.
+            let produced = ProducedFlag()
             let producing = Task {
+                defer { produced.value.store(true, ordering: .releasing) }
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for firm in firms {
                         let messages = plan.messages.filter { $0.firm == firm }
@@ -83,14 +94,24 @@ struct FaultHarnessTests {
             func log(_ what: String) { injected.append(String(format: "%5.1fs ", (clock.now - started).timeInterval) + what); trace("harness: \(injected.last ?? "")") }
 
             try await at(1.5)
-            try await workers[0].kill(); log("SIGKILL worker-0"); try workers[0].start()
+            var midBatch = 0
+            // Each kill waits for its worker to be inside a batch, at most `within` (less than the
+            // time to the next fault, so the schedule keeps its order).
+            func kill(_ worker: WorkerProcess, within: Duration) async throws {
+                let open = try await Self.killInsideBatch(worker, database: env.database, within: within)
+                if open >= 2 { midBatch += 1 }
+                log("SIGKILL \(worker.name)" + (open > 0 ? ", inside a batch holding \(open) accounts" : ", no batch open"))
+                try worker.start()
+            }
+
+            try await kill(workers[0], within: .milliseconds(1400))
             try await at(3)
             try env.cluster.setBrokerDown(2); log("broker 2 down")
             try await at(4)
             try env.sandbox.inspector.setFaults(SandboxFaults(outage: .init(duration: .seconds(3))), realmId: nil); log("QuickBooks outage for 3 s (every realm)")
             try await at(6)
             try env.cluster.setBrokerUp(2); log("broker 2 up")
-            if kills > 1 { try await workers[1].kill(); log("SIGKILL worker-1"); try workers[1].start(); trace("harness: worker-1 restarted") }
+            if kills > 1 { try await kill(workers[1], within: .milliseconds(1800)) }
             try await at(8)
             trace("harness: restarting PostgreSQL"); try await restartPostgres(); log("PostgreSQL restarted")
             try await at(9)
@@ -98,13 +119,19 @@ struct FaultHarnessTests {
                 try env.sandbox.inspector.setFaults(SandboxFaults(forced429Count: 5, throttleBodyFormat: .xml), realmId: realm); log("5 forced 429s (XML) on \(firms[0])")
             }
             try await at(10)
-            if kills > 2 { try await workers[2].kill(); log("SIGKILL worker-2"); try workers[2].start() }
+            if kills > 2 { try await kill(workers[2], within: .seconds(3)) }
             var extraKills = kills - 3
             while extraKills > 0 {
                 try await Task.sleep(for: .seconds(2))
                 let victim = workers[Int.random(in: 0..<3, using: &random)]
-                try await victim.kill(); log("SIGKILL \(victim.name)"); try victim.start()
+                try await kill(victim, within: .seconds(3))
                 extraKills -= 1
+            }
+            // Until one kill has landed inside a batch, a few more, while events still flow.
+            var retries = 0
+            while midBatch == 0, retries < 3, !produced.value.load(ordering: .acquiring) {
+                try await kill(workers[retries % 3], within: .seconds(3))
+                retries += 1
             }
             try await producing.value
             log("all ingress events sent")
@@ -200,14 +227,42 @@ struct FaultHarnessTests {
             }
             trace("harness: QuickBooks saw \(batches) batch requests carrying \(batchedWrites) writes, \(replays) requests answered from its requestid memory")
             #expect(batches > 0, "the harness exercises batch requests")
+            #expect(midBatch > 0, "a kill lands inside a consumer batch holding several accounts (seed \(seed))")
             trace("harness: injected:\n  " + injected.joined(separator: "\n  "))
             trace("harness: verified \(valid.count) events applied, \(letters.count) dead-lettered, \(database.count) accounts in their expected status, \(customersChecked) customers exactly once, \(caughtUp.count) account status events (\(duplicatesDropped) identical republications) matching the database, \(objectsChecked) QuickBooks objects of \(plan.invoices.count) invoices and \(plan.payments.count) payments present once with the right content, \(documentsChecked) document columns matching what was published; worker logs in \(logs.path)")
         }
     }
 
+    /// SIGKILLs `worker` as soon as one of its connections is inside a consumer batch that has
+    /// taken several accounts (each account it applies holds a transaction-scoped advisory lock
+    /// until the batch commits), or once `within` has passed without one. Returns how many accounts that batch held.
+    static func killInsideBatch(_ worker: WorkerProcess, database: PostgresClient, within: Duration) async throws -> Int {
+        let deadline = ContinuousClock.now + within
+        var open = 0
+        while ContinuousClock.now < deadline {
+            // The database may be restarting: then no batch is open.
+            open = (try? await database.withConnection { connection in
+                try await connection.query("""
+                    select coalesce(max(held), 0)::bigint from (
+                        select count(*) as held from pg_locks l join pg_stat_activity a using (pid)
+                        where l.locktype = 'advisory' and l.granted and a.application_name = $1 group by pid) t
+                    """, [.text("qbsync-\(worker.name)")]).first?.decode(Int64.self, 0)
+            }).map(Int.init) ?? 0
+            if open >= 2 { break }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        try await worker.kill()
+        return open
+    }
+
     private func restartPostgres() async throws {
         try await PostgresServer.run("restart")
     }
+}
+
+/// Set once the harness's producers have sent everything.
+private final class ProducedFlag: Sendable {
+    let value = Atomic<Bool>(false)
 }
 
 /// Progress lines go out unbuffered, so a stuck run still shows how far it got.

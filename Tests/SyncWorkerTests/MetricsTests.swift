@@ -36,9 +36,11 @@ struct MetricsTests {
     }
 
     /// Runs a worker with its own registry and fast sampling; `body` gets its /metrics URL.
-    static func withMeasuredWorker(_ env: TestEnvironment, _ body: (String) async throws -> Void) async throws {
-        var configuration = env.workerConfiguration()
+    static func withMeasuredWorker(_ env: TestEnvironment, group: String = "qbsync-test", configure: (inout WorkerConfiguration) -> Void = { _ in },
+                                   _ body: (String) async throws -> Void) async throws {
+        var configuration = env.workerConfiguration(group: group)
         configuration.metricsInterval = .milliseconds(100)
+        configure(&configuration)
         let port = PortBox()
         let worker = try await Worker(configuration: configuration, logger: env.logger, metricsRegistry: PrometheusCollectorRegistry(),
                                       gracefulShutdownSignals: [], onHTTPListening: { await port.set($0) })
