@@ -191,6 +191,7 @@ let package = Package(
             dependencies: [
                 "SyncWorker", "SyncCore", "Kafka", "Postgres", "QuickBooks", "QuickBooksSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -20,6 +20,8 @@ public final class PostgresClient: Sendable {
     /// The configuration the pool was built with.
     public let configuration: PostgresConfiguration
     let logger: Logger
+    /// Statements and transactions this client has run.
+    public let statistics = PostgresStatistics()
     let connectParameters: [(keyword: String, value: String)]
     private let pool: NIOLockedValueBox<ConnectionPoolStateMachine>
     /// Every slot, leased or not; each owns one thread.

@@ -58,6 +58,7 @@ extension PostgresConnection {
             try connection.executeScript("COMMIT").commandTag
         }
         // COMMIT of an aborted transaction "succeeds" with the tag ROLLBACK.
+        if tag != "ROLLBACK" { lease.client.statistics.transactionCommitted() }
         if tag == "ROLLBACK" {
             throw PostgresError(
                 kind: .transactionRolledBack,

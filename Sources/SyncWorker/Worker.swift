@@ -110,6 +110,7 @@ public final class Worker: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = observability.map { .init(service: $0) } + [
             .init(service: RealmLeaseKeeper(gate: gate)), .init(service: http), .init(service: relay), .init(service: retention), .init(service: figures),
             .init(service: RealmUsageReporter(gate: gate, interval: configuration.metricsInterval, metrics: metrics)),
+            .init(service: DatabaseStatisticsReporter(database: database, interval: configuration.metricsInterval, metrics: metrics)),
         ]
         if keyVerdict == .differs {
             logger.critical("not consuming: \(TokenKeyCheck.differsDetail)")

@@ -42,6 +42,8 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Firms of the QuickBooks-latency run (0 skips it).") var latencyFirms = 200
     @Option(help: "Invoices per firm of the QuickBooks-latency run.") var latencyInvoices = 20
     @Option(help: "Milliseconds the sandbox takes per request in the latency run (real QuickBooks: 100–500).") var latencyMs = 150
+    @Option(help: "Seconds of this machine's PostgreSQL floor (set-based writes, 50 events a transaction; 0 skips).") var floorSeconds = 10
+    @Option(help: "Invoices of the long run, produced while the worker consumes (0 skips it).") var longInvoices = 0
     @Option(help: "The qbsync executable (default: next to this one).") var worker: String?
 
     /// `--pace-workers` as counts.
@@ -80,7 +82,27 @@ struct Bench: AsyncParsableCommand {
             idleSamples: idleSamples)
         let result = try await throughput.run(server: server, binary: binary, logger: logger)
         result.print(title: "1. End to end, zero-latency QuickBooks with its limits lifted")
+        if floorSeconds > 0 {
+            let floor = try await PostgresFloor(duration: .seconds(floorSeconds)).run(server: server, logger: logger)
+            Swift.print("   PostgreSQL floor on this machine, measured now (50 events a transaction, 3 set-based statements, 8 clients):")
+            Swift.print(String(format: "                             %8.0f events/s; qbsync end to end is %.1f %% of it\n",
+                               floor.rate, 100 * (Double(result.events) / result.endToEnd) / floor.rate))
+        }
 
+        if longInvoices > 0 {
+            // The same firms and accounts, many more invoices each, produced while consumed.
+            let perAccount = max(1, longInvoices / (firms * accounts))
+            var long = throughput
+            long.name = "long"
+            long.invoices = perAccount
+            long.idleSamples = 0
+            long.streamedBacklog = 20_000
+            let measured = try await long.run(server: server, binary: binary, logger: logger)
+            measured.print(title: "1b. The long run: \(measured.events) invoices produced while the worker consumes (at most 20,000 waiting)")
+            Swift.print(String(format: "   peak memory against the short run  %+.0f %% (%.1f MiB against %.1f)\n",
+                               100 * (Double(measured.residentPeak) / Double(result.residentPeak) - 1),
+                               Double(measured.residentPeak) / 1_048_576, Double(result.residentPeak) / 1_048_576))
+        }
         if latencyFirms > 0 {
             try await latencyRun(server: server, binary: binary, zeroLatency: result, logger: logger)
         }

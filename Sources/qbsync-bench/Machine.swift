@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Logging
 import Postgres
@@ -35,6 +36,39 @@ struct Machine {
             total += cpuSeconds(pid)
         }
         return total
+    }
+}
+
+extension Machine {
+    /// A TCP port nothing listens on right now (the kernel picks it), for a worker's HTTP server.
+    static func freePort() throws -> Int {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw BenchFailure("no socket for a free port: errno \(errno)") }
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+        }
+        guard bound else { throw BenchFailure("could not bind a socket to find a free port: errno \(errno)") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// The value of an unlabelled counter on a worker's /metrics (0 when not exported yet).
+    static func scrape(port: Int, _ names: [String]) async throws -> [String: Double] {
+        let request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let text = String(buffer: try await response.body.collect(upTo: 16 << 20))
+        var values: [String: Double] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            guard parts.count == 2, names.contains(String(parts[0])), let value = Double(parts[1]) else { continue }
+            values[String(parts[0])] = value
+        }
+        return values
     }
 }
 

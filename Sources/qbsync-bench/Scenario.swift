@@ -35,6 +35,9 @@ struct Scenario {
     /// QuickBooks' requests and time the invoices alone: what an invoice costs once its client is
     /// in QuickBooks. The link requests are reported on their own.
     var linkFirst = false
+    /// Produce the invoices while the worker consumes, keeping at most this many unapplied (the
+    /// embedded cluster keeps only about 5 MB per partition), instead of loading them first.
+    var streamedBacklog: Int?
 
     var eventCount: Int { firms * accounts * invoices }
 
@@ -71,6 +74,12 @@ struct Scenario {
         var idleLatencies: [Double] = []
         /// Requests of the link phase (``Scenario/linkFirst``), not among ``quickBooksRequests``.
         var linkRequests = 0
+        /// Statements the workers sent to PostgreSQL and transactions they committed, by their own
+        /// count; transactions PostgreSQL counted in the benchmark's database (autocommit
+        /// statements are one each; the benchmark's progress polls are among them).
+        var statements = 0
+        var transactions = 0
+        var serverTransactions = 0
 
         func percentile(_ p: Double) -> Double {
             let sorted = idleLatencies.sorted()
@@ -94,6 +103,8 @@ struct Scenario {
                 Swift.print(String(format: "   worker CPU per event      %8.0f µs (%.2f s in all)", workerCPU / Double(events) * 1e6, workerCPU))
             }
             Swift.print(String(format: "   PostgreSQL CPU per event  %8.0f µs (%.2f s in all)", databaseCPU / Double(events) * 1e6, databaseCPU))
+            Swift.print(String(format: "   PostgreSQL per event      %8.1f statements, %.2f transactions (%.2f as PostgreSQL counts them, autocommit included)",
+                               Double(statements) / Double(events), Double(transactions) / Double(events), Double(serverTransactions) / Double(events)))
             Swift.print(String(format: "   worker resident memory    %8.1f MiB at start, %.1f peak, %.1f at the end",
                                Double(residentStart) / 1_048_576, Double(residentPeak) / 1_048_576, Double(residentEnd) / 1_048_576)
                         + (workerCPUs.count > 1 ? " (\(workerCPUs.count) workers summed)" : ""))
@@ -176,7 +187,11 @@ struct Scenario {
         }
         // The counters start with the workers: the connecting calls above were the bench's own.
         for realm in realms { try sandbox.inspector.resetCounters(realmId: realm) }
-        if linkFirst { try await loadLinks(cluster: cluster, logger: logger) } else { try await load(cluster: cluster, logger: logger) }
+        if linkFirst {
+            try await loadLinks(cluster: cluster, logger: logger)
+        } else if streamedBacklog == nil {
+            try await load(cluster: cluster, logger: logger)
+        }
 
         let environment = ProcessInfo.processInfo.environment.merging([
             "QBSYNC_DATABASE_URL": databaseURL, "QBSYNC_KAFKA_BOOTSTRAP_SERVERS": cluster.bootstrapServers,
@@ -185,16 +200,18 @@ struct Scenario {
             "QBSYNC_TOKEN_KEY": Data(tokenKey).base64EncodedString(), "QBSYNC_HTTP_HOST": "127.0.0.1", "QBSYNC_HTTP_PORT": "0",
             "QBSYNC_DATABASE_POOL_SIZE": "16",
         ].merging(workerLimits) { $1 }) { $1 }
-        let processes = (0..<max(1, workers)).map { _ in
+        let ports = try (0..<max(1, workers)).map { _ in try Machine.freePort() }
+        let processes = ports.map { port in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = ["worker", "--log-level", "error"]
-            process.environment = environment
+            process.environment = environment.merging(["QBSYNC_HTTP_PORT": "\(port)", "QBSYNC_METRICS_INTERVAL_MS": "200"]) { $1 }
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             return process
         }
         let databaseCPUBefore = Machine.postgresCPUSeconds()
+        let serverTransactionsBefore = try await Progress.serverTransactions(database)
         defer { for process in processes where process.isRunning { process.terminate() } }
         for process in processes { try process.run() }
         let pids = processes.map(\.processIdentifier)
@@ -224,6 +241,10 @@ struct Scenario {
             try await load(cluster: cluster, logger: logger)
         }
 
+        let streaming = streamedBacklog.map { backlog in
+            Task { try await stream(cluster: cluster, database: database, keepingAtMost: backlog, logger: logger) }
+        }
+        defer { streaming?.cancel() }
         // Wait for the backlog to be applied, written and published, sampling memory.
         var residentStart = 0, residentPeak = 0
         let deadline = ContinuousClock.now + .seconds(1800)
@@ -233,6 +254,7 @@ struct Scenario {
             residentPeak = max(residentPeak, resident)
             let progress = try await Progress.read(database)
             if progress.documents == 0 { residentStart = resident } else if firstRecorded == nil { firstRecorded = .now }
+            if let streaming, progress.appliedInvoices >= eventCount { try await streaming.value }
             if progress.appliedInvoices >= eventCount, progress.synced >= eventCount, progress.unpublished == 0 { break }
             try checkRunning("before the backlog was done")
             guard ContinuousClock.now < deadline else { throw BenchFailure("the backlog was not done in 30 minutes: \(progress)") }
@@ -244,6 +266,15 @@ struct Scenario {
         let workerCPUs = pids.map(Machine.cpuSeconds)
         let residentEnd = resident()
         let databaseCPU = Machine.postgresCPUSeconds() - databaseCPUBefore
+        let serverTransactions = try await Progress.serverTransactions(database) - serverTransactionsBefore
+        // The workers report their database counters every 200 ms: two reports later they are in.
+        try await Task.sleep(for: .milliseconds(450))
+        var statements = 0, transactions = 0
+        for port in ports {
+            let values = try await Machine.scrape(port: port, ["qbsync_database_statements_total", "qbsync_database_transactions_total"])
+            statements += Int(values["qbsync_database_statements_total"] ?? 0)
+            transactions += Int(values["qbsync_database_transactions_total"] ?? 0)
+        }
         let times = try await Progress.times(database)
         // QuickBooks' counters of the backlog alone, before the idle samples add their requests.
         var total = SandboxCounters()
@@ -267,7 +298,8 @@ struct Scenario {
                       quickBooksRequests: total.requests, batchRequests: total.batchRequests, batchItems: total.batchItems,
                       throttled: total.throttled, throttledByWindow: total.throttledByWindow,
                       throttledByBatchWindow: total.throttledByBatchWindow, throttledByConcurrency: total.throttledByConcurrency,
-                      peakInFlight: total.peakInFlight, idleLatencies: idle, linkRequests: linkRequests)
+                      peakInFlight: total.peakInFlight, idleLatencies: idle, linkRequests: linkRequests,
+                      statements: statements, transactions: transactions, serverTransactions: serverTransactions)
     }
 
     /// Sends single invoices to the idle workers, one at a time, and times each to `synced` (the
@@ -309,6 +341,37 @@ struct Scenario {
                 let message = BenchEvents.syncRequested(firm: "firm-\(firm)", account: "acct-\(account)")
                 _ = try await producer.send(topic: "accounts.quickbooks-sync", key: Array("firm-\(firm)".utf8), value: message)
             }
+        }
+        try await producer.shutdown()
+    }
+
+    /// Produces the invoices in rounds (each firm's next invoices), waiting before each round
+    /// until no more than `backlog` sent invoices are unapplied.
+    private func stream(cluster: KafkaMockCluster, database: PostgresClient, keepingAtMost backlog: Int, logger: Logger) async throws {
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(connection: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)), logger: logger)
+        let firms = self.firms, accounts = self.accounts
+        let round = max(1, min(backlog / 2, 5_000) / firms)  // invoices per firm in one round
+        var sent = 0
+        var next = 0  // the next invoice index of every firm (each firm's account by account)
+        while next < accounts * invoices {
+            while try await sent - Progress.read(database).appliedInvoices > backlog - round * firms {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let range = next..<min(next + round, accounts * invoices)
+            let invoices = self.invoices
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for firm in 0..<firms {
+                    group.addTask {
+                        for index in range {
+                            let message = BenchEvents.invoice(firm: "firm-\(firm)", account: "acct-\(index / invoices)", number: index % invoices)
+                            _ = try await producer.send(topic: "billing.invoices", key: Array("firm-\(firm)".utf8), value: message)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            sent += range.count * firms
+            next = range.upperBound
         }
         try await producer.shutdown()
     }
@@ -358,6 +421,17 @@ struct Progress: CustomStringConvertible {
             return Progress(appliedInvoices: Int(try row?.decode(Int64.self, "applied") ?? 0),
                             documents: Int(try row?.decode(Int64.self, "documents") ?? 0), synced: Int(try row?.decode(Int64.self, "synced") ?? 0),
                             unpublished: Int(try row?.decode(Int64.self, "unpublished") ?? 0))
+        }
+    }
+
+    /// Transactions committed or rolled back in this database, as PostgreSQL counts them.
+    static func serverTransactions(_ database: PostgresClient) async throws -> Int {
+        try await database.withConnection { connection in
+            // A fresh snapshot of the statistics, not the one cached for this transaction.
+            _ = try await connection.query("select pg_stat_clear_snapshot()")
+            return try await connection.query(
+                "select (xact_commit + xact_rollback)::bigint from pg_stat_database where datname = current_database()"
+            ).first.map { Int(try $0.decode(Int64.self, 0)) } ?? 0
         }
     }
 

@@ -59,6 +59,7 @@ final class ConnectionLease: Sendable {
             state.pendingBegin = nil
             return (verify, begin)
         }
+        client.statistics.statementSent(count: begin == nil ? 1 : 2)
         let slot = self.slot
         let parameters = client.connectParameters
         let logger = client.logger

@@ -107,6 +107,25 @@ struct RealmUsageReporter: Service {
     }
 }
 
+/// Counts the statements and transactions the worker's database client has run, every interval
+/// and once more when the worker stops.
+struct DatabaseStatisticsReporter: Service {
+    let database: PostgresClient
+    let interval: Duration
+    let metrics: WorkerMetrics
+
+    func run() async throws {
+        var reported = (statements: 0, transactions: 0)
+        func report() {
+            let now = (statements: database.statistics.statements, transactions: database.statistics.transactions)
+            metrics.databaseWork(statements: now.statements - reported.statements, transactions: now.transactions - reported.transactions)
+            reported = now
+        }
+        await repeatUntilShutdown(every: interval) { report() }
+        report()
+    }
+}
+
 /// Keeps the realm leases of ``RealmGate`` (renewal, hand-over, release when idle), and releases
 /// them all when the worker stops, so the next holder starts at once from the recorded window.
 struct RealmLeaseKeeper: Service {

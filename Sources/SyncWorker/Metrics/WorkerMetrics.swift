@@ -23,6 +23,12 @@ struct WorkerMetrics: Sendable {
         Counter(label: "qbsync_events_total", dimensions: [("topic", topic), ("outcome", outcome.rawValue)], factory: factory).increment()
     }
 
+    /// Statements sent to PostgreSQL and transactions committed, since the last report.
+    func databaseWork(statements: Int, transactions: Int) {
+        Counter(label: "qbsync_database_statements_total", factory: factory).increment(by: statements)
+        Counter(label: "qbsync_database_transactions_total", factory: factory).increment(by: transactions)
+    }
+
     /// A batch of messages the consumer applied in one transaction (`committed`), or whose
     /// transaction failed, so its messages went one at a time.
     func consumerBatch(messages: Int, committed: Bool) {
