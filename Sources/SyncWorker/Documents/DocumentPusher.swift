@@ -75,36 +75,44 @@ struct DocumentPusher: Service {
     }
 
     /// Writes the account's documents until its queue is empty, waits, or has had its turn.
+    ///
+    /// One transaction per write: the result of a write is recorded in the same transaction that
+    /// plans the next one (only the first write of a turn is planned on its own).
     func drain(firmID: String, accountID: String) async {
         var writes = 0
-        while true {
-            let next: Next
-            do {
-                next = try await prepare(firmID: firmID, accountID: accountID, yield: writes >= writesPerTurn || Task.isShuttingDownGracefully)
-            } catch {
-                // Its lease runs out and the queue is claimed again.
-                logger.warning("could not read an account's document queue", metadata: ["firm_id": "\(firmID)", "account_id": "\(accountID)", "error": "\(error)"])
-                return
-            }
-            guard case .write(let step, let attempts) = next else { return }
+        var next: Next
+        do {
+            next = try await prepare(firmID: firmID, accountID: accountID, yield: Task.isShuttingDownGracefully)
+        } catch {
+            // Its lease runs out and the queue is claimed again.
+            logger.warning("could not read an account's document queue", metadata: ["firm_id": "\(firmID)", "account_id": "\(accountID)", "error": "\(error)"])
+            return
+        }
+        while case .write(let step, let attempts) = next {
+            writes += 1
+            let yield = writes >= writesPerTurn
             // The write continues the trace of the event behind the document's newest change.
-            let goOn = await tracing.span("qbsync.write \(step.operation.name)", parent: step.document.trace, attributes: [
+            next = await tracing.span("qbsync.write \(step.operation.name)", parent: step.document.trace, attributes: [
                 "qbsync.firm_id": firmID, "qbsync.document": "\(step.document.kind.rawValue) \(step.document.documentID)",
             ]) { span in
                 let result = await execute(step, attemptsSoFar: attempts)
                 do {
-                    return try await record(result, of: step) == .goOn
+                    return try await recordAndPlan(result, of: step, yield: yield || Task.isShuttingDownGracefully)
                 } catch {
-                    // The write stands in QuickBooks; its next attempt repeats it with the same requestid.
-                    span.recordError(error)
-                    logger.warning("could not record a QuickBooks write; it will be repeated", metadata: [
-                        "firm_id": "\(firmID)", "document": "\(step.document.kind.rawValue) \(step.document.documentID)", "error": "\(error)"])
-                    return false
+                    // Planning the next write failed, or recording this one did: record it on its
+                    // own, so a next document the database cannot plan never holds this result back.
+                    do {
+                        _ = try await record(result, of: step)
+                    } catch {
+                        // The write stands in QuickBooks; its next attempt repeats it with the same requestid.
+                        span.recordError(error)
+                        logger.warning("could not record a QuickBooks write; it will be repeated", metadata: [
+                            "firm_id": "\(firmID)", "document": "\(step.document.kind.rawValue) \(step.document.documentID)", "error": "\(error)"])
+                    }
+                    return .stop
                 }
             }
-            guard goOn else { return }
             outboxSignal.nudge()
-            writes += 1
         }
     }
 
@@ -116,109 +124,113 @@ struct DocumentPusher: Service {
     // MARK: - Plan the next write
 
     private func prepare(firmID: String, accountID: String, yield: Bool) async throws -> Next {
-        try await database.withTransaction { connection in
-            guard let lease = try await DocumentQueueStore.lockLeased(firmID: firmID, accountID: accountID, worker: workerID, on: connection) else {
-                return .stop
-            }
-            func release(_ next: Date?) async throws -> Next {
-                try await DocumentQueueStore.release(firmID: firmID, accountID: accountID, worker: workerID, nextAttempt: next, on: connection)
-                return .stop
-            }
-            // Its turn is over, or a rebalance gave its partition to another worker, which takes it now.
-            if yield { return try await release(Date()) }
-            guard await assignment.owns(lease.ownerPartition) else { return try await release(Date()) }
-            guard let firm = try await FirmStore.load(firmID: firmID, on: connection), firm.connection.isConnected else {
-                return try await release(nil)  // the firm's reconnect wakes it
-            }
-            let account = try await AccountStore.read(firmID: firmID, accountID: accountID, on: connection)
-            let around = DocumentReview.Surroundings(firm: firm, account: account?.state)
-            var detour: StoredDocument?
-            var detoured: Set<String> = []
-            while true {
-                let head: StoredDocument?
-                if let detour { head = detour } else { head = try await DocumentStore.pendingHead(firmID: firmID, accountID: accountID, on: connection) }
-                guard var document = head else { return try await release(nil) }
-                detour = nil
-                let components = try await DocumentStore.components(of: document, on: connection)
-                let refunds = try await DocumentStore.refunds(of: document, on: connection)
-                let verdict = try await review.review(&document, components: components, refunds: refunds, around: around,
-                                                      causedBy: document.lastEventID, asLoaded: true, on: connection)
-                switch verdict.next {
-                case .waitForAccount, .waitForFirm: return try await release(nil)
-                case .nothing, .waitForInvoices: continue
-                case .push: break
-                }
-                let desired = DocumentPlanner.desired(document.shape(refunds: refunds))
-                // Removals name no customer (a payment unsynced by hand goes even from an unsynced account).
-                guard let operation = DocumentPlanner.nextOperation(desired: desired, applied: components),
-                      let customerID = account?.state.qboCustomerID ?? (operation.namesCustomer ? nil : "") else {
-                    // Not expected (to push means a write is planned and the account is linked);
-                    // never spin on it inside the transaction: the queue waits and says so.
-                    logger.error("a document to write has no planned write or no customer; its account's queue waits", metadata: [
-                        "firm_id": "\(firmID)", "account_id": "\(accountID)", "document": "\(document.kind.rawValue) \(document.documentID)"])
-                    return try await release(Date().addingTimeInterval(configuration.leaseDuration.timeInterval))
-                }
+        try await database.withTransaction { connection in try await plan(firmID: firmID, accountID: accountID, yield: yield, on: connection) }
+    }
 
-                var invoiceIDs: [String: String] = [:]
-                if case .paymentUpserted(let payment)? = document.payload, operation.appliesPayment {
-                    let wanted = payment.appliedTo.map(\.invoiceID)
-                    invoiceIDs = try await DocumentStore.invoiceQuickBooksIDs(firmID: firmID, invoiceIDs: wanted, on: connection)
-                    let missing = wanted.filter { invoiceIDs[$0] == nil }
-                    let known = try await DocumentStore.invoices(firmID: firmID, ids: missing, on: connection)
-                    var awaiting: [String] = [], labels: [String] = []
-                    for id in missing {
-                        guard let invoice = known[id] else { awaiting.append(id); labels.append(id); continue }
-                        if invoice.pending, invoice.accountID == accountID, !detoured.contains(id) {
-                            // The invoice is this account's and still to be written: it goes first.
-                            detoured.insert(id)
-                            detour = try await DocumentStore.lock(firmID: firmID, kind: .invoice, documentID: id, on: connection)
-                            break
-                        }
-                        if invoice.pending || invoice.failure != nil {
-                            awaiting.append(id)
-                            labels.append(invoice.label)
-                        }
-                        // Otherwise it will never reach QuickBooks (before the sync start, voided,
-                        // deleted): that part of the payment stays unapplied credit.
-                    }
-                    if detour != nil { continue }
-                    if !awaiting.isEmpty {
-                        document.awaiting = awaiting
-                        document.awaitingLabels = labels
-                        try await review.review(&document, components: components, refunds: refunds, around: around,
-                                                causedBy: document.lastEventID, on: connection)
-                        continue
-                    }
-                }
-
-                var attemptRevision = operation.requestRevisionNumber
-                var generation = operation.component?.attemptGeneration ?? document.generation
-                // A repeat (an earlier attempt parked, or a create planned before) may have gone in a batch.
-                var mayHaveBeenSent = lease.attempts > 0
-                if case .create(let want) = operation {
-                    // The requestid of a create derives from its first attempt's revision (and the
-                    // document's generation then): keep them until QuickBooks has answered, so a
-                    // repeat cannot create a second object.
-                    let existing = components.first { $0.role == want.role }
-                    if let existing, existing.type == want.type, existing.createUncertain, let first = existing.attemptRevision {
-                        attemptRevision = first
-                        generation = existing.attemptGeneration
-                        mayHaveBeenSent = true
-                    } else {
-                        attemptRevision = want.revision
-                        generation = document.generation
-                        try await DocumentStore.saveComponent(
-                            AppliedComponent(role: want.role, type: want.type, attemptRevision: want.revision, attemptGeneration: generation),
-                            of: document, on: connection)
-                    }
-                }
-                try await DocumentQueueStore.extendLease(firmID: firmID, accountID: accountID, worker: workerID,
-                                                         until: Date().addingTimeInterval(configuration.leaseDuration.timeInterval), on: connection)
-                let step = DocumentWriter.Step(
-                    firm: firm, document: document, operation: operation, attemptRevision: attemptRevision, generation: generation,
-                    customerID: customerID, invoiceIDs: invoiceIDs, components: components, refunds: refunds, mayHaveBeenSent: mayHaveBeenSent)
-                return .write(step, attempts: lease.attempts)
+    /// Plans the account's next write inside the caller's transaction: the queue's lease kept, the
+    /// head document reviewed, what QuickBooks should hold compared with what it holds.
+    private func plan(firmID: String, accountID: String, yield: Bool, on connection: PostgresConnection) async throws -> Next {
+        guard let lease = try await DocumentQueueStore.lockLeased(firmID: firmID, accountID: accountID, worker: workerID, on: connection) else {
+            return .stop
+        }
+        func release(_ next: Date?) async throws -> Next {
+            try await DocumentQueueStore.release(firmID: firmID, accountID: accountID, worker: workerID, nextAttempt: next, on: connection)
+            return .stop
+        }
+        // Its turn is over, or a rebalance gave its partition to another worker, which takes it now.
+        if yield { return try await release(Date()) }
+        guard await assignment.owns(lease.ownerPartition) else { return try await release(Date()) }
+        guard let firm = try await FirmStore.load(firmID: firmID, on: connection), firm.connection.isConnected else {
+            return try await release(nil)  // the firm's reconnect wakes it
+        }
+        let account = try await AccountStore.read(firmID: firmID, accountID: accountID, on: connection)
+        let around = DocumentReview.Surroundings(firm: firm, account: account?.state)
+        var detour: StoredDocument?
+        var detoured: Set<String> = []
+        while true {
+            let head: StoredDocument?
+            if let detour { head = detour } else { head = try await DocumentStore.pendingHead(firmID: firmID, accountID: accountID, on: connection) }
+            guard var document = head else { return try await release(nil) }
+            detour = nil
+            let components = try await DocumentStore.components(of: document, on: connection)
+            let refunds = try await DocumentStore.refunds(of: document, on: connection)
+            let verdict = try await review.review(&document, components: components, refunds: refunds, around: around,
+                                                  causedBy: document.lastEventID, asLoaded: true, on: connection)
+            switch verdict.next {
+            case .waitForAccount, .waitForFirm: return try await release(nil)
+            case .nothing, .waitForInvoices: continue
+            case .push: break
             }
+            let desired = DocumentPlanner.desired(document.shape(refunds: refunds))
+            // Removals name no customer (a payment unsynced by hand goes even from an unsynced account).
+            guard let operation = DocumentPlanner.nextOperation(desired: desired, applied: components),
+                  let customerID = account?.state.qboCustomerID ?? (operation.namesCustomer ? nil : "") else {
+                // Not expected (to push means a write is planned and the account is linked);
+                // never spin on it inside the transaction: the queue waits and says so.
+                logger.error("a document to write has no planned write or no customer; its account's queue waits", metadata: [
+                    "firm_id": "\(firmID)", "account_id": "\(accountID)", "document": "\(document.kind.rawValue) \(document.documentID)"])
+                return try await release(Date().addingTimeInterval(configuration.leaseDuration.timeInterval))
+            }
+
+            var invoiceIDs: [String: String] = [:]
+            if case .paymentUpserted(let payment)? = document.payload, operation.appliesPayment {
+                let wanted = payment.appliedTo.map(\.invoiceID)
+                invoiceIDs = try await DocumentStore.invoiceQuickBooksIDs(firmID: firmID, invoiceIDs: wanted, on: connection)
+                let missing = wanted.filter { invoiceIDs[$0] == nil }
+                let known = try await DocumentStore.invoices(firmID: firmID, ids: missing, on: connection)
+                var awaiting: [String] = [], labels: [String] = []
+                for id in missing {
+                    guard let invoice = known[id] else { awaiting.append(id); labels.append(id); continue }
+                    if invoice.pending, invoice.accountID == accountID, !detoured.contains(id) {
+                        // The invoice is this account's and still to be written: it goes first.
+                        detoured.insert(id)
+                        detour = try await DocumentStore.lock(firmID: firmID, kind: .invoice, documentID: id, on: connection)
+                        break
+                    }
+                    if invoice.pending || invoice.failure != nil {
+                        awaiting.append(id)
+                        labels.append(invoice.label)
+                    }
+                    // Otherwise it will never reach QuickBooks (before the sync start, voided,
+                    // deleted): that part of the payment stays unapplied credit.
+                }
+                if detour != nil { continue }
+                if !awaiting.isEmpty {
+                    document.awaiting = awaiting
+                    document.awaitingLabels = labels
+                    try await review.review(&document, components: components, refunds: refunds, around: around,
+                                            causedBy: document.lastEventID, on: connection)
+                    continue
+                }
+            }
+
+            var attemptRevision = operation.requestRevisionNumber
+            var generation = operation.component?.attemptGeneration ?? document.generation
+            // A repeat (an earlier attempt parked, or a create planned before) may have gone in a batch.
+            var mayHaveBeenSent = lease.attempts > 0
+            if case .create(let want) = operation {
+                // The requestid of a create derives from its first attempt's revision (and the
+                // document's generation then): keep them until QuickBooks has answered, so a
+                // repeat cannot create a second object.
+                let existing = components.first { $0.role == want.role }
+                if let existing, existing.type == want.type, existing.createUncertain, let first = existing.attemptRevision {
+                    attemptRevision = first
+                    generation = existing.attemptGeneration
+                    mayHaveBeenSent = true
+                } else {
+                    attemptRevision = want.revision
+                    generation = document.generation
+                    try await DocumentStore.saveComponent(
+                        AppliedComponent(role: want.role, type: want.type, attemptRevision: want.revision, attemptGeneration: generation),
+                        of: document, on: connection)
+                }
+            }
+            try await DocumentQueueStore.extendLease(firmID: firmID, accountID: accountID, worker: workerID,
+                                                     until: Date().addingTimeInterval(configuration.leaseDuration.timeInterval), on: connection)
+            let step = DocumentWriter.Step(
+                firm: firm, document: document, operation: operation, attemptRevision: attemptRevision, generation: generation,
+                customerID: customerID, invoiceIDs: invoiceIDs, components: components, refunds: refunds, mayHaveBeenSent: mayHaveBeenSent)
+            return .write(step, attempts: lease.attempts)
         }
     }
 
@@ -269,63 +281,73 @@ struct DocumentPusher: Service {
 
     enum AfterWrite: Sendable { case goOn, stop }
 
-    private func record(_ result: WriteResult, of step: DocumentWriter.Step) async throws -> AfterWrite {
-        let firmID = step.firm.firmID, accountID = step.document.accountID
-        return try await database.withTransaction { connection in
-            let lease = try await DocumentQueueStore.lockLeased(firmID: firmID, accountID: accountID, worker: workerID, on: connection)
-            guard var document = try await DocumentStore.lock(firmID: firmID, kind: step.document.kind, documentID: step.document.documentID, on: connection) else {
-                return .stop
-            }
-            let account = try await AccountStore.read(firmID: firmID, accountID: accountID, on: connection)
-            let around = DocumentReview.Surroundings(firm: try await FirmStore.load(firmID: firmID, on: connection), account: account?.state)
-            var after = AfterWrite.goOn
-            switch result {
-            case .written(let component):
-                // What QuickBooks holds is a fact, recorded whoever holds the queue now.
-                try await DocumentStore.saveComponent(component, of: document, on: connection)
-                document.parkedDetail = nil
-                if case .create = step.operation, component.role == .main, component.type == .invoice {
-                    try await wakePayments(awaiting: document, around: around, on: connection)
-                }
-                if case .delete = step.operation, document.kind == .payment, component.role == .main {
-                    try await retryInvoiceDeletions(firmID: firmID, accountID: accountID, around: around, on: connection)
-                }
-            case .refused(let problem):
-                let detail = Self.ownDetailCodes.contains(problem.code) ? (problem.detail ?? problem.message)
-                    : FailureDetail.documentRefused(problem, kind: document.kind, label: document.label, operation: step.operation.verb)
-                if case .create(let want) = step.operation {
-                    // Refused: nothing was created, so the next create may start afresh.
-                    try await DocumentStore.saveComponent(AppliedComponent(role: want.role, type: want.type), of: document, on: connection)
-                }
-                document.recordFailure(code: problem.code, detail: detail)
-                logger.notice("QuickBooks refused a document", metadata: [
-                    "firm_id": "\(firmID)", "document": "\(document.kind.rawValue) \(document.documentID)", "code": "\(problem.code)",
-                    "operation": "\(step.operation.name)", "error": "\(problem.message)"])
-            case .parked(let problem, let attempts):
-                if attempts >= configuration.maxAttempts {
-                    document.recordFailure(code: problem.code, detail: FailureDetail.documentRetriesSpent(problem, kind: document.kind, attempts: attempts))
-                    try await DocumentQueueStore.release(firmID: firmID, accountID: accountID, worker: workerID, nextAttempt: Date(), attempts: 0, on: connection)
-                } else {
-                    document.parkedDetail = FailureDetail.waitingForQuickBooks(problem, kind: document.kind)
-                    let delay = Backoff.delay(attempt: attempts, base: .seconds(1), cap: configuration.maxRetryDelay)
-                    try await DocumentQueueStore.release(firmID: firmID, accountID: accountID, worker: workerID,
-                                                         nextAttempt: Date().addingTimeInterval(delay.timeInterval), attempts: attempts, on: connection)
-                    logger.info("QuickBooks unavailable; the account's documents wait", metadata: [
-                        "firm_id": "\(firmID)", "account_id": "\(accountID)", "code": "\(problem.code)", "attempts": "\(attempts)"])
-                }
-                after = .stop
-            case .firmConnectionLost(let problem):
-                if try await FirmStore.recordConnectionLost(firmID: firmID, problem, causedBy: document.lastEventID,
-                                                            statusTopic: review.statusTopic, on: connection) {
-                    logger.error("QuickBooks connection lost; the firm's work waits until it reconnects", metadata: ["firm_id": "\(firmID)", "code": "\(problem.code)"])
-                }
-                try await DocumentQueueStore.release(firmID: firmID, accountID: accountID, worker: workerID, nextAttempt: nil, on: connection)
-                after = .stop
-            }
-            try await review.review(&document, around: around, causedBy: document.lastEventID, on: connection)
-            if lease == nil { after = .stop }  // someone else holds the queue now
-            return after
+    /// Records `result` and, when the queue goes on, plans its next write, in one transaction.
+    private func recordAndPlan(_ result: WriteResult, of step: DocumentWriter.Step, yield: Bool) async throws -> Next {
+        try await database.withTransaction { connection in
+            guard try await record(result, of: step, on: connection) == .goOn else { return .stop }
+            return try await plan(firmID: step.firm.firmID, accountID: step.document.accountID, yield: yield, on: connection)
         }
+    }
+
+    private func record(_ result: WriteResult, of step: DocumentWriter.Step) async throws -> AfterWrite {
+        try await database.withTransaction { connection in try await record(result, of: step, on: connection) }
+    }
+
+    private func record(_ result: WriteResult, of step: DocumentWriter.Step, on connection: PostgresConnection) async throws -> AfterWrite {
+        let firmID = step.firm.firmID, accountID = step.document.accountID
+        let lease = try await DocumentQueueStore.lockLeased(firmID: firmID, accountID: accountID, worker: workerID, on: connection)
+        guard var document = try await DocumentStore.lock(firmID: firmID, kind: step.document.kind, documentID: step.document.documentID, on: connection) else {
+            return .stop
+        }
+        let account = try await AccountStore.read(firmID: firmID, accountID: accountID, on: connection)
+        let around = DocumentReview.Surroundings(firm: try await FirmStore.load(firmID: firmID, on: connection), account: account?.state)
+        var after = AfterWrite.goOn
+        switch result {
+        case .written(let component):
+            // What QuickBooks holds is a fact, recorded whoever holds the queue now.
+            try await DocumentStore.saveComponent(component, of: document, on: connection)
+            document.parkedDetail = nil
+            if case .create = step.operation, component.role == .main, component.type == .invoice {
+                try await wakePayments(awaiting: document, around: around, on: connection)
+            }
+            if case .delete = step.operation, document.kind == .payment, component.role == .main {
+                try await retryInvoiceDeletions(firmID: firmID, accountID: accountID, around: around, on: connection)
+            }
+        case .refused(let problem):
+            let detail = Self.ownDetailCodes.contains(problem.code) ? (problem.detail ?? problem.message)
+                : FailureDetail.documentRefused(problem, kind: document.kind, label: document.label, operation: step.operation.verb)
+            if case .create(let want) = step.operation {
+                // Refused: nothing was created, so the next create may start afresh.
+                try await DocumentStore.saveComponent(AppliedComponent(role: want.role, type: want.type), of: document, on: connection)
+            }
+            document.recordFailure(code: problem.code, detail: detail)
+            logger.notice("QuickBooks refused a document", metadata: [
+                "firm_id": "\(firmID)", "document": "\(document.kind.rawValue) \(document.documentID)", "code": "\(problem.code)",
+                "operation": "\(step.operation.name)", "error": "\(problem.message)"])
+        case .parked(let problem, let attempts):
+            if attempts >= configuration.maxAttempts {
+                document.recordFailure(code: problem.code, detail: FailureDetail.documentRetriesSpent(problem, kind: document.kind, attempts: attempts))
+                try await DocumentQueueStore.release(firmID: firmID, accountID: accountID, worker: workerID, nextAttempt: Date(), attempts: 0, on: connection)
+            } else {
+                document.parkedDetail = FailureDetail.waitingForQuickBooks(problem, kind: document.kind)
+                let delay = Backoff.delay(attempt: attempts, base: .seconds(1), cap: configuration.maxRetryDelay)
+                try await DocumentQueueStore.release(firmID: firmID, accountID: accountID, worker: workerID,
+                                                     nextAttempt: Date().addingTimeInterval(delay.timeInterval), attempts: attempts, on: connection)
+                logger.info("QuickBooks unavailable; the account's documents wait", metadata: [
+                    "firm_id": "\(firmID)", "account_id": "\(accountID)", "code": "\(problem.code)", "attempts": "\(attempts)"])
+            }
+            after = .stop
+        case .firmConnectionLost(let problem):
+            if try await FirmStore.recordConnectionLost(firmID: firmID, problem, causedBy: document.lastEventID,
+                                                        statusTopic: review.statusTopic, on: connection) {
+                logger.error("QuickBooks connection lost; the firm's work waits until it reconnects", metadata: ["firm_id": "\(firmID)", "code": "\(problem.code)"])
+            }
+            try await DocumentQueueStore.release(firmID: firmID, accountID: accountID, worker: workerID, nextAttempt: nil, on: connection)
+            after = .stop
+        }
+        try await review.review(&document, around: around, causedBy: document.lastEventID, on: connection)
+        if lease == nil { after = .stop }  // someone else holds the queue now
+        return after
     }
 
     /// Payments that have waited for their invoices longer than the firm's patience say so
