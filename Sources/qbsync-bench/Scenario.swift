@@ -266,9 +266,10 @@ struct Scenario {
         let workerCPUs = pids.map(Machine.cpuSeconds)
         let residentEnd = resident()
         let databaseCPU = Machine.postgresCPUSeconds() - databaseCPUBefore
-        let serverTransactions = try await Progress.serverTransactions(database) - serverTransactionsBefore
-        // The workers report their database counters every 200 ms: two reports later they are in.
+        // The workers report their database counters every 200 ms: two reports later they are in
+        // (PostgreSQL's own count may lag up to a second behind its backends).
         try await Task.sleep(for: .milliseconds(450))
+        let serverTransactions = try await Progress.serverTransactions(database) - serverTransactionsBefore
         var statements = 0, transactions = 0
         for port in ports {
             let values = try await Machine.scrape(port: port, ["qbsync_database_statements_total", "qbsync_database_transactions_total"])

@@ -42,6 +42,9 @@ struct RealmBudgetTests {
             }
             let counters = try env.sandbox.inspector.counters(realmId: realm)
             #expect(counters.throttled == 0, "\(counters.throttled) requests were throttled")
+            // The links wait for the budget longer than a lease: their worker keeps the lease, so
+            // no link is started a second time (each would be a request QuickBooks replays).
+            #expect(counters.idempotentReplays == 0 && counters.requests <= 25, "\(counters)")
             #expect(try await env.customers(realm: realm).count == 12)
             try await worker.stop()
         }

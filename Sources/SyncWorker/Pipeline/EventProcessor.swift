@@ -97,16 +97,20 @@ final class EventProcessor: Sendable {
                 return (.done(.duplicate), false)
             }
             let firm = try await FirmStore.load(firmID: event.firmID, on: connection)
-            return try await decide(event, origin: origin, value: value, firm: firm, on: connection)
+            let existing = try await AccountStore.lock(firmID: event.firmID, accountID: event.accountID, on: connection)
+            let (plan, due, _) = try await decide(event, origin: origin, value: value, firm: firm, account: existing, on: connection)
+            if case .done = plan { try await AccountStore.markProcessed(event, origin: origin, workerID: workerID, on: connection) }
+            return (plan, due)
         }
     }
 
-    /// The decision inside the caller's transaction, for an event not in the ledger.
-    private func decide(_ event: IngressEvent, origin: MessageOrigin, value: [UInt8], firm: FirmRecord?,
-                        on connection: PostgresConnection) async throws -> (Plan, Bool) {
-        let existing = try await AccountStore.lock(firmID: event.firmID, accountID: event.accountID, on: connection)
+    /// The decision inside the caller's transaction, for an event not in the ledger, whose account
+    /// (`existing`, nil when unknown) the caller has locked. Returns the account as the event
+    /// left it. A plan that is `done` is the caller's to enter in the ledger.
+    private func decide(_ event: IngressEvent, origin: MessageOrigin, value: [UInt8], firm: FirmRecord?, account existing: StoredAccount?,
+                        on connection: PostgresConnection) async throws -> (Plan, Bool, StoredAccount?) {
         if let existing, existing.isLeased(byOtherThan: workerID, at: Date()), let until = existing.leaseExpiresAt {
-            return (.waitForLease(until: until), false)
+            return (.waitForLease(until: until), false, existing)
         }
         var account = existing
         var plan = Plan.done(.applied)
@@ -122,10 +126,7 @@ final class EventProcessor: Sendable {
                 plan = .done(.rejectedToggle)
             }
         }
-        if case .done = plan {
-            try await AccountStore.markProcessed(event, origin: origin, workerID: workerID, on: connection)
-        }
-        return (plan, queueDue)
+        return (plan, queueDue, account)
     }
 
     // MARK: - Many events in one transaction
@@ -166,6 +167,14 @@ final class EventProcessor: Sendable {
             queueDue = false
             result = BatchOutcome()
             let processed = try await AccountStore.processed(eventIDs: Array(Set(items.map(\.event.id))), on: connection)
+            // Every account the batch applies to, locked in key order in two statements.
+            var accountKeys: [AccountStore.Key] = []
+            for index in order where !processed.contains(items[index].event.id) {
+                let key = AccountStore.Key(firmID: items[index].event.firmID, accountID: items[index].event.accountID)
+                if accountKeys.last != key { accountKeys.append(key) }
+            }
+            var accounts = try await AccountStore.lock(accountKeys, on: connection)
+            var applied: [(IngressEvent, MessageOrigin)] = []
             var firms: [String: FirmRecord?] = [:]
             var seen: Set<String> = []
             var blocked: Set<String> = []
@@ -186,15 +195,19 @@ final class EventProcessor: Sendable {
                     firm = try await FirmStore.load(firmID: item.event.firmID, on: connection)
                     firms[item.event.firmID] = firm
                 }
-                let (plan, due, headers) = try await item.trace.run(tracing) { span in
-                    let (plan, due) = try await self.decide(item.event, origin: item.origin, value: item.value, firm: firm, on: connection)
+                let key = AccountStore.Key(firmID: item.event.firmID, accountID: item.event.accountID)
+                let (plan, due, account, headers) = try await item.trace.run(tracing) { span in
+                    let (plan, due, account) = try await self.decide(item.event, origin: item.origin, value: item.value, firm: firm,
+                                                                     account: accounts[key], on: connection)
                     if case .done(let outcome) = plan { span.attributes["qbsync.outcome"] = ConsumerService.metricOutcome(outcome).rawValue }
-                    return (plan, due, PipelineTracing.current)
+                    return (plan, due, account, PipelineTracing.current)
                 }
+                accounts[key] = account
                 queueDue = queueDue || due
                 switch plan {
                 case .done(let outcome):
                     seen.insert(item.event.id)
+                    applied.append((item.event, item.origin))
                     result.outcomes[index] = outcome
                 case .waitForLease:
                     blocked.insert(item.lane)
@@ -207,6 +220,7 @@ final class EventProcessor: Sendable {
                     links.append((index, job, headers))
                 }
             }
+            try await AccountStore.markProcessed(applied, workerID: workerID, on: connection)
         }
         // After the commit: a pusher woken inside the transaction would not see the queue.
         if queueDue { pusherSignal.nudge() }
@@ -331,7 +345,45 @@ final class EventProcessor: Sendable {
         case unavailable(QuickBooksProblem, attempts: Int)
     }
 
+    /// Links the account while keeping this worker's lease on it alive: a link may wait for its
+    /// realm's budget longer than one lease, and a lapsed lease would have the sweeper (or another
+    /// worker) start the same link a second time.
     private func runLink(_ job: CustomerLinker.Job, attemptsSoFar: Int) async -> LinkResult {
+        await withTaskGroup(of: LinkResult?.self) { group in
+            group.addTask { await self.link(job, attemptsSoFar: attemptsSoFar) }
+            group.addTask {
+                await self.renewLease(of: job)
+                return nil
+            }
+            let result = await group.next()! ?? .unavailable(QuickBooksProblem(kind: .unavailable, code: "internal", message: "cancelled"), attempts: attemptsSoFar + 1)
+            group.cancelAll()
+            return result
+        }
+    }
+
+    /// Every third of a lease, until cancelled: the account's lease (and the time the sweeper
+    /// would take the link over) moves on, as long as this worker still holds it.
+    private func renewLease(of job: CustomerLinker.Job) async {
+        let period = configuration.leaseDuration / 3
+        while true {
+            do {
+                try await Task.sleep(for: period)
+                let until = Date().addingTimeInterval(configuration.leaseDuration.timeInterval)
+                _ = try await database.withConnection { connection in
+                    try await AccountStore.renewLease(firmID: job.firmID, accountID: job.accountID, worker: workerID, until: until, on: connection)
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                // The lease may lapse; the link's record still checks who holds the account.
+                logger.info("could not renew an account's lease during its link", metadata: [
+                    "firm_id": "\(job.firmID)", "account_id": "\(job.accountID)", "error": "\(error)"])
+                if Task.isCancelled { return }
+            }
+        }
+    }
+
+    private func link(_ job: CustomerLinker.Job, attemptsSoFar: Int) async -> LinkResult {
         var attempt = 0
         while true {
             do {

@@ -25,6 +25,33 @@ enum AccountStore {
         return try rows.first.map(decode)
     }
 
+    struct Key: Hashable, Sendable {
+        var firmID: String
+        var accountID: String
+        /// What the account's transaction-scoped advisory lock is taken on.
+        var lockName: String { "\(firmID)\u{1F}\(accountID)" }
+    }
+
+    /// ``lock(firmID:accountID:on:)`` for many accounts in two statements: the advisory locks in
+    /// the order given (callers give one order, so two batches never wait on each other in a
+    /// cycle), then the rows that exist.
+    static func lock(_ keys: [Key], on connection: PostgresConnection) async throws -> [Key: StoredAccount] {
+        guard !keys.isEmpty else { return [:] }
+        _ = try await connection.query("""
+            select pg_advisory_xact_lock(hashtextextended(name, 0)) from unnest($1::text[]) with ordinality as k(name, position) order by position
+            """, [.textArray(keys.map(\.lockName))])
+        let rows = try await connection.query("""
+            select \(columns) from accounts
+            where (firm_id, account_id) in (select * from unnest($1::text[], $2::text[])) for update
+            """, [.textArray(keys.map(\.firmID)), .textArray(keys.map(\.accountID))])
+        var accounts: [Key: StoredAccount] = [:]
+        for row in rows {
+            let account = try decode(row)
+            accounts[Key(firmID: account.firmID, accountID: account.accountID)] = account
+        }
+        return accounts
+    }
+
     /// The account as committed, without locking it (a reader that must not wait for its lane).
     static func read(firmID: String, accountID: String, on connection: PostgresConnection) async throws -> StoredAccount? {
         try await connection.query("select \(columns) from accounts where firm_id = $1 and account_id = $2",
@@ -63,6 +90,16 @@ enum AccountStore {
         try await !connection.query("select 1 from processed_events where event_id = $1", [.text(eventID)]).isEmpty
     }
 
+    /// Moves the lease of an account this worker holds (and the moment the sweeper would take
+    /// its link over) to `until`; false when the worker no longer holds it.
+    @discardableResult
+    static func renewLease(firmID: String, accountID: String, worker: String, until: Date, on connection: PostgresConnection) async throws -> Bool {
+        try await connection.execute("""
+            update accounts set lease_expires_at = $4, next_attempt_at = $4
+            where firm_id = $1 and account_id = $2 and lease_owner = $3 and status = 'syncing'
+            """, [.text(firmID), .text(accountID), .text(worker), .timestamptz(until)]) == 1
+    }
+
     /// Which of `eventIDs` were applied before, in one statement.
     static func processed(eventIDs: [String], on connection: PostgresConnection) async throws -> Set<String> {
         guard !eventIDs.isEmpty else { return [] }
@@ -77,6 +114,21 @@ enum AccountStore {
             """,
             [.text(event.id), .text(event.firmID), .text(event.type), .text(origin.topic), .int(Int(origin.partition)),
              .int64(origin.offset), .text(workerID)])
+    }
+
+    /// ``markProcessed(_:origin:workerID:on:)`` for many events in one statement.
+    static func markProcessed(_ events: [(IngressEvent, MessageOrigin)], workerID: String, on connection: PostgresConnection) async throws {
+        guard !events.isEmpty else { return }
+        try await connection.execute("""
+            insert into processed_events (event_id, firm_id, event_type, topic, kafka_partition, kafka_offset, worker_id)
+            select id, firm, type, topic, kafka_partition, kafka_offset, $7
+            from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
+                as e(id, firm, type, topic, kafka_partition, kafka_offset)
+            on conflict (event_id) do nothing
+            """,
+            [.textArray(events.map(\.0.id)), .textArray(events.map(\.0.firmID)), .textArray(events.map(\.0.type)),
+             .textArray(events.map(\.1.topic)), .int64Array(events.map { Int64($0.1.partition) }), .int64Array(events.map(\.1.offset)),
+             .text(workerID)])
     }
 
     /// Records an event as applied by a retry that finished its pending link.
