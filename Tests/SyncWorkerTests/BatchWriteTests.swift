@@ -81,6 +81,37 @@ struct BatchWriteTests {
         }
     }
 
+    @Test("a write sent alone whose answer was lost is repeated alone, never inside a batch, so it is written once")
+    func lostSingleAnswer() async throws {
+        try await TestEnvironment.with { env in
+            let realm = try await env.connectFirm("f1")
+            let worker = try await env.startWorker { configuration in
+                Self.queueing(&configuration)
+                configuration.quickBooks.requestTimeout = .milliseconds(400)
+                configuration.immediateRetries = 1
+                // Three to a batch: when p1's call times out, p2–p4 go, and p5 is left waiting
+                // when p1's repeat arrives; the two would make the next batch.
+                configuration.qboBatchItems = 3
+            }
+            try await Self.prepare(env, accounts: 1...5)
+            try env.sandbox.inspector.resetCounters(realmId: realm)
+            try env.sandbox.inspector.setFaults(SandboxFaults(timeoutRate: 1.0, timeoutHold: .seconds(2), timeoutAfterWrite: true), realmId: realm)
+            // p1 goes alone (nothing else waits) and is applied, its answer withheld ...
+            try await env.send(TestEvents.payment(firm: "f1", account: "a1", name: "Client 1", payment: "p1", amount: "10.00"))
+            try await env.eventually("p1 reached QuickBooks") { try env.sandbox.inspector.counters(realmId: realm).writes >= 1 }
+            // ... and while it times out, four more queue: its repeat must not join their batch.
+            try await env.send((2...5).map { i in
+                TestEvents.payment(firm: "f1", account: "a\(i)", name: "Client \(i)", payment: "p\(i)", amount: "\(i)0.00")
+            })
+            for i in 1...5 { try await env.status.wait("f1:payment:p\(i)", is: "syncing", detailContaining: "temporarily unavailable") }
+            try env.sandbox.inspector.setFaults(.none, realmId: realm)
+            for i in 1...5 { try await env.status.wait("f1:payment:p\(i)", is: "synced", timeout: .seconds(40)) }
+            let amounts = try await env.objects(realm: realm, .payment).map { $0.number("TotalAmt") ?? 0 }.sorted()
+            #expect(amounts == [10, 20, 30, 40, 50], "each written once")
+            try await worker.stop()
+        }
+    }
+
     @Test("payments queued with the invoices they pay go after them, in later batches, and are applied to them")
     func paymentAfterItsInvoice() async throws {
         try await TestEnvironment.with { env in

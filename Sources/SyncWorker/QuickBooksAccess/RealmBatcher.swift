@@ -74,8 +74,12 @@ actor RealmBatcher {
     /// Sends `write` (alone or in a batch) and returns what QuickBooks answered for it.
     /// - Parameter mayHaveBeenSent: the write is a repeat: it may already be in a batch.
     func write(_ write: QuickBooksWrite, access: RealmAccess, mayHaveBeenSent: Bool) async throws(QuickBooksError) -> WrittenObject {
-        if mayHaveBeenSent, settings.batchesPerWindow > 0, let earlier = try await earlierAnswer(write, access: access) {
-            return try earlier.get()
+        if mayHaveBeenSent, settings.batchesPerWindow > 0 {
+            if let earlier = try await earlierAnswer(write, access: access) { return try earlier.get() }
+            // It may have gone alone, applied with its answer lost: it goes alone again, with its
+            // own requestid, which QuickBooks replays. Inside a batch (whose requestid is the
+            // batch's) it would be written a second time.
+            return try await client.send(write, access: access)
         }
         guard settings.batchesPerWindow > 0 else { return try await client.send(write, access: access) }
         nextID += 1
