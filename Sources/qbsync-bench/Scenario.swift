@@ -80,6 +80,8 @@ struct Scenario {
         var statements = 0
         var transactions = 0
         var serverTransactions = 0
+        /// Resident memory of the workers each time another tenth of the invoices was applied.
+        var memoryTimeline: [(applied: Int, resident: Int)] = []
 
         func percentile(_ p: Double) -> Double {
             let sorted = idleLatencies.sorted()
@@ -116,6 +118,10 @@ struct Scenario {
             if batchRequests > 0 {
                 Swift.print(String(format: "   of which batch requests   %8d carrying %d operations (%.1f per batch)",
                                    batchRequests, batchItems, Double(batchItems) / Double(batchRequests)))
+            }
+            if memoryTimeline.count > 1 {
+                Swift.print("   memory as it went          " + memoryTimeline.map { String(format: "%dk %.0f", $0.applied / 1000, Double($0.resident) / 1_048_576) }
+                    .joined(separator: ", ") + " (invoices applied, MiB)")
             }
             if !idleLatencies.isEmpty {
                 Swift.print(String(format: "   idle: one invoice synced  %8.0f ms p50, %.0f ms p99 (%d single invoices to an idle worker)",
@@ -247,12 +253,25 @@ struct Scenario {
         defer { streaming?.cancel() }
         // Wait for the backlog to be applied, written and published, sampling memory.
         var residentStart = 0, residentPeak = 0
-        let deadline = ContinuousClock.now + .seconds(1800)
+        let deadline = ContinuousClock.now + .seconds(3600)
         var firstRecorded: ContinuousClock.Instant?
+        // The progress counts scan growing tables: a long run reads them once a second, not ten times.
+        let progressEvery = eventCount > 20_000 ? 10 : 1
+        var samples = 0
+        var progress = Progress(appliedInvoices: 0, documents: 0, synced: 0, unpublished: 1)
+        var timeline: [(applied: Int, resident: Int)] = []
         while true {
             let resident = resident()
             residentPeak = max(residentPeak, resident)
-            let progress = try await Progress.read(database)
+            samples += 1
+            if samples % progressEvery != 0 {
+                try await Task.sleep(for: .milliseconds(100))
+                continue
+            }
+            progress = try await Progress.read(database)
+            if progress.appliedInvoices * 10 / max(eventCount, 1) > timeline.count {
+                timeline.append((progress.appliedInvoices, resident))
+            }
             if progress.documents == 0 { residentStart = resident } else if firstRecorded == nil { firstRecorded = .now }
             if let streaming, progress.appliedInvoices >= eventCount { try await streaming.value }
             if progress.appliedInvoices >= eventCount, progress.synced >= eventCount, progress.unpublished == 0 { break }
@@ -300,7 +319,7 @@ struct Scenario {
                       throttled: total.throttled, throttledByWindow: total.throttledByWindow,
                       throttledByBatchWindow: total.throttledByBatchWindow, throttledByConcurrency: total.throttledByConcurrency,
                       peakInFlight: total.peakInFlight, idleLatencies: idle, linkRequests: linkRequests,
-                      statements: statements, transactions: transactions, serverTransactions: serverTransactions)
+                      statements: statements, transactions: transactions, serverTransactions: serverTransactions, memoryTimeline: timeline)
     }
 
     /// Sends single invoices to the idle workers, one at a time, and times each to `synced` (the
@@ -355,8 +374,8 @@ struct Scenario {
         var sent = 0
         var next = 0  // the next invoice index of every firm (each firm's account by account)
         while next < accounts * invoices {
-            while try await sent - Progress.read(database).appliedInvoices > backlog - round * firms {
-                try await Task.sleep(for: .milliseconds(50))
+            while try await sent - Progress.appliedInvoices(database) > backlog - round * firms {
+                try await Task.sleep(for: .milliseconds(500))
             }
             let range = next..<min(next + round, accounts * invoices)
             let invoices = self.invoices
@@ -422,6 +441,13 @@ struct Progress: CustomStringConvertible {
             return Progress(appliedInvoices: Int(try row?.decode(Int64.self, "applied") ?? 0),
                             documents: Int(try row?.decode(Int64.self, "documents") ?? 0), synced: Int(try row?.decode(Int64.self, "synced") ?? 0),
                             unpublished: Int(try row?.decode(Int64.self, "unpublished") ?? 0))
+        }
+    }
+
+    static func appliedInvoices(_ database: PostgresClient) async throws -> Int {
+        try await database.withConnection { connection in
+            Int(try await connection.query("select count(*)::bigint from processed_events where event_type = 'invoice.upserted'").first?
+                .decode(Int64.self, 0) ?? 0)
         }
     }
 
