@@ -102,7 +102,8 @@ public final class Worker: Sendable {
             logger: logger,
             onListening: onHTTPListening)
         let relay = OutboxRelay(database: database, producer: producer, signal: signal, pollInterval: configuration.outboxPollInterval,
-                                batchSize: 500, metrics: metrics, tracing: tracing, logger: logger)
+                                batchSize: 500, relayID: workerID, claimDuration: configuration.leaseDuration,
+                                metrics: metrics, tracing: tracing, logger: logger)
         let retention = RetentionJob(database: database, ledgerRetention: configuration.ledgerRetention, logger: logger)
 
         let figures = DeploymentFigureReporter(database: database, workerID: workerID, interval: configuration.metricsInterval, metrics: metrics, logger: logger)

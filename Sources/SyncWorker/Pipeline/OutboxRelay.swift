@@ -6,10 +6,14 @@ import Tracing
 
 /// Publishes outbox rows to Kafka in id order and marks them sent after the delivery report.
 ///
-/// One relay at a time holds the batch (a transaction-scoped advisory lock), so rows of one
-/// entity leave in the order they were committed even with many workers; rows of one key are
-/// sent one after another, different keys in parallel. A crash between delivery and marking
-/// republishes the row with the same CloudEvents id and sequence, which readers drop.
+/// A relay claims a batch of rows in a short transaction, delivers them with no transaction open,
+/// and settles them in another. A key whose rows a live relay has claimed is left to that relay
+/// until they are settled, so rows of one entity leave in the order they were committed while the
+/// relays of many workers publish in parallel; only the claiming itself is serialised (a
+/// transaction-scoped advisory lock held for that one statement). Rows of one key are sent one
+/// after another, different keys in parallel. A relay renews its claims while it delivers; they
+/// lapse `claimDuration` after it died, and a crash between delivery and settling republishes
+/// the row with the same CloudEvents id and sequence, which readers drop.
 ///
 /// Each row is settled on its own: a row Kafka refuses for good (a record over the broker's size
 /// limit, say) is set aside with its reason, kept in the table so nothing is lost, and counted,
@@ -22,6 +26,9 @@ struct OutboxRelay: Service {
     let signal: WakeSignal
     let pollInterval: Duration
     let batchSize: Int
+    /// Who claims rows (the worker's id), and for how long a claim holds without being settled.
+    let relayID: String
+    let claimDuration: Duration
     /// How long the last publish at shutdown may take before the producer is shut down (which
     /// flushes for its own timeout and then gives up; unsent rows stay for the next worker).
     var finalPublishBudget: Duration = .seconds(5)
@@ -70,71 +77,132 @@ struct OutboxRelay: Service {
             await group.next()
             group.cancelAll()
         }
+        await releaseClaims()
     }
 
-    /// Publishes up to `batchSize` rows.
+    /// Claims, publishes and settles up to `batchSize` rows.
     @discardableResult
     func publishBatch() async throws -> Outcome {
+        let rows = try await claim()
+        guard !rows.isEmpty else { return Outcome() }
+        var groups: [String: [Row]] = [:]
+        var order: [String] = []
+        for row in rows {
+            if groups[row.group] == nil { order.append(row.group) }
+            groups[row.group, default: []].append(row)
+        }
+        // While Kafka delivers (for as long as its delivery timeout, brokers away), the claims are
+        // renewed: a claim lapses only when its relay is gone, never under a slow delivery.
+        let renewing = Task { await renewClaims() }
+        let results = await withTaskGroup(of: GroupResult.self) { tasks in
+            for key in order {
+                let messages = groups[key] ?? []
+                tasks.addTask { await send(messages) }
+            }
+            var all: [GroupResult] = []
+            for await result in tasks { all.append(result) }
+            return all
+        }
+        renewing.cancel()
+        await renewing.value
+        let published = results.flatMap(\.published)
+        let setAside = results.flatMap(\.setAside)
+        let settled = Set(published).union(setAside.map(\.id))
         try await database.withTransaction { connection in
-            let locked = try await connection.query("select pg_try_advisory_xact_lock($1) as locked", [.int64(Self.lockKey)])
-            guard try locked.first?.decode(Bool.self, "locked") == true else { return Outcome() }
-            let rows = try await connection.query("""
-                select id, topic, message_key, raw, key_bytes, payload, headers, trace_parent, trace_state from outbox
-                where published_at is null and set_aside_at is null order by id limit $1
-                """, [.int(batchSize)])
-            guard !rows.isEmpty else { return Outcome() }
-            var groups: [String: [Row]] = [:]
-            var order: [String] = []
-            for row in rows {
-                let id = try row.decode(Int64.self, "id")
-                let group = try row.decode(String.self, "message_key")
-                let message: OutboxMessage
-                let trace = TraceHeaders(traceParent: try row.decode(String?.self, "trace_parent"), traceState: try row.decode(String?.self, "trace_state"))
-                if try row.decode(Bool.self, "raw") {
-                    message = OutboxMessage(topic: try row.decode(String.self, "topic"), key: try row.decode([UInt8]?.self, "key_bytes"),
-                                            value: try row.decode([UInt8]?.self, "payload"),
-                                            headers: try OutboxMessage.decodeHeaders(try row.decode([UInt8]?.self, "headers") ?? []))
-                } else {
-                    // A status event carries its trace as CloudEvents attributes and as Kafka headers.
-                    message = OutboxMessage(topic: try row.decode(String.self, "topic"), key: Array(group.utf8),
-                                            value: try row.decode([UInt8].self, "payload"), headers: trace.kafkaHeaders)
-                }
-                if groups[group] == nil { order.append(group) }
-                groups[group, default: []].append(Row(id: id, message: message, trace: trace))
-            }
-            let results = await withTaskGroup(of: GroupResult.self) { tasks in
-                for key in order {
-                    let messages = groups[key] ?? []
-                    tasks.addTask { await send(messages) }
-                }
-                var all: [GroupResult] = []
-                for await result in tasks { all.append(result) }
-                return all
-            }
-            let published = results.flatMap(\.published)
-            let setAside = results.flatMap(\.setAside)
             if !published.isEmpty {
-                try await connection.execute("update outbox set published_at = now() where id = any($1)", [.int64Array(published)])
-                metrics.outboxPublished(published.count)
+                try await connection.execute("update outbox set published_at = now(), claimed_by = null, claimed_until = null where id = any($1)",
+                                             [.int64Array(published)])
             }
             if !setAside.isEmpty {
                 try await connection.execute("""
-                    update outbox set set_aside_at = now(), set_aside_reason = reasons.reason
+                    update outbox set set_aside_at = now(), set_aside_reason = reasons.reason, claimed_by = null, claimed_until = null
                     from unnest($1::bigint[], $2::text[]) as reasons(id, reason) where outbox.id = reasons.id
                     """, [.int64Array(setAside.map(\.id)), .textArray(setAside.map(\.reason))])
-                for row in setAside {
-                    metrics.outboxSetAside(topic: row.topic)
-                    logger.error("Kafka refused an outbox row for good; it is set aside (kept in the outbox) and the rest flow", metadata: [
-                        "outbox_id": "\(row.id)", "topic": "\(row.topic)", "bytes": "\(row.bytes)", "error": "\(row.reason)",
-                        "fix": "raise the topic's max.message.bytes (or the producer's), then `qbsync outbox release \(row.id)`"])
-                }
             }
-            return Outcome(settled: published.count + setAside.count, failure: results.lazy.compactMap(\.failure).first)
+            // What could not be sent now is anyone's again.
+            let unsent = rows.map(\.id).filter { !settled.contains($0) }
+            if !unsent.isEmpty {
+                try await connection.execute("update outbox set claimed_by = null, claimed_until = null where id = any($1) and claimed_by = $2",
+                                             [.int64Array(unsent), .text(relayID)])
+            }
+        }
+        if !published.isEmpty { metrics.outboxPublished(published.count) }
+        for row in setAside {
+            metrics.outboxSetAside(topic: row.topic)
+            logger.error("Kafka refused an outbox row for good; it is set aside (kept in the outbox) and the rest flow", metadata: [
+                "outbox_id": "\(row.id)", "topic": "\(row.topic)", "bytes": "\(row.bytes)", "error": "\(row.reason)",
+                "fix": "raise the topic's max.message.bytes (or the producer's), then `qbsync outbox release \(row.id)`"])
+        }
+        return Outcome(settled: published.count + setAside.count, failure: results.lazy.compactMap(\.failure).first)
+    }
+
+    /// Claims the oldest unsent rows whose keys no other live relay has claimed rows of.
+    private func claim() async throws -> [Row] {
+        let rows = try await database.withTransaction { connection in
+            _ = try await connection.query("select pg_advisory_xact_lock($1)", [.int64(Self.lockKey)])
+            return try await connection.query("""
+                with claimable as (
+                    select id from outbox o
+                    where published_at is null and set_aside_at is null
+                      and not exists (
+                          select 1 from outbox k
+                          where k.message_key = o.message_key and k.published_at is null and k.set_aside_at is null
+                            and k.claimed_until > now() and k.claimed_by <> $1)
+                    order by id limit $2)
+                update outbox set claimed_by = $1, claimed_until = now() + $3 * interval '1 millisecond'
+                from claimable where outbox.id = claimable.id
+                returning outbox.id, topic, message_key, raw, key_bytes, payload, headers, trace_parent, trace_state
+                """, [.text(relayID), .int(batchSize), .int64(claimDuration.milliseconds)])
+        }
+        return try rows.map { row in
+            let group = try row.decode(String.self, "message_key")
+            let trace = TraceHeaders(traceParent: try row.decode(String?.self, "trace_parent"), traceState: try row.decode(String?.self, "trace_state"))
+            let message: OutboxMessage
+            if try row.decode(Bool.self, "raw") {
+                message = OutboxMessage(topic: try row.decode(String.self, "topic"), key: try row.decode([UInt8]?.self, "key_bytes"),
+                                        value: try row.decode([UInt8]?.self, "payload"),
+                                        headers: try OutboxMessage.decodeHeaders(try row.decode([UInt8]?.self, "headers") ?? []))
+            } else {
+                // A status event carries its trace as CloudEvents attributes and as Kafka headers.
+                message = OutboxMessage(topic: try row.decode(String.self, "topic"), key: Array(group.utf8),
+                                        value: try row.decode([UInt8].self, "payload"), headers: trace.kafkaHeaders)
+            }
+            return Row(id: try row.decode(Int64.self, "id"), group: group, message: message, trace: trace)
+        }.sorted { $0.id < $1.id }
+    }
+
+    /// Every third of a claim's duration, until cancelled: this relay's claims hold another duration.
+    private func renewClaims() async {
+        while (try? await Task.sleep(for: claimDuration / 3)) != nil {
+            do {
+                try await database.withConnection { connection in
+                    _ = try await connection.execute("""
+                        update outbox set claimed_until = now() + $2 * interval '1 millisecond'
+                        where claimed_by = $1 and published_at is null and set_aside_at is null
+                        """, [.text(relayID), .int64(claimDuration.milliseconds)])
+                }
+            } catch {
+                logger.info("could not renew the outbox rows this relay is delivering; another relay may send them too",
+                            metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Lets go of this relay's claims (at shutdown): the next relay need not wait for them to lapse.
+    func releaseClaims() async {
+        do {
+            try await database.withConnection { connection in
+                _ = try await connection.execute(
+                    "update outbox set claimed_by = null, claimed_until = null where claimed_by = $1 and published_at is null", [.text(relayID)])
+            }
+        } catch {
+            logger.info("could not release the outbox rows this relay claimed; they are taken again once the claims lapse", metadata: ["error": "\(error)"])
         }
     }
 
     private struct Row: Sendable {
         var id: Int64
+        var group: String
         var message: OutboxMessage
         var trace: TraceHeaders
     }

@@ -334,5 +334,12 @@ extension Migration {
                 claimed_until timestamptz
             );
             """),
+        Migration(version: 12, name: "outbox rows claimed by a relay while it delivers them", sql: """
+            -- a relay claims rows (a short transaction), delivers them with no transaction open, and
+            -- settles them (another); a key with rows claimed by a live relay is left to that relay,
+            -- so one entity's events leave in order while relays of many workers publish in parallel
+            alter table outbox add column claimed_by text, add column claimed_until timestamptz;
+            create index outbox_unpublished_by_key on outbox (message_key, id) where published_at is null and set_aside_at is null;
+            """),
     ]
 }
