@@ -44,7 +44,7 @@ struct RealmBudgetTests {
             #expect(counters.throttled == 0, "\(counters.throttled) requests were throttled")
             // The links wait for the budget longer than a lease: their worker keeps the lease, so
             // no link is started a second time (each would be a request QuickBooks replays).
-            #expect(counters.idempotentReplays == 0 && counters.requests <= 25, "\(counters)")
+            #expect(counters.idempotentReplays == 0, "\(counters)")
             #expect(try await env.customers(realm: realm).count == 12)
             try await worker.stop()
         }
