@@ -349,37 +349,18 @@ final class EventProcessor: Sendable {
     /// realm's budget longer than one lease, and a lapsed lease would have the sweeper (or another
     /// worker) start the same link a second time.
     private func runLink(_ job: CustomerLinker.Job, attemptsSoFar: Int) async -> LinkResult {
-        await withTaskGroup(of: LinkResult?.self) { group in
-            group.addTask { await self.link(job, attemptsSoFar: attemptsSoFar) }
-            group.addTask {
-                await self.renewLease(of: job)
-                return nil
+        let (database, workerID, leaseDuration, logger) = (database, workerID, configuration.leaseDuration, logger)
+        return await whileRenewing(every: leaseDuration / 3, {
+            _ = try await database.withConnection { connection in
+                try await AccountStore.renewLease(firmID: job.firmID, accountID: job.accountID, worker: workerID,
+                                                  until: Date().addingTimeInterval(leaseDuration.timeInterval), on: connection)
             }
-            let result = await group.next()! ?? .unavailable(QuickBooksProblem(kind: .unavailable, code: "internal", message: "cancelled"), attempts: attemptsSoFar + 1)
-            group.cancelAll()
-            return result
-        }
-    }
-
-    /// Every third of a lease, until cancelled: the account's lease (and the time the sweeper
-    /// would take the link over) moves on, as long as this worker still holds it.
-    private func renewLease(of job: CustomerLinker.Job) async {
-        let period = configuration.leaseDuration / 3
-        while true {
-            do {
-                try await Task.sleep(for: period)
-                let until = Date().addingTimeInterval(configuration.leaseDuration.timeInterval)
-                _ = try await database.withConnection { connection in
-                    try await AccountStore.renewLease(firmID: job.firmID, accountID: job.accountID, worker: workerID, until: until, on: connection)
-                }
-            } catch is CancellationError {
-                return
-            } catch {
-                // The lease may lapse; the link's record still checks who holds the account.
-                logger.info("could not renew an account's lease during its link", metadata: [
-                    "firm_id": "\(job.firmID)", "account_id": "\(job.accountID)", "error": "\(error)"])
-                if Task.isCancelled { return }
-            }
+        }, failed: { error in
+            // The lease may lapse; the link's record still checks who holds the account.
+            logger.info("could not renew an account's lease during its link", metadata: [
+                "firm_id": "\(job.firmID)", "account_id": "\(job.accountID)", "error": "\(error)"])
+        }) {
+            await link(job, attemptsSoFar: attemptsSoFar)
         }
     }
 

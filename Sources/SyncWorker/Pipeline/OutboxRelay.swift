@@ -93,18 +93,19 @@ struct OutboxRelay: Service {
         }
         // While Kafka delivers (for as long as its delivery timeout, brokers away), the claims are
         // renewed: a claim lapses only when its relay is gone, never under a slow delivery.
-        let renewing = Task { await renewClaims() }
-        let results = await withTaskGroup(of: GroupResult.self) { tasks in
-            for key in order {
-                let messages = groups[key] ?? []
-                tasks.addTask { await send(messages) }
+        let results = await whileRenewing(every: claimDuration / 3, renewClaims, failed: { error in
+            logger.info("could not renew the outbox rows this relay is delivering; another relay may send them too", metadata: ["error": "\(error)"])
+        }) {
+            await withTaskGroup(of: GroupResult.self) { tasks in
+                for key in order {
+                    let messages = groups[key] ?? []
+                    tasks.addTask { await send(messages) }
+                }
+                var all: [GroupResult] = []
+                for await result in tasks { all.append(result) }
+                return all
             }
-            var all: [GroupResult] = []
-            for await result in tasks { all.append(result) }
-            return all
         }
-        renewing.cancel()
-        await renewing.value
         let published = results.flatMap(\.published)
         let setAside = results.flatMap(\.setAside)
         let settled = Set(published).union(setAside.map(\.id))
@@ -171,20 +172,13 @@ struct OutboxRelay: Service {
         }.sorted { $0.id < $1.id }
     }
 
-    /// Every third of a claim's duration, until cancelled: this relay's claims hold another duration.
-    private func renewClaims() async {
-        while (try? await Task.sleep(for: claimDuration / 3)) != nil {
-            do {
-                try await database.withConnection { connection in
-                    _ = try await connection.execute("""
-                        update outbox set claimed_until = now() + $2 * interval '1 millisecond'
-                        where claimed_by = $1 and published_at is null and set_aside_at is null
-                        """, [.text(relayID), .int64(claimDuration.milliseconds)])
-                }
-            } catch {
-                logger.info("could not renew the outbox rows this relay is delivering; another relay may send them too",
-                            metadata: ["error": "\(error)"])
-            }
+    /// This relay's claims hold another `claimDuration`.
+    @Sendable private func renewClaims() async throws {
+        try await database.withConnection { connection in
+            _ = try await connection.execute("""
+                update outbox set claimed_until = now() + $2 * interval '1 millisecond'
+                where claimed_by = $1 and published_at is null and set_aside_at is null
+                """, [.text(relayID), .int64(claimDuration.milliseconds)])
         }
     }
 
