@@ -51,28 +51,47 @@ struct BatchWriteTests {
         }
     }
 
+    /// Five linked accounts; a worker making one call at a time, with a 400 ms timeout and one
+    /// quick retry; and a QuickBooks that applies every call and withholds its answer, until
+    /// ``answerAgain(_:realm:)``. Payments, because QuickBooks has nothing else (no number) by
+    /// which a second one would be refused.
+    private static func withholdingAnswers(
+        _ env: TestEnvironment, configure: (inout WorkerConfiguration) -> Void = { _ in }
+    ) async throws -> (realm: String, worker: RunningWorker) {
+        let realm = try await env.connectFirm("f1")
+        let worker = try await env.startWorker { configuration in
+            Self.queueing(&configuration)
+            configuration.quickBooks.requestTimeout = .milliseconds(400)
+            configuration.immediateRetries = 1
+            configure(&configuration)
+        }
+        try await Self.prepare(env, accounts: 1...5)
+        try env.sandbox.inspector.resetCounters(realmId: realm)
+        try env.sandbox.inspector.setFaults(SandboxFaults(timeoutRate: 1.0, timeoutHold: .seconds(2), timeoutAfterWrite: true), realmId: realm)
+        return (realm, worker)
+    }
+
+    private static func payment(_ i: Int) -> TestEvents.Message {
+        TestEvents.payment(firm: "f1", account: "a\(i)", name: "Client \(i)", payment: "p\(i)", amount: "\(i)0.00")
+    }
+
+    /// The five payments wait on QuickBooks; then it answers again, and they are synced.
+    private static func answerAgain(_ env: TestEnvironment, realm: String, whileWithheld: () throws -> Void = {}) async throws {
+        for i in 1...5 { try await env.status.wait("f1:payment:p\(i)", is: "syncing", detailContaining: "temporarily unavailable") }
+        try whileWithheld()
+        try env.sandbox.inspector.setFaults(.none, realmId: realm)
+        for i in 1...5 { try await env.status.wait("f1:payment:p\(i)", is: "synced", timeout: .seconds(40)) }
+    }
+
     @Test("a batch applied but never answered is sent again unchanged, and nothing is written twice")
     func lostBatchAnswer() async throws {
         try await TestEnvironment.with { env in
-            let realm = try await env.connectFirm("f1")
-            let worker = try await env.startWorker { configuration in
-                Self.queueing(&configuration)
-                configuration.quickBooks.requestTimeout = .milliseconds(400)
-                configuration.immediateRetries = 1
+            let (realm, worker) = try await Self.withholdingAnswers(env)
+            try await env.send((1...5).map(Self.payment))
+            try await Self.answerAgain(env, realm: realm) {
+                let withheld = try env.sandbox.inspector.counters(realmId: realm)
+                #expect(withheld.batchRequests >= 1, "the queued writes went in a batch: \(withheld)")
             }
-            try await Self.prepare(env, accounts: 1...5)
-            try env.sandbox.inspector.resetCounters(realmId: realm)
-            // Every call is applied and its answer withheld, until the faults are lifted. Payments,
-            // because QuickBooks has nothing else (no number) by which a second one would be refused.
-            try env.sandbox.inspector.setFaults(SandboxFaults(timeoutRate: 1.0, timeoutHold: .seconds(2), timeoutAfterWrite: true), realmId: realm)
-            try await env.send((1...5).map { i in
-                TestEvents.payment(firm: "f1", account: "a\(i)", name: "Client \(i)", payment: "p\(i)", amount: "\(i)0.00")
-            })
-            for i in 1...5 { try await env.status.wait("f1:payment:p\(i)", is: "syncing", detailContaining: "temporarily unavailable") }
-            let withheld = try env.sandbox.inspector.counters(realmId: realm)
-            #expect(withheld.batchRequests >= 1, "the queued writes went in a batch: \(withheld)")
-            try env.sandbox.inspector.setFaults(.none, realmId: realm)
-            for i in 1...5 { try await env.status.wait("f1:payment:p\(i)", is: "synced", timeout: .seconds(40)) }
             let counters = try env.sandbox.inspector.counters(realmId: realm)
             #expect(counters.idempotentReplays >= 1, "a batch was answered from QuickBooks' memory of its requestid: \(counters)")
             let amounts = try await env.objects(realm: realm, .payment).map { $0.number("TotalAmt") ?? 0 }.sorted()
@@ -84,30 +103,41 @@ struct BatchWriteTests {
     @Test("a write sent alone whose answer was lost is repeated alone, never inside a batch, so it is written once")
     func lostSingleAnswer() async throws {
         try await TestEnvironment.with { env in
-            let realm = try await env.connectFirm("f1")
-            let worker = try await env.startWorker { configuration in
-                Self.queueing(&configuration)
-                configuration.quickBooks.requestTimeout = .milliseconds(400)
-                configuration.immediateRetries = 1
-                // Three to a batch: when p1's call times out, p2–p4 go, and p5 is left waiting
-                // when p1's repeat arrives; the two would make the next batch.
-                configuration.qboBatchItems = 3
-            }
-            try await Self.prepare(env, accounts: 1...5)
-            try env.sandbox.inspector.resetCounters(realmId: realm)
-            try env.sandbox.inspector.setFaults(SandboxFaults(timeoutRate: 1.0, timeoutHold: .seconds(2), timeoutAfterWrite: true), realmId: realm)
+            // Three to a batch: when p1's call times out, p2–p4 go, and p5 is left waiting when
+            // p1's repeat arrives; the two would make the next batch.
+            let (realm, worker) = try await Self.withholdingAnswers(env) { $0.qboBatchItems = 3 }
             // p1 goes alone (nothing else waits) and is applied, its answer withheld ...
-            try await env.send(TestEvents.payment(firm: "f1", account: "a1", name: "Client 1", payment: "p1", amount: "10.00"))
+            try await env.send(Self.payment(1))
             try await env.eventually("p1 reached QuickBooks") { try env.sandbox.inspector.counters(realmId: realm).writes >= 1 }
             // ... and while it times out, four more queue: its repeat must not join their batch.
-            try await env.send((2...5).map { i in
-                TestEvents.payment(firm: "f1", account: "a\(i)", name: "Client \(i)", payment: "p\(i)", amount: "\(i)0.00")
-            })
-            for i in 1...5 { try await env.status.wait("f1:payment:p\(i)", is: "syncing", detailContaining: "temporarily unavailable") }
-            try env.sandbox.inspector.setFaults(.none, realmId: realm)
+            try await env.send((2...5).map(Self.payment))
+            try await Self.answerAgain(env, realm: realm)
+            let amounts = try await env.objects(realm: realm, .payment).map { $0.number("TotalAmt") ?? 0 }.sorted()
+            #expect(amounts == [10, 20, 30, 40, 50], "each written once")
+            try await worker.stop()
+        }
+    }
+
+    @Test("a write that waits for its realm longer than its account's lease is still sent once")
+    func waitLongerThanLease() async throws {
+        try await TestEnvironment.with { env in
+            let realm = try await env.connectFirm("f1")
+            // One call at a time, each taking three leases: the writes behind the first wait in
+            // the realm's queue while their accounts' leases would run out (and the sweeper would
+            // plan the same writes again, as repeats that go alone, beside the queued originals).
+            let worker = try await env.startWorker { configuration in
+                Self.queueing(&configuration)
+                configuration.leaseDuration = .seconds(1)
+            }
+            try await Self.prepare(env, accounts: 1...5)
+            try env.sandbox.inspector.setFaults(SandboxFaults(latency: .fixed(.milliseconds(3000))), realmId: realm)
+            try env.sandbox.inspector.resetCounters(realmId: realm)
+            try await env.send((1...5).map(Self.payment))
             for i in 1...5 { try await env.status.wait("f1:payment:p\(i)", is: "synced", timeout: .seconds(40)) }
             let amounts = try await env.objects(realm: realm, .payment).map { $0.number("TotalAmt") ?? 0 }.sorted()
             #expect(amounts == [10, 20, 30, 40, 50], "each written once")
+            let counters = try env.sandbox.inspector.counters(realmId: realm)
+            #expect(counters.idempotentReplays == 0 && counters.writes == 5, "no write sent twice: \(counters)")
             try await worker.stop()
         }
     }

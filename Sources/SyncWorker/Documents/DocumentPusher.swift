@@ -42,10 +42,12 @@ struct DocumentPusher: Service {
                     do {
                         let claimed = try await claim(free)
                         for queue in claimed {
-                            await slots.take()
+                            // Claimed again while this worker still drains it (its lease lapsed
+                            // under a slow renewal): the running drain goes on, alone.
+                            guard await slots.take(queue.firmID, queue.accountID) else { continue }
                             group.addTask {
                                 await drain(firmID: queue.firmID, accountID: queue.accountID)
-                                await slots.put()
+                                await slots.put(queue.firmID, queue.accountID)
                                 signal.nudge()
                             }
                         }
@@ -95,7 +97,7 @@ struct DocumentPusher: Service {
             next = await tracing.span("qbsync.write \(step.operation.name)", parent: step.document.trace, attributes: [
                 "qbsync.firm_id": firmID, "qbsync.document": "\(step.document.kind.rawValue) \(step.document.documentID)",
             ]) { span in
-                let result = await execute(step, attemptsSoFar: attempts)
+                let result = await executeLeased(step, attemptsSoFar: attempts)
                 do {
                     return try await recordAndPlan(result, of: step, yield: yield || Task.isShuttingDownGracefully)
                 } catch {
@@ -243,6 +245,26 @@ struct DocumentPusher: Service {
         /// Transient trouble outlasted the immediate retries.
         case parked(QuickBooksProblem, attempts: Int)
         case firmConnectionLost(QuickBooksProblem)
+    }
+
+    /// Makes the write while renewing the account's lease: a write can wait on its realm (calls in
+    /// flight, a spent window, retries) longer than a lease, and a lapsed lease would have the
+    /// sweeper plan the same write again, as a repeat sent beside the original.
+    private func executeLeased(_ step: DocumentWriter.Step, attemptsSoFar: Int) async -> WriteResult {
+        let (database, workerID, leaseDuration, logger) = (database, workerID, configuration.leaseDuration, logger)
+        let firmID = step.firm.firmID, accountID = step.document.accountID
+        return await whileRenewing(every: leaseDuration / 3, {
+            _ = try await database.withConnection { connection in
+                try await DocumentQueueStore.renewLease(firmID: firmID, accountID: accountID, worker: workerID,
+                                                        until: Date().addingTimeInterval(leaseDuration.timeInterval), on: connection)
+            }
+        }, failed: { error in
+            // The lease may lapse; the write's record still checks who holds the queue.
+            logger.info("could not renew an account's document lease during a write", metadata: [
+                "firm_id": "\(firmID)", "account_id": "\(accountID)", "error": "\(error)"])
+        }) {
+            await execute(step, attemptsSoFar: attemptsSoFar)
+        }
     }
 
     private func execute(_ step: DocumentWriter.Step, attemptsSoFar: Int) async -> WriteResult {
@@ -395,11 +417,23 @@ struct DocumentPusher: Service {
 }
 
 /// Free places for accounts being written at once.
+/// The pusher's free places, and the accounts it is draining: one drain per account at a time.
 private actor Slots {
     private(set) var free: Int
+    private var draining: Set<[String]> = []
     init(free: Int) { self.free = free }
-    func take() { free -= 1 }
-    func put() { free += 1 }
+
+    /// Takes a place for the account; false when it is already being drained.
+    func take(_ firmID: String, _ accountID: String) -> Bool {
+        guard draining.insert([firmID, accountID]).inserted else { return false }
+        free -= 1
+        return true
+    }
+
+    func put(_ firmID: String, _ accountID: String) {
+        draining.remove([firmID, accountID])
+        free += 1
+    }
 }
 
 extension ComponentOperation {

@@ -76,6 +76,13 @@ enum DocumentQueueStore {
             [.text(firmID), .text(accountID), .text(worker), .timestamptz(until)])
     }
 
+    /// Moves the lease on, while `worker` holds it (its write waits on QuickBooks).
+    static func renewLease(firmID: String, accountID: String, worker: String, until: Date, on connection: PostgresConnection) async throws {
+        try await connection.execute(
+            "update document_queues set lease_expires_at = $4 where firm_id = $1 and account_id = $2 and lease_owner = $3",
+            [.text(firmID), .text(accountID), .text(worker), .timestamptz(until)])
+    }
+
     /// Gives the queue up: due again at `nextAttempt` (nil: until something wakes it).
     static func release(firmID: String, accountID: String, worker: String, nextAttempt: Date?, attempts: Int? = nil, on connection: PostgresConnection) async throws {
         try await connection.execute("""
