@@ -50,6 +50,7 @@ public final class Worker: Sendable {
         let cipher = try TokenCipher(keyMaterial: configuration.tokenKey)
         let keyVerdict: TokenKeyCheck.Verdict
         do {
+            try await Self.waitForDatabase(database, upTo: configuration.databaseStartupWait, logger: logger)
             try await Migrator(database: database, logger: logger).migrate()
             await readiness.set(.database, ready: true)
             keyVerdict = try await TokenKeyCheck.verify(cipher, database: database)
@@ -181,6 +182,30 @@ public final class Worker: Sendable {
         await group.triggerGracefulShutdown()
     }
 
+    /// Returns once PostgreSQL accepts a connection: a worker started beside a database that is
+    /// starting, restarting or failing over waits for it, up to `wait`, instead of exiting at once.
+    /// Errors other than a refused or lost connection (a malformed URL) end the wait at once.
+    private static func waitForDatabase(_ database: PostgresClient, upTo wait: Duration, logger: Logger) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + wait
+        var attempt = 0
+        while true {
+            do {
+                try await database.withConnection { connection in _ = try await connection.execute("select 1") }
+                if attempt > 0 { logger.notice("PostgreSQL accepts connections", metadata: ["attempts": "\(attempt + 1)"]) }
+                return
+            } catch let error as PostgresError where error.isConnectionLoss {
+                attempt += 1
+                let delay = min(Backoff.delay(attempt: attempt, base: .milliseconds(200), cap: .seconds(5)), deadline - clock.now)
+                guard delay > .zero else {
+                    throw WorkerStartError("PostgreSQL did not accept a connection within QBSYNC_DATABASE_WAIT_MS (\(wait.milliseconds) ms): \(error)")
+                }
+                logger.warning("waiting for PostgreSQL to accept connections", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+                try await Task.sleep(for: delay)
+            }
+        }
+    }
+
     public static func defaultWorkerID() -> String {
         "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
     }
@@ -191,4 +216,11 @@ struct IdleUntilShutdown: Service {
     func run() async throws {
         try? await gracefulShutdown()
     }
+}
+
+/// A worker could not start: what it needs did not come (its database, within the time allowed).
+public struct WorkerStartError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { "could not start: \(message)" }
 }

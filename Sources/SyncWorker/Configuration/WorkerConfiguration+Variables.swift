@@ -15,6 +15,8 @@ extension WorkerConfiguration {
         Variable(name: "QBSYNC_DATABASE_URL", meaning: "libpq URL or keyword string; `sslmode`, `sslrootcert` pass through",
                  defaultValue: "postgresql://qbsync@127.0.0.1:5432/qbsync", rule: "a postgresql:// URL or key=value pairs libpq parses; its password is never echoed"),
         Variable(name: "QBSYNC_DATABASE_POOL_SIZE", meaning: "PostgreSQL connections", defaultValue: "16", rule: "1–1000"),
+        Variable(name: "QBSYNC_DATABASE_WAIT_MS", meaning: "how long a starting worker waits for PostgreSQL to accept connections before it exits",
+                 defaultValue: "60000", rule: "0–3600000; 0 exits at the first refusal"),
         Variable(name: "QBSYNC_KAFKA_BOOTSTRAP_SERVERS", meaning: "brokers", defaultValue: "127.0.0.1:9092", rule: "comma-separated host:port, at least one"),
         Variable(name: "QBSYNC_KAFKA_GROUP", meaning: "consumer group", defaultValue: "qbsync", rule: "not empty"),
         Variable(name: "QBSYNC_KAFKA_CLIENT_ID", meaning: "client id shown to the brokers", defaultValue: "qbsync", rule: "not empty"),

@@ -43,6 +43,9 @@ public struct WorkerConfiguration: Sendable {
     /// libpq connection URL; `sslmode` and friends pass through.
     public var databaseURL = "postgresql://qbsync@127.0.0.1:5432/qbsync"
     public var databasePoolSize = 16
+    /// How long a starting worker waits for PostgreSQL to accept connections (it may be starting
+    /// or restarting too) before it gives up; zero gives up at the first refusal.
+    public var databaseStartupWait: Duration = .seconds(60)
     public var kafka = Kafka()
     public var topics = Topics()
     public var quickBooks = QuickBooksConfiguration(clientID: "qbsync-sandbox", clientSecret: "qbsync-sandbox-secret")
@@ -135,6 +138,8 @@ public struct WorkerConfiguration: Sendable {
         try check(databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://") || databaseURL.contains("="),
                   "QBSYNC_DATABASE_URL must be a postgresql:// URL or a libpq keyword string, got '\(PostgresConfiguration.redacted(databaseURL))'")
         try check((1...1000).contains(databasePoolSize), "QBSYNC_DATABASE_POOL_SIZE must be between 1 and 1000, got \(databasePoolSize)")
+        try check(databaseStartupWait >= .zero && databaseStartupWait <= .seconds(3600),
+                  "QBSYNC_DATABASE_WAIT_MS must be between 0 and 3600000, got \(databaseStartupWait.milliseconds)")
         try validateKafka()
         try validateTopics()
         try check(tokenKey.count == 32,
