@@ -77,9 +77,12 @@ struct FaultHarnessTests {
                     for firm in firms {
                         let messages = plan.messages.filter { $0.firm == firm }
                         group.addTask {
-                            for message in messages {
+                            // In bursts, as a platform's import or month-end run sends them: the
+                            // consumer's batches then hold many accounts, the kills find them open,
+                            // and writes queue on their realm for longer than a lease.
+                            for (index, message) in messages.enumerated() {
                                 try await env.sendRaw(topic: message.topic, key: Array(message.key.utf8), value: message.value)
-                                try await Task.sleep(for: .milliseconds(Int.random(in: 5...25)))
+                                if index % 6 == 5 { try await Task.sleep(for: .milliseconds(Int.random(in: 40...150))) }
                             }
                         }
                     }
@@ -100,7 +103,7 @@ struct FaultHarnessTests {
             func kill(_ worker: WorkerProcess, within: Duration) async throws {
                 let open = try await Self.killInsideBatch(worker, database: env.database, within: within)
                 if open >= 1 { midBatch += 1 }
-                log("SIGKILL \(worker.name)" + (open > 0 ? ", inside a batch holding \(open) accounts" : ", no batch open"))
+                log("SIGKILL \(worker.name)" + (open > 0 ? ", inside a batch holding \(open) account\(open == 1 ? "" : "s")" : ", no batch open"))
                 try worker.start()
             }
 
