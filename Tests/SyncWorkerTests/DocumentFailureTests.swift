@@ -38,6 +38,29 @@ struct DocumentFailureTests {
         }
     }
 
+    @Test("an invoice whose stored event no longer reads fails, and its column says why")
+    func unreadableStoredEvent() async throws {
+        try await TestEnvironment.with { env in
+            let realm = try await env.connectFirm("f1")
+            let worker = try await env.startWorker()
+            try await env.send(TestEvents.syncRequested(firm: "f1", account: "a1", name: "Held Co"))
+            try await env.status.wait("f1:account:a1", is: "synced")
+            // QuickBooks away: the invoice waits, stored; then its stored event stops reading (a
+            // hand edit, or a rule a later qbsync added).
+            try env.sandbox.inspector.setFaults(SandboxFaults(serverErrorRate: 1.0), realmId: realm)
+            try await env.send(TestEvents.invoice(firm: "f1", account: "a1", name: "Held Co", invoice: "i1", number: "H-1", lines: [line]))
+            try await env.status.wait("f1:invoice:i1", is: "syncing", detailContaining: "temporarily unavailable")
+            try await env.database.withConnection { connection in
+                _ = try await connection.execute("update documents set content = convert_to('{\"not\": \"an event\"}', 'UTF8') where document_id = 'i1'")
+            }
+            try env.sandbox.inspector.setFaults(.none, realmId: realm)
+            let failed = try await env.status.wait("f1:invoice:i1", is: "failed", timeout: .seconds(30))
+            #expect(failed.detail?.contains("its stored event no longer reads") == true, "\(failed.detail ?? "")")
+            #expect(try await env.objects(realm: realm, .invoice).isEmpty)
+            try await worker.stop()
+        }
+    }
+
     @Test("an invoice whose create was applied but never answered is written once")
     func lostAnswer() async throws {
         try await TestEnvironment.with { env in

@@ -122,7 +122,7 @@ enum DocumentStore {
             let stateText = try row.decode(String.self, "state")
             guard let role = ComponentRole(roleText), let type = QuickBooksObjectType(rawValue: typeText),
                   let state = AppliedComponent.State(rawValue: stateText) else {
-                throw WorkerConfigurationError("document_components holds an unknown role '\(roleText)', type '\(typeText)' or state '\(stateText)'")
+                throw StoredDataError("document_components holds an unknown role '\(roleText)', type '\(typeText)' or state '\(stateText)'")
             }
             return AppliedComponent(
                 role: role, type: type, qboID: try row.decode(String?.self, "qbo_id"), syncToken: try row.decode(String?.self, "sync_token"),
@@ -186,7 +186,7 @@ enum DocumentStore {
         return try rows.map { row in
             let amountText = try row.decode(String.self, "amount"), dateText = try row.decode(String.self, "refund_date")
             guard let amount = FixedDecimal(amountText), let date = CalendarDate(dateText) else {
-                throw WorkerConfigurationError("payment_refunds holds an unreadable amount '\(amountText)' or date '\(dateText)'")
+                throw StoredDataError("payment_refunds holds an unreadable amount '\(amountText)' or date '\(dateText)'")
             }
             return StoredRefund(refundID: try row.decode(String.self, "refund_id"), amount: amount, date: date, revision: try row.decode(Int64.self, "revision"))
         }
@@ -214,7 +214,7 @@ enum DocumentStore {
         let kindText = try row.decode(String.self, "kind"), lifecycleText = try row.decode(String.self, "lifecycle")
         let statusText = try row.decode(String?.self, "status")
         guard let kind = DocumentKind(rawValue: kindText), let lifecycle = DocumentLifecycle(rawValue: lifecycleText) else {
-            throw WorkerConfigurationError("documents holds an unknown kind '\(kindText)' or lifecycle '\(lifecycleText)'")
+            throw StoredDataError("documents holds an unknown kind '\(kindText)' or lifecycle '\(lifecycleText)'")
         }
         var document = StoredDocument(
             firmID: try row.decode(String.self, "firm_id"), kind: kind, documentID: try row.decode(String.self, "document_id"),
@@ -223,8 +223,13 @@ enum DocumentStore {
         document.revision = try row.decode(Int64.self, "revision")
         document.lifecycle = lifecycle
         document.content = try row.decode([UInt8]?.self, "content")
-        // Validated when it arrived; should a later rule refuse it, the writer says it cannot build the object.
-        document.payload = document.content.flatMap { try? IngressEvent.decodeStored($0, limits: .unlimitedStored).payload }
+        // Validated when it arrived; should a later rule refuse it, the writer says it cannot build
+        // the object, and why.
+        if let content = document.content {
+            do { document.payload = try IngressEvent.decodeStored(content, limits: .unlimitedStored).payload } catch {
+                document.unreadableContent = "\(error)"
+            }
+        }
         document.date = try row.decode(String?.self, "doc_date").flatMap(CalendarDate.init)
         document.changeSeq = try row.decode(Int64.self, "change_seq")
         document.pending = try row.decode(Bool.self, "pending")
@@ -241,7 +246,7 @@ enum DocumentStore {
             sequence: try row.decode(Int64.self, "sequence"))
         let choice = try row.decode(String?.self, "manual_choice")
         document.manualChoice = try choice.map { text in
-            guard let choice = ManualChoice(rawValue: text) else { throw WorkerConfigurationError("documents holds an unknown manual choice '\(text)'") }
+            guard let choice = ManualChoice(rawValue: text) else { throw StoredDataError("documents holds an unknown manual choice '\(text)'") }
             return choice
         }
         document.generation = try row.decode(Int64.self, "generation")

@@ -100,7 +100,8 @@ struct DocumentWriter: Sendable {
             return try await save(try await refundReceipt(refund, payment: payment, step), desired, step)
         default:
             throw QuickBooksProblem(kind: .validation, code: "internal",
-                                    message: "no \(desired.type.rawValue) can be built for the \(desired.role) of \(step.document.kind.rawValue) \(step.document.documentID)")
+                                    message: "no \(desired.type.rawValue) can be built for the \(desired.role) of \(step.document.kind.rawValue) \(step.document.documentID)"
+                                        + (step.document.unreadableContent.map { ": its stored event no longer reads (\($0))" } ?? ""))
         }
     }
 

@@ -15,6 +15,8 @@ struct StoredDocument: Sendable, Equatable {
     var content: [UInt8]?
     /// …and as read (once, when the document is loaded).
     var payload: IngressEvent.Payload?
+    /// Why `content` no longer reads, should a later rule refuse what was valid when it arrived.
+    var unreadableContent: String?
     var date: CalendarDate?
     /// How details name it: the invoice number; a payment's reference and id.
     var label: String
