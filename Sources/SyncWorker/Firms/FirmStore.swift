@@ -67,7 +67,7 @@ enum FirmStore {
         let ruleText = try row.decode(String.self, "quickbooks_changes")
         guard let policy = FirmPolicy(rawValue: policyText), let status = SyncStatus(rawValue: statusText),
               let rule = QuickBooksChangeRule(rawValue: ruleText) else {
-            throw WorkerConfigurationError("firm row holds unknown policy '\(policyText)', status '\(statusText)' or rule '\(ruleText)'")
+            throw StoredDataError("firm row holds unknown policy '\(policyText)', status '\(statusText)' or rule '\(ruleText)'")
         }
         return FirmRecord(
             firmID: try row.decode(String.self, "firm_id"), realmID: try row.decode(String.self, "realm_id"), policy: policy,

@@ -67,7 +67,19 @@ struct OutboxRelay: Service {
         let budget = finalPublishBudget
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                while let outcome = try? await publishBatch(), outcome.failure == nil, outcome.settled == batchSize {}
+                do {
+                    while true {
+                        let outcome = try await publishBatch()
+                        if let failure = outcome.failure {
+                            logger.warning("outbox relay could not publish every row at shutdown; the next worker publishes them",
+                                           metadata: ["error": "\(failure)"])
+                        }
+                        guard outcome.failure == nil, outcome.settled == batchSize else { break }
+                    }
+                } catch {
+                    logger.warning("outbox relay could not read the outbox at shutdown; the next worker publishes what is left",
+                                   metadata: ["error": "\(error)"])
+                }
             }
             group.addTask {
                 guard (try? await Task.sleep(for: budget)) != nil else { return }

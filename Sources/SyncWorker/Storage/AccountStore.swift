@@ -154,7 +154,7 @@ enum AccountStore {
     private static func decode(_ row: PostgresRow) throws -> StoredAccount {
         let statusText = try row.decode(String.self, "status")
         guard let status = SyncStatus(rawValue: statusText) else {
-            throw WorkerConfigurationError("unknown account status '\(statusText)' in the database")
+            throw StoredDataError("unknown account status '\(statusText)' in the database")
         }
         let modeName = try row.decode(String?.self, "pending_link_mode")
         let state = AccountSyncState(
