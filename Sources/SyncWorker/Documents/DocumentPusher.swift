@@ -416,7 +416,6 @@ struct DocumentPusher: Service {
     }
 }
 
-/// Free places for accounts being written at once.
 /// The pusher's free places, and the accounts it is draining: one drain per account at a time.
 private actor Slots {
     private(set) var free: Int
