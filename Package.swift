@@ -37,12 +37,16 @@ let package = Package(
         ),
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
 
+        // One way to retry: attempts, exponential backoff with jitter, a budget, cancellation.
+        .target(name: "Retry"),
+        .testTarget(name: "RetryTests", dependencies: ["Retry"]),
+
         // Adapter: librdkafka behind a system-library target and a thin Swift wrapper.
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         .target(
             name: "Kafka",
             dependencies: [
-                "CRdKafka",
+                "CRdKafka", "Retry",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
@@ -119,7 +123,7 @@ let package = Package(
         .target(
             name: "SyncWorker",
             dependencies: [
-                "SyncCore", "Kafka", "Postgres", "QuickBooks",
+                "SyncCore", "Kafka", "Postgres", "QuickBooks", "Retry",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),

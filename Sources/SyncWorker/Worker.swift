@@ -5,6 +5,7 @@ import Logging
 import Postgres
 import Prometheus
 import QuickBooks
+import Retry
 import ServiceLifecycle
 import SyncCore
 import Tracing
@@ -186,23 +187,18 @@ public final class Worker: Sendable {
     /// starting, restarting or failing over waits for it, up to `wait`, instead of exiting at once.
     /// Errors other than a refused or lost connection (a malformed URL) end the wait at once.
     private static func waitForDatabase(_ database: PostgresClient, upTo wait: Duration, logger: Logger) async throws {
-        let clock = ContinuousClock()
-        let deadline = clock.now + wait
-        var attempt = 0
-        while true {
-            do {
-                try await database.withConnection { connection in _ = try await connection.execute("select 1") }
-                if attempt > 0 { logger.notice("PostgreSQL accepts connections", metadata: ["attempts": "\(attempt + 1)"]) }
-                return
-            } catch let error as PostgresError where error.isConnectionLoss {
-                attempt += 1
-                let delay = min(Backoff.delay(attempt: attempt, base: .milliseconds(200), cap: .seconds(5)), deadline - clock.now)
-                guard delay > .zero else {
-                    throw WorkerStartError("PostgreSQL did not accept a connection within QBSYNC_DATABASE_WAIT_MS (\(wait.milliseconds) ms): \(error)")
-                }
+        do {
+            let attempts = try await RetryPolicy.databaseStartup(waitingUpTo: wait).run(transient: { (error: any Error) in
+                (error as? PostgresError)?.isConnectionLoss == true
+            }, willRetry: { error, attempt, _ in
                 logger.warning("waiting for PostgreSQL to accept connections", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
-                try await Task.sleep(for: delay)
+            }) { attempt in
+                try await database.withConnection { connection in _ = try await connection.execute("select 1") }
+                return attempt
             }
+            if attempts > 1 { logger.notice("PostgreSQL accepts connections", metadata: ["attempts": "\(attempts)"]) }
+        } catch let error as PostgresError where error.isConnectionLoss {
+            throw WorkerStartError("PostgreSQL did not accept a connection within QBSYNC_DATABASE_WAIT_MS (\(wait.milliseconds) ms): \(error)")
         }
     }
 

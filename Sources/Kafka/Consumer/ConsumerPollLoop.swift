@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+internal import Retry
 
 /// Owns the consumer's dedicated poll thread: polls librdkafka, hands events to the application
 /// through a bounded hand-off, runs rebalances, and at the end commits and leaves the group.
@@ -201,19 +202,16 @@ final class ConsumerPollLoop: RDKafkaRebalanceHandler, @unchecked Sendable {
     /// librdkafka has then declared the assignment lost and no commit can succeed.
     /// Runs on the poll thread, so sleeping is fine.
     private func commitStoredOffsetsRetrying() -> KafkaError? {
-        let deadline = ContinuousClock.now + self.commitRetryTimeout
-        var backoff = Duration.milliseconds(50)
-        while true {
-            do throws(KafkaError) {
+        let policy = RetryPolicy(baseDelay: .milliseconds(50), maxDelay: .seconds(1), jitter: .none, budget: self.commitRetryTimeout)
+        do throws(KafkaError) {
+            try policy.runBlocking(transient: { $0.isRetriable }, willRetry: { error, _, delay in
+                self.logger.debug("Commit failed transiently; retrying", metadata: ["kafka.error": "\(error.code)", "kafka.backoff": "\(delay)"])
+            }) { _ throws(KafkaError) in
                 try self.client.commitStoredOffsets()
-                return nil
-            } catch where error.isRetriable && ContinuousClock.now + backoff < deadline {
-                self.logger.debug("Commit failed transiently; retrying", metadata: ["kafka.error": "\(error.code)", "kafka.backoff": "\(backoff)"])
-                Thread.sleep(forTimeInterval: Double(backoff.clampedMilliseconds) / 1_000)
-                backoff = min(backoff * 2, .seconds(1))
-            } catch {
-                return error
             }
+            return nil
+        } catch {
+            return error
         }
     }
 

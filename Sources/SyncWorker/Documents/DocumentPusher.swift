@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Postgres
+import Retry
 import ServiceLifecycle
 import SyncCore
 import Tracing
@@ -268,34 +269,32 @@ struct DocumentPusher: Service {
     }
 
     private func execute(_ step: DocumentWriter.Step, attemptsSoFar: Int) async -> WriteResult {
-        var attempt = 0
-        var step = step
-        while true {
-            do {
-                let component = try await writer.perform(step)
-                metrics.documentWrite(step.operation.name, outcome: "written")
-                return .written(component)
-            } catch let problem as QuickBooksProblem {
-                switch problem.disposition {
-                case .account:
-                    metrics.documentWrite(step.operation.name, outcome: "refused")
-                    return .refused(problem)
-                case .firmConnection:
-                    return .firmConnectionLost(problem)
-                case .retryLater:
-                    attempt += 1
-                    guard attempt <= configuration.immediateRetries, !Task.isShuttingDownGracefully else {
-                        metrics.documentWrite(step.operation.name, outcome: "parked")
-                        return .parked(problem, attempts: attemptsSoFar + 1)
-                    }
-                    try? await Task.sleep(for: Backoff.delay(attempt: attempt, base: configuration.retryBaseDelay, cap: configuration.maxRetryDelay))
-                    step.mayHaveBeenSent = true
-                }
-            } catch {
-                // The database, while looking up items and accounts: the same as QuickBooks being away.
-                logger.warning("could not prepare a QuickBooks write", metadata: ["firm_id": "\(step.firm.firmID)", "error": "\(error)"])
-                return .parked(QuickBooksProblem(kind: .unavailable, code: "internal", message: String(describing: error)), attempts: attemptsSoFar + 1)
+        do {
+            let component = try await configuration.quickBooksCallRetry.run(transient: { error in
+                guard let problem = error as? QuickBooksProblem, case .retryLater = problem.disposition else { return false }
+                return !Task.isShuttingDownGracefully
+            }) { attempt in
+                var step = step
+                if attempt > 1 { step.mayHaveBeenSent = true }  // the attempt before may have reached QuickBooks
+                return try await writer.perform(step)
             }
+            metrics.documentWrite(step.operation.name, outcome: "written")
+            return .written(component)
+        } catch let problem as QuickBooksProblem {
+            switch problem.disposition {
+            case .account:
+                metrics.documentWrite(step.operation.name, outcome: "refused")
+                return .refused(problem)
+            case .firmConnection:
+                return .firmConnectionLost(problem)
+            case .retryLater:
+                metrics.documentWrite(step.operation.name, outcome: "parked")
+                return .parked(problem, attempts: attemptsSoFar + 1)
+            }
+        } catch {
+            // The database, while looking up items and accounts: the same as QuickBooks being away.
+            logger.warning("could not prepare a QuickBooks write", metadata: ["firm_id": "\(step.firm.firmID)", "error": "\(error)"])
+            return .parked(QuickBooksProblem(kind: .unavailable, code: "internal", message: String(describing: error)), attempts: attemptsSoFar + 1)
         }
     }
 
@@ -352,7 +351,7 @@ struct DocumentPusher: Service {
                 try await DocumentQueueStore.release(firmID: firmID, accountID: accountID, worker: workerID, nextAttempt: Date(), attempts: 0, on: connection)
             } else {
                 document.parkedDetail = FailureDetail.waitingForQuickBooks(problem, kind: document.kind)
-                let delay = Backoff.delay(attempt: attempts, base: .seconds(1), cap: configuration.maxRetryDelay)
+                let delay = configuration.parkedWorkRetry.delay(beforeRetry: attempts)
                 try await DocumentQueueStore.release(firmID: firmID, accountID: accountID, worker: workerID,
                                                      nextAttempt: Date().addingTimeInterval(delay.timeInterval), attempts: attempts, on: connection)
                 logger.info("QuickBooks unavailable; the account's documents wait", metadata: [

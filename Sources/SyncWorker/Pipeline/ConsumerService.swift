@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Logging
 import Postgres
+import Retry
 import ServiceLifecycle
 import SyncCore
 import Tracing
@@ -198,42 +199,42 @@ final class ConsumerService: Service, Sendable {
 
     private func process(_ work: Dispatcher.Work, span: any Span) async -> Bool {
         let message = work.message
-        let origin = MessageOrigin(topic: message.topic, partition: message.partition, offset: message.offset)
-        var attempt = 0
-        while !Task.isCancelled {
-            do {
-                switch work.event {
-                case .failure(let rejection):
-                    let fresh = try await deadLetters.record(message, rejection: rejection)
-                    logger.warning(fresh ? "dead-lettered a message that cannot be applied" : "a message dead-lettered before was read again", metadata: [
-                        "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
-                        "reason": "\(rejection.reason.rawValue)", "error": "\(rejection.message)"])
-                    metrics.event(topic: message.topic, outcome: .deadLettered)
-                case .success(let event):
-                    let outcome = try await processor.process(event, origin: origin, value: message.value ?? [])
-                    span.attributes["qbsync.outcome"] = Self.metricOutcome(outcome).rawValue
-                    metrics.event(topic: message.topic, outcome: Self.metricOutcome(outcome))
-                }
-                return true
-            } catch let error as PostgresError where error.isDataError {
-                // The event is well-formed JSON but its values do not fit the database: park it in the DLQ.
-                let rejection = EventRejection(.unprocessable, error.description)
-                do {
-                    try await deadLetters.record(message, rejection: rejection, attempts: attempt + 1)
-                    metrics.event(topic: message.topic, outcome: .deadLettered)
-                    return true
-                } catch {
-                    logger.warning("could not dead-letter a message; retrying", metadata: ["error": "\(error)"])
-                }
-            } catch {
+        do {
+            try await RetryPolicy.messageProcessing.run(willRetry: { error, attempt, _ in
                 logger.warning("processing failed; retrying", metadata: [
                     "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
-                    "attempt": "\(attempt + 1)", "error": "\(error)"])
+                    "attempt": "\(attempt)", "error": "\(error)"])
+            }) { attempt in
+                try await apply(work, attempt: attempt, span: span)
             }
-            attempt += 1
-            try? await Task.sleep(for: Backoff.delay(attempt: attempt, base: .milliseconds(100), cap: .seconds(5)))
+            return true
+        } catch {
+            return false  // stopped while the database or the broker was away: the message is read again
         }
-        return false
+    }
+
+    /// Applies or dead-letters one message; throws when the database or the broker is away.
+    private func apply(_ work: Dispatcher.Work, attempt: Int, span: any Span) async throws {
+        let message = work.message
+        do {
+            switch work.event {
+            case .failure(let rejection):
+                let fresh = try await deadLetters.record(message, rejection: rejection)
+                logger.warning(fresh ? "dead-lettered a message that cannot be applied" : "a message dead-lettered before was read again", metadata: [
+                    "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
+                    "reason": "\(rejection.reason.rawValue)", "error": "\(rejection.message)"])
+                metrics.event(topic: message.topic, outcome: .deadLettered)
+            case .success(let event):
+                let origin = MessageOrigin(topic: message.topic, partition: message.partition, offset: message.offset)
+                let outcome = try await processor.process(event, origin: origin, value: message.value ?? [])
+                span.attributes["qbsync.outcome"] = Self.metricOutcome(outcome).rawValue
+                metrics.event(topic: message.topic, outcome: Self.metricOutcome(outcome))
+            }
+        } catch let error as PostgresError where error.isDataError {
+            // The event is well-formed JSON but its values do not fit the database: park it in the DLQ.
+            try await deadLetters.record(message, rejection: EventRejection(.unprocessable, error.description), attempts: attempt)
+            metrics.event(topic: message.topic, outcome: .deadLettered)
+        }
     }
 
     /// Runs `body` (a drain) for at most the drain budget; returns whether it finished.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Postgres
+import Retry
 import SyncCore
 
 /// Applies one ingress event: decide in a transaction, talk to QuickBooks outside any
@@ -365,28 +366,28 @@ final class EventProcessor: Sendable {
     }
 
     private func link(_ job: CustomerLinker.Job, attemptsSoFar: Int) async -> LinkResult {
-        var attempt = 0
-        while true {
-            do {
-                return .linked(customerID: try await linker.link(job))
-            } catch let problem as QuickBooksProblem {
-                switch problem.disposition {
-                case .account: return .failed(problem)
-                case .firmConnection: return .firmConnectionLost(problem)
-                case .retryLater:
-                    attempt += 1
-                    guard attempt <= configuration.immediateRetries, !Task.isCancelled else {
-                        return .unavailable(problem, attempts: attemptsSoFar + 1)
-                    }
-                    logger.info("QuickBooks unavailable; retrying", metadata: ["firm_id": "\(job.firmID)", "account_id": "\(job.accountID)", "code": "\(problem.code)", "attempt": "\(attempt)"])
-                    try? await Task.sleep(for: Backoff.delay(attempt: attempt, base: configuration.retryBaseDelay, cap: configuration.maxRetryDelay))
-                }
-            } catch {
-                // Database trouble while fetching tokens and the like: the same as QuickBooks being away.
-                let problem = QuickBooksProblem(kind: .unavailable, code: "internal", message: String(describing: error))
-                logger.warning("could not reach QuickBooks for an account", metadata: ["firm_id": "\(job.firmID)", "account_id": "\(job.accountID)", "error": "\(error)"])
-                return .unavailable(problem, attempts: attemptsSoFar + 1)
+        do {
+            return .linked(customerID: try await configuration.quickBooksCallRetry.run(transient: { error in
+                guard let problem = error as? QuickBooksProblem, case .retryLater = problem.disposition else { return false }
+                return true
+            }, willRetry: { error, attempt, _ in
+                let code = (error as? QuickBooksProblem)?.code ?? ""
+                logger.info("QuickBooks unavailable; retrying", metadata: [
+                    "firm_id": "\(job.firmID)", "account_id": "\(job.accountID)", "code": "\(code)", "attempt": "\(attempt)"])
+            }) { _ in
+                try await linker.link(job)
+            })
+        } catch let problem as QuickBooksProblem {
+            switch problem.disposition {
+            case .account: return .failed(problem)
+            case .firmConnection: return .firmConnectionLost(problem)
+            case .retryLater: return .unavailable(problem, attempts: attemptsSoFar + 1)
             }
+        } catch {
+            // Database trouble while fetching tokens and the like: the same as QuickBooks being away.
+            let problem = QuickBooksProblem(kind: .unavailable, code: "internal", message: String(describing: error))
+            logger.warning("could not reach QuickBooks for an account", metadata: ["firm_id": "\(job.firmID)", "account_id": "\(job.accountID)", "error": "\(error)"])
+            return .unavailable(problem, attempts: attemptsSoFar + 1)
         }
     }
 
@@ -438,7 +439,7 @@ final class EventProcessor: Sendable {
                     account.nextAttemptAt = nil
                 } else {
                     input = .linkDeferred(detail: FailureDetail.waitingForQuickBooks(problem))
-                    account.nextAttemptAt = now.addingTimeInterval(Backoff.delay(attempt: attempts, base: .seconds(1), cap: configuration.maxRetryDelay).timeInterval)
+                    account.nextAttemptAt = now.addingTimeInterval(configuration.parkedWorkRetry.delay(beforeRetry: attempts).timeInterval)
                 }
             }
             let transition = AccountSyncMachine.transition(from: account.state, on: input, policy: .accountsWithActivity)
