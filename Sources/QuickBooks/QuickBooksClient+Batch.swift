@@ -28,7 +28,7 @@ public struct QuickBooksWrite: Sendable, Hashable {
 
     /// A sparse update: `change` carries the Id, the current SyncToken and only the fields to change.
     public static func update(_ entity: String, _ change: some Encodable, requestID: String) throws(QuickBooksError) -> Self {
-        let body = QuickBooksClient.markedSparse(try QuickBooksClient.encoded(change, operation: "update \(entity)"))
+        let body = try QuickBooksClient.encoded(SparseUpdate(change), operation: "update \(entity)")
         return Self(entity: entity, operation: .update, body: body, requestID: requestID)
     }
 
@@ -145,7 +145,7 @@ extension QuickBooksClient {
     }
 
     static func encoded(_ object: some Encodable, operation: String) throws(QuickBooksError) -> Data {
-        do { return try ExactJSONEncoder().encode(object) } catch {
+        do { return try JSONEncoder().encode(object) } catch {
             throw QuickBooksError(httpStatus: nil, faultType: nil, errors: [], operation: operation, transportError: "could not encode the request: \(error)")
         }
     }

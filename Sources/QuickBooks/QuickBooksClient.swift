@@ -34,8 +34,7 @@ public final class QuickBooksClient: Sendable {
     /// Updates an object; `object` must carry `Id` and the current `SyncToken` (a stale one gives 5010).
     /// With `sparse`, only the fields present in `object` change.
     public func update<Object: Codable & Sendable>(_ entity: String, _ object: Object, sparse: Bool, requestID: String, access: RealmAccess) async throws(QuickBooksError) -> Object {
-        var body = try encode(object, operation: "update \(entity)")
-        if sparse { body = Self.markedSparse(body) }
+        let body = try sparse ? encode(SparseUpdate(object), operation: "update \(entity)") : encode(object, operation: "update \(entity)")
         let response = try await send(.POST, path: entity.lowercased(), query: [("requestid", requestID)], body: body, access: access, operation: "update \(entity)")
         return try decodeEntity(Object.self, key: entity, from: response, operation: "update \(entity)")
     }
@@ -122,7 +121,7 @@ public final class QuickBooksClient: Sendable {
                                transportError: text.isEmpty ? nil : String(text.prefix(200)))
     }
 
-    /// Encodes a request body; amounts (``QuickBooksDecimal``) leave with their exact decimal text.
+    /// Encodes a request body; amounts (``QuickBooksDecimal``) leave as exact decimal numbers.
     func encode(_ object: some Encodable, operation: String) throws(QuickBooksError) -> Data {
         try Self.encoded(object, operation: operation)
     }
@@ -135,17 +134,6 @@ public final class QuickBooksClient: Sendable {
         } catch {
             throw QuickBooksError(httpStatus: 200, faultType: nil, errors: [], operation: operation, transportError: "unreadable response: \(error)")
         }
-    }
-
-    /// Adds `"sparse":true` to an encoded object. Done on the bytes rather than by re-parsing, so
-    /// that amounts keep their exact text.
-    static func markedSparse(_ body: Data) -> Data {
-        guard body.first == UInt8(ascii: "{") else { return body }
-        var marked = Data(#"{"sparse":true"#.utf8)
-        let rest = body.dropFirst()
-        if rest.first != UInt8(ascii: "}") { marked.append(UInt8(ascii: ",")) }
-        marked.append(contentsOf: rest)
-        return marked
     }
 
     /// Percent-encodes everything but RFC 3986 unreserved characters.

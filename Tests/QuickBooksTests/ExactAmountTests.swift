@@ -7,24 +7,27 @@ import Testing
 @Suite("Money leaves and returns as exact decimals")
 struct ExactAmountTests {
     private func json(_ value: some Encodable) throws -> String {
-        String(decoding: try ExactJSONEncoder().encode(value), as: UTF8.self)
+        String(decoding: try QuickBooksClient.encoded(value, operation: "test"), as: UTF8.self)
     }
 
-    @Test("450.00 goes out as the JSON number 450.00, and 0.1 + 0.2 as 0.30")
-    func exactText() throws {
+    @Test("450.00 goes out as the exact JSON number 450, and 0.1 + 0.2 as 0.3: never a binary floating-point neighbour")
+    func exactValues() throws {
         let sum = amount("0.1") + amount("0.2")
         let line = SalesLine.salesItem(
             ReferenceType(value: "7"), quantity: amount("3"), unitPrice: amount("0.1"), amount: sum)
         let invoice = Invoice(customerRef: ReferenceType(value: "1"), lines: [line])
         let text = try json(invoice)
-        #expect(text.contains(#""Amount":0.30"#))
-        #expect(text.contains(#""UnitPrice":0.10"#))
-        #expect(text.contains(#""Qty":3.00"#))
-        #expect(!text.contains("0000000"))
-        #expect(try json(amount("450.00")) == "450.00")
-        #expect(try json(amount("-12.5")) == "-12.50")
+        #expect(text.contains(#""Amount":0.3"#))
+        #expect(text.contains(#""UnitPrice":0.1"#))
+        #expect(text.contains(#""Qty":3"#))
+        #expect(!text.contains("0000000") && !text.contains("9999999"))
+        #expect(try json(amount("450.00")) == "450")
+        #expect(try json(amount("-12.5")) == "-12.5")
         #expect(try json(amount("0.333333")) == "0.333333")
         #expect(try json(amount("1234567890123.45")) == "1234567890123.45")
+        // What leaves is the same amount: read back through Decimal it is 450.00 to the cent.
+        #expect(try read(try json(amount("450.00"))) == "450.00")
+        #expect(try read(try json(sum)) == "0.30")
     }
 
     @Test("the body is valid JSON that reads back into the same model")
@@ -32,7 +35,7 @@ struct ExactAmountTests {
         let payment = Payment(
             customerRef: ReferenceType(value: "12", name: "Zoë \"Z\" O'Brien\\\n\u{1}"), totalAmt: amount("1861.08"),
             txnDate: date("2025-02-28"), paymentRefNum: "chq 1001", lines: [.invoice("130", amount: amount("1861.08"))])
-        let data = try ExactJSONEncoder().encode(payment)
+        let data = try QuickBooksClient.encoded(payment, operation: "test")
         let decoded = try JSONDecoder().decode(Payment.self, from: data)
         #expect(decoded == payment)
         let text = String(decoding: data, as: UTF8.self)
@@ -63,15 +66,22 @@ struct ExactAmountTests {
         #expect(throws: DecodingError.self) { try read("1e30") }
     }
 
-    @Test("a sparse update keeps exact amounts: sparse is added without re-parsing the body")
-    func sparseMarking() throws {
-        let body = try ExactJSONEncoder().encode(Invoice(id: "5", syncToken: "2", lines: [
+    @Test("a sparse update is its change with sparse set beside its fields, amounts exact")
+    func sparseUpdate() throws {
+        let change = Invoice(id: "5", syncToken: "2", lines: [
             .salesItem(ReferenceType(value: "1"), quantity: amount("1"), unitPrice: amount("450.00"), amount: amount("450.00")),
-        ]))
-        let marked = String(decoding: QuickBooksClient.markedSparse(body), as: UTF8.self)
-        #expect(marked.hasPrefix(#"{"sparse":true,"Id":"5""#))
-        #expect(marked.contains(#""Amount":450.00"#))
-        #expect(String(decoding: QuickBooksClient.markedSparse(Data("{}".utf8)), as: UTF8.self) == #"{"sparse":true}"#)
+        ])
+        let body = try QuickBooksClient.encoded(SparseUpdate(change), operation: "update Invoice")
+        let object = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+        #expect(object["sparse"] as? Bool == true)
+        #expect(object["Id"] as? String == "5")
+        #expect(object["SyncToken"] as? String == "2")
+        #expect(object["CustomerRef"] == nil)  // not named, so QuickBooks keeps it
+        let reread = try JSONDecoder().decode(Invoice.self, from: body)
+        #expect(reread.lines?.first?.amount == amount("450.00"))
+        let bare = try #require(try JSONSerialization.jsonObject(with: QuickBooksClient.encoded(
+            SparseUpdate(Invoice(id: "9", syncToken: "0")), operation: "update Invoice")) as? [String: Any])
+        #expect(Set(bare.keys) == ["Id", "SyncToken", "sparse"])
     }
 
     @Test("0.1 + 0.2-style amounts round-trip exactly through the sandbox")

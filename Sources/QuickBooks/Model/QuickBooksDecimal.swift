@@ -3,10 +3,11 @@ import SyncCore
 
 /// A number QuickBooks reads or writes — an amount, a quantity, a unit price — kept exact.
 ///
-/// It leaves as a JSON number with the exact decimal text of its ``FixedDecimal``: `450.00`,
-/// never `450` and never `449.99999999999994`. It comes back through `Decimal`, which reads the
-/// digits QuickBooks sent without passing through binary floating point, and is rounded half away
-/// from zero to ``FixedDecimal``'s six fractional digits (QuickBooks amounts have two).
+/// It leaves through `Decimal`, so `JSONEncoder` writes its exact value (`450.00` as `450`, `0.1 +
+/// 0.2` as `0.3`), never a binary floating-point neighbour such as `449.99999999999994`. It comes
+/// back through `Decimal` too, which reads the digits QuickBooks sent without passing through
+/// binary floating point, and is rounded half away from zero to ``FixedDecimal``'s six fractional
+/// digits (QuickBooks amounts have two).
 public struct QuickBooksDecimal: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
     public var value: FixedDecimal
 
@@ -22,23 +23,20 @@ public struct QuickBooksDecimal: Sendable, Hashable, Comparable, Codable, Custom
 
     public static let zero = QuickBooksDecimal(.zero)
 
-    /// The exact text sent to QuickBooks ("450.00").
+    /// The amount with two or more fractional digits ("450.00"), as the status events show it.
     public var description: String { value.description }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.value < rhs.value }
     public static func + (lhs: Self, rhs: Self) -> Self { Self(lhs.value + rhs.value) }
     public static func - (lhs: Self, rhs: Self) -> Self { Self(lhs.value - rhs.value) }
 
+    /// The value as a `Decimal`, built from its integer micros: no text and no binary floating
+    /// point between the amount and the JSON number `JSONEncoder` writes for it.
+    public var decimal: Decimal {
+        Decimal(sign: value.micros < 0 ? .minus : .plus, exponent: -6, significand: Decimal(value.micros.magnitude))
+    }
+
     public func encode(to encoder: any Encoder) throws {
-        if let exact = encoder as? ExactJSONEncoding {
-            exact.encodeExactNumber(value.description)
-            return
-        }
-        // Any other encoder (a plain JSONEncoder in a log line, say) still gets an exact value,
-        // though it may drop trailing zeros.
-        guard let decimal = Decimal(string: value.description, locale: nil) else {
-            throw EncodingError.invalidValue(value, .init(codingPath: encoder.codingPath, debugDescription: "\(value) is not a decimal"))
-        }
         var container = encoder.singleValueContainer()
         try container.encode(decimal)
     }
