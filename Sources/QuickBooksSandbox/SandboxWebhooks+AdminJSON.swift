@@ -77,7 +77,7 @@ extension SandboxWebhooks {
     }
 
     private static func number(_ value: JSONValue, _ name: String) throws(AdminInputError) -> Double {
-        guard case .number(let number) = value else { throw AdminInputError(reason: "\(name) must be a number") }
+        guard let number = value.doubleValue, case .number = value else { throw AdminInputError(reason: "\(name) must be a number") }
         return number
     }
 

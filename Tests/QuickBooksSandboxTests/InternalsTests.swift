@@ -18,6 +18,21 @@ struct InternalsTests {
         #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(Array(#"{"a":1} x"#.utf8)) }
     }
 
+    @Test("numbers are kept as the decimals sent: 450.00 stays 450.00, and digits a Double would lose are kept")
+    func exactNumbers() throws {
+        let text = #"{"a":450.00,"b":12345678901234567.89,"c":0.30000000000000004,"d":"128.35"}"#
+        let value = try JSONParser.parse(Array(text.utf8))
+        #expect(value["a"]?.numberValue == Decimal(string: "450.00"))
+        #expect(value["b"]?.numberValue == Decimal(string: "12345678901234567.89"))  // a Double reads 12345678901234568
+        #expect(value["d"]?.numberValue == Decimal(string: "128.35"))
+        let written = String(decoding: JSONWriter.serialize(value), as: UTF8.self)
+        #expect(written == #"{"a":450,"b":12345678901234567.89,"c":0.30000000000000004,"d":"128.35"}"#)
+        // Cents round half away from zero in decimal: 0.145 is 14.499999… in binary floating point.
+        #expect(Money.cents(try #require(Decimal(string: "0.145"))) == 15)
+        #expect(Money.cents(try #require(Decimal(string: "-0.145"))) == -15)
+        #expect(Money.lineCents(quantity: 14.5, unitPrice: try #require(Decimal(string: "128.35"))) == 186_108)
+    }
+
     @Test("timestamps are written like Intuit's and parsed back")
     func timestamps() throws {
         let instant = Date(timeIntervalSince1970: 1_437_674_292.099)  // 2015-07-23T17:58:12.099Z

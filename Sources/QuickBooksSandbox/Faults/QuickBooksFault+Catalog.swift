@@ -1,3 +1,5 @@
+import Foundation
+
 /// The faults the sandbox raises, with the codes, messages and details QuickBooks uses.
 extension QuickBooksFault {
     /// Codes in one place so the lead can line them up with the worker's error mapping.
@@ -118,7 +120,7 @@ extension QuickBooksFault {
         )
     }
 
-    static func amountCalculation(supplied: Double, expectedCents: Int) -> QuickBooksFault {
+    static func amountCalculation(supplied: Decimal, expectedCents: Int) -> QuickBooksFault {
         QuickBooksFault(
             kind: .validation, httpStatus: 400, code: Code.amountCalculation,
             message: "Amount calculation incorrect in the request",

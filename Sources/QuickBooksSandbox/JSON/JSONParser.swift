@@ -1,3 +1,5 @@
+import Foundation
+
 /// Parses JSON bytes into a ``JSONValue``.
 ///
 /// Written for the request hot path: one pass over the bytes, no intermediate Foundation objects
@@ -244,7 +246,7 @@ struct JSONParser {
             while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
             guard index > exponentStart else { throw SyntaxError(offset: index, reason: "Invalid number") }
         }
-        guard let value = Double(String(decoding: bytes[start..<index], as: UTF8.self)) else {
+        guard let value = Decimal(string: String(decoding: bytes[start..<index], as: UTF8.self), locale: nil) else {
             throw SyntaxError(offset: start, reason: "Invalid number")
         }
         return .number(value)

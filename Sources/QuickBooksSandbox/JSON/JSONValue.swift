@@ -1,11 +1,15 @@
+import Foundation
+
 /// A JSON document as the sandbox stores and serves it.
 ///
 /// QuickBooks entities carry many fields the sandbox does not interpret (addresses, memos,
 /// custom fields); keeping the whole document lets them round-trip exactly as a client sent them.
+/// Numbers are `Decimal`s read from their digits, so an amount is never a binary floating-point
+/// neighbour of what the client sent.
 enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
-    case number(Double)
+    case number(Decimal)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
@@ -30,13 +34,18 @@ enum JSONValue: Sendable, Equatable {
         return nil
     }
 
-    var numberValue: Double? {
+    var numberValue: Decimal? {
         switch self {
         case .number(let value): return value
         // QuickBooks accepts amounts sent as strings ("450.00") as well as numbers.
-        case .string(let text): return Double(text)
+        case .string(let text): return Decimal(string: text, locale: nil)
         default: return nil
         }
+    }
+
+    /// The number as a `Double`, for the sandbox's own settings (rates, milliseconds).
+    var doubleValue: Double? {
+        numberValue.map { NSDecimalNumber(decimal: $0).doubleValue }
     }
 
     var boolValue: Bool? {
@@ -58,7 +67,7 @@ enum JSONValue: Sendable, Equatable {
         case .object(let fields):
             switch fields["value"] {
             case .string(let text): return text
-            case .number(let number): return JSONValue.number(number).scalarText
+            case .number(let number): return number.description
             default: return nil
             }
         default:
@@ -71,9 +80,7 @@ enum JSONValue: Sendable, Equatable {
         switch self {
         case .string(let text): return text
         case .bool(let value): return value ? "true" : "false"
-        case .number(let value):
-            if value.rounded() == value, abs(value) < 1e15 { return String(Int64(value)) }
-            return String(value)
+        case .number(let value): return value.description
         default: return nil
         }
     }
@@ -87,6 +94,15 @@ extension JSONValue {
     }
 
     static func money(cents: Int) -> JSONValue {
-        .number(Double(cents) / 100)
+        .number(Decimal(cents) / 100)
+    }
+
+    static func number(_ count: Int) -> JSONValue {
+        .number(Decimal(count))
+    }
+
+    /// A number the sandbox computed as a `Double` (a rate, milliseconds), by its shortest text.
+    static func number(_ value: Double) -> JSONValue {
+        .number(Decimal(string: String(value), locale: nil) ?? 0)
     }
 }

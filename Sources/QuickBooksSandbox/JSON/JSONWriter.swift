@@ -1,3 +1,5 @@
+import Foundation
+
 /// Serialises a ``JSONValue`` to UTF-8 bytes.
 ///
 /// Object keys are written in sorted order so responses are byte-for-byte reproducible, which
@@ -51,16 +53,12 @@ struct JSONWriter {
         }
     }
 
-    private mutating func writeNumber(_ number: Double) {
+    private mutating func writeNumber(_ number: Decimal) {
         guard number.isFinite else {
             bytes.append(contentsOf: "null".utf8)
             return
         }
-        if number.rounded() == number, abs(number) < 1e15 {
-            bytes.append(contentsOf: String(Int64(number)).utf8)
-        } else {
-            bytes.append(contentsOf: number.description.utf8)
-        }
+        bytes.append(contentsOf: number.description.utf8)  // its exact digits: 450.1, 3, 0.30000000000000004
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

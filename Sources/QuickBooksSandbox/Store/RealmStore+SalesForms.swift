@@ -143,7 +143,7 @@ extension RealmStore {
                 let detail = line["DiscountLineDetail"]?.objectValue ?? [:]
                 let cents: Int
                 if detail["PercentBased"]?.boolValue == true, let percent = detail["DiscountPercent"]?.numberValue {
-                    cents = Money.cents(Double(subtotal) * percent / 10_000)
+                    cents = Money.cents(Decimal(subtotal) * percent / 10_000)
                 } else if let amount = line["Amount"]?.numberValue {
                     cents = Money.cents(amount)
                 } else {

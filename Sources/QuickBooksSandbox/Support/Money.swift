@@ -3,20 +3,17 @@ import Foundation
 /// Money arithmetic in whole cents, the way QuickBooks rounds (half away from zero).
 enum Money {
     /// Cents for an amount as sent by a client.
-    static func cents(_ amount: Double) -> Int {
-        Int((amount * 100).rounded(.toNearestOrAwayFromZero))
+    static func cents(_ amount: Decimal) -> Int {
+        var scaled = amount * 100
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &scaled, 0, .plain)
+        return NSDecimalNumber(decimal: rounded).intValue
     }
 
-    /// `Qty × UnitPrice` rounded to cents, computed in decimal so that 128.35 × 14.50 is
-    /// 1861.08 as QuickBooks computes it, not 1861.07 as binary floating point would.
-    static func lineCents(quantity: Double, unitPrice: Double) -> Int {
-        guard let qty = Decimal(string: String(quantity)), let price = Decimal(string: String(unitPrice)) else {
-            return cents(quantity * unitPrice)
-        }
-        var product = qty * price * 100
-        var rounded = Decimal()
-        NSDecimalRound(&rounded, &product, 0, .plain)
-        return NSDecimalNumber(decimal: rounded).intValue
+    /// `Qty × UnitPrice` rounded to cents, in decimal: 128.35 × 14.50 is 1861.08 as QuickBooks
+    /// computes it, not 1861.07 as binary floating point would.
+    static func lineCents(quantity: Decimal, unitPrice: Decimal) -> Int {
+        cents(quantity * unitPrice)
     }
 
     static func text(_ cents: Int) -> String {
