@@ -1,8 +1,11 @@
 import SyncCore
 
-/// An expense paid from ``accountRef`` (a bank or credit card account) and booked, line by line,
-/// to expense accounts. qbsync writes one for a payment's processing fee.
-public struct Purchase: QuickBooksEntity, Hashable {
+/// An expense paid from its `accountRef` (a bank or credit card account) and booked, line by
+/// line, to expense accounts. qbsync writes one for a payment's processing fee.
+public typealias Purchase = QuickBooksTransaction<PurchaseDetails>
+
+public struct PurchaseDetails: TransactionDetails {
+    public typealias Line = ExpenseLine
     public static let entityName = "Purchase"
 
     /// How the expense was paid: QuickBooks' `PaymentType`.
@@ -12,38 +15,27 @@ public struct Purchase: QuickBooksEntity, Hashable {
         case creditCard = "CreditCard"
     }
 
-    public var id: String?
-    public var syncToken: String?
     public var paymentType: PaymentType?
     /// The account the money leaves (Bank for Cash/Check, Credit Card for CreditCard).
     public var accountRef: ReferenceType?
-    public var docNumber: String?
-    public var txnDate: CalendarDate?
-    public var currencyRef: ReferenceType?
-    public var lines: [ExpenseLine]?
-    public var privateNote: String?
-    public var totalAmt: QuickBooksDecimal?
-    public var metaData: ModificationMetaData?
 
-    public init(
-        id: String? = nil, syncToken: String? = nil, paymentType: PaymentType? = nil, accountRef: ReferenceType? = nil,
-        docNumber: String? = nil, txnDate: CalendarDate? = nil, currencyRef: ReferenceType? = nil,
-        lines: [ExpenseLine]? = nil, privateNote: String? = nil
-    ) {
-        self.id = id
-        self.syncToken = syncToken
+    public init(paymentType: PaymentType? = nil, accountRef: ReferenceType? = nil) {
         self.paymentType = paymentType
         self.accountRef = accountRef
-        self.docNumber = docNumber
-        self.txnDate = txnDate
-        self.currencyRef = currencyRef
-        self.lines = lines
-        self.privateNote = privateNote
     }
 
     enum CodingKeys: String, CodingKey {
-        case id = "Id", syncToken = "SyncToken", paymentType = "PaymentType", accountRef = "AccountRef"
-        case docNumber = "DocNumber", txnDate = "TxnDate", currencyRef = "CurrencyRef", lines = "Line"
-        case privateNote = "PrivateNote", totalAmt = "TotalAmt", metaData = "MetaData"
+        case paymentType = "PaymentType", accountRef = "AccountRef"
+    }
+}
+
+extension QuickBooksTransaction where Details == PurchaseDetails {
+    public init(
+        id: String? = nil, syncToken: String? = nil, paymentType: PurchaseDetails.PaymentType? = nil,
+        accountRef: ReferenceType? = nil, docNumber: String? = nil, txnDate: CalendarDate? = nil,
+        currencyRef: ReferenceType? = nil, lines: [ExpenseLine]? = nil, privateNote: String? = nil
+    ) {
+        self.init(id: id, syncToken: syncToken, docNumber: docNumber, txnDate: txnDate, currencyRef: currencyRef,
+                  lines: lines, privateNote: privateNote, details: PurchaseDetails(paymentType: paymentType, accountRef: accountRef))
     }
 }

@@ -1,50 +1,46 @@
 import SyncCore
 
-/// Money paid back to a customer, from ``depositToAccountRef`` (the account the refund leaves).
-/// qbsync writes one for a refunded payment.
-public struct RefundReceipt: QuickBooksEntity, Hashable {
+/// Money paid back to a customer, from its `depositToAccountRef` (the account the refund
+/// leaves). qbsync writes one for a refunded payment.
+public typealias RefundReceipt = QuickBooksTransaction<RefundReceiptDetails>
+
+public struct RefundReceiptDetails: TransactionDetails {
+    public typealias Line = SalesLine
     public static let entityName = "RefundReceipt"
 
-    public var id: String?
-    public var syncToken: String?
     public var customerRef: ReferenceType?
-    /// At most 21 characters, unique among refund receipts.
-    public var docNumber: String?
-    public var txnDate: CalendarDate?
-    public var currencyRef: ReferenceType?
-    public var lines: [SalesLine]?
     /// The account the refund is paid from; required.
     public var depositToAccountRef: ReferenceType?
     public var paymentRefNum: String?
     public var paymentMethodRef: ReferenceType?
-    public var privateNote: String?
-    public var totalAmt: QuickBooksDecimal?
-    public var metaData: ModificationMetaData?
 
+    public init(
+        customerRef: ReferenceType? = nil, depositToAccountRef: ReferenceType? = nil, paymentRefNum: String? = nil,
+        paymentMethodRef: ReferenceType? = nil
+    ) {
+        self.customerRef = customerRef
+        self.depositToAccountRef = depositToAccountRef
+        self.paymentRefNum = paymentRefNum
+        self.paymentMethodRef = paymentMethodRef
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case customerRef = "CustomerRef", depositToAccountRef = "DepositToAccountRef", paymentRefNum = "PaymentRefNum"
+        case paymentMethodRef = "PaymentMethodRef"
+    }
+}
+
+extension QuickBooksTransaction where Details == RefundReceiptDetails {
     public init(
         id: String? = nil, syncToken: String? = nil, customerRef: ReferenceType? = nil, docNumber: String? = nil,
         txnDate: CalendarDate? = nil, currencyRef: ReferenceType? = nil, lines: [SalesLine]? = nil,
         depositToAccountRef: ReferenceType? = nil, paymentRefNum: String? = nil,
         paymentMethodRef: ReferenceType? = nil, privateNote: String? = nil
     ) {
-        self.id = id
-        self.syncToken = syncToken
-        self.customerRef = customerRef
-        self.docNumber = docNumber
-        self.txnDate = txnDate
-        self.currencyRef = currencyRef
-        self.lines = lines
-        self.depositToAccountRef = depositToAccountRef
-        self.paymentRefNum = paymentRefNum
-        self.paymentMethodRef = paymentMethodRef
-        self.privateNote = privateNote
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id = "Id", syncToken = "SyncToken", customerRef = "CustomerRef", docNumber = "DocNumber"
-        case txnDate = "TxnDate", currencyRef = "CurrencyRef", lines = "Line"
-        case depositToAccountRef = "DepositToAccountRef", paymentRefNum = "PaymentRefNum"
-        case paymentMethodRef = "PaymentMethodRef", privateNote = "PrivateNote", totalAmt = "TotalAmt"
-        case metaData = "MetaData"
+        let details = RefundReceiptDetails(
+            customerRef: customerRef, depositToAccountRef: depositToAccountRef, paymentRefNum: paymentRefNum,
+            paymentMethodRef: paymentMethodRef)
+        self.init(id: id, syncToken: syncToken, docNumber: docNumber, txnDate: txnDate, currencyRef: currencyRef,
+                  lines: lines, privateNote: privateNote, details: details)
     }
 }
