@@ -9,6 +9,9 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 
+# The formatter ships with the toolchain; `swift format --in-place --recursive --parallel Sources
+# Tests Package.swift` fixes what this reports.
+swift format lint --strict --recursive --parallel Sources Tests Package.swift
 url=$("$repo/scripts/setup.sh" | tail -n 1)
 export QBSYNC_TEST_DATABASE_URL="$url"
 swift build --build-tests "$@"

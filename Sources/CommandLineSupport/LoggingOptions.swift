@@ -16,4 +16,6 @@ public struct LoggingOptions: ParsableArguments {
     }
 }
 
+// swift-format-ignore: AvoidRetroactiveConformances
+// Neither swift-log nor swift-argument-parser can declare it, and only our commands parse levels.
 extension Logger.Level: @retroactive ExpressibleByArgument {}

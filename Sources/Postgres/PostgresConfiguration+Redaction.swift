@@ -36,7 +36,8 @@ extension PostgresConfiguration {
             let start = match.upperBound
             var end: Substring.Index
             if start < remainder.endIndex, remainder[start] == "'" {
-                end = remainder[remainder.index(after: start)...].firstIndex(of: "'").map { remainder.index(after: $0) } ?? remainder.endIndex
+                end =
+                    remainder[remainder.index(after: start)...].firstIndex(of: "'").map { remainder.index(after: $0) } ?? remainder.endIndex
             } else {
                 end = remainder[start...].firstIndex(where: { $0 == "&" || $0 == " " }) ?? remainder.endIndex
             }

@@ -78,7 +78,8 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     private static func parse(_ connectionString: String) throws(PostgresError) -> [(String, String)] {
         var errorMessage: UnsafeMutablePointer<CChar>?
         guard let options = PQconninfoParse(connectionString, &errorMessage) else {
-            let reason = errorMessage.map { redact(LibPQConnection.clean(String(cString: $0)), passwordsOf: connectionString) }
+            let reason =
+                errorMessage.map { redact(LibPQConnection.clean(String(cString: $0)), passwordsOf: connectionString) }
                 ?? "libpq could not parse it"
             if let errorMessage { PQfreemem(errorMessage) }
             throw invalid("the database URL is invalid: \(reason)")

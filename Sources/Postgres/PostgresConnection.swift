@@ -7,10 +7,6 @@
 public struct PostgresConnection: Sendable {
     let lease: ConnectionLease
 
-    init(lease: ConnectionLease) {
-        self.lease = lease
-    }
-
     /// Runs a statement and returns its rows.
     ///
     /// ```swift
@@ -62,7 +58,8 @@ extension PostgresConnection {
         if tag == "ROLLBACK" {
             throw PostgresError(
                 kind: .transactionRolledBack,
-                message: "the transaction was rolled back, not committed: a statement inside it failed and its error was caught inside the transaction block. Let the error propagate, or use a savepoint",
+                message:
+                    "the transaction was rolled back, not committed: a statement inside it failed and its error was caught inside the transaction block. Let the error propagate, or use a savepoint",
                 statement: "COMMIT"
             )
         }

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// A Swift type that can be read from a result column.
@@ -113,7 +113,7 @@ extension Array: PostgresDecodable where Element: PostgresArrayElement {
         if Element.self == UInt8.self {
             let bytes = try cell.decodeBinary([UInt8].self, accepted: "bytea") { bytes, type throws(BinaryDecodingFailure) in
                 guard type == .bytea else { throw .typeMismatch }
-                return Array<UInt8>(bytes)
+                return [UInt8](bytes)
             }
             guard let converted = bytes as? [Element] else {
                 throw cell.decodingError(.typeMismatch, as: Self.self, reason: "internal: bytea conversion failed")
@@ -124,7 +124,8 @@ extension Array: PostgresDecodable where Element: PostgresArrayElement {
         guard let elementType = Element.self as? any PostgresBinaryDecodable.Type else {
             throw cell.decodingError(.typeMismatch, as: Self.self, reason: "\(Element.self) is not a built-in array element type")
         }
-        self = try cell.decodeBinary(Self.self, accepted: "one-dimensional arrays of a matching element type") { bytes, type throws(BinaryDecodingFailure) in
+        self = try cell.decodeBinary(Self.self, accepted: "one-dimensional arrays of a matching element type") {
+            bytes, type throws(BinaryDecodingFailure) in
             try BinaryArrayDecoder.decode(bytes, type: type) { element, elementPostgresType throws(BinaryDecodingFailure) in
                 guard let value = try elementType.decodeBinary(element, type: elementPostgresType) as? Element else {
                     throw .typeMismatch

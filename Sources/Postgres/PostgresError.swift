@@ -131,10 +131,12 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         if let statement { text += " — statement: \(statement)" }
         switch kind {
         case .connectionLost:
-            text += ". The connection was discarded and will be replaced on the next checkout; "
+            text +=
+                ". The connection was discarded and will be replaced on the next checkout; "
                 + "retry the transaction (an interrupted COMMIT may or may not have been applied)."
         case .connectFailed:
-            text += ". Check that the server is running and that the database URL, credentials "
+            text +=
+                ". Check that the server is running and that the database URL, credentials "
                 + "and sslmode are right; the pool retries on the next checkout."
         default:
             break

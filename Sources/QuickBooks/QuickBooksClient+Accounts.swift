@@ -1,6 +1,7 @@
 extension QuickBooksClient {
     /// Accounts whose Name is exactly `name` (active only unless `includeInactive`).
-    public func accounts(named name: String, includeInactive: Bool = false, access: RealmAccess) async throws(QuickBooksError) -> [Account] {
+    public func accounts(named name: String, includeInactive: Bool = false, access: RealmAccess) async throws(QuickBooksError) -> [Account]
+    {
         try await accounts(where: "Name = \(QueryLiteral.quoted(name))", includeInactive: includeInactive, access: access)
     }
 
@@ -20,6 +21,7 @@ extension QuickBooksClient {
 
     private func accounts(where condition: String, includeInactive: Bool, access: RealmAccess) async throws(QuickBooksError) -> [Account] {
         let active = includeInactive ? "Active in (true, false)" : "Active = true"
-        return try await query("select * from Account where \(condition) and \(active)", entity: Account.entityName, as: Account.self, access: access)
+        return try await query(
+            "select * from Account where \(condition) and \(active)", entity: Account.entityName, as: Account.self, access: access)
     }
 }

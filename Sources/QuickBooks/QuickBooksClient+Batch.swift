@@ -23,7 +23,9 @@ public struct QuickBooksWrite: Sendable, Hashable {
     public var name: String { "\(operation.rawValue) \(entity)" }
 
     public static func create(_ entity: String, _ object: some Encodable, requestID: String) throws(QuickBooksError) -> Self {
-        Self(entity: entity, operation: .create, body: try QuickBooksClient.encoded(object, operation: "create \(entity)"), requestID: requestID)
+        Self(
+            entity: entity, operation: .create, body: try QuickBooksClient.encoded(object, operation: "create \(entity)"),
+            requestID: requestID)
     }
 
     /// A sparse update: `change` carries the Id, the current SyncToken and only the fields to change.
@@ -53,14 +55,20 @@ public struct WrittenObject: Sendable, Hashable, Codable {
         self.syncToken = syncToken
     }
 
-    enum CodingKeys: String, CodingKey { case id = "Id", syncToken = "SyncToken" }
+    enum CodingKeys: String, CodingKey {
+        case id = "Id"
+        case syncToken = "SyncToken"
+    }
 }
 
 /// The body of a void or delete: which object, at which version.
 struct ObjectVersion: Encodable {
     var id: String
     var syncToken: String
-    enum CodingKeys: String, CodingKey { case id = "Id", syncToken = "SyncToken" }
+    enum CodingKeys: String, CodingKey {
+        case id = "Id"
+        case syncToken = "SyncToken"
+    }
 }
 
 extension QuickBooksClient {
@@ -71,7 +79,8 @@ extension QuickBooksClient {
         case .void, .delete: query.insert(("operation", write.operation.rawValue), at: 0)
         case .create, .update: break
         }
-        let response = try await send(.POST, path: write.entity.lowercased(), query: query, body: write.body, access: access, operation: write.name)
+        let response = try await send(
+            .POST, path: write.entity.lowercased(), query: query, body: write.body, access: access, operation: write.name)
         return try decodeEntity(WrittenObject.self, key: write.entity, from: response, operation: write.name)
     }
 
@@ -102,20 +111,25 @@ extension QuickBooksClient {
     /// QuickBooks' answer as it came, to be kept until every item's result is recorded. A
     /// failure of the batch as a whole (429, 5xx, 401, no answer) is thrown.
     public func sendBatch(_ body: Data, requestID: String, access: RealmAccess) async throws(QuickBooksError) -> Data {
-        let response = try await send(.POST, path: "batch", query: [("requestid", requestID)], body: body, access: access,
-                                      operation: "batch", kind: .batch)
+        let response = try await send(
+            .POST, path: "batch", query: [("requestid", requestID)], body: body, access: access,
+            operation: "batch", kind: .batch)
         return Data(buffer: response)
     }
 
     /// Each write's result from a batch answer, in the order of `writes` (bId "i" answers the
     /// i-th). An item QuickBooks faulted comes out as the error it would have been on its own.
-    public static func batchResults(_ answer: Data, writes: [QuickBooksWrite]) throws(QuickBooksError) -> [Result<WrittenObject, QuickBooksError>] {
+    public static func batchResults(_ answer: Data, writes: [QuickBooksWrite]) throws(QuickBooksError) -> [Result<
+        WrittenObject, QuickBooksError
+    >] {
         let byID = try answerItems(answer)
         return writes.enumerated().map { index, write in result(byID[String(index)], at: index, of: write) }
     }
 
     /// One write's result from a batch answer: the write at `index` (a repeat that finds its batch).
-    public static func batchResult(_ answer: Data, at index: Int, of write: QuickBooksWrite) throws(QuickBooksError) -> Result<WrittenObject, QuickBooksError> {
+    public static func batchResult(_ answer: Data, at index: Int, of write: QuickBooksWrite) throws(QuickBooksError) -> Result<
+        WrittenObject, QuickBooksError
+    > {
         result(try answerItems(answer)[String(index)], at: index, of: write)
     }
 
@@ -124,29 +138,36 @@ extension QuickBooksClient {
         do {
             items = try JSONDecoder().decode(BatchAnswer.self, from: answer).items
         } catch {
-            throw QuickBooksError(httpStatus: 200, faultType: nil, errors: [], operation: "batch", transportError: "unreadable batch response: \(error)")
+            throw QuickBooksError(
+                httpStatus: 200, faultType: nil, errors: [], operation: "batch", transportError: "unreadable batch response: \(error)")
         }
         return Dictionary(items.map { ($0.bId, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    private static func result(_ item: BatchItemAnswer?, at index: Int, of write: QuickBooksWrite) -> Result<WrittenObject, QuickBooksError> {
+    private static func result(_ item: BatchItemAnswer?, at index: Int, of write: QuickBooksWrite) -> Result<WrittenObject, QuickBooksError>
+    {
         guard let item else {
-            return .failure(QuickBooksError(httpStatus: 200, faultType: nil, errors: [], operation: write.name,
-                                            transportError: "the batch answer has no item \(index)"))
+            return .failure(
+                QuickBooksError(
+                    httpStatus: 200, faultType: nil, errors: [], operation: write.name,
+                    transportError: "the batch answer has no item \(index)"))
         }
         if let fault = item.fault {
             return .failure(QuickBooksError(httpStatus: 400, faultType: fault.type, errors: fault.errors, operation: write.name))
         }
         guard let object = item.object else {
-            return .failure(QuickBooksError(httpStatus: 200, faultType: nil, errors: [], operation: write.name,
-                                            transportError: "the batch answer's item \(index) holds no object"))
+            return .failure(
+                QuickBooksError(
+                    httpStatus: 200, faultType: nil, errors: [], operation: write.name,
+                    transportError: "the batch answer's item \(index) holds no object"))
         }
         return .success(object)
     }
 
     static func encoded(_ object: some Encodable, operation: String) throws(QuickBooksError) -> Data {
         do { return try JSONEncoder().encode(object) } catch {
-            throw QuickBooksError(httpStatus: nil, faultType: nil, errors: [], operation: operation, transportError: "could not encode the request: \(error)")
+            throw QuickBooksError(
+                httpStatus: nil, faultType: nil, errors: [], operation: operation, transportError: "could not encode the request: \(error)")
         }
     }
 }

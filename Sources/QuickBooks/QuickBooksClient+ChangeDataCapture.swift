@@ -41,14 +41,17 @@ extension QuickBooksClient {
                 for (entity, found) in answer.objects {
                     if found.count >= Self.maxChangedObjects { truncated.insert(entity) }
                     objects += found.map {
-                        ChangedObject(entity: entity, id: $0.id, syncToken: $0.syncToken, deleted: $0.status == "Deleted", active: $0.active,
-                                      lastUpdated: $0.metaData?.lastUpdatedTime)
+                        ChangedObject(
+                            entity: entity, id: $0.id, syncToken: $0.syncToken, deleted: $0.status == "Deleted", active: $0.active,
+                            lastUpdated: $0.metaData?.lastUpdatedTime)
                     }
                 }
             }
             return ChangeSet(objects: objects, truncated: truncated)
         } catch {
-            throw QuickBooksError(httpStatus: 200, faultType: nil, errors: [], operation: "cdc", transportError: "unreadable change-data-capture response: \(error)")
+            throw QuickBooksError(
+                httpStatus: 200, faultType: nil, errors: [], operation: "cdc",
+                transportError: "unreadable change-data-capture response: \(error)")
         }
     }
 }
@@ -78,7 +81,13 @@ private struct ChangeEnvelope: Decodable {
         var status: String?
         var active: Bool?
         var metaData: MetaData?
-        enum CodingKeys: String, CodingKey { case id = "Id", syncToken = "SyncToken", status, active = "Active", metaData = "MetaData" }
+        enum CodingKeys: String, CodingKey {
+            case id = "Id"
+            case syncToken = "SyncToken"
+            case status
+            case active = "Active"
+            case metaData = "MetaData"
+        }
     }
     var answers: [Answer]
     enum CodingKeys: String, CodingKey { case answers = "CDCResponse" }

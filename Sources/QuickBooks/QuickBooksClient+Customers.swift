@@ -11,18 +11,24 @@ extension QuickBooksClient {
     /// - Parameters:
     ///   - startPosition: 1-based, as QuickBooks counts.
     ///   - maxResults: at most 1,000 (QuickBooks' limit per query).
-    public func customers(containing search: String, active: Bool, startPosition: Int, maxResults: Int,
-                          access: RealmAccess) async throws(QuickBooksError) -> [Customer] {
+    public func customers(
+        containing search: String, active: Bool, startPosition: Int, maxResults: Int,
+        access: RealmAccess
+    ) async throws(QuickBooksError) -> [Customer] {
         var conditions = ["Active = \(active)"]
         if !search.isEmpty { conditions.insert("DisplayName like \(QueryLiteral.quoted("%\(search)%"))", at: 0) }
-        let statement = "select * from Customer where \(conditions.joined(separator: " and ")) orderby DisplayName"
+        let statement =
+            "select * from Customer where \(conditions.joined(separator: " and ")) orderby DisplayName"
             + " startposition \(max(1, startPosition)) maxresults \(min(1000, max(1, maxResults)))"
         return try await query(statement, entity: "Customer", as: Customer.self, access: access)
     }
 
-    public func createCustomer(displayName: String, customerType: ReferenceType? = nil, requestID: String,
-                               access: RealmAccess) async throws(QuickBooksError) -> Customer {
-        try await create("Customer", Customer(displayName: displayName, customerTypeRef: customerType), requestID: requestID, access: access)
+    public func createCustomer(
+        displayName: String, customerType: ReferenceType? = nil, requestID: String,
+        access: RealmAccess
+    ) async throws(QuickBooksError) -> Customer {
+        try await create(
+            "Customer", Customer(displayName: displayName, customerTypeRef: customerType), requestID: requestID, access: access)
     }
 
     /// The company's active customer type named `name` ("Individual"), if it has one set up.
@@ -30,7 +36,10 @@ extension QuickBooksClient {
         struct CustomerType: Decodable, Sendable {
             var id: String
             var name: String
-            enum CodingKeys: String, CodingKey { case id = "Id", name = "Name" }
+            enum CodingKeys: String, CodingKey {
+                case id = "Id"
+                case name = "Name"
+            }
         }
         let statement = "select * from CustomerType where Name = \(QueryLiteral.quoted(name))"
         return try await query(statement, entity: "CustomerType", as: CustomerType.self, access: access).first

@@ -23,12 +23,15 @@ extension QuickBooksClient {
     }
 
     /// Voids an invoice (`operation=void`): it stays, numbered, with zero amounts.
-    public func voidInvoice(id: String, syncToken: String, requestID: String, access: RealmAccess) async throws(QuickBooksError) -> Invoice {
+    public func voidInvoice(id: String, syncToken: String, requestID: String, access: RealmAccess) async throws(QuickBooksError) -> Invoice
+    {
         try await void(Invoice.self, id: id, syncToken: syncToken, requestID: requestID, access: access)
     }
 
     /// Deletes an invoice (`operation=delete`). QuickBooks refuses while payments are applied to it.
-    public func deleteInvoice(id: String, syncToken: String, requestID: String, access: RealmAccess) async throws(QuickBooksError) -> DeletedObject {
+    public func deleteInvoice(id: String, syncToken: String, requestID: String, access: RealmAccess) async throws(QuickBooksError)
+        -> DeletedObject
+    {
         try await delete(Invoice.self, id: id, syncToken: syncToken, requestID: requestID, access: access)
     }
 }

@@ -45,7 +45,7 @@ extension QuickBooksClient {
     ) async throws(QuickBooksError) -> Item {
         do {
             return try await createItem(.service(named: name, incomeAccount: incomeAccount), requestID: requestID, access: access)
-        } catch where error.isDuplicateName {
+        } catch  where error.isDuplicateName {
             // Created meanwhile (or the name differs only in letter case, which QuickBooks treats as equal).
             guard let found = try await items(named: name, access: access).first else { throw error }
             return try await activated(found, requestID: requestID, access: access)

@@ -9,10 +9,13 @@ extension QuickBooksClient {
     public func items(
         named names: [String], withIncomeAccount: Bool, access: RealmAccess
     ) async throws(QuickBooksError) -> (items: [Item], incomeAccount: Account?) {
-        let itemQuery = "select * from Item where Name in (\(names.map(QueryLiteral.quoted).joined(separator: ", "))) and Active in (true, false)"
+        let itemQuery =
+            "select * from Item where Name in (\(names.map(QueryLiteral.quoted).joined(separator: ", "))) and Active in (true, false)"
         guard withIncomeAccount else { return (try await query(itemQuery, entity: Item.entityName, as: Item.self, access: access), nil) }
-        let queries = [itemQuery, "select * from Account where AccountSubType = 'ServiceFeeIncome' and Active = true",
-                       "select * from Account where AccountType = 'Income' and Active = true"]
+        let queries = [
+            itemQuery, "select * from Account where AccountSubType = 'ServiceFeeIncome' and Active = true",
+            "select * from Account where AccountType = 'Income' and Active = true",
+        ]
         let answer = try await sendBatch(try Self.queryBatchBody(queries), requestID: UUID().uuidString.lowercased(), access: access)
         let items = try Self.batchQueryObjects(answer, bId: "0", entity: Item.entityName, as: Item.self)
         let preferred = try Self.batchQueryObjects(answer, bId: "1", entity: Account.entityName, as: Account.self)
@@ -32,8 +35,9 @@ extension QuickBooksClient {
             }
         }
         let writes = try names.map { name throws(QuickBooksError) in
-            try QuickBooksWrite.create(Item.entityName, Item.service(named: name, incomeAccount: incomeAccount),
-                                       requestID: RequestID.stableUUID([requestID, name]))
+            try QuickBooksWrite.create(
+                Item.entityName, Item.service(named: name, incomeAccount: incomeAccount),
+                requestID: RequestID.stableUUID([requestID, name]))
         }
         let batchID = RequestID.stableUUID([requestID] + names)
         let answer = try await sendBatch(Self.batchBody(writes), requestID: batchID, access: access)
@@ -41,7 +45,8 @@ extension QuickBooksClient {
         for (name, result) in zip(names, try Self.batchResults(answer, writes: writes)) {
             switch result {
             case .success(let written):
-                items.append(Item(id: written.id, syncToken: written.syncToken, name: name, type: Item.serviceType, incomeAccountRef: incomeAccount))
+                items.append(
+                    Item(id: written.id, syncToken: written.syncToken, name: name, type: Item.serviceType, incomeAccountRef: incomeAccount))
             case .failure(let error) where error.isDuplicateName:
                 guard let found = try await self.items(named: name, access: access).first else { throw error }
                 items.append(try await activated(found, requestID: requestID, access: access))
@@ -58,12 +63,16 @@ extension QuickBooksClient {
             struct Item: Encodable {
                 var bId: String
                 var query: String
-                enum CodingKeys: String, CodingKey { case bId, query = "Query" }
+                enum CodingKeys: String, CodingKey {
+                    case bId
+                    case query = "Query"
+                }
             }
             var items: [Item]
             enum CodingKeys: String, CodingKey { case items = "BatchItemRequest" }
         }
-        return try encoded(Request(items: queries.enumerated().map { .init(bId: String($0.offset), query: $0.element) }), operation: "batch query")
+        return try encoded(
+            Request(items: queries.enumerated().map { .init(bId: String($0.offset), query: $0.element) }), operation: "batch query")
     }
 
     /// The objects one query of a batch answer found (`bId`), or the Fault it got.
@@ -76,10 +85,14 @@ extension QuickBooksClient {
             decoder.userInfo[DynamicEntityKey.userInfoKey] = entity
             items = try decoder.decode(BatchQueryAnswer<Object>.self, from: answer).items
         } catch {
-            throw QuickBooksError(httpStatus: 200, faultType: nil, errors: [], operation: "batch query", transportError: "unreadable batch response: \(error)")
+            throw QuickBooksError(
+                httpStatus: 200, faultType: nil, errors: [], operation: "batch query", transportError: "unreadable batch response: \(error)"
+            )
         }
         guard let item = items.first(where: { $0.bId == bId }) else {
-            throw QuickBooksError(httpStatus: 200, faultType: nil, errors: [], operation: "batch query", transportError: "the batch answer has no item \(bId)")
+            throw QuickBooksError(
+                httpStatus: 200, faultType: nil, errors: [], operation: "batch query", transportError: "the batch answer has no item \(bId)"
+            )
         }
         if let fault = item.fault {
             throw QuickBooksError(httpStatus: 400, faultType: fault.type, errors: fault.errors, operation: "query \(entity)")
@@ -95,7 +108,11 @@ private struct BatchQueryAnswer<Object: Decodable>: Decodable {
         var fault: Fault?
         var objects: [Object]
 
-        enum CodingKeys: String, CodingKey { case bId, fault = "Fault", queryResponse = "QueryResponse" }
+        enum CodingKeys: String, CodingKey {
+            case bId
+            case fault = "Fault"
+            case queryResponse = "QueryResponse"
+        }
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)

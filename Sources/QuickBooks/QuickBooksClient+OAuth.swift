@@ -5,7 +5,8 @@ import NIOCore
 extension QuickBooksClient {
     /// Exchanges the authorization code of the connect flow for the first tokens.
     public func exchangeAuthorizationCode(_ code: String, redirectURI: String) async throws(QuickBooksError) -> OAuthTokens {
-        try await tokenRequest(["grant_type": "authorization_code", "code": code, "redirect_uri": redirectURI], operation: "authorization code exchange")
+        try await tokenRequest(
+            ["grant_type": "authorization_code", "code": code, "redirect_uri": redirectURI], operation: "authorization code exchange")
     }
 
     /// Refreshes the access token. The answer may carry a new refresh token: store it before
@@ -43,7 +44,8 @@ extension QuickBooksClient {
         do {
             return try JSONDecoder().decode(OAuthTokens.self, from: response)
         } catch {
-            throw QuickBooksError(httpStatus: 200, faultType: nil, errors: [], operation: operation, transportError: "unreadable token response: \(error)")
+            throw QuickBooksError(
+                httpStatus: 200, faultType: nil, errors: [], operation: operation, transportError: "unreadable token response: \(error)")
         }
     }
 }

@@ -6,7 +6,8 @@ extension QuickBooksClient {
     public func void<Object: QuickBooksEntity>(
         _ type: Object.Type, id: String, syncToken: String, requestID: String, access: RealmAccess
     ) async throws(QuickBooksError) -> Object {
-        let response = try await versionOperation("void", entity: Object.entityName, id: id, syncToken: syncToken, requestID: requestID, access: access)
+        let response = try await versionOperation(
+            "void", entity: Object.entityName, id: id, syncToken: syncToken, requestID: requestID, access: access)
         return try decodeEntity(Object.self, key: Object.entityName, from: response, operation: "void \(Object.entityName)")
     }
 
@@ -15,7 +16,8 @@ extension QuickBooksClient {
     public func delete<Object: QuickBooksEntity>(
         _ type: Object.Type, id: String, syncToken: String, requestID: String, access: RealmAccess
     ) async throws(QuickBooksError) -> DeletedObject {
-        let response = try await versionOperation("delete", entity: Object.entityName, id: id, syncToken: syncToken, requestID: requestID, access: access)
+        let response = try await versionOperation(
+            "delete", entity: Object.entityName, id: id, syncToken: syncToken, requestID: requestID, access: access)
         return try decodeEntity(DeletedObject.self, key: Object.entityName, from: response, operation: "delete \(Object.entityName)")
     }
 

@@ -10,7 +10,9 @@ extension QuickBooksClient {
     }
 
     /// Deletes a payment; the invoices it paid are open again.
-    public func deletePayment(id: String, syncToken: String, requestID: String, access: RealmAccess) async throws(QuickBooksError) -> DeletedObject {
+    public func deletePayment(id: String, syncToken: String, requestID: String, access: RealmAccess) async throws(QuickBooksError)
+        -> DeletedObject
+    {
         try await delete(Payment.self, id: id, syncToken: syncToken, requestID: requestID, access: access)
     }
 }

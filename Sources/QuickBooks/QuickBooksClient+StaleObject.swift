@@ -19,7 +19,7 @@ extension QuickBooksClient {
     ) async throws(QuickBooksError) -> Result {
         do {
             return try await write(object, requestID)
-        } catch where error.isStaleObject {
+        } catch  where error.isStaleObject {
             guard let id = object.id else { throw error }
             let fresh = try await read(Object.entityName, id: id, as: Object.self, access: access)
             let retryID = Self.staleRetryRequestID(requestID, freshSyncToken: fresh.syncToken ?? "")
@@ -39,7 +39,7 @@ extension QuickBooksClient {
     ) async throws(QuickBooksError) -> Result {
         do {
             return try await write(syncToken, requestID)
-        } catch where error.isStaleObject {
+        } catch  where error.isStaleObject {
             let fresh = try await read(Object.entityName, id: id, as: Object.self, access: access).syncToken ?? syncToken
             return try await write(fresh, Self.staleRetryRequestID(requestID, freshSyncToken: fresh))
         }

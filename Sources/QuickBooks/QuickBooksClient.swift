@@ -17,7 +17,9 @@ public final class QuickBooksClient: Sendable {
     let logger: Logger
 
     /// - Parameter limiter: when set, every API request (not token requests) passes it.
-    public init(configuration: QuickBooksConfiguration, httpClient: HTTPClient = .shared, limiter: (any RequestLimiter)? = nil, logger: Logger) {
+    public init(
+        configuration: QuickBooksConfiguration, httpClient: HTTPClient = .shared, limiter: (any RequestLimiter)? = nil, logger: Logger
+    ) {
         self.configuration = configuration
         self.http = httpClient
         self.limiter = limiter
@@ -25,35 +27,50 @@ public final class QuickBooksClient: Sendable {
     }
 
     /// Creates an object: `POST /v3/company/{realm}/{entity}?requestid=…`.
-    public func create<Object: Codable & Sendable>(_ entity: String, _ object: Object, requestID: String, access: RealmAccess) async throws(QuickBooksError) -> Object {
+    public func create<Object: Codable & Sendable>(_ entity: String, _ object: Object, requestID: String, access: RealmAccess)
+        async throws(QuickBooksError) -> Object
+    {
         let body = try encode(object, operation: "create \(entity)")
-        let response = try await send(.POST, path: entity.lowercased(), query: [("requestid", requestID)], body: body, access: access, operation: "create \(entity)")
+        let response = try await send(
+            .POST, path: entity.lowercased(), query: [("requestid", requestID)], body: body, access: access, operation: "create \(entity)")
         return try decodeEntity(Object.self, key: entity, from: response, operation: "create \(entity)")
     }
 
     /// Updates an object; `object` must carry `Id` and the current `SyncToken` (a stale one gives 5010).
     /// With `sparse`, only the fields present in `object` change.
-    public func update<Object: Codable & Sendable>(_ entity: String, _ object: Object, sparse: Bool, requestID: String, access: RealmAccess) async throws(QuickBooksError) -> Object {
+    public func update<Object: Codable & Sendable>(_ entity: String, _ object: Object, sparse: Bool, requestID: String, access: RealmAccess)
+        async throws(QuickBooksError) -> Object
+    {
         let body = try sparse ? encode(SparseUpdate(object), operation: "update \(entity)") : encode(object, operation: "update \(entity)")
-        let response = try await send(.POST, path: entity.lowercased(), query: [("requestid", requestID)], body: body, access: access, operation: "update \(entity)")
+        let response = try await send(
+            .POST, path: entity.lowercased(), query: [("requestid", requestID)], body: body, access: access, operation: "update \(entity)")
         return try decodeEntity(Object.self, key: entity, from: response, operation: "update \(entity)")
     }
 
     /// Reads one object by id: `GET /v3/company/{realm}/{entity}/{id}`.
-    public func read<Object: Codable & Sendable>(_ entity: String, id: String, as type: Object.Type, access: RealmAccess) async throws(QuickBooksError) -> Object {
-        let response = try await send(.GET, path: "\(entity.lowercased())/\(Self.percentEncoded(id))", query: [], body: nil, access: access, operation: "read \(entity)")
+    public func read<Object: Codable & Sendable>(_ entity: String, id: String, as type: Object.Type, access: RealmAccess)
+        async throws(QuickBooksError) -> Object
+    {
+        let response = try await send(
+            .GET, path: "\(entity.lowercased())/\(Self.percentEncoded(id))", query: [], body: nil, access: access,
+            operation: "read \(entity)")
         return try decodeEntity(Object.self, key: entity, from: response, operation: "read \(entity)")
     }
 
     /// Runs a query (`select * from Customer where …`) and returns the objects under `entity`.
-    public func query<Object: Decodable & Sendable>(_ statement: String, entity: String, as type: Object.Type, access: RealmAccess) async throws(QuickBooksError) -> [Object] {
-        let response = try await send(.GET, path: "query", query: [("query", statement)], body: nil, access: access, operation: "query \(entity)")
+    public func query<Object: Decodable & Sendable>(_ statement: String, entity: String, as type: Object.Type, access: RealmAccess)
+        async throws(QuickBooksError) -> [Object]
+    {
+        let response = try await send(
+            .GET, path: "query", query: [("query", statement)], body: nil, access: access, operation: "query \(entity)")
         do {
             let decoder = JSONDecoder()
             decoder.userInfo[DynamicEntityKey.userInfoKey] = entity
             return try decoder.decode(QueryEnvelope<Object>.self, from: response).objects
         } catch {
-            throw QuickBooksError(httpStatus: 200, faultType: nil, errors: [], operation: "query \(entity)", transportError: "unreadable query response: \(error)")
+            throw QuickBooksError(
+                httpStatus: 200, faultType: nil, errors: [], operation: "query \(entity)",
+                transportError: "unreadable query response: \(error)")
         }
     }
 
@@ -63,7 +80,8 @@ public final class QuickBooksClient: Sendable {
         _ method: HTTPMethod, path: String, query: [(String, String)], body: Data?, access: RealmAccess, operation: String,
         kind: RequestKind = .single
     ) async throws(QuickBooksError) -> ByteBuffer {
-        var url = "\(configuration.apiBaseURL)/v3/company/\(Self.percentEncoded(access.realmID))/\(path)?minorversion=\(configuration.minorVersion)"
+        var url =
+            "\(configuration.apiBaseURL)/v3/company/\(Self.percentEncoded(access.realmID))/\(path)?minorversion=\(configuration.minorVersion)"
         for (name, value) in query { url += "&\(name)=\(Self.percentEncoded(value))" }
         var request = HTTPClientRequest(url: url)
         request.method = method
@@ -93,14 +111,18 @@ public final class QuickBooksClient: Sendable {
             status = response.status
             body = try await response.body.collect(upTo: configuration.maxResponseBytes)
         } catch {
-            throw QuickBooksError(httpStatus: nil, faultType: nil, errors: [], operation: operation, transportError: String(describing: error))
+            throw QuickBooksError(
+                httpStatus: nil, faultType: nil, errors: [], operation: operation, transportError: String(describing: error))
         }
         guard (200..<300).contains(status.code) else {
             throw Self.error(status: Int(status.code), body: body, operation: operation)
         }
         // QuickBooks answers some validation failures with 200 and a Fault body.
-        if body.readableBytesView.starts(with: Array(#"{"Fault""#.utf8)), let fault = try? JSONDecoder().decode(FaultResponse.self, from: body) {
-            throw QuickBooksError(httpStatus: Int(status.code), faultType: fault.fault.type, errors: fault.fault.errors, operation: operation)
+        if body.readableBytesView.starts(with: Array(#"{"Fault""#.utf8)),
+            let fault = try? JSONDecoder().decode(FaultResponse.self, from: body)
+        {
+            throw QuickBooksError(
+                httpStatus: Int(status.code), faultType: fault.fault.type, errors: fault.fault.errors, operation: operation)
         }
         return body
     }
@@ -110,15 +132,17 @@ public final class QuickBooksClient: Sendable {
             return QuickBooksError(httpStatus: status, faultType: fault.fault.type, errors: fault.fault.errors, operation: operation)
         }
         if let oauth = try? JSONDecoder().decode(OAuthErrorBody.self, from: body) {
-            return QuickBooksError(httpStatus: status, faultType: oauth.error,
-                                   errors: [Fault.Error(message: oauth.errorDescription ?? oauth.error, code: oauth.error)], operation: operation)
+            return QuickBooksError(
+                httpStatus: status, faultType: oauth.error,
+                errors: [Fault.Error(message: oauth.errorDescription ?? oauth.error, code: oauth.error)], operation: operation)
         }
         let text = String(buffer: body)
         if let xml = XMLFault(text) {
             return QuickBooksError(httpStatus: status, faultType: xml.type, errors: xml.errors, operation: operation)
         }
-        return QuickBooksError(httpStatus: status, faultType: nil, errors: [], operation: operation,
-                               transportError: text.isEmpty ? nil : String(text.prefix(200)))
+        return QuickBooksError(
+            httpStatus: status, faultType: nil, errors: [], operation: operation,
+            transportError: text.isEmpty ? nil : String(text.prefix(200)))
     }
 
     /// Encodes a request body; amounts (``QuickBooksDecimal``) leave as exact decimal numbers.
@@ -126,13 +150,16 @@ public final class QuickBooksClient: Sendable {
         try Self.encoded(object, operation: operation)
     }
 
-    func decodeEntity<Object: Decodable>(_ type: Object.Type, key: String, from body: ByteBuffer, operation: String) throws(QuickBooksError) -> Object {
+    func decodeEntity<Object: Decodable>(_ type: Object.Type, key: String, from body: ByteBuffer, operation: String) throws(QuickBooksError)
+        -> Object
+    {
         do {
             let decoder = JSONDecoder()
             decoder.userInfo[DynamicEntityKey.userInfoKey] = key
             return try decoder.decode(EntityEnvelope<Object>.self, from: body).object
         } catch {
-            throw QuickBooksError(httpStatus: 200, faultType: nil, errors: [], operation: operation, transportError: "unreadable response: \(error)")
+            throw QuickBooksError(
+                httpStatus: 200, faultType: nil, errors: [], operation: operation, transportError: "unreadable response: \(error)")
         }
     }
 
@@ -143,7 +170,7 @@ public final class QuickBooksClient: Sendable {
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
                 result.unicodeScalars.append(Unicode.Scalar(byte))
             default:
                 let hex = Array("0123456789ABCDEF".unicodeScalars)

@@ -64,7 +64,8 @@ public struct RetryPolicy: Sendable, Hashable {
                 return try await operation(attempt)
             } catch {
                 guard let delay = nextDelay(after: error, attempt: attempt, started: started, transient: transient),
-                      !Task.isCancelled else { throw error }
+                    !Task.isCancelled
+                else { throw error }
                 willRetry(error, attempt, delay)
                 let failure = error
                 do { try await Task.sleep(for: delay) } catch { throw failure }  // cancelled while waiting
@@ -95,8 +96,10 @@ public struct RetryPolicy: Sendable, Hashable {
     }
 
     /// The wait before the next attempt, or nil when `error` ends the retrying.
-    private func nextDelay<Failure>(after error: Failure, attempt: Int, started: ContinuousClock.Instant,
-                                    transient: (Failure) -> Bool) -> Duration? {
+    private func nextDelay<Failure>(
+        after error: Failure, attempt: Int, started: ContinuousClock.Instant,
+        transient: (Failure) -> Bool
+    ) -> Duration? {
         guard transient(error), maxAttempts.map({ attempt < $0 }) ?? true else { return nil }
         let delay = self.delay(beforeRetry: attempt)
         guard let budget else { return delay }

@@ -44,7 +44,8 @@ public final class Worker: Sendable {
         self.workerID = workerID
         self.logger = logger
         let database = try PostgresClient(
-            configuration: PostgresConfiguration(connectionString: configuration.databaseURL, poolSize: configuration.databasePoolSize, applicationName: "qbsync-worker"),
+            configuration: PostgresConfiguration(
+                connectionString: configuration.databaseURL, poolSize: configuration.databasePoolSize, applicationName: "qbsync-worker"),
             logger: logger)
         self.database = database
         let readiness = Readiness()
@@ -73,18 +74,22 @@ public final class Worker: Sendable {
         let metrics = metricsRegistry.map { WorkerMetrics(factory: PrometheusMetricsFactory.qbsync(registry: $0)) } ?? WorkerMetrics()
         let signal = WakeSignal()
         // One budget per realm for the consumer group: a worker calls a realm while it holds its lease.
-        let gate = RealmGate(limits: configuration.realmLimits,
-                             leases: RealmLeases(database: database, workerID: workerID,
-                                                 window: configuration.realmLimits.window + configuration.realmLimits.margin))
-        let httpClient = QuickBooksClient.makeHTTPClient(maxConnections: configuration.qboMaxConnections,
-                                                         requestTimeout: configuration.quickBooks.requestTimeout)
+        let gate = RealmGate(
+            limits: configuration.realmLimits,
+            leases: RealmLeases(
+                database: database, workerID: workerID,
+                window: configuration.realmLimits.window + configuration.realmLimits.margin))
+        let httpClient = QuickBooksClient.makeHTTPClient(
+            maxConnections: configuration.qboMaxConnections,
+            requestTimeout: configuration.quickBooks.requestTimeout)
         self.httpClient = httpClient
         let client = QuickBooksClient(configuration: configuration.quickBooks, httpClient: httpClient, limiter: gate, logger: logger)
         let connector: FirmConnector
         do {
-            connector = try FirmConnector(database: database, client: client, tokenKey: configuration.tokenKey,
-                                          statusTopic: configuration.topics.syncStatus, logger: logger,
-                                          invoiceWait: configuration.paymentInvoiceWait)
+            connector = try FirmConnector(
+                database: database, client: client, tokenKey: configuration.tokenKey,
+                statusTopic: configuration.topics.syncStatus, logger: logger,
+                invoiceWait: configuration.paymentInvoiceWait)
         } catch {
             try? await httpClient.shutdown()
             await database.shutdown()
@@ -93,32 +98,41 @@ public final class Worker: Sendable {
         let gateway = QuickBooksGateway(
             client: client, sessions: FirmSessions(database: database, client: client, cipher: cipher, logger: logger),
             gate: gate, throttlePause: configuration.throttlePause, metrics: metrics, tracing: tracing,
-            batcher: RealmBatcher(client: client, gate: gate, store: BatchStore(database: database), settings: configuration.batchSettings,
-                                  metrics: metrics, logger: logger))
+            batcher: RealmBatcher(
+                client: client, gate: gate, store: BatchStore(database: database), settings: configuration.batchSettings,
+                metrics: metrics, logger: logger))
         let http = AdminServer.application(
             host: configuration.httpHost, port: configuration.httpPort, adminToken: configuration.adminToken, readiness: readiness,
             registry: metricsRegistry, database: database, connector: connector,
             picker: keyVerdict == .matches ? CustomerPicker(database: database, gateway: gateway) : nil,
-            webhooks: configuration.webhookVerifierToken.isEmpty ? nil
+            webhooks: configuration.webhookVerifierToken.isEmpty
+                ? nil
                 : WebhookIntake(database: database, verifierToken: configuration.webhookVerifierToken, metrics: metrics, logger: logger),
             logger: logger,
             onListening: onHTTPListening)
-        let relay = OutboxRelay(database: database, producer: producer, signal: signal, pollInterval: configuration.outboxPollInterval,
-                                batchSize: 500, relayID: workerID, claimDuration: configuration.leaseDuration,
-                                metrics: metrics, tracing: tracing, logger: logger)
+        let relay = OutboxRelay(
+            database: database, producer: producer, signal: signal, pollInterval: configuration.outboxPollInterval,
+            batchSize: 500, relayID: workerID, claimDuration: configuration.leaseDuration,
+            metrics: metrics, tracing: tracing, logger: logger)
         let retention = RetentionJob(database: database, ledgerRetention: configuration.ledgerRetention, logger: logger)
 
-        let figures = DeploymentFigureReporter(database: database, workerID: workerID, interval: configuration.metricsInterval, metrics: metrics, logger: logger)
+        let figures = DeploymentFigureReporter(
+            database: database, workerID: workerID, interval: configuration.metricsInterval, metrics: metrics, logger: logger)
         // The lease keeper stops after everything that calls QuickBooks, and then releases the leases.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = observability.map { .init(service: $0) } + [
-            .init(service: RealmLeaseKeeper(gate: gate)), .init(service: http), .init(service: relay), .init(service: retention), .init(service: figures),
-            .init(service: RealmUsageReporter(gate: gate, interval: configuration.metricsInterval, metrics: metrics)),
-            .init(service: DatabaseStatisticsReporter(database: database, interval: configuration.metricsInterval, metrics: metrics)),
-        ]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] =
+            observability.map { .init(service: $0) } + [
+                .init(service: RealmLeaseKeeper(gate: gate)), .init(service: http), .init(service: relay), .init(service: retention),
+                .init(service: figures),
+                .init(service: RealmUsageReporter(gate: gate, interval: configuration.metricsInterval, metrics: metrics)),
+                .init(service: DatabaseStatisticsReporter(database: database, interval: configuration.metricsInterval, metrics: metrics)),
+            ]
         if keyVerdict == .differs {
             logger.critical("not consuming: \(TokenKeyCheck.differsDetail)")
-            services.append(.init(service: ReadinessMonitor(database: database, brokersReachable: { await producer.brokersReachable(timeout: $0) },
-                                                            readiness: readiness, interval: configuration.readinessInterval, logger: logger)))
+            services.append(
+                .init(
+                    service: ReadinessMonitor(
+                        database: database, brokersReachable: { await producer.brokersReachable(timeout: $0) },
+                        readiness: readiness, interval: configuration.readinessInterval, logger: logger)))
             services.append(.init(service: IdleUntilShutdown()))
         } else {
             let consumer: KafkaConsumer
@@ -132,36 +146,46 @@ public final class Worker: Sendable {
             let pusherSignal = WakeSignal()
             let review = DocumentReview(statusTopic: configuration.topics.syncStatus, invoiceWait: configuration.paymentInvoiceWait)
             let assignment = PartitionAssignment()
-            let processor = EventProcessor(database: database, linker: CustomerLinker(gateway: gateway),
-                                           documents: DocumentIngest(review: review), configuration: configuration,
-                                           workerID: workerID, metrics: metrics, logger: logger, outboxSignal: signal, pusherSignal: pusherSignal,
-                                           tracing: tracing)
+            let processor = EventProcessor(
+                database: database, linker: CustomerLinker(gateway: gateway),
+                documents: DocumentIngest(review: review), configuration: configuration,
+                workerID: workerID, metrics: metrics, logger: logger, outboxSignal: signal, pusherSignal: pusherSignal,
+                tracing: tracing)
             let pusher = DocumentPusher(
-                database: database, writer: DocumentWriter(gateway: gateway, references: QuickBooksReferences(database: database, gateway: gateway)),
+                database: database,
+                writer: DocumentWriter(gateway: gateway, references: QuickBooksReferences(database: database, gateway: gateway)),
                 review: review, assignment: assignment, signal: pusherSignal, outboxSignal: signal, workerID: workerID,
                 configuration: configuration, metrics: metrics, logger: logger, tracing: tracing)
-            let sweeper = RetrySweeper(database: database, processor: processor, workerID: workerID, interval: configuration.sweepInterval,
-                                       leaseDuration: configuration.leaseDuration, batchSize: 32, metrics: metrics, logger: logger)
+            let sweeper = RetrySweeper(
+                database: database, processor: processor, workerID: workerID, interval: configuration.sweepInterval,
+                leaseDuration: configuration.leaseDuration, batchSize: 32, metrics: metrics, logger: logger)
             let consumerService = ConsumerService(
                 consumer: consumer, processor: processor,
-                deadLetters: DeadLetterRecorder(database: database, topic: configuration.topics.deadLetter, consumerGroup: configuration.kafka.groupID,
-                                                metrics: metrics, outboxSignal: signal),
+                deadLetters: DeadLetterRecorder(
+                    database: database, topic: configuration.topics.deadLetter, consumerGroup: configuration.kafka.groupID,
+                    metrics: metrics, outboxSignal: signal),
                 limits: configuration.eventLimits, dispatch: configuration.dispatcherSettings, drainTimeout: configuration.drainTimeout,
                 assignment: assignment, metrics: metrics, logger: logger, readiness: readiness, tracing: tracing)
-            let monitor = ReadinessMonitor(database: database, brokersReachable: { await consumer.brokersReachable(timeout: $0) },
-                                           readiness: readiness, interval: configuration.readinessInterval, logger: logger)
+            let monitor = ReadinessMonitor(
+                database: database, brokersReachable: { await consumer.brokersReachable(timeout: $0) },
+                readiness: readiness, interval: configuration.readinessInterval, logger: logger)
             let lag = ConsumerLagReporter(consumer: consumer, interval: configuration.metricsInterval, metrics: metrics, logger: logger)
-            let reconciler = ChangeReconciler(database: database, gateway: gateway, review: review, workerID: workerID,
-                                              statusTopic: configuration.topics.syncStatus, outboxSignal: signal, metrics: metrics, logger: logger)
-            let changeCapture = ChangeDataCaptureSweep(database: database, gateway: gateway, workerID: workerID,
-                                                       interval: configuration.changeDataCaptureInterval, metrics: metrics, logger: logger)
-            services += [.init(service: monitor), .init(service: lag), .init(service: sweeper), .init(service: pusher), .init(service: reconciler),
-                         .init(service: changeCapture),
-                         .init(service: consumerService)]
+            let reconciler = ChangeReconciler(
+                database: database, gateway: gateway, review: review, workerID: workerID,
+                statusTopic: configuration.topics.syncStatus, outboxSignal: signal, metrics: metrics, logger: logger)
+            let changeCapture = ChangeDataCaptureSweep(
+                database: database, gateway: gateway, workerID: workerID,
+                interval: configuration.changeDataCaptureInterval, metrics: metrics, logger: logger)
+            services += [
+                .init(service: monitor), .init(service: lag), .init(service: sweeper), .init(service: pusher), .init(service: reconciler),
+                .init(service: changeCapture),
+                .init(service: consumerService),
+            ]
         }
         // Shut down in reverse: consumer first (it drains), then the pusher and sweeper finish their
         // writes, the relay publishes what was committed, and HTTP stops last.
-        var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger)
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownBudget
         group = ServiceGroup(configuration: groupConfiguration)
     }
@@ -170,9 +194,16 @@ public final class Worker: Sendable {
     public func run() async throws {
         logger.info("qbsync worker starting", metadata: ["worker_id": "\(workerID)"])
         let outcome: Result<Void, any Error>
-        do { try await group.run(); outcome = .success(()) } catch { outcome = .failure(error) }
-        do { try await producer.shutdown() } catch { logger.warning("Kafka producer did not flush cleanly", metadata: ["error": "\(error)"]) }
-        do { try await httpClient.shutdown() } catch { logger.warning("QuickBooks HTTP client did not shut down cleanly", metadata: ["error": "\(error)"]) }
+        do {
+            try await group.run()
+            outcome = .success(())
+        } catch { outcome = .failure(error) }
+        do { try await producer.shutdown() } catch {
+            logger.warning("Kafka producer did not flush cleanly", metadata: ["error": "\(error)"])
+        }
+        do { try await httpClient.shutdown() } catch {
+            logger.warning("QuickBooks HTTP client did not shut down cleanly", metadata: ["error": "\(error)"])
+        }
         await database.shutdown()
         logger.info("qbsync worker stopped", metadata: ["worker_id": "\(workerID)"])
         try outcome.get()
@@ -188,17 +219,22 @@ public final class Worker: Sendable {
     /// Errors other than a refused or lost connection (a malformed URL) end the wait at once.
     private static func waitForDatabase(_ database: PostgresClient, upTo wait: Duration, logger: Logger) async throws {
         do {
-            let attempts = try await RetryPolicy.databaseStartup(waitingUpTo: wait).run(transient: { (error: any Error) in
-                (error as? PostgresError)?.isConnectionLoss == true
-            }, willRetry: { error, attempt, _ in
-                logger.warning("waiting for PostgreSQL to accept connections", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
-            }) { attempt in
+            let attempts = try await RetryPolicy.databaseStartup(waitingUpTo: wait).run(
+                transient: { (error: any Error) in
+                    (error as? PostgresError)?.isConnectionLoss == true
+                },
+                willRetry: { error, attempt, _ in
+                    logger.warning(
+                        "waiting for PostgreSQL to accept connections", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+                }
+            ) { attempt in
                 try await database.withConnection { connection in _ = try await connection.execute("select 1") }
                 return attempt
             }
             if attempts > 1 { logger.notice("PostgreSQL accepts connections", metadata: ["attempts": "\(attempts)"]) }
         } catch let error as PostgresError where error.isConnectionLoss {
-            throw WorkerStartError("PostgreSQL did not accept a connection within QBSYNC_DATABASE_WAIT_MS (\(wait.milliseconds) ms): \(error)")
+            throw WorkerStartError(
+                "PostgreSQL did not accept a connection within QBSYNC_DATABASE_WAIT_MS (\(wait.milliseconds) ms): \(error)")
         }
     }
 

@@ -10,7 +10,8 @@ struct Machine {
     /// User plus system CPU seconds a process has used.
     static func cpuSeconds(_ pid: Int32) -> Double {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return 0 }
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
         // Fields after the command name: state is field 3, utime 14 and stime 15.
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
@@ -20,8 +21,9 @@ struct Machine {
     /// Resident set size in bytes.
     static func residentBytes(_ pid: Int32) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+        else { return 0 }
         return kilobytes * 1024
     }
 
@@ -31,8 +33,9 @@ struct Machine {
         var total = 0.0
         for entry in entries {
             guard let pid = Int32(entry),
-                  let command = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8),
-                  command.hasPrefix("postgres") else { continue }
+                let command = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8),
+                command.hasPrefix("postgres")
+            else { continue }
             total += cpuSeconds(pid)
         }
         return total
@@ -51,7 +54,9 @@ extension Machine {
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0
+            }
         }
         guard bound else { throw BenchFailure("could not bind a socket to find a free port: errno \(errno)") }
         return Int(UInt16(bigEndian: address.sin_port))
@@ -80,9 +85,12 @@ enum BenchDatabase {
         let admin = try PostgresClient(configuration: PostgresConfiguration(connectionString: server, poolSize: 1), logger: logger)
         try await admin.withConnection { try await $0.executeScript("create database \(name)") }
         components.path = "/\(name)"
-        return (components.string ?? server, {
-            _ = try? await admin.withConnection { try await $0.executeScript("drop database if exists \(name) with (force)") }
-            await admin.shutdown()
-        })
+        return (
+            components.string ?? server,
+            {
+                _ = try? await admin.withConnection { try await $0.executeScript("drop database if exists \(name) with (force)") }
+                await admin.shutdown()
+            }
+        )
     }
 }

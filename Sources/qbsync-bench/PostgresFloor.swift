@@ -33,7 +33,8 @@ struct PostgresFloor {
 
     private func measure(_ database: PostgresClient) async throws -> Result {
         try await database.withConnection { connection in
-            try await connection.executeScript("""
+            try await connection.executeScript(
+                """
                 create table floor_ledger (event_id text primary key, firm_id text not null, kafka_offset bigint not null,
                                            processed_at timestamptz not null default now());
                 create table floor_documents (firm_id text not null, document_id text not null, revision bigint not null,
@@ -49,22 +50,26 @@ struct PostgresFloor {
         let written = try await withThrowingTaskGroup(of: Int.self) { group in
             for client in 0..<clients {
                 group.addTask {
-                    var sequence = 0, events = 0
+                    var sequence = 0
+                    var events = 0
                     while ContinuousClock.now < deadline {
                         let ids = (0..<perTransaction).map { "c\(client)-e\(sequence + $0)" }
                         let firms = ids.map { _ in "firm-\(client)" }
                         sequence += perTransaction
                         try await database.withTransaction { connection in
-                            try await connection.execute("""
+                            try await connection.execute(
+                                """
                                 insert into floor_ledger (event_id, firm_id, kafka_offset)
                                 select id, firm, ordinality from unnest($1::text[], $2::text[]) with ordinality as e(id, firm, ordinality)
                                 """, [.textArray(ids), .textArray(firms)])
-                            try await connection.execute("""
+                            try await connection.execute(
+                                """
                                 insert into floor_documents (firm_id, document_id, revision, content)
                                 select firm, id, 1, convert_to($3, 'UTF8') from unnest($1::text[], $2::text[]) as e(id, firm)
                                 on conflict (firm_id, document_id) do update set revision = excluded.revision, content = excluded.content
                                 """, [.textArray(ids), .textArray(firms), .text(content)])
-                            try await connection.execute("""
+                            try await connection.execute(
+                                """
                                 insert into floor_outbox (topic, message_key, payload)
                                 select 'qbsync.sync-status', firm, convert_to(id, 'UTF8') from unnest($1::text[], $2::text[]) as e(id, firm)
                                 """, [.textArray(ids), .textArray(firms)])

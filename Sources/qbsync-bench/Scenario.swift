@@ -96,36 +96,58 @@ struct Scenario {
             Swift.print(title)
             Swift.print(String(format: "   events                    %8d invoices (one QuickBooks write each)", events))
             Swift.print(String(format: "   consumed and recorded     %8.0f events/s (%.2f s)", Double(events) / ingest, ingest))
-            Swift.print(String(format: "   end to end                %8.0f events/s (%.2f s: in QuickBooks, status published)", Double(events) / endToEnd, endToEnd))
+            Swift.print(
+                String(
+                    format: "   end to end                %8.0f events/s (%.2f s: in QuickBooks, status published)",
+                    Double(events) / endToEnd, endToEnd))
             if workerCPUs.count > 1 {
                 let each = workerCPUs.map { String(format: "%.2f", $0) }.joined(separator: " + ")
-                Swift.print(String(format: "   worker CPU per event      %8.0f µs (%.2f s in all = ", workerCPU / Double(events) * 1e6, workerCPU)
-                            + "\(each) s over \(workerCPUs.count) workers)")
+                Swift.print(
+                    String(format: "   worker CPU per event      %8.0f µs (%.2f s in all = ", workerCPU / Double(events) * 1e6, workerCPU)
+                        + "\(each) s over \(workerCPUs.count) workers)")
             } else {
-                Swift.print(String(format: "   worker CPU per event      %8.0f µs (%.2f s in all)", workerCPU / Double(events) * 1e6, workerCPU))
+                Swift.print(
+                    String(format: "   worker CPU per event      %8.0f µs (%.2f s in all)", workerCPU / Double(events) * 1e6, workerCPU))
             }
-            Swift.print(String(format: "   PostgreSQL CPU per event  %8.0f µs (%.2f s in all)", databaseCPU / Double(events) * 1e6, databaseCPU))
-            Swift.print(String(format: "   PostgreSQL per event      %8.1f statements, %.2f transactions (%.2f as PostgreSQL counts them, autocommit included)",
-                               Double(statements) / Double(events), Double(transactions) / Double(events), Double(serverTransactions) / Double(events)))
-            Swift.print(String(format: "   worker resident memory    %8.1f MiB at start, %.1f peak, %.1f at the end",
-                               Double(residentStart) / 1_048_576, Double(residentPeak) / 1_048_576, Double(residentEnd) / 1_048_576)
-                        + (workerCPUs.count > 1 ? " (\(workerCPUs.count) workers summed)" : ""))
-            Swift.print(String(format: "   QuickBooks requests       %8d (%.2f per event), %d answered 429", quickBooksRequests,
-                               Double(quickBooksRequests) / Double(events), throttled))
+            Swift.print(
+                String(format: "   PostgreSQL CPU per event  %8.0f µs (%.2f s in all)", databaseCPU / Double(events) * 1e6, databaseCPU))
+            Swift.print(
+                String(
+                    format:
+                        "   PostgreSQL per event      %8.1f statements, %.2f transactions (%.2f as PostgreSQL counts them, autocommit included)",
+                    Double(statements) / Double(events), Double(transactions) / Double(events), Double(serverTransactions) / Double(events))
+            )
+            Swift.print(
+                String(
+                    format: "   worker resident memory    %8.1f MiB at start, %.1f peak, %.1f at the end",
+                    Double(residentStart) / 1_048_576, Double(residentPeak) / 1_048_576, Double(residentEnd) / 1_048_576)
+                    + (workerCPUs.count > 1 ? " (\(workerCPUs.count) workers summed)" : ""))
+            Swift.print(
+                String(
+                    format: "   QuickBooks requests       %8d (%.2f per event), %d answered 429", quickBooksRequests,
+                    Double(quickBooksRequests) / Double(events), throttled))
             if linkRequests > 0 {
-                Swift.print("   account links first       \(String(format: "%8d", linkRequests)) requests (each account's customer found or created, each company's first change-data-capture sweep; not counted above)")
+                Swift.print(
+                    "   account links first       \(String(format: "%8d", linkRequests)) requests (each account's customer found or created, each company's first change-data-capture sweep; not counted above)"
+                )
             }
             if batchRequests > 0 {
-                Swift.print(String(format: "   of which batch requests   %8d carrying %d operations (%.1f per batch)",
-                                   batchRequests, batchItems, Double(batchItems) / Double(batchRequests)))
+                Swift.print(
+                    String(
+                        format: "   of which batch requests   %8d carrying %d operations (%.1f per batch)",
+                        batchRequests, batchItems, Double(batchItems) / Double(batchRequests)))
             }
             if memoryTimeline.count > 1 {
-                Swift.print("   memory as it went          " + memoryTimeline.map { String(format: "%dk %.0f", $0.applied / 1000, Double($0.resident) / 1_048_576) }
-                    .joined(separator: ", ") + " (invoices applied, MiB)")
+                Swift.print(
+                    "   memory as it went          "
+                        + memoryTimeline.map { String(format: "%dk %.0f", $0.applied / 1000, Double($0.resident) / 1_048_576) }
+                        .joined(separator: ", ") + " (invoices applied, MiB)")
             }
             if !idleLatencies.isEmpty {
-                Swift.print(String(format: "   idle: one invoice synced  %8.0f ms p50, %.0f ms p99 (%d single invoices to an idle worker)",
-                                   percentile(0.5) * 1000, percentile(0.99) * 1000, idleLatencies.count))
+                Swift.print(
+                    String(
+                        format: "   idle: one invoice synced  %8.0f ms p50, %.0f ms p99 (%d single invoices to an idle worker)",
+                        percentile(0.5) * 1000, percentile(0.99) * 1000, idleLatencies.count))
             }
             Swift.print("")
         }
@@ -159,13 +181,16 @@ struct Scenario {
         if latency > .zero { sandboxConfiguration.faults.latency = .fixed(latency) }
         let sandbox = QuickBooksSandbox(configuration: sandboxConfiguration, logger: logger)
         return try await sandbox.withRunning { endpoint in
-            var quickBooks = QuickBooksConfiguration(clientID: sandboxConfiguration.clientId, clientSecret: sandboxConfiguration.clientSecret)
+            var quickBooks = QuickBooksConfiguration(
+                clientID: sandboxConfiguration.clientId, clientSecret: sandboxConfiguration.clientSecret)
             quickBooks.apiBaseURL = endpoint.apiBaseURL
             quickBooks.tokenURL = endpoint.tokenURL
-            let database = try PostgresClient(configuration: PostgresConfiguration(connectionString: databaseURL, poolSize: 4), logger: logger)
+            let database = try PostgresClient(
+                configuration: PostgresConfiguration(connectionString: databaseURL, poolSize: 4), logger: logger)
             do {
-                let result = try await drain(database: database, databaseURL: databaseURL, sandbox: sandbox, endpoint: endpoint,
-                                             cluster: cluster, quickBooks: quickBooks, binary: binary, logger: logger)
+                let result = try await drain(
+                    database: database, databaseURL: databaseURL, sandbox: sandbox, endpoint: endpoint,
+                    cluster: cluster, quickBooks: quickBooks, binary: binary, logger: logger)
                 await database.shutdown()
                 return result
             } catch {
@@ -182,13 +207,15 @@ struct Scenario {
         let topics = WorkerConfiguration.Topics()
         let tokenKey = (0..<32).map { _ in UInt8.random(in: 0...255) }
         try await Migrator(database: database, logger: logger).migrate()
-        let connector = try FirmConnector(database: database, client: QuickBooksClient(configuration: quickBooks, logger: logger),
-                                          tokenKey: tokenKey, statusTopic: topics.syncStatus, logger: logger)
+        let connector = try FirmConnector(
+            database: database, client: QuickBooksClient(configuration: quickBooks, logger: logger),
+            tokenKey: tokenKey, statusTopic: topics.syncStatus, logger: logger)
         var realms: [String] = []
         for firm in 0..<firms {
             let grant = sandbox.inspector.createRealm(companyName: "Bench firm \(firm)")
-            _ = try await connector.connect(FirmSettings(firmID: "firm-\(firm)", realmID: grant.realmId),
-                                            credential: .authorizationCode(grant.authorizationCode, redirectURI: "http://localhost/bench"))
+            _ = try await connector.connect(
+                FirmSettings(firmID: "firm-\(firm)", realmID: grant.realmId),
+                credential: .authorizationCode(grant.authorizationCode, redirectURI: "http://localhost/bench"))
             realms.append(grant.realmId)
         }
         // The counters start with the workers: the connecting calls above were the bench's own.
@@ -199,13 +226,15 @@ struct Scenario {
             try await load(cluster: cluster, logger: logger)
         }
 
-        let environment = ProcessInfo.processInfo.environment.merging([
-            "QBSYNC_DATABASE_URL": databaseURL, "QBSYNC_KAFKA_BOOTSTRAP_SERVERS": cluster.bootstrapServers,
-            "QBSYNC_KAFKA_MOCK_CLUSTER": "1", "QBSYNC_KAFKA_GROUP": "qbsync-bench-\(name)",
-            "QBSYNC_QBO_API_URL": endpoint.apiBaseURL, "QBSYNC_QBO_TOKEN_URL": endpoint.tokenURL,
-            "QBSYNC_TOKEN_KEY": Data(tokenKey).base64EncodedString(), "QBSYNC_HTTP_HOST": "127.0.0.1", "QBSYNC_HTTP_PORT": "0",
-            "QBSYNC_DATABASE_POOL_SIZE": "16",
-        ].merging(workerLimits) { $1 }) { $1 }
+        let environment = ProcessInfo.processInfo.environment.merging(
+            [
+                "QBSYNC_DATABASE_URL": databaseURL, "QBSYNC_KAFKA_BOOTSTRAP_SERVERS": cluster.bootstrapServers,
+                "QBSYNC_KAFKA_MOCK_CLUSTER": "1", "QBSYNC_KAFKA_GROUP": "qbsync-bench-\(name)",
+                "QBSYNC_QBO_API_URL": endpoint.apiBaseURL, "QBSYNC_QBO_TOKEN_URL": endpoint.tokenURL,
+                "QBSYNC_TOKEN_KEY": Data(tokenKey).base64EncodedString(), "QBSYNC_HTTP_HOST": "127.0.0.1", "QBSYNC_HTTP_PORT": "0",
+                "QBSYNC_DATABASE_POOL_SIZE": "16",
+            ].merging(workerLimits) { $1 }
+        ) { $1 }
         let ports = try (0..<max(1, workers)).map { _ in try Machine.freePort() }
         let processes = ports.map { port in
             let process = Process()
@@ -224,7 +253,9 @@ struct Scenario {
         /// Fails the run when a worker has stopped before it was told to.
         func checkRunning(_ stage: String) throws {
             guard let index = processes.firstIndex(where: { !$0.isRunning }) else { return }
-            throw BenchFailure("worker \(index + 1) of \(processes.count) (pid \(pids[index])) exited with status \(processes[index].terminationStatus) \(stage)")
+            throw BenchFailure(
+                "worker \(index + 1) of \(processes.count) (pid \(pids[index])) exited with status \(processes[index].terminationStatus) \(stage)"
+            )
         }
         func resident() -> Int { pids.reduce(0) { $0 + Machine.residentBytes($1) } }
 
@@ -234,7 +265,8 @@ struct Scenario {
             // The accounts linked, and every company's first change-data-capture sweep done: both are
             // what a firm costs once, not what its invoices cost.
             while true {
-                let linked = try await Progress.linkedAccounts(database), swept = try await Progress.sweptCompanies(database)
+                let linked = try await Progress.linkedAccounts(database)
+                let swept = try await Progress.sweptCompanies(database)
                 if linked >= firms * accounts && swept >= firms { break }
                 try checkRunning("while linking the accounts")
                 guard ContinuousClock.now < linking else { throw BenchFailure("the accounts were not linked in 10 minutes") }
@@ -252,7 +284,8 @@ struct Scenario {
         }
         defer { streaming?.cancel() }
         // Wait for the backlog to be applied, written and published, sampling memory.
-        var residentStart = 0, residentPeak = 0
+        var residentStart = 0
+        var residentPeak = 0
         let deadline = ContinuousClock.now + .seconds(3600)
         var firstRecorded: ContinuousClock.Instant?
         // The progress counts scan growing tables: a long run reads them once a second, not ten times.
@@ -289,7 +322,8 @@ struct Scenario {
         // (PostgreSQL's own count may lag up to a second behind its backends).
         try await Task.sleep(for: .milliseconds(450))
         let serverTransactions = try await Progress.serverTransactions(database) - serverTransactionsBefore
-        var statements = 0, transactions = 0
+        var statements = 0
+        var transactions = 0
         for port in ports {
             let values = try await Machine.scrape(port: port, ["qbsync_database_statements_total", "qbsync_database_transactions_total"])
             statements += Int(values["qbsync_database_statements_total"] ?? 0)
@@ -313,33 +347,38 @@ struct Scenario {
         try checkRunning("during the idle samples")
         for process in processes { process.terminate() }
         for process in processes { process.waitUntilExit() }
-        return Result(events: eventCount, ingest: times.ingest, endToEnd: times.endToEnd, observed: observed, workerCPUs: workerCPUs,
-                      databaseCPU: databaseCPU, residentStart: residentStart, residentPeak: residentPeak, residentEnd: residentEnd,
-                      quickBooksRequests: total.requests, batchRequests: total.batchRequests, batchItems: total.batchItems,
-                      throttled: total.throttled, throttledByWindow: total.throttledByWindow,
-                      throttledByBatchWindow: total.throttledByBatchWindow, throttledByConcurrency: total.throttledByConcurrency,
-                      peakInFlight: total.peakInFlight, idleLatencies: idle, linkRequests: linkRequests,
-                      statements: statements, transactions: transactions, serverTransactions: serverTransactions, memoryTimeline: timeline)
+        return Result(
+            events: eventCount, ingest: times.ingest, endToEnd: times.endToEnd, observed: observed, workerCPUs: workerCPUs,
+            databaseCPU: databaseCPU, residentStart: residentStart, residentPeak: residentPeak, residentEnd: residentEnd,
+            quickBooksRequests: total.requests, batchRequests: total.batchRequests, batchItems: total.batchItems,
+            throttled: total.throttled, throttledByWindow: total.throttledByWindow,
+            throttledByBatchWindow: total.throttledByBatchWindow, throttledByConcurrency: total.throttledByConcurrency,
+            peakInFlight: total.peakInFlight, idleLatencies: idle, linkRequests: linkRequests,
+            statements: statements, transactions: transactions, serverTransactions: serverTransactions, memoryTimeline: timeline)
     }
 
     /// Sends single invoices to the idle workers, one at a time, and times each to `synced` (the
     /// worker holding firm-0's partition serves them).
     private func idleLatencies(database: PostgresClient, cluster: KafkaMockCluster, logger: Logger) async throws -> [Double] {
         guard idleSamples > 0 else { return [] }
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(connection: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)), logger: logger)
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(connection: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)),
+            logger: logger)
         var latencies: [Double] = []
         // The first sample, untimed, warms the producer's connection and metadata up.
         for sample in -1..<idleSamples {
             try await Task.sleep(for: .milliseconds(200))  // idle: nothing in flight, every service waiting
             let number = 1_000_000 + sample
             let started = ContinuousClock.now
-            _ = try await producer.send(topic: "billing.invoices", key: Array("firm-0".utf8),
-                                        value: BenchEvents.invoice(firm: "firm-0", account: "acct-0", number: number))
+            _ = try await producer.send(
+                topic: "billing.invoices", key: Array("firm-0".utf8),
+                value: BenchEvents.invoice(firm: "firm-0", account: "acct-0", number: number))
             let deadline = started + .seconds(30)
             while true {
                 let rows = try await database.withConnection { connection in
-                    try await connection.query("select status from documents where firm_id = 'firm-0' and kind = 'invoice' and document_id = $1",
-                                               [.text("firm-0-acct-0-\(number)")])
+                    try await connection.query(
+                        "select status from documents where firm_id = 'firm-0' and kind = 'invoice' and document_id = $1",
+                        [.text("firm-0-acct-0-\(number)")])
                 }
                 if try rows.first?.decode(String?.self, "status") == "synced" { break }
                 guard ContinuousClock.now < deadline else { throw BenchFailure("an idle invoice was not synced within 30 s") }
@@ -355,7 +394,9 @@ struct Scenario {
     /// Produces the backlog before the worker starts: for each firm and account, its invoices.
     /// An owner's `account.sync_requested` for every account.
     private func loadLinks(cluster: KafkaMockCluster, logger: Logger) async throws {
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(connection: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)), logger: logger)
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(connection: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)),
+            logger: logger)
         for firm in 0..<firms {
             for account in 0..<accounts {
                 let message = BenchEvents.syncRequested(firm: "firm-\(firm)", account: "acct-\(account)")
@@ -368,8 +409,11 @@ struct Scenario {
     /// Produces the invoices in rounds (each firm's next invoices), waiting before each round
     /// until no more than `backlog` sent invoices are unapplied.
     private func stream(cluster: KafkaMockCluster, database: PostgresClient, keepingAtMost backlog: Int, logger: Logger) async throws {
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(connection: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)), logger: logger)
-        let firms = self.firms, accounts = self.accounts
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(connection: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)),
+            logger: logger)
+        let firms = self.firms
+        let accounts = self.accounts
         let round = max(1, min(backlog / 2, 5_000) / firms)  // invoices per firm in one round
         var sent = 0
         var next = 0  // the next invoice index of every firm (each firm's account by account)
@@ -383,7 +427,8 @@ struct Scenario {
                 for firm in 0..<firms {
                     group.addTask {
                         for index in range {
-                            let message = BenchEvents.invoice(firm: "firm-\(firm)", account: "acct-\(index / invoices)", number: index % invoices)
+                            let message = BenchEvents.invoice(
+                                firm: "firm-\(firm)", account: "acct-\(index / invoices)", number: index % invoices)
                             _ = try await producer.send(topic: "billing.invoices", key: Array("firm-\(firm)".utf8), value: message)
                         }
                     }
@@ -397,8 +442,12 @@ struct Scenario {
     }
 
     private func load(cluster: KafkaMockCluster, logger: Logger) async throws {
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(connection: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)), logger: logger)
-        let firms = self.firms, accounts = self.accounts, invoices = self.invoices
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(connection: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)),
+            logger: logger)
+        let firms = self.firms
+        let accounts = self.accounts
+        let invoices = self.invoices
         try await withThrowingTaskGroup(of: Void.self) { group in
             for firm in 0..<firms {
                 group.addTask {
@@ -428,26 +477,32 @@ struct Progress: CustomStringConvertible {
     var synced: Int
     var unpublished: Int
 
-    var description: String { "\(appliedInvoices) invoice events applied, \(synced) invoices synced, \(unpublished) status events unpublished" }
+    var description: String {
+        "\(appliedInvoices) invoice events applied, \(synced) invoices synced, \(unpublished) status events unpublished"
+    }
 
     static func read(_ database: PostgresClient) async throws -> Progress {
         try await database.withConnection { connection in
-            let row = try await connection.query("""
+            let row = try await connection.query(
+                """
                 select (select count(*) from processed_events where event_type = 'invoice.upserted')::bigint as applied,
                        (select count(*) from documents)::bigint as documents,
                        (select count(*) from documents where status = 'synced')::bigint as synced,
                        (select count(*) from outbox where published_at is null)::bigint as unpublished
-                """).first
-            return Progress(appliedInvoices: Int(try row?.decode(Int64.self, "applied") ?? 0),
-                            documents: Int(try row?.decode(Int64.self, "documents") ?? 0), synced: Int(try row?.decode(Int64.self, "synced") ?? 0),
-                            unpublished: Int(try row?.decode(Int64.self, "unpublished") ?? 0))
+                """
+            ).first
+            return Progress(
+                appliedInvoices: Int(try row?.decode(Int64.self, "applied") ?? 0),
+                documents: Int(try row?.decode(Int64.self, "documents") ?? 0), synced: Int(try row?.decode(Int64.self, "synced") ?? 0),
+                unpublished: Int(try row?.decode(Int64.self, "unpublished") ?? 0))
         }
     }
 
     static func appliedInvoices(_ database: PostgresClient) async throws -> Int {
         try await database.withConnection { connection in
-            Int(try await connection.query("select count(*)::bigint from processed_events where event_type = 'invoice.upserted'").first?
-                .decode(Int64.self, 0) ?? 0)
+            Int(
+                try await connection.query("select count(*)::bigint from processed_events where event_type = 'invoice.upserted'").first?
+                    .decode(Int64.self, 0) ?? 0)
         }
     }
 
@@ -464,26 +519,33 @@ struct Progress: CustomStringConvertible {
 
     static func sweptCompanies(_ database: PostgresClient) async throws -> Int {
         try await database.withConnection { connection in
-            Int(try await connection.query("""
-                select count(*)::bigint as swept from quickbooks_cdc_checkpoints where claimed_by is null and next_sweep_at > now()
-                """).first?.decode(Int64.self, "swept") ?? 0)
+            Int(
+                try await connection.query(
+                    """
+                    select count(*)::bigint as swept from quickbooks_cdc_checkpoints where claimed_by is null and next_sweep_at > now()
+                    """
+                ).first?.decode(Int64.self, "swept") ?? 0)
         }
     }
 
     static func linkedAccounts(_ database: PostgresClient) async throws -> Int {
         try await database.withConnection { connection in
-            Int(try await connection.query("select count(*)::bigint as linked from accounts where status = 'synced'").first?.decode(Int64.self, "linked") ?? 0)
+            Int(
+                try await connection.query("select count(*)::bigint as linked from accounts where status = 'synced'").first?.decode(
+                    Int64.self, "linked") ?? 0)
         }
     }
 
     /// Seconds from the first invoice applied to the last one, and to the last status published.
     static func times(_ database: PostgresClient) async throws -> (ingest: Double, endToEnd: Double) {
         try await database.withConnection { connection in
-            let row = try await connection.query("""
+            let row = try await connection.query(
+                """
                 with invoices as (select processed_at from processed_events where event_type = 'invoice.upserted')
                 select extract(epoch from (select max(processed_at) - min(processed_at) from invoices))::float8 as ingest,
                        extract(epoch from ((select max(published_at) from outbox) - (select min(processed_at) from invoices)))::float8 as end_to_end
-                """).first
+                """
+            ).first
             return (try row?.decode(Double.self, "ingest") ?? 0, try row?.decode(Double.self, "end_to_end") ?? 0)
         }
     }

@@ -69,7 +69,9 @@ struct DemoCommand: AsyncParsableCommand {
         return String(url[..<pathStart]) + "/\(name)" + String(rest[queryStart...])
     }
 
-    private func runScenario(configuration: WorkerConfiguration, cluster: KafkaMockCluster, sandbox: QuickBooksSandbox, logger: Logger) async throws {
+    private func runScenario(configuration: WorkerConfiguration, cluster: KafkaMockCluster, sandbox: QuickBooksSandbox, logger: Logger)
+        async throws
+    {
         let firm = "demo-\(Int(Date().timeIntervalSince1970) % 100_000)"
         let grant = sandbox.inspector.createRealm(companyName: "Lopez & Partners CPA (demo)")
         let client = QuickBooksClient(configuration: configuration.quickBooks, logger: logger)
@@ -82,20 +84,29 @@ struct DemoCommand: AsyncParsableCommand {
 
         let worker = try await Worker(configuration: configuration, logger: logger, gracefulShutdownSignals: [.sigterm, .sigint])
         let workerTask = Task { try await worker.run() }
-        let names = ["harbor": "Harbor Bakery", "jane": "Jane O'Neil", "lopez": "Lopez & Sons", "zoe": "Zoë's Café", "north": "Northwind Traders"]
+        let names = [
+            "harbor": "Harbor Bakery", "jane": "Jane O'Neil", "lopez": "Lopez & Sons", "zoe": "Zoë's Café", "north": "Northwind Traders",
+        ]
         let events = DemoEvents(firm: firm, names: names)
-        let reader = try StatusPrinter(bootstrapServers: cluster.bootstrapServers, topic: configuration.topics.syncStatus, names: names,
-                                       documents: events.documentLabels, logger: logger)
+        let reader = try StatusPrinter(
+            bootstrapServers: cluster.bootstrapServers, topic: configuration.topics.syncStatus, names: names,
+            documents: events.documentLabels, logger: logger)
         try await reader.waitUntilReading()
 
-        let database = try PostgresClient(configuration: PostgresConfiguration(connectionString: configuration.databaseURL, poolSize: 2), logger: logger)
-        let connector = try FirmConnector(database: database, client: client, tokenKey: configuration.tokenKey, statusTopic: configuration.topics.syncStatus, logger: logger)
-        _ = try await connector.connect(FirmSettings(firmID: firm, realmID: grant.realmId, syncStartDate: CalendarDate("2026-01-01")),
-                                        credential: .authorizationCode(grant.authorizationCode, redirectURI: "http://localhost/demo"))
+        let database = try PostgresClient(
+            configuration: PostgresConfiguration(connectionString: configuration.databaseURL, poolSize: 2), logger: logger)
+        let connector = try FirmConnector(
+            database: database, client: client, tokenKey: configuration.tokenKey, statusTopic: configuration.topics.syncStatus,
+            logger: logger)
+        _ = try await connector.connect(
+            FirmSettings(firmID: firm, realmID: grant.realmId, syncStartDate: CalendarDate("2026-01-01")),
+            credential: .authorizationCode(grant.authorizationCode, redirectURI: "http://localhost/demo"))
         say("4. Firm \(firm) connected QuickBooks (policy: accounts with activity; sync start date 2026-01-01). A worker is consuming.\n")
         try await reader.waitUntilSettled(since: 0, changes: true, minimum: .zero)
 
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(connection: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)), logger: logger)
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(connection: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)),
+            logger: logger)
         func step(_ title: String, changes: Bool = true, _ messages: [(topic: String, value: [UInt8])]) async throws {
             say("▶ \(title)")
             let before = await reader.printed
@@ -105,11 +116,15 @@ struct DemoCommand: AsyncParsableCommand {
             try await reader.waitUntilSettled(since: before, changes: changes, minimum: .milliseconds(paceMs))
         }
         try await step("Five accounts are added to the practice", names.keys.sorted().map { events.accountUpserted($0) })
-        try await step("Lopez & Sons gets invoice 1001 and Zoë's Café pays a retainer: both accounts sync automatically",
-                       [events.invoice("lopez", number: "1001"), events.payment("zoe")])
-        try await step("Lopez & Sons pays invoice 1001 by card; the processing fee is booked to Bank Charges & Fees",
-                       [events.payment("lopez", paying: "1001")])
-        try await step("A staff member tries to unsync Lopez & Sons: only owners and admins may", changes: false, [events.unsync("lopez", role: "staff")])
+        try await step(
+            "Lopez & Sons gets invoice 1001 and Zoë's Café pays a retainer: both accounts sync automatically",
+            [events.invoice("lopez", number: "1001"), events.payment("zoe")])
+        try await step(
+            "Lopez & Sons pays invoice 1001 by card; the processing fee is booked to Bank Charges & Fees",
+            [events.payment("lopez", paying: "1001")])
+        try await step(
+            "A staff member tries to unsync Lopez & Sons: only owners and admins may", changes: false,
+            [events.unsync("lopez", role: "staff")])
         let audited = try await database.withConnection { connection in
             try await connection.query("select reason from rejected_toggles where firm_id = $1", [.text(firm)])
         }
@@ -121,30 +136,40 @@ struct DemoCommand: AsyncParsableCommand {
             }
             say("▶ The owner opens \"Sync Account to QuickBooks\" and searches the QuickBooks customers for '\(search)':")
             for customer in page.customers {
-                let linked = customer.linkedAccounts.isEmpty ? "" : "  — linked to \(customer.linkedAccounts.map { names[$0] ?? $0 }.joined(separator: ", "))"
+                let linked =
+                    customer.linkedAccounts.isEmpty
+                    ? "" : "  — linked to \(customer.linkedAccounts.map { names[$0] ?? $0 }.joined(separator: ", "))"
                 say("     \(customer.displayName) (QuickBooks id \(customer.qboID)\(customer.active ? "" : ", inactive"))\(linked)")
             }
         }
         try await picker("harbor")
-        try await step("The owner links Harbor Bakery to the existing QuickBooks customer 'Harbor Bakery Inc.'",
-                       [events.sync("harbor", mode: "existing", customerID: harbor.id)])
-        try await step("The owner syncs Jane O'Neil choosing 'create a new customer', but that name exists", [events.sync("jane", mode: "create")])
+        try await step(
+            "The owner links Harbor Bakery to the existing QuickBooks customer 'Harbor Bakery Inc.'",
+            [events.sync("harbor", mode: "existing", customerID: harbor.id)])
+        try await step(
+            "The owner syncs Jane O'Neil choosing 'create a new customer', but that name exists", [events.sync("jane", mode: "create")])
         try await step("The owner syncs Jane O'Neil again, matching by name", [events.sync("jane", mode: "auto")])
         try await picker("jane o'")
         try await step("The owner chooses 'Do not sync this account' for Northwind Traders", [events.unsync("north", role: "owner")])
         try await step("Northwind Traders gets invoice 1002 while unsynced: it is held back", [events.invoice("north", number: "1002")])
-        try await step("Harbor Bakery's invoice 0999 is dated before the sync start date", [events.invoice("harbor", number: "0999", date: "2025-12-15")])
-        try await step("The owner syncs Northwind Traders again: what was held back goes to QuickBooks", [events.sync("north", mode: "auto")])
+        try await step(
+            "Harbor Bakery's invoice 0999 is dated before the sync start date",
+            [events.invoice("harbor", number: "0999", date: "2025-12-15")])
+        try await step(
+            "The owner syncs Northwind Traders again: what was held back goes to QuickBooks", [events.sync("north", mode: "auto")])
         say("▶ The firm moves its sync start date back to 2025-12-01 (qbsync firm settings): invoice 0999, held back, goes now")
         let beforeSettings = await reader.printed
         _ = try await connector.updateSettings(firmID: firm, FirmConnector.SettingsChange(syncStartDate: .some(CalendarDate("2025-12-01"))))
         try await reader.waitUntilSettled(since: beforeSettings, changes: true, minimum: .milliseconds(paceMs))
-        try await step("The owner unsyncs the payment of Lopez & Sons: the payment and its fee expense leave QuickBooks, invoice 1001 is open again",
-                       [events.paymentToggle("lopez", sync: false)])
+        try await step(
+            "The owner unsyncs the payment of Lopez & Sons: the payment and its fee expense leave QuickBooks, invoice 1001 is open again",
+            [events.paymentToggle("lopez", sync: false)])
         try await step("The owner syncs that payment again: it is written anew", [events.paymentToggle("lopez", sync: true)])
 
         let column = try await QuickBooksColumn.load(firmID: firm, from: database)
-        say("\nThe QuickBooks column now (QBSYNC_DATABASE_URL='\(PostgresConfiguration.redacted(configuration.databaseURL))' qbsync status --firm \(firm)):\n")
+        say(
+            "\nThe QuickBooks column now (QBSYNC_DATABASE_URL='\(PostgresConfiguration.redacted(configuration.databaseURL))' qbsync status --firm \(firm)):\n"
+        )
         say(column.rendered())
         if keepRunning {
             say("\nStill running: the worker serves metrics and health on its HTTP port; Ctrl-C stops everything.")
@@ -185,8 +210,10 @@ final class StatusPrinter: Sendable {
     /// Waits until the column has settled after a step: at least `minimum`; when the step changes
     /// something, until its first change shows and then no further one came for `quiet` (at most
     /// `maximum` in all), so each step's changes print under its title.
-    func waitUntilSettled(since printedBefore: Int, changes: Bool, minimum: Duration,
-                          quiet: Duration = .milliseconds(700), maximum: Duration = .seconds(20)) async throws {
+    func waitUntilSettled(
+        since printedBefore: Int, changes: Bool, minimum: Duration,
+        quiet: Duration = .milliseconds(700), maximum: Duration = .seconds(20)
+    ) async throws {
         let started = ContinuousClock.now
         try await Task.sleep(for: minimum)
         guard changes else { return }
@@ -210,8 +237,11 @@ final class StatusPrinter: Sendable {
     ///   - names: account names by account id.
     ///   - documents: how to name invoices and payments, by `entity:id`.
     init(bootstrapServers: String, topic: String, names: [String: String], documents: [String: String], logger: Logger) throws {
-        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(
-            connection: KafkaConfiguration(bootstrapServers: bootstrapServers), groupID: "demo-status-\(UUID().uuidString)", topics: [topic]).tunedForMockCluster(),
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(
+                connection: KafkaConfiguration(bootstrapServers: bootstrapServers), groupID: "demo-status-\(UUID().uuidString)",
+                topics: [topic]
+            ).tunedForMockCluster(),
             logger: logger)
         self.consumer = consumer
         let assignment = self.assignment
@@ -221,8 +251,9 @@ final class StatusPrinter: Sendable {
                 for try await event in consumer.events {
                     if case .partitionsAssigned = event { await assignment.set() }
                     guard case .message(let message) = event, let value = message.value,
-                          let json = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any],
-                          let data = json["data"] as? [String: Any] else { continue }
+                        let json = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any],
+                        let data = json["data"] as? [String: Any]
+                    else { continue }
                     let entity = data["entity"] as? String ?? ""
                     let id = data["entity_id"] as? String ?? ""
                     let who: String
@@ -281,41 +312,57 @@ struct DemoEvents {
     }
 
     func invoice(_ id: String, number: String, date: String = "2026-11-01") -> (topic: String, value: [UInt8]) {
-        envelope("invoice.upserted", "billing.invoices", [
-            "firm_id": firm, "account_id": id, "account_name": names[id] ?? id, "invoice_id": "inv-\(id)-\(number)", "number": number,
-            "issue_date": date, "currency": "USD",
-            "lines": [["service_id": "tax-prep", "service_name": "Tax preparation", "quantity": 1, "rate": "450.00", "amount": "450.00"],
-                      ["service_id": "bookkeeping", "service_name": "Bookkeeping", "description": "Monthly", "quantity": "2", "rate": "95.00", "amount": "190.00"]],
-            "total": "640.00", "revision": 1,
-        ])
+        envelope(
+            "invoice.upserted", "billing.invoices",
+            [
+                "firm_id": firm, "account_id": id, "account_name": names[id] ?? id, "invoice_id": "inv-\(id)-\(number)", "number": number,
+                "issue_date": date, "currency": "USD",
+                "lines": [
+                    ["service_id": "tax-prep", "service_name": "Tax preparation", "quantity": 1, "rate": "450.00", "amount": "450.00"],
+                    [
+                        "service_id": "bookkeeping", "service_name": "Bookkeeping", "description": "Monthly", "quantity": "2",
+                        "rate": "95.00", "amount": "190.00",
+                    ],
+                ],
+                "total": "640.00", "revision": 1,
+            ])
     }
 
     /// A card payment; with `paying`, of that invoice number in full (a 2.9 % fee).
     func payment(_ id: String, paying number: String? = nil) -> (topic: String, value: [UInt8]) {
         let applied: [[String: Any]] = number.map { [["invoice_id": "inv-\(id)-\($0)", "amount": "640.00"]] } ?? []
-        return envelope("payment.upserted", "billing.payments", [
-            "firm_id": firm, "account_id": id, "account_name": names[id] ?? id, "payment_id": "pay-\(id)", "date": "2026-11-03",
-            "amount": number == nil ? "120.00" : "640.00", "currency": "USD", "method": "card", "reference": "ch_\(id)",
-            "processing_fee": number == nil ? "3.78" : "18.56", "applied_to": applied, "revision": 1,
-        ])
+        return envelope(
+            "payment.upserted", "billing.payments",
+            [
+                "firm_id": firm, "account_id": id, "account_name": names[id] ?? id, "payment_id": "pay-\(id)", "date": "2026-11-03",
+                "amount": number == nil ? "120.00" : "640.00", "currency": "USD", "method": "card", "reference": "ch_\(id)",
+                "processing_fee": number == nil ? "3.78" : "18.56", "applied_to": applied, "revision": 1,
+            ])
     }
 
     func sync(_ id: String, mode: String, customerID: String? = nil) -> (topic: String, value: [UInt8]) {
         var link: [String: Any] = ["mode": mode]
         if let customerID { link["qbo_customer_id"] = customerID }
-        return envelope("account.sync_requested", "accounts.quickbooks-sync", [
-            "firm_id": firm, "account_id": id, "account_name": names[id] ?? id, "actor": ["user_id": "u-owner", "role": "owner"], "link": link,
-        ])
+        return envelope(
+            "account.sync_requested", "accounts.quickbooks-sync",
+            [
+                "firm_id": firm, "account_id": id, "account_name": names[id] ?? id, "actor": ["user_id": "u-owner", "role": "owner"],
+                "link": link,
+            ])
     }
 
     /// "Sync Payment to QuickBooks" / "Unsync Payment" from the payment's column, by the owner.
     func paymentToggle(_ id: String, sync: Bool) -> (topic: String, value: [UInt8]) {
-        envelope(sync ? "payment.sync_requested" : "payment.unsync_requested", "billing.payments", [
-            "firm_id": firm, "account_id": id, "payment_id": "pay-\(id)", "actor": ["user_id": "u-owner", "role": "owner"],
-        ])
+        envelope(
+            sync ? "payment.sync_requested" : "payment.unsync_requested", "billing.payments",
+            [
+                "firm_id": firm, "account_id": id, "payment_id": "pay-\(id)", "actor": ["user_id": "u-owner", "role": "owner"],
+            ])
     }
 
     func unsync(_ id: String, role: String) -> (topic: String, value: [UInt8]) {
-        envelope("account.unsync_requested", "accounts.quickbooks-sync", ["firm_id": firm, "account_id": id, "actor": ["user_id": "u-\(role)", "role": role]])
+        envelope(
+            "account.unsync_requested", "accounts.quickbooks-sync",
+            ["firm_id": firm, "account_id": id, "actor": ["user_id": "u-\(role)", "role": role]])
     }
 }

@@ -26,7 +26,8 @@ struct BrokerOutageTests {
                 for partition: Int32 in 0..<3 {
                     for index in 0..<10 {
                         group.addTask {
-                            let report = try await producer.send(topic: topic, partition: partition, key: nil, value: "during-\(partition)-\(index)")
+                            let report = try await producer.send(
+                                topic: topic, partition: partition, key: nil, value: "during-\(partition)-\(index)")
                             pendingCount.withLock { $0[partition, default: 0] -= 1 }
                             return report
                         }
@@ -52,7 +53,8 @@ struct BrokerOutageTests {
         acknowledged += try await during.value
         #expect(acknowledged.count == 60)
 
-        let probe = ConsumerProbe(try KafkaConsumer(configuration: .test(cluster, group: uniqueName("g"), topics: [topic]), logger: testLogger))
+        let probe = ConsumerProbe(
+            try KafkaConsumer(configuration: .test(cluster, group: uniqueName("g"), topics: [topic]), logger: testLogger))
         try await waitUntil("all 60 records") { probe.messages.count >= 60 }
         try await probe.close()
         try await producer.shutdown()

@@ -14,7 +14,8 @@ struct PauseResumeTests {
         try await produce(producer, topic: topic, partition: 0, count: 3, prefix: "early")
         try await produce(producer, topic: topic, partition: 1, count: 3, prefix: "early")
 
-        let probe = ConsumerProbe(try KafkaConsumer(configuration: .test(cluster, group: uniqueName("g"), topics: [topic]), logger: testLogger))
+        let probe = ConsumerProbe(
+            try KafkaConsumer(configuration: .test(cluster, group: uniqueName("g"), topics: [topic]), logger: testLogger))
         try await waitUntil("the first six records") { probe.messages.count == 6 }
 
         try probe.consumer.pause([paused])

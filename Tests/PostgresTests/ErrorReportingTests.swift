@@ -110,7 +110,8 @@ struct ErrorReportingTests {
 
     @Test("the configuration never prints the password")
     func passwordIsRedacted() throws {
-        let configuration = try PostgresConfiguration(connectionString: "postgresql://worker:s3cr3t-pw@db.internal:5432/qbsync?sslmode=verify-full")
+        let configuration = try PostgresConfiguration(
+            connectionString: "postgresql://worker:s3cr3t-pw@db.internal:5432/qbsync?sslmode=verify-full")
         #expect(!configuration.description.contains("s3cr3t-pw"))
         #expect(configuration.description.contains("db.internal"))
         #expect(configuration.description.contains("verify-full"))

@@ -175,9 +175,11 @@ struct ParameterRoundTripTests {
                     for id in 1...5 {
                         try await connection.execute("insert into \(table) values ($1, $2)", [.int(id), .text("n\(id)")])
                     }
-                    let byID = try await connection.query("select id from \(table) where id = any($1) order by id", [.int64Array([2, 4, 99])])
+                    let byID = try await connection.query(
+                        "select id from \(table) where id = any($1) order by id", [.int64Array([2, 4, 99])])
                     #expect(try byID.map { try $0.decode(Int64.self, "id") } == [2, 4])
-                    let byName = try await connection.query("select id from \(table) where name = any($1) order by id", [.textArray(["n1", "n5"])])
+                    let byName = try await connection.query(
+                        "select id from \(table) where name = any($1) order by id", [.textArray(["n1", "n5"])])
                     #expect(try byName.map { try $0.decode(Int.self, 0) } == [1, 5])
                     let none = try await connection.query("select id from \(table) where id = any($1)", [.int64Array([])])
                     #expect(none.isEmpty)

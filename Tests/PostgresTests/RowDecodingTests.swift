@@ -67,7 +67,9 @@ struct RowDecodingTests {
     @Test("rows stay readable after the connection went back to the pool")
     func rowsOutliveTheirConnection() async throws {
         try await TestDatabase.withClient(poolSize: 1) { client in
-            let rows = try await client.withConnection { try await $0.query("select g as n, 'v' || g as label from generate_series(1, 100) g") }
+            let rows = try await client.withConnection {
+                try await $0.query("select g as n, 'v' || g as label from generate_series(1, 100) g")
+            }
             _ = try await client.withConnection { try await $0.query("select 1") }
             #expect(rows.count == 100)
             #expect(try rows.last?.decode(String.self, "label") == "v100")

@@ -6,7 +6,9 @@ import Testing
 /// holds a shared `ServerGate` permit, this one takes it exclusively.
 @Suite("PostgreSQL server restart", .serialized)
 struct ServerRestartTests {
-    @Test("after the server restarts, the call in flight fails with isConnectionLoss and the pool serves queries again", .timeLimit(.minutes(1)))
+    @Test(
+        "after the server restarts, the call in flight fails with isConnectionLoss and the pool serves queries again",
+        .timeLimit(.minutes(1)))
     func poolRecoversAfterRestart() async throws {
         let script = try Self.serverScript()
         let applicationName = TestDatabase.uniqueName("restart")
@@ -66,11 +68,13 @@ struct ServerRestartTests {
         if let path = ProcessInfo.processInfo.environment["QBSYNC_TEST_POSTGRES_SCRIPT"], !path.isEmpty {
             return URL(fileURLWithPath: path)
         }
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let script = packageRoot.appendingPathComponent("scripts/postgres.sh")
         guard FileManager.default.isExecutableFile(atPath: script.path) else {
             throw ScriptFailed(
-                description: "cannot restart PostgreSQL: \(script.path) does not exist; set QBSYNC_TEST_POSTGRES_SCRIPT to the scripts/postgres.sh that manages the test server"
+                description:
+                    "cannot restart PostgreSQL: \(script.path) does not exist; set QBSYNC_TEST_POSTGRES_SCRIPT to the scripts/postgres.sh that manages the test server"
             )
         }
         return script

@@ -17,7 +17,9 @@ struct TransactionTests {
                         throw Boom()
                     }
                 }
-                let row = try await client.withConnection { try await $0.query("select count(*) as n, pg_backend_pid() as pid from \(table)") }
+                let row = try await client.withConnection {
+                    try await $0.query("select count(*) as n, pg_backend_pid() as pid from \(table)")
+                }
                 #expect(try row.first?.decode(Int.self, "n") == 0)
                 // ROLLBACK was sent, so the same session went back into the pool.
                 #expect(try row.first?.decode(Int32.self, "pid") == pidInTransaction)

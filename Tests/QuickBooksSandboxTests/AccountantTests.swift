@@ -52,7 +52,9 @@ struct AccountantTests {
             let records = try await sandbox.inspector.records(realmId: company.realmId, entity: .customer)
             #expect(records.first { $0.id == duplicate }?.status == .deleted)
 
-            await #expect(throws: SandboxError.refused(code: "6000", detail: "Business Validation Error: A customer can't be merged into itself.")) {
+            await #expect(
+                throws: SandboxError.refused(code: "6000", detail: "Business Validation Error: A customer can't be merged into itself.")
+            ) {
                 try await sandbox.inspector.accountant.mergeCustomer(realmId: company.realmId, from: kept, into: kept)
             }
         }

@@ -104,8 +104,11 @@ struct WebhookTests {
                         switch format {
                         case .legacy: return notification.name == name && notification.operation == operation
                         case .cloudEvents:
-                            let verb = ["Create": "created", "Update": "updated", "Delete": "deleted",
-                                "Merge": "merged", "Void": "voided"][operation] ?? "?"
+                            let verb =
+                                [
+                                    "Create": "created", "Update": "updated", "Delete": "deleted",
+                                    "Merge": "merged", "Void": "voided",
+                                ][operation] ?? "?"
                             return notification.cloudEventType == "qbo.\(name.lowercased()).\(verb).v1"
                         }
                     }

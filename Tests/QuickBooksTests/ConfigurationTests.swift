@@ -47,7 +47,8 @@ struct ConfigurationTests {
             _ = try await company.client.customers(named: "Jane", access: company.access)
             _ = try await company.client.createCustomer(displayName: "Jane", requestID: SandboxCompany.requestID(), access: company.access)
             _ = await quickBooksFailure {
-                try await company.client.deleteInvoice(id: "1", syncToken: "0", requestID: SandboxCompany.requestID(), access: company.access)
+                try await company.client.deleteInvoice(
+                    id: "1", syncToken: "0", requestID: SandboxCompany.requestID(), access: company.access)
             }
             return try company.sandbox.inspector.counters(realmId: company.realmID).retiredMinorVersions
         }

@@ -40,7 +40,8 @@ struct CustomerTests {
             #expect(found.count == 1)
             #expect(found.first?.isActive == false)
 
-            let reactivated = try await company.client.reactivate(try #require(found.first), requestID: SandboxCompany.requestID(), access: company.access)
+            let reactivated = try await company.client.reactivate(
+                try #require(found.first), requestID: SandboxCompany.requestID(), access: company.access)
             #expect(reactivated.isActive)
             let reread = try await company.client.customer(id: try #require(created.id), access: company.access)
             #expect(reread.isActive)

@@ -13,7 +13,9 @@ struct DocumentTests {
             let memo = try await company.client.createCreditMemo(
                 CreditMemo(
                     customerRef: ReferenceType(value: try #require(customer.id)), docNumber: "CM-é'1", txnDate: date("2025-04-01"),
-                    lines: [.salesItem(try #require(item.reference), quantity: amount("1"), unitPrice: amount("50.00"), amount: amount("50.00"))]),
+                    lines: [
+                        .salesItem(try #require(item.reference), quantity: amount("1"), unitPrice: amount("50.00"), amount: amount("50.00"))
+                    ]),
                 requestID: SandboxCompany.requestID(), access: company.access)
             #expect(memo.id != nil)
             #expect(memo.docNumber == "CM-é'1")
@@ -33,7 +35,9 @@ struct DocumentTests {
             let refund = try await company.client.createRefundReceipt(
                 RefundReceipt(
                     customerRef: ReferenceType(value: try #require(customer.id)), txnDate: date("2025-04-02"),
-                    lines: [.salesItem(try #require(item.reference), quantity: amount("1"), unitPrice: amount("19.99"), amount: amount("19.99"))],
+                    lines: [
+                        .salesItem(try #require(item.reference), quantity: amount("1"), unitPrice: amount("19.99"), amount: amount("19.99"))
+                    ],
                     depositToAccountRef: checking, paymentRefNum: "re_1"),
                 requestID: SandboxCompany.requestID(), access: company.access)
             #expect(refund.totalAmt == amount("19.99"))

@@ -1,8 +1,9 @@
 import Foundation
-@testable import QuickBooks
 import QuickBooksSandbox
 import SyncCore
 import Testing
+
+@testable import QuickBooks
 
 @Suite("Money leaves and returns as exact decimals")
 struct ExactAmountTests {
@@ -68,9 +69,11 @@ struct ExactAmountTests {
 
     @Test("a sparse update is its change with sparse set beside its fields, amounts exact")
     func sparseUpdate() throws {
-        let change = Invoice(id: "5", syncToken: "2", lines: [
-            .salesItem(ReferenceType(value: "1"), quantity: amount("1"), unitPrice: amount("450.00"), amount: amount("450.00")),
-        ])
+        let change = Invoice(
+            id: "5", syncToken: "2",
+            lines: [
+                .salesItem(ReferenceType(value: "1"), quantity: amount("1"), unitPrice: amount("450.00"), amount: amount("450.00"))
+            ])
         let body = try QuickBooksClient.encoded(SparseUpdate(change), operation: "update Invoice")
         let object = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
         #expect(object["sparse"] as? Bool == true)
@@ -79,8 +82,10 @@ struct ExactAmountTests {
         #expect(object["CustomerRef"] == nil)  // not named, so QuickBooks keeps it
         let reread = try JSONDecoder().decode(Invoice.self, from: body)
         #expect(reread.lines?.first?.amount == amount("450.00"))
-        let bare = try #require(try JSONSerialization.jsonObject(with: QuickBooksClient.encoded(
-            SparseUpdate(Invoice(id: "9", syncToken: "0")), operation: "update Invoice")) as? [String: Any])
+        let bare = try #require(
+            try JSONSerialization.jsonObject(
+                with: QuickBooksClient.encoded(
+                    SparseUpdate(Invoice(id: "9", syncToken: "0")), operation: "update Invoice")) as? [String: Any])
         #expect(Set(bare.keys) == ["Id", "SyncToken", "sparse"])
     }
 
@@ -107,11 +112,13 @@ struct ExactAmountTests {
             #expect(reread.totalAmt == expectedTotal)
             #expect(reread.balance == expectedTotal)
             #expect(reread.lines?.filter(\.isSalesItem).map(\.amount) == lines.map(\.amount))
-            #expect(reread.lines?.filter(\.isSalesItem).map(\.salesItemLineDetail?.unitPrice) == lines.map(\.salesItemLineDetail?.unitPrice))
+            #expect(
+                reread.lines?.filter(\.isSalesItem).map(\.salesItemLineDetail?.unitPrice) == lines.map(\.salesItemLineDetail?.unitPrice))
 
             let payment = try await company.client.createPayment(
-                Payment(customerRef: ReferenceType(value: try #require(customer.id)), totalAmt: amount("0.3"),
-                        lines: [.invoice(try #require(created.id), amount: amount("0.1") + amount("0.2"))]),
+                Payment(
+                    customerRef: ReferenceType(value: try #require(customer.id)), totalAmt: amount("0.3"),
+                    lines: [.invoice(try #require(created.id), amount: amount("0.1") + amount("0.2"))]),
                 requestID: SandboxCompany.requestID(), access: company.access)
             #expect(payment.totalAmt == amount("0.30"))
             #expect(payment.unappliedAmt == .zero)

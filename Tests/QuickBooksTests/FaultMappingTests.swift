@@ -38,7 +38,8 @@ struct FaultMappingTests {
         try await SandboxCompany.run { company in
             try company.inspector.setFaults(SandboxFaults(serverErrorRate: 1), realmId: company.realmID)
             let error = await quickBooksFailure {
-                try await company.client.createCustomer(displayName: "Never Written", requestID: SandboxCompany.requestID(), access: company.access)
+                try await company.client.createCustomer(
+                    displayName: "Never Written", requestID: SandboxCompany.requestID(), access: company.access)
             }
             #expect(error?.httpStatus == 500)
             #expect(error?.code == "10000")

@@ -15,7 +15,11 @@ struct InvoiceTests {
             let invoice = Invoice(
                 customerRef: ReferenceType(value: try #require(customer.id)), docNumber: docNumber,
                 txnDate: date("2025-03-01"), dueDate: date("2025-03-31"), currencyRef: ReferenceType(value: "USD"),
-                lines: [.salesItem(try #require(item.reference), quantity: amount("2"), unitPrice: amount("225.00"), amount: amount("450.00"), description: "March — bookkeeping")],
+                lines: [
+                    .salesItem(
+                        try #require(item.reference), quantity: amount("2"), unitPrice: amount("225.00"), amount: amount("450.00"),
+                        description: "March — bookkeeping")
+                ],
                 privateNote: "qbsync invoice inv_123")
             let created = try await company.client.createInvoice(invoice, requestID: SandboxCompany.requestID(), access: company.access)
             #expect(created.id != nil)
@@ -46,7 +50,9 @@ struct InvoiceTests {
             let item = try await company.newServiceItem("Audit")
             let invoice = Invoice(
                 customerRef: ReferenceType(value: try #require(customer.id)),
-                lines: [.salesItem(try #require(item.reference), quantity: amount("1"), unitPrice: amount("99.95"), amount: amount("99.95"))])
+                lines: [
+                    .salesItem(try #require(item.reference), quantity: amount("1"), unitPrice: amount("99.95"), amount: amount("99.95"))
+                ])
             let requestID = SandboxCompany.requestID()
             let first = try await company.client.createInvoice(invoice, requestID: requestID, access: company.access)
             let second = try await company.client.createInvoice(invoice, requestID: requestID, access: company.access)
@@ -83,7 +89,8 @@ struct InvoiceTests {
             #expect(error.isDuplicateDocumentNumber)
             #expect(error.problem.kind == .validation)
         }
-        let other = QuickBooksError(httpStatus: 400, faultType: "ValidationFault", errors: [Fault.Error(message: "x", code: "6240")], operation: "create Invoice")
+        let other = QuickBooksError(
+            httpStatus: 400, faultType: "ValidationFault", errors: [Fault.Error(message: "x", code: "6240")], operation: "create Invoice")
         #expect(!other.isDuplicateDocumentNumber)
     }
 
@@ -95,7 +102,9 @@ struct InvoiceTests {
             let created = try await company.newInvoice(for: customer, item: item, docNumber: "CH-1", unitPrice: "100.00", total: "100.00")
             let change = Invoice(
                 id: created.id, syncToken: created.syncToken,
-                lines: [.salesItem(try #require(item.reference), quantity: amount("3"), unitPrice: amount("150.00"), amount: amount("450.00"))])
+                lines: [
+                    .salesItem(try #require(item.reference), quantity: amount("3"), unitPrice: amount("150.00"), amount: amount("450.00"))
+                ])
             let updated = try await company.client.updateInvoice(change, requestID: SandboxCompany.requestID(), access: company.access)
             #expect(updated.id == created.id)
             #expect(updated.syncToken == "1")
@@ -114,7 +123,8 @@ struct InvoiceTests {
             let item = try await company.newServiceItem("Review")
             let created = try await company.newInvoice(for: customer, item: item, unitPrice: "75.00", total: "75.00")
             let voided = try await company.client.voidInvoice(
-                id: try #require(created.id), syncToken: try #require(created.syncToken), requestID: SandboxCompany.requestID(), access: company.access)
+                id: try #require(created.id), syncToken: try #require(created.syncToken), requestID: SandboxCompany.requestID(),
+                access: company.access)
             #expect(voided.id == created.id)
             #expect(voided.totalAmt == .zero)
             #expect(voided.balance == .zero)
@@ -130,7 +140,8 @@ struct InvoiceTests {
             let item = try await company.newServiceItem("Review")
             let created = try await company.newInvoice(for: customer, item: item, unitPrice: "75.00", total: "75.00")
             let deleted = try await company.client.deleteInvoice(
-                id: try #require(created.id), syncToken: try #require(created.syncToken), requestID: SandboxCompany.requestID(), access: company.access)
+                id: try #require(created.id), syncToken: try #require(created.syncToken), requestID: SandboxCompany.requestID(),
+                access: company.access)
             #expect(deleted.id == created.id)
             #expect(deleted.status == "Deleted")
             let records = try await company.inspector.records(realmId: company.realmID, entity: .invoice)

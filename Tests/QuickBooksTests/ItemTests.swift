@@ -48,8 +48,10 @@ struct ItemTests {
         try await SandboxCompany.run { company in
             let income = try await company.servicesIncomeAccount()
             let requestID = SandboxCompany.requestID()
-            let first = try await company.client.serviceItem(named: "Tax Return 2024", incomeAccount: income, requestID: requestID, access: company.access)
-            let second = try await company.client.serviceItem(named: "Tax Return 2024", incomeAccount: income, requestID: SandboxCompany.requestID(), access: company.access)
+            let first = try await company.client.serviceItem(
+                named: "Tax Return 2024", incomeAccount: income, requestID: requestID, access: company.access)
+            let second = try await company.client.serviceItem(
+                named: "Tax Return 2024", incomeAccount: income, requestID: SandboxCompany.requestID(), access: company.access)
             #expect(first.id != nil)
             #expect(first.id == second.id)
             let records = try await company.inspector.records(realmId: company.realmID, entity: .item)
@@ -65,7 +67,8 @@ struct ItemTests {
             _ = try await company.client.update(
                 Item.entityName, Item(id: created.id, syncToken: created.syncToken, name: created.name, active: false),
                 sparse: true, requestID: SandboxCompany.requestID(), access: company.access)
-            let item = try await company.client.serviceItem(named: "Seasonal Review", incomeAccount: income, requestID: SandboxCompany.requestID(), access: company.access)
+            let item = try await company.client.serviceItem(
+                named: "Seasonal Review", incomeAccount: income, requestID: SandboxCompany.requestID(), access: company.access)
             #expect(item.id == created.id)
             #expect(item.isActive)
             let records = try await company.inspector.records(realmId: company.realmID, entity: .item)
@@ -81,7 +84,9 @@ struct ItemTests {
             let inactive = try await company.client.update(
                 Item.entityName, Item(id: item.id, syncToken: item.syncToken, name: item.name, active: false),
                 sparse: true, requestID: SandboxCompany.requestID(), access: company.access)
-            let error = await quickBooksFailure { try await company.newInvoice(for: customer, item: inactive, unitPrice: "10.00", total: "10.00") }
+            let error = await quickBooksFailure {
+                try await company.newInvoice(for: customer, item: inactive, unitPrice: "10.00", total: "10.00")
+            }
             #expect(error?.isObjectNotFound == true)
             #expect(error?.problem.kind == .validation)
         }

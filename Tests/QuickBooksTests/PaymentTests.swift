@@ -11,7 +11,8 @@ struct PaymentTests {
             let customer = try await company.newCustomer("Prompt Payer")
             let item = try await company.newServiceItem("Bookkeeping")
             let invoice = try await company.newInvoice(for: customer, item: item, unitPrice: "450.00", total: "450.00")
-            let undeposited = try #require(try await company.client.accounts(subType: "UndepositedFunds", access: company.access).first?.reference)
+            let undeposited = try #require(
+                try await company.client.accounts(subType: "UndepositedFunds", access: company.access).first?.reference)
             let payment = try await company.client.createPayment(
                 Payment(
                     customerRef: ReferenceType(value: try #require(customer.id)), totalAmt: amount("450.00"),
@@ -54,11 +55,13 @@ struct PaymentTests {
             let item = try await company.newServiceItem("Bookkeeping")
             let invoice = try await company.newInvoice(for: customer, item: item, unitPrice: "80.00", total: "80.00")
             let payment = try await company.client.createPayment(
-                Payment(customerRef: ReferenceType(value: try #require(customer.id)), totalAmt: amount("80.00"),
-                        lines: [.invoice(try #require(invoice.id), amount: amount("80.00"))]),
+                Payment(
+                    customerRef: ReferenceType(value: try #require(customer.id)), totalAmt: amount("80.00"),
+                    lines: [.invoice(try #require(invoice.id), amount: amount("80.00"))]),
                 requestID: SandboxCompany.requestID(), access: company.access)
             let deleted = try await company.client.deletePayment(
-                id: try #require(payment.id), syncToken: try #require(payment.syncToken), requestID: SandboxCompany.requestID(), access: company.access)
+                id: try #require(payment.id), syncToken: try #require(payment.syncToken), requestID: SandboxCompany.requestID(),
+                access: company.access)
             #expect(deleted.id == payment.id)
             let reopened = try await company.client.invoice(id: try #require(invoice.id), access: company.access)
             #expect(reopened.balance == amount("80.00"))
@@ -74,12 +77,15 @@ struct PaymentTests {
             let item = try await company.newServiceItem("Bookkeeping")
             let invoice = try await company.newInvoice(for: customer, item: item, unitPrice: "80.00", total: "80.00")
             _ = try await company.client.createPayment(
-                Payment(customerRef: ReferenceType(value: try #require(customer.id)), totalAmt: amount("80.00"),
-                        lines: [.invoice(try #require(invoice.id), amount: amount("80.00"))]),
+                Payment(
+                    customerRef: ReferenceType(value: try #require(customer.id)), totalAmt: amount("80.00"),
+                    lines: [.invoice(try #require(invoice.id), amount: amount("80.00"))]),
                 requestID: SandboxCompany.requestID(), access: company.access)
             let current = try await company.client.invoice(id: try #require(invoice.id), access: company.access)
             let error = await quickBooksFailure {
-                try await company.client.deleteInvoice(id: try #require(current.id), syncToken: try #require(current.syncToken), requestID: SandboxCompany.requestID(), access: company.access)
+                try await company.client.deleteInvoice(
+                    id: try #require(current.id), syncToken: try #require(current.syncToken), requestID: SandboxCompany.requestID(),
+                    access: company.access)
             }
             #expect(error?.code == "6000")
             #expect(error?.problem.kind == .validation)

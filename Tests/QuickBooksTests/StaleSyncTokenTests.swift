@@ -12,8 +12,9 @@ struct StaleSyncTokenTests {
         let item = try await company.newServiceItem("Monthly Retainer")
         let invoice = try await company.newInvoice(for: customer, item: item, unitPrice: "100.00", total: "100.00")
         _ = try await company.client.createPayment(
-            Payment(customerRef: ReferenceType(value: try #require(customer.id)), totalAmt: amount("40.00"),
-                    lines: [.invoice(try #require(invoice.id), amount: amount("40.00"))]),
+            Payment(
+                customerRef: ReferenceType(value: try #require(customer.id)), totalAmt: amount("40.00"),
+                lines: [.invoice(try #require(invoice.id), amount: amount("40.00"))]),
             requestID: SandboxCompany.requestID(), access: company.access)
         return (invoice, item)
     }
@@ -24,7 +25,8 @@ struct StaleSyncTokenTests {
             let (stale, _) = try await invoiceBumpedByPayment(company)
             let error = await quickBooksFailure {
                 try await company.client.updateInvoice(
-                    Invoice(id: stale.id, syncToken: stale.syncToken, privateNote: "changed"), requestID: SandboxCompany.requestID(), access: company.access)
+                    Invoice(id: stale.id, syncToken: stale.syncToken, privateNote: "changed"), requestID: SandboxCompany.requestID(),
+                    access: company.access)
             }
             #expect(error?.isStaleObject == true)
             #expect(error?.code == "5010")
@@ -40,11 +42,16 @@ struct StaleSyncTokenTests {
             let access = company.access
             let requestID = SandboxCompany.requestID()
             var attempts: [(syncToken: String?, requestID: String)] = []
-            let updated = try await client.retryingStaleSyncToken(stale, requestID: requestID, access: access) { current, requestID throws(QuickBooksError) in
+            let updated = try await client.retryingStaleSyncToken(stale, requestID: requestID, access: access) {
+                current, requestID throws(QuickBooksError) in
                 attempts.append((current.syncToken, requestID))
                 let change = Invoice(
                     id: current.id, syncToken: current.syncToken,
-                    lines: [.salesItem(item.reference ?? ReferenceType(value: ""), quantity: amount("1"), unitPrice: amount("120.00"), amount: amount("120.00"))])
+                    lines: [
+                        .salesItem(
+                            item.reference ?? ReferenceType(value: ""), quantity: amount("1"), unitPrice: amount("120.00"),
+                            amount: amount("120.00"))
+                    ])
                 return try await client.updateInvoice(change, requestID: requestID, access: access)
             }
             #expect(attempts.count == 2)
@@ -65,7 +72,8 @@ struct StaleSyncTokenTests {
             let (stale, _) = try await invoiceBumpedByPayment(company)
             let client = company.client
             let access = company.access
-            let voided = try await client.retryingStaleSyncToken(stale, requestID: SandboxCompany.requestID(), access: access) { current, requestID throws(QuickBooksError) in
+            let voided = try await client.retryingStaleSyncToken(stale, requestID: SandboxCompany.requestID(), access: access) {
+                current, requestID throws(QuickBooksError) in
                 try await client.voidInvoice(id: current.id ?? "", syncToken: current.syncToken ?? "", requestID: requestID, access: access)
             }
             #expect(voided.totalAmt == .zero)
@@ -80,7 +88,8 @@ struct StaleSyncTokenTests {
             let access = company.access
             var attempts = 0
             let error = await quickBooksFailure {
-                try await client.retryingStaleSyncToken(stale, requestID: SandboxCompany.requestID(), access: access) { _, requestID throws(QuickBooksError) in
+                try await client.retryingStaleSyncToken(stale, requestID: SandboxCompany.requestID(), access: access) {
+                    _, requestID throws(QuickBooksError) in
                     attempts += 1
                     // Always the stale copy: QuickBooks keeps saying 5010.
                     return try await client.updateInvoice(
@@ -99,9 +108,12 @@ struct StaleSyncTokenTests {
             let access = company.access
             var attempts = 0
             let error = await quickBooksFailure {
-                try await client.retryingStaleSyncToken(Invoice(id: "4242", syncToken: "0"), requestID: SandboxCompany.requestID(), access: access) { current, requestID throws(QuickBooksError) in
+                try await client.retryingStaleSyncToken(
+                    Invoice(id: "4242", syncToken: "0"), requestID: SandboxCompany.requestID(), access: access
+                ) { current, requestID throws(QuickBooksError) in
                     attempts += 1
-                    return try await client.voidInvoice(id: current.id ?? "", syncToken: current.syncToken ?? "", requestID: requestID, access: access)
+                    return try await client.voidInvoice(
+                        id: current.id ?? "", syncToken: current.syncToken ?? "", requestID: requestID, access: access)
                 }
             }
             #expect(error?.isObjectNotFound == true)

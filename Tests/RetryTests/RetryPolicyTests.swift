@@ -13,8 +13,11 @@ struct RetryPolicyTests {
     @Test("without jitter each wait doubles the one before, up to the cap")
     func exponentialSteps() {
         let policy = RetryPolicy(baseDelay: .milliseconds(100), maxDelay: .seconds(1), jitter: .none)
-        #expect((1...6).map(policy.delay(beforeRetry:)) == [.milliseconds(100), .milliseconds(200), .milliseconds(400),
-                                                              .milliseconds(800), .seconds(1), .seconds(1)])
+        #expect(
+            (1...6).map(policy.delay(beforeRetry:)) == [
+                .milliseconds(100), .milliseconds(200), .milliseconds(400),
+                .milliseconds(800), .seconds(1), .seconds(1),
+            ])
         #expect(policy.delay(beforeRetry: 10_000) == .seconds(1))
     }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SyncCore
 
 private let owner = Actor(userID: "u-owner", role: "owner")
@@ -6,12 +7,15 @@ private let admin = Actor(userID: "u-admin", role: "admin")
 private let staff = Actor(userID: "u-staff", role: "staff")
 
 private func account(_ status: SyncStatus, customer: String? = nil, sequence: Int64 = 3) -> AccountSyncState {
-    AccountSyncState(name: "Jane O'Neil", status: status, qboCustomerID: customer,
-                     detail: status == .failed ? "boom" : nil, errorCode: status == .failed ? "6240" : nil,
-                     sequence: sequence, hasActivity: true, pendingLink: status == .syncing ? .auto : nil)
+    AccountSyncState(
+        name: "Jane O'Neil", status: status, qboCustomerID: customer,
+        detail: status == .failed ? "boom" : nil, errorCode: status == .failed ? "6240" : nil,
+        sequence: sequence, hasActivity: true, pendingLink: status == .syncing ? .auto : nil)
 }
 
-private func run(_ state: AccountSyncState?, _ input: AccountSyncInput, policy: FirmPolicy = .accountsWithActivity) -> AccountSyncMachine.Transition {
+private func run(_ state: AccountSyncState?, _ input: AccountSyncInput, policy: FirmPolicy = .accountsWithActivity)
+    -> AccountSyncMachine.Transition
+{
     AccountSyncMachine.transition(from: state, on: input, policy: policy)
 }
 
@@ -30,7 +34,10 @@ struct AccountSyncMachineTests {
         let t = run(nil, .learned(name: "Acme"))
         #expect(t.state?.status == .notSynced)
         #expect(links(t).isEmpty)
-        #expect(published(t) == [AccountStatusUpdate(status: .notSynced, previousStatus: nil, detail: nil, errorCode: nil, qboID: nil, sequence: 1)])
+        #expect(
+            published(t) == [
+                AccountStatusUpdate(status: .notSynced, previousStatus: nil, detail: nil, errorCode: nil, qboID: nil, sequence: 1)
+            ])
     }
 
     @Test("under all_accounts every account the worker learns about is synced")
@@ -70,7 +77,8 @@ struct AccountSyncMachineTests {
         #expect(active.state?.status == .notSynced)
         #expect(active.state?.hasActivity == true)
         #expect(links(active).isEmpty)
-        let asked = AccountSyncMachine.transition(from: active.state, on: .syncRequested(by: owner, mode: .auto), policy: policy, automaticLinking: false)
+        let asked = AccountSyncMachine.transition(
+            from: active.state, on: .syncRequested(by: owner, mode: .auto), policy: policy, automaticLinking: false)
         #expect(links(asked) == [.auto], "an explicit request still starts the link; it waits for the connection")
     }
 
@@ -114,14 +122,19 @@ struct AccountSyncMachineTests {
         #expect(!Actor(userID: "u", role: "").mayToggleSync)
     }
 
-    @Test("unsync sets skipped from every other status and keeps the QuickBooks customer", arguments: [SyncStatus.notSynced, .syncing, .synced, .failed])
+    @Test(
+        "unsync sets skipped from every other status and keeps the QuickBooks customer",
+        arguments: [SyncStatus.notSynced, .syncing, .synced, .failed])
     func unsyncSkips(status: SyncStatus) {
         let t = run(account(status, customer: "58"), .unsyncRequested(by: admin))
         #expect(t.state?.status == .skipped)
         #expect(t.state?.qboCustomerID == "58")
         #expect(t.state?.pendingLink == nil)
         #expect(t.state?.detail == nil)
-        #expect(published(t) == [AccountStatusUpdate(status: .skipped, previousStatus: status, detail: nil, errorCode: nil, qboID: "58", sequence: 4)])
+        #expect(
+            published(t) == [
+                AccountStatusUpdate(status: .skipped, previousStatus: status, detail: nil, errorCode: nil, qboID: "58", sequence: 4)
+            ])
     }
 
     @Test("a document carries the account's current name")
@@ -156,7 +169,9 @@ struct AccountSyncMachineTests {
         #expect(update?.errorCode == "6240")
     }
 
-    @Test("results arriving for an account that is no longer syncing are ignored", arguments: [SyncStatus.notSynced, .synced, .skipped, .failed])
+    @Test(
+        "results arriving for an account that is no longer syncing are ignored",
+        arguments: [SyncStatus.notSynced, .synced, .skipped, .failed])
     func staleResults(status: SyncStatus) {
         let before = account(status)
         for input in [AccountSyncInput.linked(customerID: "99"), .linkFailed(code: "6240", detail: "x"), .linkDeferred(detail: "wait")] {
@@ -228,7 +243,10 @@ struct AccountSyncMachineTests {
             for input in inputs {
                 let before = account(status, customer: status == .synced ? "58" : nil)
                 let t = run(before, input, policy: policy)
-                guard let after = t.state else { Issue.record("state vanished"); continue }
+                guard let after = t.state else {
+                    Issue.record("state vanished")
+                    continue
+                }
                 // syncing always has a pending link, nothing else has one
                 #expect((after.status == .syncing) == (after.pendingLink != nil))
                 // a link action is always accompanied by the syncing status

@@ -16,7 +16,10 @@ enum ContractSamples {
 
     static func ingress(key: [UInt8]?, value: [UInt8]?) {
         guard let directory else { return }
-        var record: [String: Any] = ["topic": NSNull(), "recorded_by": Test.current.map { "\($0.sourceLocation.fileID):\($0.sourceLocation.line) \($0.displayName ?? $0.name)" } ?? "?"]
+        var record: [String: Any] = [
+            "topic": NSNull(),
+            "recorded_by": Test.current.map { "\($0.sourceLocation.fileID):\($0.sourceLocation.line) \($0.displayName ?? $0.name)" } ?? "?",
+        ]
         for (name, bytes) in [("key", key), ("value", value)] {
             if let bytes, let text = String(validating: bytes, as: UTF8.self) {
                 record[name] = text

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SyncCore
 
 private func invoice(_ lifecycle: DocumentLifecycle = .active, revision: Int64 = 1) -> [DesiredComponent] {
@@ -19,24 +20,32 @@ struct DocumentPlannerTests {
         #expect(DocumentPlanner.desired(.init(kind: .invoice, lifecycle: .active, revision: 1, hasContent: false)).isEmpty)
     }
 
-    @Test("a payment is a Payment, its fee a Purchase, each refund a RefundReceipt; promotional credit is a CreditMemo applied by a zero Payment")
+    @Test(
+        "a payment is a Payment, its fee a Purchase, each refund a RefundReceipt; promotional credit is a CreditMemo applied by a zero Payment"
+    )
     func paymentShapes() {
-        let card = DocumentPlanner.desired(.init(kind: .payment, lifecycle: .active, revision: 2, hasContent: true, appliesToInvoices: true,
-                                                 hasFee: true, refunds: [.init(id: "r2", revision: 5), .init(id: "r1", revision: 3)]))
+        let card = DocumentPlanner.desired(
+            .init(
+                kind: .payment, lifecycle: .active, revision: 2, hasContent: true, appliesToInvoices: true,
+                hasFee: true, refunds: [.init(id: "r2", revision: 5), .init(id: "r1", revision: 3)]))
         #expect(card.map(\.role) == [.main, .fee, .refund(id: "r1"), .refund(id: "r2")])
         #expect(card.map(\.type) == [.payment, .purchase, .refundReceipt, .refundReceipt])
         #expect(card.map(\.revision) == [2, 2, 3, 5])
-        let promo = DocumentPlanner.desired(.init(kind: .payment, lifecycle: .active, revision: 1, hasContent: true, isPromotionalCredit: true, appliesToInvoices: true))
+        let promo = DocumentPlanner.desired(
+            .init(kind: .payment, lifecycle: .active, revision: 1, hasContent: true, isPromotionalCredit: true, appliesToInvoices: true))
         #expect(promo.map(\.type) == [.creditMemo, .payment])
         #expect(promo.map(\.role) == [.main, .creditApplication])
-        let unapplied = DocumentPlanner.desired(.init(kind: .payment, lifecycle: .active, revision: 1, hasContent: true, isPromotionalCredit: true))
+        let unapplied = DocumentPlanner.desired(
+            .init(kind: .payment, lifecycle: .active, revision: 1, hasContent: true, isPromotionalCredit: true))
         #expect(unapplied.map(\.type) == [.creditMemo])
     }
 
     @Test("a deleted payment keeps its refunds: the money did go back")
     func deletedPaymentKeepsRefunds() {
-        let deleted = DocumentPlanner.desired(.init(kind: .payment, lifecycle: .deleted, revision: 3, hasContent: true, hasFee: true,
-                                                    refunds: [.init(id: "r1", revision: 2)]))
+        let deleted = DocumentPlanner.desired(
+            .init(
+                kind: .payment, lifecycle: .deleted, revision: 3, hasContent: true, hasFee: true,
+                refunds: [.init(id: "r1", revision: 2)]))
         #expect(deleted.map(\.role) == [.refund(id: "r1")])
     }
 
@@ -62,7 +71,9 @@ struct DocumentPlannerTests {
 
     @Test("a deletion deletes what exists, dependents first, and never what is already gone")
     func removals() {
-        let memo = live(.main, .creditMemo, id: "1"), application = live(.creditApplication, .payment, id: "2"), fee = live(.fee, .purchase, id: "3")
+        let memo = live(.main, .creditMemo, id: "1")
+        let application = live(.creditApplication, .payment, id: "2")
+        let fee = live(.fee, .purchase, id: "3")
         let desired = DocumentPlanner.desired(.init(kind: .payment, lifecycle: .deleted, revision: 4, hasContent: true))
         #expect(DocumentPlanner.nextOperation(desired: desired, applied: [memo, application, fee]) == .delete(fee))
         #expect(DocumentPlanner.nextOperation(desired: desired, applied: [memo, application]) == .delete(application))
@@ -76,12 +87,17 @@ struct DocumentPlannerTests {
 
     @Test("creates go in order: the credit memo before the payment applying it, then the fee, then refunds")
     func creationOrder() {
-        let desired = DocumentPlanner.desired(.init(kind: .payment, lifecycle: .active, revision: 1, hasContent: true, isPromotionalCredit: true,
-                                                    appliesToInvoices: true, hasFee: true, refunds: [.init(id: "r1", revision: 1)]))
+        let desired = DocumentPlanner.desired(
+            .init(
+                kind: .payment, lifecycle: .active, revision: 1, hasContent: true, isPromotionalCredit: true,
+                appliesToInvoices: true, hasFee: true, refunds: [.init(id: "r1", revision: 1)]))
         var applied: [AppliedComponent] = []
         var order: [QuickBooksObjectType] = []
         while let next = DocumentPlanner.nextOperation(desired: desired, applied: applied) {
-            guard case .create(let want) = next else { Issue.record("expected only creates, got \(next)"); return }
+            guard case .create(let want) = next else {
+                Issue.record("expected only creates, got \(next)")
+                return
+            }
             order.append(want.type)
             applied.append(live(want.role, want.type, revision: want.revision))
         }
@@ -94,14 +110,16 @@ struct DocumentPlannerTests {
         let want = invoice(revision: 5)
         #expect(DocumentPlanner.nextOperation(desired: want, applied: [uncertain]) == .create(want[0]))
         // No longer wanted (deleted meanwhile): settle it, then delete what it made.
-        #expect(DocumentPlanner.nextOperation(desired: invoice(.deleted, revision: 6), applied: [uncertain])
+        #expect(
+            DocumentPlanner.nextOperation(desired: invoice(.deleted, revision: 6), applied: [uncertain])
                 == .create(DesiredComponent(role: .main, type: .invoice, revision: 2)))
     }
 
     @Test("a payment that turns into promotional credit: the Payment goes, a CreditMemo comes")
     func typeChange() {
         let payment = live(.main, .payment)
-        let desired = DocumentPlanner.desired(.init(kind: .payment, lifecycle: .active, revision: 2, hasContent: true, isPromotionalCredit: true))
+        let desired = DocumentPlanner.desired(
+            .init(kind: .payment, lifecycle: .active, revision: 2, hasContent: true, isPromotionalCredit: true))
         #expect(DocumentPlanner.nextOperation(desired: desired, applied: [payment]) == .delete(payment))
         var deleted = payment
         deleted.state = .deleted

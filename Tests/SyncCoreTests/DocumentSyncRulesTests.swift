@@ -1,15 +1,20 @@
 import Testing
+
 @testable import SyncCore
 
-private func facts(_ kind: DocumentKind = .invoice, _ change: (inout DocumentSyncRules.Facts) -> Void = { _ in }) -> DocumentSyncRules.Facts {
+private func facts(_ kind: DocumentKind = .invoice, _ change: (inout DocumentSyncRules.Facts) -> Void = { _ in }) -> DocumentSyncRules.Facts
+{
     var facts = DocumentSyncRules.Facts(kind: kind, label: "INV-7", date: CalendarDate("2026-11-01"))
     change(&facts)
     return facts
 }
 
-private func context(_ account: SyncStatus? = .synced, start: String? = nil, manualPayments: Bool = true, connected: Bool = true) -> DocumentSyncRules.Context {
-    DocumentSyncRules.Context(syncStartDate: start.flatMap(CalendarDate.init), manualPaymentsSync: manualPayments,
-                              accountName: "Jane O'Neil", accountStatus: account, firmConnected: connected)
+private func context(_ account: SyncStatus? = .synced, start: String? = nil, manualPayments: Bool = true, connected: Bool = true)
+    -> DocumentSyncRules.Context
+{
+    DocumentSyncRules.Context(
+        syncStartDate: start.flatMap(CalendarDate.init), manualPaymentsSync: manualPayments,
+        accountName: "Jane O'Neil", accountStatus: account, firmConnected: connected)
 }
 
 @Suite("Invoice and payment rules of the help article")
@@ -21,7 +26,12 @@ struct DocumentSyncRulesTests {
 
     @Test("once QuickBooks holds the newest revision it is synced")
     func synced() {
-        #expect(DocumentSyncRules.evaluate(facts { $0.upToDate = true; $0.everWritten = true }, context()) == .init(status: .synced, next: .nothing))
+        #expect(
+            DocumentSyncRules.evaluate(
+                facts {
+                    $0.upToDate = true
+                    $0.everWritten = true
+                }, context()) == .init(status: .synced, next: .nothing))
     }
 
     @Test("an unsynced account's documents are held back as skipped, with a detail saying how to send them")
@@ -29,7 +39,10 @@ struct DocumentSyncRulesTests {
         let verdict = DocumentSyncRules.evaluate(facts(), context(.skipped))
         #expect(verdict.status == .skipped)
         #expect(verdict.next == .waitForAccount)
-        #expect(verdict.detail == "QuickBooks sync is turned off for the account 'Jane O'Neil'. Sync the account from its Info tab to send this invoice and the others held back.")
+        #expect(
+            verdict.detail
+                == "QuickBooks sync is turned off for the account 'Jane O'Neil'. Sync the account from its Info tab to send this invoice and the others held back."
+        )
     }
 
     @Test("a failed account's documents wait as not synced, pointing at the account")
@@ -40,7 +53,8 @@ struct DocumentSyncRulesTests {
         #expect(verdict.detail?.contains("has a QuickBooks sync issue") == true)
     }
 
-    @Test("while the account is being linked the document shows syncing without noise", arguments: [SyncStatus?.none, .notSynced, .syncing])
+    @Test(
+        "while the account is being linked the document shows syncing without noise", arguments: [SyncStatus?.none, .notSynced, .syncing])
     func accountLinking(_ status: SyncStatus?) {
         #expect(DocumentSyncRules.evaluate(facts(), context(status)) == .init(status: .syncing, next: .waitForAccount))
     }
@@ -50,18 +64,27 @@ struct DocumentSyncRulesTests {
         let before = DocumentSyncRules.evaluate(facts { $0.date = CalendarDate("2026-05-31") }, context(start: "2026-06-01"))
         #expect(before.status == .notSynced)
         #expect(before.next == .nothing)
-        #expect(before.detail == "Dated 2026-05-31, before the firm's QuickBooks sync start date (2026-06-01), so it is not sent to QuickBooks.")
+        #expect(
+            before.detail == "Dated 2026-05-31, before the firm's QuickBooks sync start date (2026-06-01), so it is not sent to QuickBooks."
+        )
         #expect(DocumentSyncRules.evaluate(facts { $0.date = CalendarDate("2026-06-01") }, context(start: "2026-06-01")).next == .push)
         // Already in QuickBooks: its later changes still go there.
-        #expect(DocumentSyncRules.evaluate(facts { $0.date = CalendarDate("2026-05-31"); $0.everWritten = true }, context(start: "2026-06-01")).next == .push)
+        #expect(
+            DocumentSyncRules.evaluate(
+                facts {
+                    $0.date = CalendarDate("2026-05-31")
+                    $0.everWritten = true
+                }, context(start: "2026-06-01")
+            ).next == .push)
     }
 
     @Test("a payment's own checkbox decides; without one the firm's default for manual payments does")
     func paymentFlag() {
         #expect(DocumentSyncRules.evaluate(facts(.payment) { $0.syncFlag = false }, context()).status == .skipped)
         #expect(DocumentSyncRules.evaluate(facts(.payment) { $0.syncFlag = true }, context(manualPayments: false)).next == .push)
-        #expect(DocumentSyncRules.evaluate(facts(.payment), context(manualPayments: false)) ==
-                .init(status: .skipped, detail: "This payment is set not to sync with QuickBooks.", next: .nothing))
+        #expect(
+            DocumentSyncRules.evaluate(facts(.payment), context(manualPayments: false))
+                == .init(status: .skipped, detail: "This payment is set not to sync with QuickBooks.", next: .nothing))
         #expect(DocumentSyncRules.evaluate(facts(.payment), context(manualPayments: true)).next == .push)
         // Invoices have no such checkbox.
         #expect(DocumentSyncRules.evaluate(facts(.invoice), context(manualPayments: false)).next == .push)
@@ -89,16 +112,36 @@ struct DocumentSyncRulesTests {
 
     @Test("parked after a transient error it still shows syncing, with why it waits")
     func parked() {
-        #expect(DocumentSyncRules.evaluate(facts { $0.parkedDetail = "QuickBooks is away" }, context()) ==
-                .init(status: .syncing, detail: "QuickBooks is away", next: .push))
+        #expect(
+            DocumentSyncRules.evaluate(facts { $0.parkedDetail = "QuickBooks is away" }, context())
+                == .init(status: .syncing, detail: "QuickBooks is away", next: .push))
     }
 
     @Test("voided or deleted before it reached QuickBooks: nothing is sent, and it says so")
     func removedBeforeSync() {
-        #expect(DocumentSyncRules.evaluate(facts { $0.lifecycle = .voided; $0.upToDate = true }, context()).detail == "Voided before it reached QuickBooks; nothing was sent.")
-        #expect(DocumentSyncRules.evaluate(facts { $0.lifecycle = .deleted; $0.upToDate = true }, context()).status == .notSynced)
+        #expect(
+            DocumentSyncRules.evaluate(
+                facts {
+                    $0.lifecycle = .voided
+                    $0.upToDate = true
+                }, context()
+            ).detail == "Voided before it reached QuickBooks; nothing was sent.")
+        #expect(
+            DocumentSyncRules.evaluate(
+                facts {
+                    $0.lifecycle = .deleted
+                    $0.upToDate = true
+                }, context()
+            ).status == .notSynced)
         // Deleted after it was synced: the deletion is synced too.
-        #expect(DocumentSyncRules.evaluate(facts { $0.lifecycle = .deleted; $0.upToDate = true; $0.everWritten = true }, context()).status == .synced)
+        #expect(
+            DocumentSyncRules.evaluate(
+                facts {
+                    $0.lifecycle = .deleted
+                    $0.upToDate = true
+                    $0.everWritten = true
+                }, context()
+            ).status == .synced)
     }
 
     @Test("a payment known only by its refund shows nothing yet")

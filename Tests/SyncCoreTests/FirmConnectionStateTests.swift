@@ -1,5 +1,5 @@
-import Testing
 import SyncCore
+import Testing
 
 @Suite("Firm connection status")
 struct FirmConnectionStateTests {

@@ -1,24 +1,28 @@
-import Testing
 import SyncCore
+import Testing
 
 @Suite("What a QuickBooks problem means for the account")
 struct QuickBooksProblemTests {
-    @Test("throttling, outages and system faults are retried", arguments: [
-        QuickBooksProblem(kind: .throttled, code: "003001", message: "ThrottleExceeded"),
-        QuickBooksProblem(kind: .unavailable, code: "10000", message: "An application error has occurred"),
-        QuickBooksProblem(kind: .unavailable, code: "timeout", message: "no answer"),
-    ])
+    @Test(
+        "throttling, outages and system faults are retried",
+        arguments: [
+            QuickBooksProblem(kind: .throttled, code: "003001", message: "ThrottleExceeded"),
+            QuickBooksProblem(kind: .unavailable, code: "10000", message: "An application error has occurred"),
+            QuickBooksProblem(kind: .unavailable, code: "timeout", message: "no answer"),
+        ])
     func transient(problem: QuickBooksProblem) {
         #expect(problem.disposition == .retryLater)
         #expect(!FailureDetail.waitingForQuickBooks(problem).isEmpty)
     }
 
-    @Test("revoked tokens, lost permissions and an invalid subscription concern the whole firm", arguments: [
-        QuickBooksProblem(kind: .authentication, code: "invalid_grant", message: "invalid_grant"),
-        QuickBooksProblem(kind: .authentication, code: "3200", message: "AuthenticationFailed"),
-        QuickBooksProblem(kind: .authorization, code: "3100", message: "AuthorizationFailed"),
-        QuickBooksProblem(kind: .validation, code: "6190", message: "Invalid Company Status"),
-    ])
+    @Test(
+        "revoked tokens, lost permissions and an invalid subscription concern the whole firm",
+        arguments: [
+            QuickBooksProblem(kind: .authentication, code: "invalid_grant", message: "invalid_grant"),
+            QuickBooksProblem(kind: .authentication, code: "3200", message: "AuthenticationFailed"),
+            QuickBooksProblem(kind: .authorization, code: "3100", message: "AuthorizationFailed"),
+            QuickBooksProblem(kind: .validation, code: "6190", message: "Invalid Company Status"),
+        ])
     func firmLevel(problem: QuickBooksProblem) {
         #expect(problem.disposition == .firmConnection)
         #expect(FailureDetail.firmConnectionLost(problem).contains("QuickBooks"))

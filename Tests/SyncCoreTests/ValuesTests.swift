@@ -1,16 +1,21 @@
-import Testing
 import SyncCore
+import Testing
 
 @Suite("Values")
 struct ValuesTests {
-    @Test("decimal strings parse exactly and print canonically", arguments: [
-        ("450.00", "450.00"), ("0.1", "0.10"), ("-12.5", "-12.50"), ("0.333333", "0.333333"), ("7", "7.00"), ("1234567890123.99", "1234567890123.99"),
-    ])
+    @Test(
+        "decimal strings parse exactly and print canonically",
+        arguments: [
+            ("450.00", "450.00"), ("0.1", "0.10"), ("-12.5", "-12.50"), ("0.333333", "0.333333"), ("7", "7.00"),
+            ("1234567890123.99", "1234567890123.99"),
+        ])
     func decimals(text: String, canonical: String) {
         #expect(FixedDecimal(text)?.description == canonical)
     }
 
-    @Test("malformed decimals are refused", arguments: ["", "-", ".5", "5.", "1.2.3", "1e3", "abc", "1.0000001", "12345678901234", " 1", "+1"])
+    @Test(
+        "malformed decimals are refused",
+        arguments: ["", "-", ".5", "5.", "1.2.3", "1e3", "abc", "1.0000001", "12345678901234", " 1", "+1"])
     func badDecimals(text: String) {
         #expect(FixedDecimal(text) == nil)
     }
@@ -38,7 +43,8 @@ struct ValuesTests {
         #expect(a == RequestID.derive(firm: "f", entity: "customer", id: "a1", operation: "create", revision: "1"))
         #expect(a.count == 36)
         #expect(a != RequestID.derive(firm: "f", entity: "customer", id: "a1", operation: "create", revision: "2"))
-        #expect(RequestID.derive(firm: "f", entity: "ab", id: "c", operation: "x", revision: "")
+        #expect(
+            RequestID.derive(firm: "f", entity: "ab", id: "c", operation: "x", revision: "")
                 != RequestID.derive(firm: "f", entity: "a", id: "bc", operation: "x", revision: ""))
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 import Postgres
-import Testing
 import SyncCore
+import Testing
+
 @testable import SyncWorker
 
 /// The help article's account rules, end to end: Kafka in, PostgreSQL, the QuickBooks sandbox
@@ -14,7 +15,8 @@ struct AccountSyncTests {
             let realm = try await env.connectFirm("f1")
             let chosen = try await env.seedCustomer(realm: realm, name: "Acme Holdings LLC")
             let worker = try await env.startWorker()
-            try await env.send(TestEvents.syncRequested(firm: "f1", account: "a1", name: "Acme Holdings", mode: "existing", customerID: chosen))
+            try await env.send(
+                TestEvents.syncRequested(firm: "f1", account: "a1", name: "Acme Holdings", mode: "existing", customerID: chosen))
             let events = try await env.status.wait(for: "a1 synced") { $0.contains { $0.key == "f1:account:a1" && $0.status == "synced" } }
             let account = events.filter { $0.key == "f1:account:a1" }
             #expect(account.map(\.status) == ["syncing", "synced"])
@@ -111,7 +113,9 @@ struct AccountSyncTests {
             let events = try await env.status.wait(for: "failed") { $0.contains { $0.key == "f1:account:a1" && $0.status == "failed" } }
             let failed = try #require(events.last { $0.key == "f1:account:a1" })
             #expect(failed.errorCode == "6240")
-            #expect(failed.detail == "A customer named 'Jane O'Neil' already exists in QuickBooks. Choose it from the list or create a new one.")
+            #expect(
+                failed.detail == "A customer named 'Jane O'Neil' already exists in QuickBooks. Choose it from the list or create a new one."
+            )
             #expect(try await env.customers(realm: realm).count == 1)
             try await worker.stop()
         }

@@ -2,6 +2,7 @@ import Foundation
 import QuickBooksSandbox
 import SyncCore
 import Testing
+
 @testable import SyncWorker
 
 private let line = TestEvents.Line(service: "Bookkeeping", quantity: "1", rate: "100.00", amount: "100.00")
@@ -34,10 +35,13 @@ struct BatchWriteTests {
             try await Self.prepare(env, accounts: 1...6)
             try env.sandbox.inspector.setFaults(SandboxFaults(latency: .fixed(.milliseconds(300))), realmId: realm)
             try env.sandbox.inspector.resetCounters(realmId: realm)
-            try await env.send((1...6).map { i in
-                // The third reuses the seed's number: QuickBooks refuses that item (6210).
-                TestEvents.invoice(firm: "f1", account: "a\(i)", name: "Client \(i)", invoice: "i\(i)", number: i == 3 ? "DUP-1" : "B-\(i)", lines: [line])
-            })
+            try await env.send(
+                (1...6).map { i in
+                    // The third reuses the seed's number: QuickBooks refuses that item (6210).
+                    TestEvents.invoice(
+                        firm: "f1", account: "a\(i)", name: "Client \(i)", invoice: "i\(i)", number: i == 3 ? "DUP-1" : "B-\(i)",
+                        lines: [line])
+                })
             for i in [1, 2, 4, 5, 6] { try await env.status.wait("f1:invoice:i\(i)", is: "synced") }
             let refused = try await env.status.wait("f1:invoice:i3", is: "failed")
             #expect(refused.errorCode == "6210")
@@ -67,7 +71,8 @@ struct BatchWriteTests {
         }
         try await Self.prepare(env, accounts: 1...5)
         try env.sandbox.inspector.resetCounters(realmId: realm)
-        try env.sandbox.inspector.setFaults(SandboxFaults(timeoutRate: 1.0, timeoutHold: .seconds(2), timeoutAfterWrite: true), realmId: realm)
+        try env.sandbox.inspector.setFaults(
+            SandboxFaults(timeoutRate: 1.0, timeoutHold: .seconds(2), timeoutAfterWrite: true), realmId: realm)
         return (realm, worker)
     }
 
@@ -151,18 +156,24 @@ struct BatchWriteTests {
             try env.sandbox.inspector.setFaults(SandboxFaults(latency: .fixed(.milliseconds(200))), realmId: realm)
             try env.sandbox.inspector.resetCounters(realmId: realm)
             // The payments first: each waits for its invoice, which is in the same backlog.
-            try await env.send((1...4).map { i in
-                TestEvents.payment(firm: "f1", account: "a\(i)", name: "Client \(i)", payment: "p\(i)", amount: "100.00", appliedTo: [(invoice: "i\(i)", amount: "100.00")])
-            })
-            try await env.send((1...4).map { i in
-                TestEvents.invoice(firm: "f1", account: "a\(i)", name: "Client \(i)", invoice: "i\(i)", number: "P-\(i)", lines: [line])
-            })
+            try await env.send(
+                (1...4).map { i in
+                    TestEvents.payment(
+                        firm: "f1", account: "a\(i)", name: "Client \(i)", payment: "p\(i)", amount: "100.00",
+                        appliedTo: [(invoice: "i\(i)", amount: "100.00")])
+                })
+            try await env.send(
+                (1...4).map { i in
+                    TestEvents.invoice(firm: "f1", account: "a\(i)", name: "Client \(i)", invoice: "i\(i)", number: "P-\(i)", lines: [line])
+                })
             for i in 1...4 { try await env.status.wait("f1:payment:p\(i)", is: "synced", timeout: .seconds(40)) }
             let counters = try env.sandbox.inspector.counters(realmId: realm)
             #expect(counters.batchRequests >= 1, "writes went in batches: \(counters)")
             let invoices = try await env.objects(realm: realm, .invoice).filter { $0.string("DocNumber")?.hasPrefix("P-") == true }
             #expect(invoices.count == 4)
-            #expect(invoices.allSatisfy { $0.number("Balance") == 0 }, "each invoice paid by its payment: \(invoices.map { $0.number("Balance") ?? -1 })")
+            #expect(
+                invoices.allSatisfy { $0.number("Balance") == 0 },
+                "each invoice paid by its payment: \(invoices.map { $0.number("Balance") ?? -1 })")
             #expect(try await env.objects(realm: realm, .payment).count == 4)
             try await worker.stop()
         }

@@ -29,10 +29,12 @@ struct CommandLineSecretsTests {
 
     @Test("a bad database URL is reported without its password")
     func databaseURLRedacted() throws {
-        let answer = try Self.qbsync(["migrate"], environment: [
-            "QBSYNC_DATABASE_URL": "postgress://qbsync:hunter2@db:5432/qbsync",
-            "QBSYNC_TOKEN_KEY": Data(repeating: 1, count: 32).base64EncodedString(),
-        ])
+        let answer = try Self.qbsync(
+            ["migrate"],
+            environment: [
+                "QBSYNC_DATABASE_URL": "postgress://qbsync:hunter2@db:5432/qbsync",
+                "QBSYNC_TOKEN_KEY": Data(repeating: 1, count: 32).base64EncodedString(),
+            ])
         #expect(answer.status != 0)
         #expect(answer.stderr.contains("database URL"), "\(answer.stderr)")
         #expect(!answer.stderr.contains("hunter2"), "\(answer.stderr)")

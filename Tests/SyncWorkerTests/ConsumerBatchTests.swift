@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import Testing
+
 @testable import SyncWorker
 
 /// The consumer applies many messages in one transaction. A batch keeps each account's events in
@@ -14,7 +15,8 @@ struct ConsumerBatchTests {
 
     /// The outbox's id sequence: it moves with every row enqueued, sent or not.
     static func outboxRowsEverEnqueued(_ env: TestEnvironment) async throws -> Int64 {
-        try await env.database.withConnection { try await $0.query("select last_value from outbox_id_seq") }.first?.decode(Int64.self, 0) ?? 0
+        try await env.database.withConnection { try await $0.query("select last_value from outbox_id_seq") }.first?.decode(Int64.self, 0)
+            ?? 0
     }
 
     @Test("a message the database refuses inside a batch is dead-lettered alone, once, while its neighbours apply")
@@ -27,31 +29,39 @@ struct ConsumerBatchTests {
                 // The database refuses this one event's values (a data exception, SQLSTATE 22023), as
                 // it would a value out of its range; every other event is stored as usual.
                 try await env.database.withConnection { connection in
-                    try await connection.execute("""
+                    try await connection.execute(
+                        """
                         create function refuse_poison() returns trigger language plpgsql as $$
                         begin
                             if new.event_id = '\(poison.id)' then raise exception 'value out of range' using errcode = '22023'; end if;
                             return new;
                         end $$
                         """)
-                    try await connection.execute("create trigger refuse_poison before insert on processed_events for each row execute function refuse_poison()")
+                    try await connection.execute(
+                        "create trigger refuse_poison before insert on processed_events for each row execute function refuse_poison()")
                 }
                 try await env.send(Array(neighbours[..<20]) + [poison] + Array(neighbours[20...]))
                 let letters = try await DeadLetterReader.read(count: 1, bootstrapServers: env.cluster.bootstrapServers, logger: env.logger)
                 #expect(letters.first?.header(named: "qbsync-dlq-reason")?.stringValue == "unprocessable")
                 #expect(letters.first?.value == poison.value)
                 try await env.eventually("every neighbour applied") {
-                    let rows = try await env.database.withConnection { try await $0.query("select 1 from accounts where firm_id = 'f1' and account_id like 'a%'") }
+                    let rows = try await env.database.withConnection {
+                        try await $0.query("select 1 from accounts where firm_id = 'f1' and account_id like 'a%'")
+                    }
                     return rows.count == neighbours.count
                 }
                 let failed = try await Self.metric(url, #"qbsync_consumer_batches_total{outcome="failed"}"#)
                 #expect(failed >= 1, "the poison was inside a batch, whose transaction it failed")
                 #expect(try await Self.metric(url, #"qbsync_events_total{topic="accounts.lifecycle",outcome="dead_lettered"}"#) == 1)
-                #expect(try await Self.metric(url, #"qbsync_events_total{topic="accounts.lifecycle",outcome="applied"}"#) == Double(neighbours.count))
+                #expect(
+                    try await Self.metric(url, #"qbsync_events_total{topic="accounts.lifecycle",outcome="applied"}"#)
+                        == Double(neighbours.count))
             }
             let dead = try await env.database.withConnection { try await $0.query("select reason from dead_letters") }
             #expect(dead.count == 1, "dead-lettered once")
-            let poisonAccount = try await env.database.withConnection { try await $0.query("select 1 from accounts where account_id = 'poison'") }
+            let poisonAccount = try await env.database.withConnection {
+                try await $0.query("select 1 from accounts where account_id = 'poison'")
+            }
             #expect(poisonAccount.isEmpty, "nothing of the refused event is kept")
         }
     }
@@ -59,7 +69,8 @@ struct ConsumerBatchTests {
     @Test("each account's events apply in order across batch boundaries")
     func orderAcrossBatches() async throws {
         try await TestEnvironment.with { env in
-            let accounts = 5, renames = 12
+            let accounts = 5
+            let renames = 12
             // Interleaved: account 0's first name, account 1's first name, …, then everyone's second.
             let messages = (0..<renames).flatMap { round in
                 (0..<accounts).map { TestEvents.accountUpserted(firm: "f1", account: "a\($0)", name: "a\($0) name \(round)") }
@@ -67,11 +78,13 @@ struct ConsumerBatchTests {
             try await MetricsTests.withMeasuredWorker(env, configure: { $0.consumerBatchSize = 3 }) { url in
                 try await env.send(messages)
                 try await env.eventually("every rename applied") {
-                    try await Self.metric(url, #"qbsync_events_total{topic="accounts.lifecycle",outcome="applied"}"#) == Double(messages.count)
+                    try await Self.metric(url, #"qbsync_events_total{topic="accounts.lifecycle",outcome="applied"}"#)
+                        == Double(messages.count)
                 }
                 let batches = try await Self.metric(url, #"qbsync_consumer_batches_total{outcome="committed"}"#)
                 let batched = try await Self.metric(url, #"qbsync_consumer_batch_messages_total{outcome="committed"}"#)
-                #expect(batches >= Double(messages.count / 3) / 2, "the renames went in many small batches: \(batched) messages in \(batches)")
+                #expect(
+                    batches >= Double(messages.count / 3) / 2, "the renames went in many small batches: \(batched) messages in \(batches)")
                 #expect(batched <= batches * 3)
             }
             let names = try await env.database.withConnection { connection in
@@ -79,8 +92,10 @@ struct ConsumerBatchTests {
                     (try $0.decode(String.self, "account_id"), try $0.decode(String.self, "name"))
                 }
             }
-            #expect(Dictionary(uniqueKeysWithValues: names) == Dictionary(uniqueKeysWithValues: (0..<accounts).map { ("a\($0)", "a\($0) name \(renames - 1)") }),
-                    "each account holds its last name")
+            #expect(
+                Dictionary(uniqueKeysWithValues: names)
+                    == Dictionary(uniqueKeysWithValues: (0..<accounts).map { ("a\($0)", "a\($0) name \(renames - 1)") }),
+                "each account holds its last name")
         }
     }
 
@@ -89,7 +104,10 @@ struct ConsumerBatchTests {
         try await TestEnvironment.with { env in
             let realm = try await env.connectFirm("f1")
             let invoices = (0..<3).flatMap { account in
-                (0..<4).map { TestEvents.invoiceUpserted(firm: "f1", account: "a\(account)", name: "Account \(account)", invoice: "inv-\(account)-\($0)") }
+                (0..<4).map {
+                    TestEvents.invoiceUpserted(
+                        firm: "f1", account: "a\(account)", name: "Account \(account)", invoice: "inv-\(account)-\($0)")
+                }
             }
             let worker = try await env.startWorker()
             try await env.send(invoices)
@@ -105,7 +123,8 @@ struct ConsumerBatchTests {
             // A new consumer group reads every message again from the start, in batches.
             try await MetricsTests.withMeasuredWorker(env, group: "qbsync-replay") { url in
                 try await env.eventually("every message seen again") {
-                    try await Self.metric(url, #"qbsync_events_total{topic="billing.invoices",outcome="duplicate"}"#) == Double(invoices.count)
+                    try await Self.metric(url, #"qbsync_events_total{topic="billing.invoices",outcome="duplicate"}"#)
+                        == Double(invoices.count)
                 }
                 #expect(try await Self.metric(url, #"qbsync_consumer_batches_total{outcome="committed"}"#) >= 1)
                 #expect(try await Self.metric(url, #"qbsync_events_total{topic="billing.invoices",outcome="applied"}"#) == 0)

@@ -17,7 +17,8 @@ struct ContractCommandTests {
         process.executableURL = try WorkerProcess.binary()
         process.arguments = ["contract"] + arguments
         process.currentDirectoryURL = elsewhere
-        let output = Pipe(), errors = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
         process.standardInput = FileHandle.nullDevice
@@ -54,7 +55,9 @@ struct ContractCommandTests {
         let answer = try Self.contract(["--output", folder.path])
         #expect(answer.status == 0, "\(answer.stderr)")
         for path in ["asyncapi.yaml", "schemas/common.json", "schemas/payment.upserted.json", "schemas/dead-letter.headers.json"] {
-            #expect(try Data(contentsOf: folder.appendingPathComponent(path)) == Data(contentsOf: Self.contractFolder.appendingPathComponent(path)), "\(path)")
+            #expect(
+                try Data(contentsOf: folder.appendingPathComponent(path))
+                    == Data(contentsOf: Self.contractFolder.appendingPathComponent(path)), "\(path)")
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import QuickBooks
 import QuickBooksSandbox
 import Testing
+
 @testable import SyncWorker
 
 /// "Sync Account to QuickBooks: Select from the list of available QuickBooks clients": the list,
@@ -10,20 +11,33 @@ import Testing
 struct CustomerPickerTests {
     struct Page: Decodable {
         struct Customer: Decodable {
-            var qbo_id: String
-            var display_name: String
+            var qboID: String
+            var displayName: String
             var active: Bool
-            var linked_accounts: [String]
+            var linkedAccounts: [String]
+
+            enum CodingKeys: String, CodingKey {
+                case qboID = "qbo_id"
+                case displayName = "display_name"
+                case active
+                case linkedAccounts = "linked_accounts"
+            }
         }
         var customers: [Customer]
-        var next_cursor: String?
+        var nextCursor: String?
+
+        enum CodingKeys: String, CodingKey {
+            case customers
+            case nextCursor = "next_cursor"
+        }
     }
 
     /// Runs a worker with its HTTP server and hands `body` the picker's URL for `firm`.
     static func withPicker(_ env: TestEnvironment, firm: String = "f1", _ body: (String) async throws -> Void) async throws {
         let port = PortBox()
-        let worker = try await Worker(configuration: env.workerConfiguration(), logger: env.logger, gracefulShutdownSignals: [],
-                                      onHTTPListening: { await port.set($0) })
+        let worker = try await Worker(
+            configuration: env.workerConfiguration(), logger: env.logger, gracefulShutdownSignals: [],
+            onHTTPListening: { await port.set($0) })
         let running = Task { try await worker.run() }
         do {
             try await body("http://127.0.0.1:\(try await port.value())/admin/firms/\(firm)/quickbooks/customers")
@@ -51,8 +65,9 @@ struct CustomerPickerTests {
             let hara = try await env.seedCustomer(realm: realm, name: "Jane O'Hara")
             let (client, access) = try await env.apiAccess(realm: realm)
             let current = try await client.customer(id: hara, access: access)
-            _ = try await client.update("Customer", Customer(id: hara, syncToken: current.syncToken, displayName: "Jane O'Hara", active: false),
-                                        sparse: true, requestID: UUID().uuidString, access: access)
+            _ = try await client.update(
+                "Customer", Customer(id: hara, syncToken: current.syncToken, displayName: "Jane O'Hara", active: false),
+                sparse: true, requestID: UUID().uuidString, access: access)
             let worker = try await env.startWorker()
             try await env.send(TestEvents.syncRequested(firm: "f1", account: "a1", name: "Jane", mode: "existing", customerID: jane))
             _ = try await env.status.wait("f1:account:a1", is: "synced")
@@ -60,13 +75,13 @@ struct CustomerPickerTests {
 
             try await Self.withPicker(env) { url in
                 let found = try await Self.get("\(url)?search=jane%20o%27")
-                #expect(found.customers.map(\.display_name) == ["Jane O'Neil"])
-                #expect(found.customers.first?.linked_accounts == ["a1"])
-                #expect(found.customers.first?.qbo_id == jane)
+                #expect(found.customers.map(\.displayName) == ["Jane O'Neil"])
+                #expect(found.customers.first?.linkedAccounts == ["a1"])
+                #expect(found.customers.first?.qboID == jane)
                 let withInactive = try await Self.get("\(url)?search=JANE%20O%27&include_inactive=true")
-                #expect(withInactive.customers.map(\.display_name) == ["Jane O'Neil", "Jane O'Hara"], "active first")
+                #expect(withInactive.customers.map(\.displayName) == ["Jane O'Neil", "Jane O'Hara"], "active first")
                 #expect(withInactive.customers.map(\.active) == [true, false])
-                #expect(try await Self.get("\(url)?search=back%5Cslash").customers.map(\.display_name) == ["Bob Back\\slash"])
+                #expect(try await Self.get("\(url)?search=back%5Cslash").customers.map(\.displayName) == ["Bob Back\\slash"])
                 // The same question again is answered from the cache: QuickBooks is not asked.
                 let before = try env.sandbox.inspector.counters(realmId: realm).requests
                 _ = try await Self.get("\(url)?search=jane%20o%27")
@@ -90,7 +105,8 @@ struct CustomerPickerTests {
                 for chunk in stride(from: 1, through: 250, by: 25) {
                     group.addTask {
                         for number in chunk..<(chunk + 25) {
-                            _ = try await client.createCustomer(displayName: String(format: "Client %03d", number), requestID: UUID().uuidString, access: access)
+                            _ = try await client.createCustomer(
+                                displayName: String(format: "Client %03d", number), requestID: UUID().uuidString, access: access)
                         }
                     }
                 }
@@ -102,8 +118,8 @@ struct CustomerPickerTests {
                 var pages = 0
                 repeat {
                     let page = try await Self.get("\(url)?limit=100" + (cursor.map { "&cursor=\($0)" } ?? ""))
-                    names += page.customers.map(\.display_name)
-                    cursor = page.next_cursor
+                    names += page.customers.map(\.displayName)
+                    cursor = page.nextCursor
                     pages += 1
                 } while cursor != nil && pages < 10
                 #expect(pages == 3)

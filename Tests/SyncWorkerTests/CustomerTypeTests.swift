@@ -1,6 +1,7 @@
 import Foundation
 import QuickBooksSandbox
 import Testing
+
 @testable import SyncWorker
 
 /// "A new customer gets the customer type 'Individual' when the company has one."
@@ -14,8 +15,9 @@ struct CustomerTypeTests {
             try await TestEnvironment.with(sandboxConfiguration: sandbox) { env in
                 let realm = try await env.connectFirm("f1")
                 let worker = try await env.startWorker()
-                try await env.send(TestEvents.syncRequested(firm: "f1", account: "a1", name: "Jane Doe", mode: "create"),
-                                   TestEvents.syncRequested(firm: "f1", account: "a2", name: "John Roe"))
+                try await env.send(
+                    TestEvents.syncRequested(firm: "f1", account: "a1", name: "Jane Doe", mode: "create"),
+                    TestEvents.syncRequested(firm: "f1", account: "a2", name: "John Roe"))
                 _ = try await env.status.wait("f1:account:a1", is: "synced")
                 _ = try await env.status.wait("f1:account:a2", is: "synced")
                 let customers = try await env.objects(realm: realm, .customer)

@@ -3,6 +3,7 @@ import Logging
 import Postgres
 import Synchronization
 import Testing
+
 @testable import SyncWorker
 
 /// A worker that starts before its database accepts connections (both starting at once, or the
@@ -18,7 +19,8 @@ struct DatabaseStartupTests {
     }
 
     private static func onServer(_ sql: String, logger: Logger) async throws {
-        let admin = try PostgresClient(configuration: PostgresConfiguration(connectionString: try TestDatabase.serverURL, poolSize: 1), logger: logger)
+        let admin = try PostgresClient(
+            configuration: PostgresConfiguration(connectionString: try TestDatabase.serverURL, poolSize: 1), logger: logger)
         defer { Task { await admin.shutdown() } }
         try await admin.withConnection { connection in try await connection.executeScript(sql) }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SyncWorker
 
 @Suite("Listing and replaying dead letters", .timeLimit(.minutes(2)))
@@ -33,7 +34,9 @@ struct DeadLetterQueueTests {
             // After the fix: the default limit; replay just that one.
             let fixed = try await env.startWorker()
             #expect(try await queue.replay([tooLarge]) == 1)
-            let events = try await env.status.wait(for: "the replayed request applied") { $0.contains { $0.key == "f1:account:long" && $0.status == "synced" } }
+            let events = try await env.status.wait(for: "the replayed request applied") {
+                $0.contains { $0.key == "f1:account:long" && $0.status == "synced" }
+            }
             #expect(events.last { $0.key == "f1:account:long" }?.causedBy == request.id, "the replay is the original event, unchanged")
             #expect(try await env.customers(realm: realm).map(\.label) == [longName])
             // Replaying it again changes nothing: the ledger knows the event.

@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import SyncCore
 import Testing
+
 @testable import SyncWorker
 
 /// The dispatcher's handlers are children of its run: cancelling it reaches every handler, and
@@ -15,20 +16,23 @@ struct DispatcherTests {
     }
 
     static func work(_ offset: Int64, lane: String) -> Dispatcher.Work {
-        Dispatcher.Work(message: KafkaMessage(topic: "billing.invoices", partition: 0, offset: offset, key: nil, value: nil),
-                        lane: lane, event: .failure(EventRejection(.notJSON, "test")))
+        Dispatcher.Work(
+            message: KafkaMessage(topic: "billing.invoices", partition: 0, offset: offset, key: nil, value: nil),
+            lane: lane, event: .failure(EventRejection(.notJSON, "test")))
     }
 
     @Test("handlers stuck retrying an unreachable database are cancelled with their run, and every wait returns")
     func cancellationReachesEveryHandler() async throws {
         let started = Started()
         let stored = StoredOffsets()
-        let dispatcher = Dispatcher(maxInFlight: 2, handler: { _ in
-            await started.increment()
-            // What a handler does while PostgreSQL is down: retry until told to stop.
-            while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
-            return false
-        }, storeOffset: { _, offset in stored.add(offset) })
+        let dispatcher = Dispatcher(
+            maxInFlight: 2,
+            handler: { _ in
+                await started.increment()
+                // What a handler does while PostgreSQL is down: retry until told to stop.
+                while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
+                return false
+            }, storeOffset: { _, offset in stored.add(offset) })
         await dispatcher.assigned([TopicPartition(topic: "billing.invoices", partition: 0)])
         let runner = Task { await dispatcher.run() }
         // Two run; the third waits for capacity.
@@ -47,10 +51,12 @@ struct DispatcherTests {
     @Test("a finished run waits for its handlers, which complete and store their offsets in order")
     func finishWaitsForHandlers() async throws {
         let stored = StoredOffsets()
-        let dispatcher = Dispatcher(maxInFlight: 4, handler: { work in
-            try? await Task.sleep(for: .milliseconds(work.message.offset.isMultiple(of: 2) ? 20 : 1))
-            return true
-        }, storeOffset: { _, offset in stored.add(offset) })
+        let dispatcher = Dispatcher(
+            maxInFlight: 4,
+            handler: { work in
+                try? await Task.sleep(for: .milliseconds(work.message.offset.isMultiple(of: 2) ? 20 : 1))
+                return true
+            }, storeOffset: { _, offset in stored.add(offset) })
         await dispatcher.assigned([TopicPartition(topic: "billing.invoices", partition: 0)])
         let runner = Task { await dispatcher.run() }
         for offset in 0..<8 { await dispatcher.submit(Self.work(Int64(offset), lane: offset < 4 ? "a" : "b")) }

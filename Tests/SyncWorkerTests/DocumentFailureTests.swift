@@ -2,6 +2,7 @@ import Foundation
 import QuickBooksSandbox
 import SyncCore
 import Testing
+
 @testable import SyncWorker
 
 private let line = TestEvents.Line(service: "Bookkeeping", quantity: "1", rate: "100.00", amount: "100.00")
@@ -17,8 +18,9 @@ struct DocumentFailureTests {
             let healthy = try await env.connectFirm("f2")
             let worker = try await env.startWorker()
             // Link both accounts first, then break f1's QuickBooks.
-            try await env.send(TestEvents.syncRequested(firm: "f1", account: "a1", name: "Waiting Co"),
-                               TestEvents.syncRequested(firm: "f2", account: "b1", name: "Flowing Co"))
+            try await env.send(
+                TestEvents.syncRequested(firm: "f1", account: "a1", name: "Waiting Co"),
+                TestEvents.syncRequested(firm: "f2", account: "b1", name: "Flowing Co"))
             try await env.status.wait("f1:account:a1", is: "synced")
             try await env.status.wait("f2:account:b1", is: "synced")
             try env.sandbox.inspector.setFaults(SandboxFaults(serverErrorRate: 1.0), realmId: broken)
@@ -33,7 +35,9 @@ struct DocumentFailureTests {
             try env.sandbox.inspector.setFaults(.none, realmId: broken)
             try await env.status.wait("f1:invoice:i2", is: "synced", timeout: .seconds(30))
             try await env.status.wait("f1:invoice:i1", is: "synced")
-            #expect(try await env.objects(realm: broken, .invoice).map { $0.string("DocNumber") ?? "" } == ["A-1", "A-2"], "written once each, in order")
+            #expect(
+                try await env.objects(realm: broken, .invoice).map { $0.string("DocNumber") ?? "" } == ["A-1", "A-2"],
+                "written once each, in order")
             try await worker.stop()
         }
     }
@@ -51,7 +55,8 @@ struct DocumentFailureTests {
             try await env.send(TestEvents.invoice(firm: "f1", account: "a1", name: "Held Co", invoice: "i1", number: "H-1", lines: [line]))
             try await env.status.wait("f1:invoice:i1", is: "syncing", detailContaining: "temporarily unavailable")
             try await env.database.withConnection { connection in
-                _ = try await connection.execute("update documents set content = convert_to('{\"not\": \"an event\"}', 'UTF8') where document_id = 'i1'")
+                _ = try await connection.execute(
+                    "update documents set content = convert_to('{\"not\": \"an event\"}', 'UTF8') where document_id = 'i1'")
             }
             try env.sandbox.inspector.setFaults(.none, realmId: realm)
             let failed = try await env.status.wait("f1:invoice:i1", is: "failed", timeout: .seconds(30))
@@ -65,13 +70,19 @@ struct DocumentFailureTests {
     func lostAnswer() async throws {
         try await TestEnvironment.with { env in
             let realm = try await env.connectFirm("f1")
-            let worker = try await env.startWorker { $0.quickBooks.requestTimeout = .milliseconds(400); $0.immediateRetries = 1 }
+            let worker = try await env.startWorker {
+                $0.quickBooks.requestTimeout = .milliseconds(400)
+                $0.immediateRetries = 1
+            }
             // A first invoice links the account and looks its service item up, so the next one's
             // first call is its create.
-            try await env.send(TestEvents.invoice(firm: "f1", account: "a1", name: "Slow Answer LLC", invoice: "i0", number: "S-0", lines: [line]))
+            try await env.send(
+                TestEvents.invoice(firm: "f1", account: "a1", name: "Slow Answer LLC", invoice: "i0", number: "S-0", lines: [line]))
             try await env.status.wait("f1:invoice:i0", is: "synced")
-            try env.sandbox.inspector.setFaults(SandboxFaults(timeoutRate: 1.0, timeoutHold: .seconds(2), timeoutAfterWrite: true), realmId: realm)
-            try await env.send(TestEvents.invoice(firm: "f1", account: "a1", name: "Slow Answer LLC", invoice: "i1", number: "S-1", lines: [line]))
+            try env.sandbox.inspector.setFaults(
+                SandboxFaults(timeoutRate: 1.0, timeoutHold: .seconds(2), timeoutAfterWrite: true), realmId: realm)
+            try await env.send(
+                TestEvents.invoice(firm: "f1", account: "a1", name: "Slow Answer LLC", invoice: "i1", number: "S-1", lines: [line]))
             try await env.status.wait("f1:invoice:i1", is: "syncing", detailContaining: "temporarily unavailable")
             try env.sandbox.inspector.setFaults(.none, realmId: realm)
             try await env.status.wait("f1:invoice:i1", is: "synced", timeout: .seconds(30))
@@ -90,12 +101,17 @@ struct DocumentFailureTests {
             try await env.send(TestEvents.syncRequested(firm: "f1", account: "a1", name: "Acme"))
             try await env.status.wait("f1:account:a1", is: "synced")
             try env.sandbox.inspector.revokeTokens(realmId: realm)
-            try await env.send((1...4).map { TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i\($0)", number: "R-\($0)", lines: [line]) })
+            try await env.send(
+                (1...4).map {
+                    TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i\($0)", number: "R-\($0)", lines: [line])
+                })
             try await env.status.wait("f1:firm:f1", is: "failed")
             try await env.eventually("all four recorded") {
                 try await env.database.withConnection { try await $0.query("select 1 from documents where pending").count == 4 }
             }
-            #expect(await env.status.events.filter { $0.entity == "invoice" }.allSatisfy { $0.status == "syncing" }, "no invoice fails for the firm's connection")
+            #expect(
+                await env.status.events.filter { $0.entity == "invoice" }.allSatisfy { $0.status == "syncing" },
+                "no invoice fails for the firm's connection")
             #expect(await env.status.entity("f1:firm:f1").map(\.status) == ["synced", "failed"])
 
             _ = try await env.reconnectFirm("f1", realm: realm)
@@ -112,20 +128,25 @@ struct DocumentFailureTests {
             let realm = try await env.connectFirm("f1")
             let worker = try await env.startWorker()
             try await env.send(
-                TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "long", number: "THIS-NUMBER-IS-TOO-LONG-FOR-QBO", lines: [line]),
+                TestEvents.invoice(
+                    firm: "f1", account: "a1", name: "Acme", invoice: "long", number: "THIS-NUMBER-IS-TOO-LONG-FOR-QBO", lines: [line]),
                 TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "dup-a", number: "D-1", lines: [line]),
                 TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "dup-b", number: "D-1", lines: [line]),
                 TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "fine", number: "F-1", lines: [line]))
             try await env.status.wait("f1:invoice:fine", is: "synced")
             let long = try await env.status.wait("f1:invoice:long", is: "failed")
-            #expect(long.detail == "The invoice number 'THIS-NUMBER-IS-TOO-LONG-FOR-QBO' is longer than the 21 characters QuickBooks allows. Shorten it; the invoice is sent with its next change.")
+            #expect(
+                long.detail
+                    == "The invoice number 'THIS-NUMBER-IS-TOO-LONG-FOR-QBO' is longer than the 21 characters QuickBooks allows. Shorten it; the invoice is sent with its next change."
+            )
             let duplicate = try await env.status.wait("f1:invoice:dup-b", is: "failed")
             #expect(duplicate.errorCode == "6210")
             #expect(duplicate.detail?.hasPrefix("QuickBooks already has an invoice numbered 'D-1'.") == true)
             #expect(try await env.objects(realm: realm, .invoice).map { $0.string("DocNumber") ?? "" } == ["D-1", "F-1"])
 
             // A corrected revision is tried again.
-            try await env.send(TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "dup-b", number: "D-2", lines: [line], revision: 2))
+            try await env.send(
+                TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "dup-b", number: "D-2", lines: [line], revision: 2))
             try await env.status.wait("f1:invoice:dup-b", is: "synced")
             try await worker.stop()
         }
@@ -135,7 +156,10 @@ struct DocumentFailureTests {
     func budgetSpent() async throws {
         try await TestEnvironment.with { env in
             let realm = try await env.connectFirm("f1")
-            let worker = try await env.startWorker { $0.maxAttempts = 2; $0.immediateRetries = 0 }
+            let worker = try await env.startWorker {
+                $0.maxAttempts = 2
+                $0.immediateRetries = 0
+            }
             try await env.send(TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i0", number: "E-0", lines: [line]))
             try await env.status.wait("f1:invoice:i0", is: "synced")
             try env.sandbox.inspector.setFaults(SandboxFaults(serverErrorRate: 1.0), realmId: realm)

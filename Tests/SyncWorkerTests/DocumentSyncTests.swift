@@ -3,6 +3,7 @@ import Postgres
 import QuickBooksSandbox
 import SyncCore
 import Testing
+
 @testable import SyncWorker
 
 private let bookkeeping = TestEvents.Line(service: "Bookkeeping", description: "November", quantity: "2", rate: "225.00", amount: "450.00")
@@ -17,8 +18,10 @@ struct DocumentSyncTests {
         try await TestEnvironment.with { env in
             let realm = try await env.connectFirm("f1")
             let worker = try await env.startWorker()
-            try await env.send(TestEvents.invoice(firm: "f1", account: "a1", name: "Acme Holdings", invoice: "inv-1", number: "INV-1001",
-                                                  lines: [bookkeeping, taxPrep]))
+            try await env.send(
+                TestEvents.invoice(
+                    firm: "f1", account: "a1", name: "Acme Holdings", invoice: "inv-1", number: "INV-1001",
+                    lines: [bookkeeping, taxPrep]))
             let synced = try await env.status.wait("f1:invoice:inv-1", is: "synced")
             #expect(await env.status.entity("f1:invoice:inv-1").map(\.status) == ["syncing", "synced"])
             let account = try await env.status.wait("f1:account:a1", is: "synced")
@@ -35,12 +38,16 @@ struct DocumentSyncTests {
             #expect(invoice.number("TotalAmt") == 750)
             let lines = invoice.salesLines
             #expect(lines.count == 2)
-            #expect((lines[0]["SalesItemLineDetail"] as? [String: Any]).flatMap { ($0["ItemRef"] as? [String: Any])?["name"] as? String } == "Bookkeeping")
+            #expect(
+                (lines[0]["SalesItemLineDetail"] as? [String: Any]).flatMap { ($0["ItemRef"] as? [String: Any])?["name"] as? String }
+                    == "Bookkeeping")
             #expect((lines[0]["SalesItemLineDetail"] as? [String: Any])?["Qty"] as? Double == 2)
             #expect((lines[0]["SalesItemLineDetail"] as? [String: Any])?["UnitPrice"] as? Double == 225)
             #expect(lines[0]["Amount"] as? Double == 450)
             #expect(lines[0]["Description"] as? String == "November")
-            #expect((lines[1]["SalesItemLineDetail"] as? [String: Any]).flatMap { ($0["ItemRef"] as? [String: Any])?["name"] as? String } == "Tax preparation")
+            #expect(
+                (lines[1]["SalesItemLineDetail"] as? [String: Any]).flatMap { ($0["ItemRef"] as? [String: Any])?["name"] as? String }
+                    == "Tax preparation")
             let items = try await env.objects(realm: realm, .item).map { $0.record.label ?? "" }
             #expect(items.contains("Bookkeeping") && items.contains("Tax preparation"))
             try await worker.stop()
@@ -52,12 +59,15 @@ struct DocumentSyncTests {
         try await TestEnvironment.with { env in
             let realm = try await env.connectFirm("f1")
             let worker = try await env.startWorker()
-            try await env.send(TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "inv-1", number: "INV-1", lines: [bookkeeping]))
+            try await env.send(
+                TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "inv-1", number: "INV-1", lines: [bookkeeping]))
             try await env.status.wait("f1:invoice:inv-1", is: "synced")
-            let revised = TestEvents.Line(service: "Bookkeeping", description: "November, revised", quantity: "3", rate: "225.00", amount: "675.00")
+            let revised = TestEvents.Line(
+                service: "Bookkeeping", description: "November, revised", quantity: "3", rate: "225.00", amount: "675.00")
             let stale = TestEvents.Line(service: "Bookkeeping", quantity: "1", rate: "1.00", amount: "1.00")
             try await env.send(
-                TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "inv-1", number: "INV-1", lines: [revised], revision: 3),
+                TestEvents.invoice(
+                    firm: "f1", account: "a1", name: "Acme", invoice: "inv-1", number: "INV-1", lines: [revised], revision: 3),
                 TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "inv-1", number: "INV-1", lines: [stale], revision: 2),
                 // In the same lane, behind both: once it is synced, both were handled.
                 TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "marker", number: "INV-2", lines: [taxPrep]))
@@ -106,9 +116,11 @@ struct DocumentSyncTests {
             let realm = try await env.connectFirm("f1")
             let worker = try await env.startWorker()
             try await env.send(
-                TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "inv-1", number: "INV-1", lines: [bookkeeping, taxPrep]),
-                TestEvents.payment(firm: "f1", account: "a1", name: "Acme", payment: "pay-1", amount: "500.00", reference: "ch_3NqL'x",
-                                   fee: "14.80", appliedTo: [("inv-1", "500.00")]))
+                TestEvents.invoice(
+                    firm: "f1", account: "a1", name: "Acme", invoice: "inv-1", number: "INV-1", lines: [bookkeeping, taxPrep]),
+                TestEvents.payment(
+                    firm: "f1", account: "a1", name: "Acme", payment: "pay-1", amount: "500.00", reference: "ch_3NqL'x",
+                    fee: "14.80", appliedTo: [("inv-1", "500.00")]))
             let paid = try await env.status.wait("f1:payment:pay-1", is: "synced")
             let invoiceEvent = try await env.status.wait("f1:invoice:inv-1", is: "synced")
             let payment = try #require(try await env.objects(realm: realm, .payment).first)
@@ -139,7 +151,9 @@ struct DocumentSyncTests {
             let worker = try await env.startWorker()
             try await env.send(
                 TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "inv-1", number: "INV-1", lines: [bookkeeping]),
-                TestEvents.payment(firm: "f1", account: "a1", name: "Acme", payment: "pay-1", amount: "450.00", fee: "13.35", appliedTo: [("inv-1", "450.00")]))
+                TestEvents.payment(
+                    firm: "f1", account: "a1", name: "Acme", payment: "pay-1", amount: "450.00", fee: "13.35",
+                    appliedTo: [("inv-1", "450.00")]))
             try await env.status.wait("f1:payment:pay-1", is: "synced")
             try await env.send(TestEvents.paymentDeleted(firm: "f1", account: "a1", payment: "pay-1", revision: 2))
             try await env.eventually("payment and fee deleted") {
@@ -161,7 +175,8 @@ struct DocumentSyncTests {
             let worker = try await env.startWorker()
             try await env.send(
                 TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "inv-1", number: "INV-1", lines: [bookkeeping]),
-                TestEvents.payment(firm: "f1", account: "a1", name: "Acme", payment: "pay-1", amount: "100.00", appliedTo: [("inv-1", "100.00")]))
+                TestEvents.payment(
+                    firm: "f1", account: "a1", name: "Acme", payment: "pay-1", amount: "100.00", appliedTo: [("inv-1", "100.00")]))
             try await env.status.wait("f1:payment:pay-1", is: "synced")
             try await env.send(TestEvents.invoiceRemoved("invoice.deleted", firm: "f1", account: "a1", invoice: "inv-1", revision: 2))
             let failed = try await env.status.wait("f1:invoice:inv-1", is: "failed")
@@ -183,14 +198,18 @@ struct DocumentSyncTests {
             let worker = try await env.startWorker()
             try await env.send(
                 TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "inv-1", number: "INV-1", lines: [bookkeeping]),
-                TestEvents.payment(firm: "f1", account: "a1", name: "Acme", payment: "promo-1", amount: "50.00", method: "promotional_credit",
-                                   reference: "WELCOME50", appliedTo: [("inv-1", "50.00")]))
+                TestEvents.payment(
+                    firm: "f1", account: "a1", name: "Acme", payment: "promo-1", amount: "50.00", method: "promotional_credit",
+                    reference: "WELCOME50", appliedTo: [("inv-1", "50.00")]))
             let synced = try await env.status.wait("f1:payment:promo-1", is: "synced")
             let memo = try #require(try await env.objects(realm: realm, .creditMemo).first)
             #expect(synced.qboID == memo.id)
             #expect(memo.number("TotalAmt") == 50)
             #expect(memo.number("RemainingCredit") == 0, "its credit is used by the invoice")
-            #expect(memo.salesLines.first.flatMap { ($0["SalesItemLineDetail"] as? [String: Any]).flatMap { ($0["ItemRef"] as? [String: Any])?["name"] as? String } } == "Promotional credit")
+            #expect(
+                memo.salesLines.first.flatMap {
+                    ($0["SalesItemLineDetail"] as? [String: Any]).flatMap { ($0["ItemRef"] as? [String: Any])?["name"] as? String }
+                } == "Promotional credit")
             let application = try #require(try await env.objects(realm: realm, .payment).first)
             #expect(application.number("TotalAmt") == 0)
             let invoice = try #require(try await env.objects(realm: realm, .invoice).first)
@@ -217,8 +236,9 @@ struct DocumentSyncTests {
             let customer = try #require(try await env.customers(realm: realm).first)
             #expect(refund.string("CustomerRef", "value") == customer.id)
             // The same refund again, as a redelivery or an older revision, writes nothing more.
-            try await env.send(TestEvents.refund(firm: "f1", account: "a1", payment: "pay-1", refund: "re_1", amount: "40.00", revision: 2),
-                               TestEvents.payment(firm: "f1", account: "a1", name: "Acme", payment: "marker", amount: "1.00"))
+            try await env.send(
+                TestEvents.refund(firm: "f1", account: "a1", payment: "pay-1", refund: "re_1", amount: "40.00", revision: 2),
+                TestEvents.payment(firm: "f1", account: "a1", name: "Acme", payment: "marker", amount: "1.00"))
             try await env.status.wait("f1:payment:marker", is: "synced")
             #expect(try await env.objects(realm: realm, .refundReceipt).count == 1)
             try await worker.stop()
@@ -230,11 +250,14 @@ struct DocumentSyncTests {
         try await TestEnvironment.with { env in
             let realm = try await env.connectFirm("f1")
             let worker = try await env.startWorker()
-            try await env.send(TestEvents.payment(firm: "f1", account: "a1", name: "Acme", payment: "pay-1", amount: "450.00", appliedTo: [("inv-9", "450.00")]))
+            try await env.send(
+                TestEvents.payment(
+                    firm: "f1", account: "a1", name: "Acme", payment: "pay-1", amount: "450.00", appliedTo: [("inv-9", "450.00")]))
             let waiting = try await env.status.wait("f1:payment:pay-1", is: "syncing", detailContaining: "Waiting for invoice inv-9")
             #expect(waiting.detail == "Waiting for invoice inv-9 to reach QuickBooks; the payment is applied to it then.")
             #expect(try await env.objects(realm: realm, .payment).isEmpty)
-            try await env.send(TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "inv-9", number: "INV-9", lines: [bookkeeping]))
+            try await env.send(
+                TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "inv-9", number: "INV-9", lines: [bookkeeping]))
             let invoice = try await env.status.wait("f1:invoice:inv-9", is: "synced")
             try await env.status.wait("f1:payment:pay-1", is: "synced")
             let payment = try #require(try await env.objects(realm: realm, .payment).first)
@@ -249,13 +272,16 @@ struct DocumentSyncTests {
         try await TestEnvironment.with { env in
             let realm = try await env.connectFirm("f1")
             let worker = try await env.startWorker { $0.paymentInvoiceWait = .seconds(1) }
-            try await env.send(TestEvents.payment(firm: "f1", account: "a1", name: "Acme", payment: "pay-1", amount: "450.00", appliedTo: [("inv-9", "450.00")]))
+            try await env.send(
+                TestEvents.payment(
+                    firm: "f1", account: "a1", name: "Acme", payment: "pay-1", amount: "450.00", appliedTo: [("inv-9", "450.00")]))
             _ = try await env.status.wait("f1:payment:pay-1", is: "syncing", detailContaining: "Waiting for invoice inv-9")
             let failed = try await env.status.wait("f1:payment:pay-1", is: "failed", detailContaining: "invoice inv-9")
             #expect(failed.errorCode == "invoice_missing")
             #expect(failed.detail?.contains("not reached QuickBooks") == true, "\(failed.detail ?? "")")
             #expect(try await env.objects(realm: realm, .payment).isEmpty)
-            try await env.send(TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "inv-9", number: "INV-9", lines: [bookkeeping]))
+            try await env.send(
+                TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "inv-9", number: "INV-9", lines: [bookkeeping]))
             let invoice = try await env.status.wait("f1:invoice:inv-9", is: "synced")
             try await env.status.wait("f1:payment:pay-1", is: "synced")
             let payments = try await env.objects(realm: realm, .payment)
@@ -271,14 +297,19 @@ struct DocumentSyncTests {
         try await TestEnvironment.with { env in
             let realm = try await env.connectFirm("f1")
             let worker = try await env.startWorker()
-            try await env.send(TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "inv-1", number: "INV-1", lines: [bookkeeping]))
+            try await env.send(
+                TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "inv-1", number: "INV-1", lines: [bookkeeping]))
             try await env.status.wait("f1:invoice:inv-1", is: "synced")
             try await env.send(TestEvents.unsyncRequested(firm: "f1", account: "a1", role: "owner"))
             try await env.status.wait("f1:account:a1", is: "skipped")
             try await env.send(
-                TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "inv-2", number: "INV-2", issueDate: "2026-11-02", lines: [bookkeeping]),
-                TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "inv-3", number: "INV-3", issueDate: "2026-11-03", lines: [taxPrep]),
-                TestEvents.payment(firm: "f1", account: "a1", name: "Acme", payment: "pay-1", amount: "300.00", appliedTo: [("inv-3", "300.00")]))
+                TestEvents.invoice(
+                    firm: "f1", account: "a1", name: "Acme", invoice: "inv-2", number: "INV-2", issueDate: "2026-11-02",
+                    lines: [bookkeeping]),
+                TestEvents.invoice(
+                    firm: "f1", account: "a1", name: "Acme", invoice: "inv-3", number: "INV-3", issueDate: "2026-11-03", lines: [taxPrep]),
+                TestEvents.payment(
+                    firm: "f1", account: "a1", name: "Acme", payment: "pay-1", amount: "300.00", appliedTo: [("inv-3", "300.00")]))
             let held = try await env.status.wait("f1:payment:pay-1", is: "skipped")
             #expect(held.detail?.contains("QuickBooks sync is turned off for the account 'Acme'") == true)
             try await env.status.wait("f1:invoice:inv-2", is: "skipped")
@@ -308,13 +339,20 @@ struct DocumentSyncTests {
             let realm = try await env.connectFirm("f1") { $0.syncStartDate = CalendarDate("2026-06-01") }
             let worker = try await env.startWorker()
             try await env.send(
-                TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "old", number: "INV-OLD", issueDate: "2026-05-31", dueDate: nil, lines: [bookkeeping]),
-                TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "new", number: "INV-NEW", issueDate: "2026-06-01", dueDate: nil, lines: [bookkeeping]),
+                TestEvents.invoice(
+                    firm: "f1", account: "a1", name: "Acme", invoice: "old", number: "INV-OLD", issueDate: "2026-05-31", dueDate: nil,
+                    lines: [bookkeeping]),
+                TestEvents.invoice(
+                    firm: "f1", account: "a1", name: "Acme", invoice: "new", number: "INV-NEW", issueDate: "2026-06-01", dueDate: nil,
+                    lines: [bookkeeping]),
                 // Paying both: the old invoice's share stays unapplied credit.
-                TestEvents.payment(firm: "f1", account: "a1", name: "Acme", payment: "pay-1", date: "2026-06-02", amount: "900.00",
-                                   appliedTo: [("old", "450.00"), ("new", "450.00")]))
+                TestEvents.payment(
+                    firm: "f1", account: "a1", name: "Acme", payment: "pay-1", date: "2026-06-02", amount: "900.00",
+                    appliedTo: [("old", "450.00"), ("new", "450.00")]))
             let old = try await env.status.wait("f1:invoice:old", is: "not_synced")
-            #expect(old.detail == "Dated 2026-05-31, before the firm's QuickBooks sync start date (2026-06-01), so it is not sent to QuickBooks.")
+            #expect(
+                old.detail
+                    == "Dated 2026-05-31, before the firm's QuickBooks sync start date (2026-06-01), so it is not sent to QuickBooks.")
             try await env.status.wait("f1:invoice:new", is: "synced")
             try await env.status.wait("f1:payment:pay-1", is: "synced")
             #expect(try await env.objects(realm: realm, .invoice).map { $0.string("DocNumber") ?? "" } == ["INV-NEW"])
@@ -347,14 +385,20 @@ struct DocumentSyncTests {
         try await TestEnvironment.with { env in
             let realm = try await env.connectFirm("f1")
             let worker = try await env.startWorker()
-            let service = TestEvents.Line(service: "O'Brien \"Tax\" Prep — Łódź \\ 🍕", description: "Zoë's \"special\" \\ review", quantity: "1", rate: "99.99", amount: "99.99")
-            try await env.send(TestEvents.invoice(firm: "f1", account: "zoe", name: "Zoë's \"Café\" \\ Łódź", invoice: "inv-ü", number: "Ü'7\\\"x", lines: [service]))
+            let service = TestEvents.Line(
+                service: "O'Brien \"Tax\" Prep — Łódź \\ 🍕", description: "Zoë's \"special\" \\ review", quantity: "1", rate: "99.99",
+                amount: "99.99")
+            try await env.send(
+                TestEvents.invoice(
+                    firm: "f1", account: "zoe", name: "Zoë's \"Café\" \\ Łódź", invoice: "inv-ü", number: "Ü'7\\\"x", lines: [service]))
             try await env.status.wait("f1:invoice:inv-ü", is: "synced")
             let invoice = try #require(try await env.objects(realm: realm, .invoice).first)
             #expect(invoice.string("DocNumber") == "Ü'7\\\"x")
             let line = try #require(invoice.salesLines.first)
             #expect(line["Description"] as? String == "Zoë's \"special\" \\ review")
-            #expect(((line["SalesItemLineDetail"] as? [String: Any])?["ItemRef"] as? [String: Any])?["name"] as? String == "O'Brien \"Tax\" Prep — Łódź \\ 🍕")
+            #expect(
+                ((line["SalesItemLineDetail"] as? [String: Any])?["ItemRef"] as? [String: Any])?["name"] as? String
+                    == "O'Brien \"Tax\" Prep — Łódź \\ 🍕")
             #expect(try await env.customers(realm: realm).map(\.label) == ["Zoë's \"Café\" \\ Łódź"])
             try await worker.stop()
         }
@@ -365,8 +409,10 @@ struct DocumentSyncTests {
         try await TestEnvironment.with { env in
             let realm = try await env.connectFirm("f1")
             let worker = try await env.startWorker()
-            let invoice = TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "inv-1", number: "INV-1", lines: [bookkeeping])
-            let payment = TestEvents.payment(firm: "f1", account: "a1", name: "Acme", payment: "pay-1", amount: "450.00", fee: "1.00", appliedTo: [("inv-1", "450.00")])
+            let invoice = TestEvents.invoice(
+                firm: "f1", account: "a1", name: "Acme", invoice: "inv-1", number: "INV-1", lines: [bookkeeping])
+            let payment = TestEvents.payment(
+                firm: "f1", account: "a1", name: "Acme", payment: "pay-1", amount: "450.00", fee: "1.00", appliedTo: [("inv-1", "450.00")])
             // Invoices and payments travel on different topics; the invoice goes first so the
             // payment has nothing to wait for and each column shows exactly syncing, synced.
             try await env.send(invoice, invoice)
@@ -394,16 +440,22 @@ struct DocumentSyncTests {
             let worker = try await env.startWorker()
             try await env.send(
                 TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "inv-1", number: "INV-1", lines: [bookkeeping]),
-                TestEvents.payment(firm: "f1", account: "a1", name: "Acme", payment: "pay-1", amount: "100.00", appliedTo: [("inv-1", "100.00")]))
+                TestEvents.payment(
+                    firm: "f1", account: "a1", name: "Acme", payment: "pay-1", amount: "100.00", appliedTo: [("inv-1", "100.00")]))
             try await env.status.wait("f1:payment:pay-1", is: "synced")
             let before = try env.sandbox.inspector.counters(realmId: realm).validationFaults
-            let renamed = TestEvents.Line(service: "Bookkeeping", description: "November and December", quantity: "2", rate: "225.00", amount: "450.00")
-            try await env.send(TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "inv-1", number: "INV-1", lines: [renamed], revision: 2))
+            let renamed = TestEvents.Line(
+                service: "Bookkeeping", description: "November and December", quantity: "2", rate: "225.00", amount: "450.00")
+            try await env.send(
+                TestEvents.invoice(
+                    firm: "f1", account: "a1", name: "Acme", invoice: "inv-1", number: "INV-1", lines: [renamed], revision: 2))
             try await env.status.wait("f1:invoice:inv-1", is: "synced")
             try await env.eventually("the update written") {
                 try await env.objects(realm: realm, .invoice).first?.salesLines.first?["Description"] as? String == "November and December"
             }
-            #expect(try env.sandbox.inspector.counters(realmId: realm).validationFaults == before + 1, "one 5010, then the retry with the current SyncToken")
+            #expect(
+                try env.sandbox.inspector.counters(realmId: realm).validationFaults == before + 1,
+                "one 5010, then the retry with the current SyncToken")
             #expect(try await env.objects(realm: realm, .invoice).first?.number("Balance") == 350, "the payment stays applied")
             #expect(await env.status.entity("f1:invoice:inv-1").allSatisfy { $0.status != "failed" })
             try await worker.stop()

@@ -1,9 +1,10 @@
 import Foundation
 import Kafka
 import Postgres
-import Synchronization
 import QuickBooksSandbox
+import Synchronization
 import Testing
+
 @testable import SyncWorker
 
 /// Breaks things for real while traffic flows, then checks an oracle: every ingress event
@@ -57,7 +58,9 @@ struct FaultHarnessTests {
             }
             for worker in workers { try worker.start() }
             do {
-                try await run(env: env, plan: plan, firms: firms, realms: realms, workers: workers, kills: kills, seed: seed, logs: logs, random: &random)
+                try await run(
+                    env: env, plan: plan, firms: firms, realms: realms, workers: workers, kills: kills, seed: seed, logs: logs,
+                    random: &random)
             } catch {
                 for worker in workers { try? await worker.kill() }
                 throw error
@@ -65,8 +68,10 @@ struct FaultHarnessTests {
         }
     }
 
-    private func run(env: TestEnvironment, plan: Workload, firms: [String], realms: [String: String], workers: [WorkerProcess],
-                     kills: Int, seed: UInt64, logs: URL, random: inout SplitMix64) async throws {
+    private func run(
+        env: TestEnvironment, plan: Workload, firms: [String], realms: [String: String], workers: [WorkerProcess],
+        kills: Int, seed: UInt64, logs: URL, random: inout SplitMix64
+    ) async throws {
         do {
 
             // Each firm's events leave in order (same key, same partition); firms in parallel.
@@ -94,7 +99,10 @@ struct FaultHarnessTests {
             let clock = ContinuousClock()
             let started = clock.now
             func at(_ seconds: Double) async throws { try await clock.sleep(until: started + .milliseconds(Int(seconds * 1000))) }
-            func log(_ what: String) { injected.append(String(format: "%5.1fs ", (clock.now - started).timeInterval) + what); trace("harness: \(injected.last ?? "")") }
+            func log(_ what: String) {
+                injected.append(String(format: "%5.1fs ", (clock.now - started).timeInterval) + what)
+                trace("harness: \(injected.last ?? "")")
+            }
 
             try await at(1.5)
             var midBatch = 0
@@ -103,23 +111,31 @@ struct FaultHarnessTests {
             func kill(_ worker: WorkerProcess, within: Duration) async throws {
                 let open = try await Self.killInsideBatch(worker, database: env.database, within: within)
                 if open >= 1 { midBatch += 1 }
-                log("SIGKILL \(worker.name)" + (open > 0 ? ", inside a batch holding \(open) account\(open == 1 ? "" : "s")" : ", no batch open"))
+                log(
+                    "SIGKILL \(worker.name)"
+                        + (open > 0 ? ", inside a batch holding \(open) account\(open == 1 ? "" : "s")" : ", no batch open"))
                 try worker.start()
             }
 
             try await kill(workers[0], within: .milliseconds(1400))
             try await at(3)
-            try env.cluster.setBrokerDown(2); log("broker 2 down")
+            try env.cluster.setBrokerDown(2)
+            log("broker 2 down")
             try await at(4)
-            try env.sandbox.inspector.setFaults(SandboxFaults(outage: .init(duration: .seconds(3))), realmId: nil); log("QuickBooks outage for 3 s (every realm)")
+            try env.sandbox.inspector.setFaults(SandboxFaults(outage: .init(duration: .seconds(3))), realmId: nil)
+            log("QuickBooks outage for 3 s (every realm)")
             try await at(6)
-            try env.cluster.setBrokerUp(2); log("broker 2 up")
+            try env.cluster.setBrokerUp(2)
+            log("broker 2 up")
             if kills > 1 { try await kill(workers[1], within: .milliseconds(1800)) }
             try await at(8)
-            trace("harness: restarting PostgreSQL"); try await restartPostgres(); log("PostgreSQL restarted")
+            trace("harness: restarting PostgreSQL")
+            try await restartPostgres()
+            log("PostgreSQL restarted")
             try await at(9)
             if let realm = realms[firms[0]] {
-                try env.sandbox.inspector.setFaults(SandboxFaults(forced429Count: 5, throttleBodyFormat: .xml), realmId: realm); log("5 forced 429s (XML) on \(firms[0])")
+                try env.sandbox.inspector.setFaults(SandboxFaults(forced429Count: 5, throttleBodyFormat: .xml), realmId: realm)
+                log("5 forced 429s (XML) on \(firms[0])")
             }
             try await at(10)
             if kills > 2 { try await kill(workers[2], within: .seconds(3)) }
@@ -142,16 +158,20 @@ struct FaultHarnessTests {
             // Wait until every valid event is in the ledger and nothing is still in flight.
             let valid = plan.validIDs
             try await env.eventually("every valid event applied", timeout: .seconds(240)) {
-                let rows = try await env.database.withConnection { try await $0.query("select event_id from processed_events where event_id = any($1)", [.textArray(Array(valid))]) }
+                let rows = try await env.database.withConnection {
+                    try await $0.query("select event_id from processed_events where event_id = any($1)", [.textArray(Array(valid))])
+                }
                 return rows.count == valid.count
             }
             try await env.eventually("no link or document waiting and the outbox drained", timeout: .seconds(120)) {
                 try await env.database.withConnection { connection in
                     let waiting = try await connection.query("select 1 from accounts where status = 'syncing'").count
-                    let documents = try await connection.query("""
+                    let documents = try await connection.query(
+                        """
                         select 1 from documents d join accounts a using (firm_id, account_id) where d.pending and a.status = 'synced'
                         union all select 1 from document_queues where lease_owner is not null
-                        """).count
+                        """
+                    ).count
                     let unpublished = try await connection.query("select 1 from outbox where published_at is null").count
                     return waiting == 0 && documents == 0 && unpublished == 0
                 }
@@ -161,14 +181,20 @@ struct FaultHarnessTests {
             // Oracle 1: the malformed ones are all dead-lettered, once each, though workers were
             // killed before committing the offsets of some of them.
             let letters = try await DeadLetterQueue(configuration: env.workerConfiguration(), logger: env.logger).list()
-            #expect(Set(letters.map { $0.message.value ?? [] }) == plan.badValues, "every malformed message dead-lettered, unchanged, and nothing else")
+            #expect(
+                Set(letters.map { $0.message.value ?? [] }) == plan.badValues,
+                "every malformed message dead-lettered, unchanged, and nothing else")
             // Once each: a worker killed between Kafka's delivery report and marking the outbox row
             // sent publishes it again, the same record (the relay's at-least-once, as for status events).
-            let byOrigin = Dictionary(grouping: letters) { "\($0.originalTopic ?? "")/\($0.originalPartition ?? "")/\($0.originalOffset ?? "")" }
+            let byOrigin = Dictionary(grouping: letters) {
+                "\($0.originalTopic ?? "")/\($0.originalPartition ?? "")/\($0.originalOffset ?? "")"
+            }
             #expect(byOrigin.count == plan.badCount, "each malformed message dead-lettered once (seed \(seed))")
             for (origin, copies) in byOrigin where copies.count > 1 {
-                #expect(Set(copies.map { [$0.message.value ?? []] + $0.message.headers.map { Array($0.name.utf8) + ($0.value ?? []) } }).count == 1,
-                        "\(origin): republished only as the same record (seed \(seed))")
+                #expect(
+                    Set(copies.map { [$0.message.value ?? []] + $0.message.headers.map { Array($0.name.utf8) + ($0.value ?? []) } }).count
+                        == 1,
+                    "\(origin): republished only as the same record (seed \(seed))")
             }
             trace("harness: \(plan.badCount) dead letters, \(letters.count - byOrigin.count) of them republished after a kill")
 
@@ -179,7 +205,10 @@ struct FaultHarnessTests {
             var database: [String: (status: String, qbo: String?, sequence: Int64, name: String)] = [:]
             for row in accounts {
                 database["\(try row.decode(String.self, "firm_id")):account:\(try row.decode(String.self, "account_id"))"] =
-                    (try row.decode(String.self, "status"), try row.decode(String?.self, "qbo_customer_id"), try row.decode(Int64.self, "sequence"), try row.decode(String.self, "name"))
+                    (
+                        try row.decode(String.self, "status"), try row.decode(String?.self, "qbo_customer_id"),
+                        try row.decode(Int64.self, "sequence"), try row.decode(String.self, "name")
+                    )
             }
             let finalRows = database
             #expect(database.count == plan.expectedStatus.count)
@@ -187,7 +216,9 @@ struct FaultHarnessTests {
             for (key, expected) in plan.expectedStatus where database[key]?.status != expected {
                 let published = history.filter { $0.key == key }.map { "\($0.status)#\($0.sequence) caused by \($0.causedBy)" }
                 let planned = plan.trace[key] ?? []
-                Issue.record("\(key): expected \(expected), database has \(database[key]?.status ?? "nothing") (seed \(seed))\n  planned: \(planned.joined(separator: ", "))\n  published: \(published.joined(separator: ", "))")
+                Issue.record(
+                    "\(key): expected \(expected), database has \(database[key]?.status ?? "nothing") (seed \(seed))\n  planned: \(planned.joined(separator: ", "))\n  published: \(published.joined(separator: ", "))"
+                )
             }
 
             // Oracle 3: every synced account's customer exists exactly once in QuickBooks.
@@ -227,20 +258,27 @@ struct FaultHarnessTests {
             }
             // Oracle 5: every invoice and payment in QuickBooks once, with the right content; their columns as published.
             let accountStatus = finalRows.mapValues(\.status)
-            let objectsChecked = try await HarnessOracle.verifyDocuments(env: env, plan: plan, realms: realms, accountStatus: accountStatus, seed: seed)
+            let objectsChecked = try await HarnessOracle.verifyDocuments(
+                env: env, plan: plan, realms: realms, accountStatus: accountStatus, seed: seed)
             let documentsChecked = try await HarnessOracle.verifyDocumentColumns(env: env, accountStatus: accountStatus, seed: seed)
-            var batches = 0, batchedWrites = 0, replays = 0
+            var batches = 0
+            var batchedWrites = 0
+            var replays = 0
             for realm in realms.values {
                 let counters = try env.sandbox.inspector.counters(realmId: realm)
                 batches += counters.batchRequests
                 batchedWrites += counters.batchItems
                 replays += counters.idempotentReplays
             }
-            trace("harness: QuickBooks saw \(batches) batch requests carrying \(batchedWrites) writes, \(replays) requests answered from its requestid memory")
+            trace(
+                "harness: QuickBooks saw \(batches) batch requests carrying \(batchedWrites) writes, \(replays) requests answered from its requestid memory"
+            )
             #expect(batches > 0, "the harness exercises batch requests")
             #expect(midBatch > 0, "a kill lands inside a consumer batch (seed \(seed))")
             trace("harness: injected:\n  " + injected.joined(separator: "\n  "))
-            trace("harness: verified \(valid.count) events applied, \(letters.count) dead-lettered, \(database.count) accounts in their expected status, \(customersChecked) customers exactly once, \(caughtUp.count) account status events (\(duplicatesDropped) identical republications) matching the database, \(objectsChecked) QuickBooks objects of \(plan.invoices.count) invoices and \(plan.payments.count) payments present once with the right content, \(documentsChecked) document columns matching what was published; worker logs in \(logs.path)")
+            trace(
+                "harness: verified \(valid.count) events applied, \(letters.count) dead-lettered, \(database.count) accounts in their expected status, \(customersChecked) customers exactly once, \(caughtUp.count) account status events (\(duplicatesDropped) identical republications) matching the database, \(objectsChecked) QuickBooks objects of \(plan.invoices.count) invoices and \(plan.payments.count) payments present once with the right content, \(documentsChecked) document columns matching what was published; worker logs in \(logs.path)"
+            )
         }
     }
 
@@ -249,17 +287,21 @@ struct FaultHarnessTests {
     /// until the batch commits), from halfway through `within` inside any batch, or once `within`
     /// has passed. Returns how many accounts the batch it killed held.
     static func killInsideBatch(_ worker: WorkerProcess, database: PostgresClient, within: Duration) async throws -> Int {
-        let deadline = ContinuousClock.now + within, halfway = ContinuousClock.now + within / 2
+        let deadline = ContinuousClock.now + within
+        let halfway = ContinuousClock.now + within / 2
         var open = 0
         while ContinuousClock.now < deadline {
             // The database may be restarting: then no batch is open.
-            open = (try? await database.withConnection { connection in
-                try await connection.query("""
-                    select coalesce(max(held), 0)::bigint from (
-                        select count(*) as held from pg_locks l join pg_stat_activity a using (pid)
-                        where l.locktype = 'advisory' and l.granted and a.application_name = $1 group by pid) t
-                    """, [.text("qbsync-\(worker.name)")]).first?.decode(Int64.self, 0)
-            }).map(Int.init) ?? 0
+            open =
+                (try? await database.withConnection { connection in
+                    try await connection.query(
+                        """
+                        select coalesce(max(held), 0)::bigint from (
+                            select count(*) as held from pg_locks l join pg_stat_activity a using (pid)
+                            where l.locktype = 'advisory' and l.granted and a.application_name = $1 group by pid) t
+                        """, [.text("qbsync-\(worker.name)")]
+                    ).first?.decode(Int64.self, 0)
+                }).map(Int.init) ?? 0
             if open >= 2 || (open >= 1 && ContinuousClock.now > halfway) { break }
             try await Task.sleep(for: .milliseconds(2))
         }

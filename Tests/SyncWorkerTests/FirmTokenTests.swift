@@ -3,6 +3,7 @@ import Postgres
 import QuickBooks
 import QuickBooksSandbox
 import Testing
+
 @testable import SyncWorker
 
 @Suite("QuickBooks tokens: sealed at rest, refreshed under the firm's lock", .timeLimit(.minutes(2)))
@@ -13,9 +14,10 @@ struct FirmTokenTests {
             let realm = try await env.connectFirm("f1")
             let (client, access) = try await env.apiAccess(realm: realm)
             _ = client
-            let row = try #require(try await env.database.withConnection { connection in
-                try await connection.query("select refresh_token, access_token from firms where firm_id = 'f1'")
-            }.first)
+            let row = try #require(
+                try await env.database.withConnection { connection in
+                    try await connection.query("select refresh_token, access_token from firms where firm_id = 'f1'")
+                }.first)
             let sealedRefresh = try row.decode([UInt8].self, "refresh_token")
             let sealedAccess = try row.decode([UInt8].self, "access_token")
             let cipher = try TokenCipher(keyMaterial: env.tokenKey)
@@ -55,8 +57,9 @@ struct FirmTokenTests {
             let cipher = try TokenCipher(keyMaterial: env.tokenKey)
             // Separate sessions stand for separate worker processes: only the row lock keeps them apart.
             let sessions = (0..<6).map { _ in
-                FirmSessions(database: env.database, client: QuickBooksClient(configuration: configuration.quickBooks, logger: env.logger),
-                             cipher: cipher, logger: env.logger)
+                FirmSessions(
+                    database: env.database, client: QuickBooksClient(configuration: configuration.quickBooks, logger: env.logger),
+                    cipher: cipher, logger: env.logger)
             }
             let tokens = try await withThrowingTaskGroup(of: String.self) { group in
                 for session in sessions { group.addTask { try await session.access(for: "f1").accessToken } }

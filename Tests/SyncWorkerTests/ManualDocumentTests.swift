@@ -3,6 +3,7 @@ import Postgres
 import QuickBooksSandbox
 import SyncCore
 import Testing
+
 @testable import SyncWorker
 
 private let bookkeeping = TestEvents.Line(service: "Bookkeeping", quantity: "1", rate: "450.00", amount: "450.00")
@@ -18,19 +19,23 @@ struct ManualDocumentTests {
         }
     }
 
-    @Test("an owner syncs an invoice the start date held back, once though the request comes twice; a staff member's request is refused and audited")
+    @Test(
+        "an owner syncs an invoice the start date held back, once though the request comes twice; a staff member's request is refused and audited"
+    )
     func invoiceSyncedByHand() async throws {
         try await TestEnvironment.with { env in
             let realm = try await env.connectFirm("f1") { $0.syncStartDate = CalendarDate("2026-11-15") }
             let worker = try await env.startWorker()
             func invoice(_ id: String, date: String) -> TestEvents.Message {
-                TestEvents.invoice(firm: "f1", account: "a1", name: "Client", invoice: id, number: "N-\(id)", issueDate: date, lines: [bookkeeping])
+                TestEvents.invoice(
+                    firm: "f1", account: "a1", name: "Client", invoice: id, number: "N-\(id)", issueDate: date, lines: [bookkeeping])
             }
             try await env.send(invoice("late", date: "2026-11-20"), invoice("early", date: "2026-11-05"))
             _ = try await env.status.wait("f1:invoice:late", is: "synced")
             _ = try await env.status.wait("f1:invoice:early", is: "not_synced", detailContaining: "sync start date")
 
-            try await env.send(TestEvents.documentToggle("invoice.sync_requested", firm: "f1", account: "a1", document: "early", role: "staff"))
+            try await env.send(
+                TestEvents.documentToggle("invoice.sync_requested", firm: "f1", account: "a1", document: "early", role: "staff"))
             try await env.eventually("the staff request audited") { try await !Self.audited(env, entityID: "early").isEmpty }
             let refused = try await Self.audited(env, entityID: "early")
             #expect(refused.map(\.action) == ["sync"] && refused.map(\.role) == ["staff"])
@@ -46,8 +51,10 @@ struct ManualDocumentTests {
             #expect(synced.causedBy == request.id)
             #expect(await env.status.entity("f1:invoice:early").map(\.status) == ["not_synced", "syncing", "synced"])
             // Once in QuickBooks, its revisions follow it there, the start date notwithstanding.
-            try await env.send(TestEvents.invoice(firm: "f1", account: "a1", name: "Client", invoice: "early", number: "N-early", issueDate: "2026-11-05",
-                                                  lines: [TestEvents.Line(service: "Bookkeeping", quantity: "1", rate: "500.00", amount: "500.00")], revision: 2))
+            try await env.send(
+                TestEvents.invoice(
+                    firm: "f1", account: "a1", name: "Client", invoice: "early", number: "N-early", issueDate: "2026-11-05",
+                    lines: [TestEvents.Line(service: "Bookkeeping", quantity: "1", rate: "500.00", amount: "500.00")], revision: 2))
             try await env.eventually("the revision written") {
                 try await env.objects(realm: realm, .invoice).first { $0.string("DocNumber") == "N-early" }?.number("TotalAmt") == 500
             }
@@ -60,21 +67,27 @@ struct ManualDocumentTests {
         try await TestEnvironment.with { env in
             let realm = try await env.connectFirm("f1")
             let worker = try await env.startWorker()
-            try await env.send(TestEvents.accountUpserted(firm: "f1", account: "a1", name: "Quiet Client"),
-                               TestEvents.unsyncRequested(firm: "f1", account: "a1"))
+            try await env.send(
+                TestEvents.accountUpserted(firm: "f1", account: "a1", name: "Quiet Client"),
+                TestEvents.unsyncRequested(firm: "f1", account: "a1"))
             _ = try await env.status.wait("f1:account:a1", is: "skipped")
-            try await env.send(TestEvents.invoice(firm: "f1", account: "a1", name: "Quiet Client", invoice: "inv-1", number: "INV-1", lines: [bookkeeping]))
+            try await env.send(
+                TestEvents.invoice(firm: "f1", account: "a1", name: "Quiet Client", invoice: "inv-1", number: "INV-1", lines: [bookkeeping])
+            )
             _ = try await env.status.wait("f1:invoice:inv-1", is: "skipped")
             try await env.send(TestEvents.documentToggle("invoice.sync_requested", firm: "f1", account: "a1", document: "inv-1"))
             let refused = try await env.status.wait("f1:invoice:inv-1", is: "skipped", detailContaining: "Sync the client account")
-            #expect(refused.detail == "Sync the client account 'Quiet Client' to QuickBooks first: an invoice is written only for a synced account.")
+            #expect(
+                refused.detail
+                    == "Sync the client account 'Quiet Client' to QuickBooks first: an invoice is written only for a synced account.")
             #expect(try await Self.audited(env, entityID: "inv-1").map(\.role) == ["owner"])
             #expect(try await env.objects(realm: realm, .invoice).isEmpty)
             try await worker.stop()
         }
     }
 
-    @Test("unsyncing a payment removes it, its refund and its fee from QuickBooks and shows skipped; syncing it again writes one new payment")
+    @Test(
+        "unsyncing a payment removes it, its refund and its fee from QuickBooks and shows skipped; syncing it again writes one new payment")
     func paymentUnsyncedAndSyncedAgain() async throws {
         try await TestEnvironment.with { env in
             let realm = try await env.connectFirm("f1")
@@ -82,16 +95,20 @@ struct ManualDocumentTests {
             try await env.send(
                 TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "inv-1", number: "INV-1", lines: [bookkeeping]),
                 TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "inv-2", number: "INV-2", lines: [bookkeeping]),
-                TestEvents.payment(firm: "f1", account: "a1", name: "Acme", payment: "pay-1", amount: "450.00", fee: "13.35", appliedTo: [("inv-1", "450.00")]),
+                TestEvents.payment(
+                    firm: "f1", account: "a1", name: "Acme", payment: "pay-1", amount: "450.00", fee: "13.35",
+                    appliedTo: [("inv-1", "450.00")]),
                 TestEvents.refund(firm: "f1", account: "a1", payment: "pay-1", refund: "re_1", amount: "40.00", revision: 2),
-                TestEvents.payment(firm: "f1", account: "a1", name: "Acme", payment: "promo-1", amount: "50.00", method: "promotional_credit",
-                                   appliedTo: [("inv-2", "50.00")]))
+                TestEvents.payment(
+                    firm: "f1", account: "a1", name: "Acme", payment: "promo-1", amount: "50.00", method: "promotional_credit",
+                    appliedTo: [("inv-2", "50.00")]))
             try await env.eventually("the refund receipt written") { try await env.objects(realm: realm, .refundReceipt).count == 1 }
             _ = try await env.status.wait("f1:payment:pay-1", is: "synced")
             _ = try await env.status.wait("f1:payment:promo-1", is: "synced")
 
             let unsync = TestEvents.documentToggle("payment.unsync_requested", firm: "f1", account: "a1", document: "pay-1")
-            try await env.send(unsync, TestEvents.documentToggle("payment.unsync_requested", firm: "f1", account: "a1", document: "promo-1"))
+            try await env.send(
+                unsync, TestEvents.documentToggle("payment.unsync_requested", firm: "f1", account: "a1", document: "promo-1"))
             let skipped = try await env.status.wait("f1:payment:pay-1", is: "skipped")
             #expect(skipped.detail == FailureDetail.unsyncedByHand)
             _ = try await env.status.wait("f1:payment:promo-1", is: "skipped")
@@ -106,8 +123,10 @@ struct ManualDocumentTests {
 
             // A later revision and the same unsync again change nothing; a staff member cannot sync it.
             try await env.send(
-                TestEvents.payment(firm: "f1", account: "a1", name: "Acme", payment: "pay-1", amount: "450.00", fee: "13.35", appliedTo: [("inv-1", "450.00")],
-                                   revision: 3),
+                TestEvents.payment(
+                    firm: "f1", account: "a1", name: "Acme", payment: "pay-1", amount: "450.00", fee: "13.35",
+                    appliedTo: [("inv-1", "450.00")],
+                    revision: 3),
                 unsync, TestEvents.documentToggle("payment.sync_requested", firm: "f1", account: "a1", document: "pay-1", role: "staff"))
             try await env.eventually("the staff request audited") { try await !Self.audited(env, entityID: "pay-1").isEmpty }
             #expect(try await live(.payment) == 0)
@@ -116,7 +135,8 @@ struct ManualDocumentTests {
             let again = try await env.status.wait("f1:payment:pay-1", is: "synced")
             try await env.eventually("the refund written anew") { try await live(.refundReceipt) == 1 }
             let payments = try await env.objects(realm: realm, .payment)
-            #expect(payments.count == 3 && payments.filter { $0.status != .deleted }.count == 1, "one new payment, not the old one replayed")
+            #expect(
+                payments.count == 3 && payments.filter { $0.status != .deleted }.count == 1, "one new payment, not the old one replayed")
             let fresh = try #require(payments.first { $0.status != .deleted })
             #expect(again.qboID == fresh.id && fresh.number("TotalAmt") == 450)
             #expect(try await live(.purchase) == 1)

@@ -4,6 +4,7 @@ import Postgres
 import Prometheus
 import SyncCore
 import Testing
+
 @testable import SyncWorker
 
 /// `/metrics` as an operator scrapes it: figures that exist, add up over pods, and carry bounded labels.
@@ -36,14 +37,17 @@ struct MetricsTests {
     }
 
     /// Runs a worker with its own registry and fast sampling; `body` gets its /metrics URL.
-    static func withMeasuredWorker(_ env: TestEnvironment, group: String = "qbsync-test", configure: (inout WorkerConfiguration) -> Void = { _ in },
-                                   _ body: (String) async throws -> Void) async throws {
+    static func withMeasuredWorker(
+        _ env: TestEnvironment, group: String = "qbsync-test", configure: (inout WorkerConfiguration) -> Void = { _ in },
+        _ body: (String) async throws -> Void
+    ) async throws {
         var configuration = env.workerConfiguration(group: group)
         configuration.metricsInterval = .milliseconds(100)
         configure(&configuration)
         let port = PortBox()
-        let worker = try await Worker(configuration: configuration, logger: env.logger, metricsRegistry: PrometheusCollectorRegistry(),
-                                      gracefulShutdownSignals: [], onHTTPListening: { await port.set($0) })
+        let worker = try await Worker(
+            configuration: configuration, logger: env.logger, metricsRegistry: PrometheusCollectorRegistry(),
+            gracefulShutdownSignals: [], onHTTPListening: { await port.set($0) })
         let running = Task { try await worker.run() }
         do { try await body("http://127.0.0.1:\(try await port.value())/metrics") } catch {
             await worker.shutdown()
@@ -56,7 +60,9 @@ struct MetricsTests {
 
     static func invoiceLag(_ url: String) async throws -> Double? {
         let text = try await HTTP.response("GET", url).body
-        let lags = (0..<Int32(TestEnvironment.partitions)).compactMap { value(text, #"qbsync_consumer_lag{topic="billing.invoices",partition="\#($0)"}"#) }
+        let lags = (0..<Int32(TestEnvironment.partitions)).compactMap {
+            value(text, #"qbsync_consumer_lag{topic="billing.invoices",partition="\#($0)"}"#)
+        }
         return lags.count == TestEnvironment.partitions ? lags.reduce(0, +) : nil
     }
 
@@ -76,7 +82,8 @@ struct MetricsTests {
                     }
                 }
                 for await _ in locked.stream { break }
-                try await env.send((1...10).map { TestEvents.invoiceUpserted(firm: "f1", account: "a\($0)", name: "Client \($0)", invoice: "inv-\($0)") })
+                try await env.send(
+                    (1...10).map { TestEvents.invoiceUpserted(firm: "f1", account: "a\($0)", name: "Client \($0)", invoice: "inv-\($0)") })
                 try await env.eventually("lag at the ten events waiting") { try await Self.invoiceLag(url) == 10 }
                 holder.cancel()
                 _ = try? await holder.value
@@ -90,21 +97,29 @@ struct MetricsTests {
     func outboxAgeWhileKafkaIsDown() async throws {
         try await TestEnvironment.with { env in
             try await Self.withMeasuredWorker(env) { url in
-                let gauge: @Sendable (String) async throws -> Double? = { name in Self.value(try await HTTP.response("GET", url).body, name) }
+                let gauge: @Sendable (String) async throws -> Double? = { name in Self.value(try await HTTP.response("GET", url).body, name)
+                }
                 try await env.eventually("this worker reports the deployment's figures") { try await gauge("qbsync_figures_reporter") == 1 }
                 try env.cluster.setBrokerDown(1)
                 try await env.database.withConnection { connection in
-                    try await Outbox.enqueue(StatusChange(firmID: "f1", entity: .firm, entityID: "f1", accountID: nil, status: .failed,
-                                                          previousStatus: .synced, detail: "test", errorCode: "3200", qboID: nil, sequence: 1,
-                                                          causedBy: "test"), topic: "quickbooks.sync-status", on: connection)
+                    try await Outbox.enqueue(
+                        StatusChange(
+                            firmID: "f1", entity: .firm, entityID: "f1", accountID: nil, status: .failed,
+                            previousStatus: .synced, detail: "test", errorCode: "3200", qboID: nil, sequence: 1,
+                            causedBy: "test"), topic: "quickbooks.sync-status", on: connection)
                 }
-                try await env.eventually("the row waits for over a second") { (try await gauge("qbsync_outbox_oldest_pending_seconds") ?? 0) >= 1 }
+                try await env.eventually("the row waits for over a second") {
+                    (try await gauge("qbsync_outbox_oldest_pending_seconds") ?? 0) >= 1
+                }
                 let first = try await gauge("qbsync_outbox_oldest_pending_seconds") ?? 0
-                try await env.eventually("and keeps ageing") { (try await gauge("qbsync_outbox_oldest_pending_seconds") ?? 0) > first + 0.3 }
+                try await env.eventually("and keeps ageing") {
+                    (try await gauge("qbsync_outbox_oldest_pending_seconds") ?? 0) > first + 0.3
+                }
                 #expect(try await gauge("qbsync_outbox_pending") == 1)
                 try env.cluster.setBrokerUp(1)
                 try await env.eventually("published once Kafka is back", timeout: .seconds(30)) {
-                    let pending = try await gauge("qbsync_outbox_pending"), oldest = try await gauge("qbsync_outbox_oldest_pending_seconds")
+                    let pending = try await gauge("qbsync_outbox_pending")
+                    let oldest = try await gauge("qbsync_outbox_oldest_pending_seconds")
                     return pending == 0 && oldest == 0
                 }
             }
@@ -118,14 +133,17 @@ struct MetricsTests {
             try await env.connectFirm("f2")
             try await env.database.withConnection { connection in
                 _ = try await connection.execute("update firms set connection_status = 'failed' where firm_id = 'f2'")
-                _ = try await connection.execute("""
+                _ = try await connection.execute(
+                    """
                     insert into outbox (topic, message_key, payload, created_at) values ('quickbooks.sync-status', 'k', '\\x00', now() - interval '90 seconds')
                     """)
             }
             func reporter(_ id: String) -> DeploymentFigureReporter {
-                DeploymentFigureReporter(database: env.database, workerID: id, interval: .seconds(5), metrics: WorkerMetrics(), logger: env.logger)
+                DeploymentFigureReporter(
+                    database: env.database, workerID: id, interval: .seconds(5), metrics: WorkerMetrics(), logger: env.logger)
             }
-            let first = reporter("w1"), second = reporter("w2")
+            let first = reporter("w1")
+            let second = reporter("w2")
             let figures = try #require(try await first.sample())
             #expect(figures.firmsDisconnected == 1 && figures.outboxPending >= 1)
             #expect(figures.outboxOldestPendingSeconds >= 90)

@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Postgres
 import Testing
+
 @testable import SyncWorker
 
 /// The outbox relay claims rows in a short transaction, delivers them with none open, and
@@ -12,8 +13,9 @@ struct OutboxRelayTests {
     static let topic = "qbsync.relay-test"
 
     static func relay(_ env: TestEnvironment, id: String, batchSize: Int) -> OutboxRelay {
-        OutboxRelay(database: env.database, producer: env.producer, signal: WakeSignal(), pollInterval: .milliseconds(50), batchSize: batchSize,
-                    relayID: id, claimDuration: .seconds(30), metrics: WorkerMetrics(), logger: env.logger)
+        OutboxRelay(
+            database: env.database, producer: env.producer, signal: WakeSignal(), pollInterval: .milliseconds(50), batchSize: batchSize,
+            relayID: id, claimDuration: .seconds(30), metrics: WorkerMetrics(), logger: env.logger)
     }
 
     /// `perKey` rows for each of `keys`, interleaved, committed a few at a time; each value is "key:n".
@@ -37,7 +39,8 @@ struct OutboxRelayTests {
         try await TestEnvironment.with { env in
             try env.cluster.createTopic(Self.topic, partitions: 3)
             try await Migrator(database: env.database, logger: env.logger).migrate()
-            let keys = 10, perKey = 20
+            let keys = 10
+            let perKey = 20
             try await Self.enqueue(env, keys: keys, perKey: perKey)
             let relays = [Self.relay(env, id: "relay-a", batchSize: 7), Self.relay(env, id: "relay-b", batchSize: 7)]
             let settled = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -59,8 +62,9 @@ struct OutboxRelayTests {
             }
             #expect(settled.reduce(0, +) == keys * perKey, "every row published once: \(settled)")
             #expect(settled.allSatisfy { $0 > 0 }, "both relays published: \(settled)")
-            let messages = try await DeadLetterReader.read(count: keys * perKey, bootstrapServers: env.cluster.bootstrapServers, topic: Self.topic,
-                                                           logger: env.logger)
+            let messages = try await DeadLetterReader.read(
+                count: keys * perKey, bootstrapServers: env.cluster.bootstrapServers, topic: Self.topic,
+                logger: env.logger)
             var byKey: [String: [Int]] = [:]
             for message in messages {
                 let parts = String(decoding: message.value ?? [], as: UTF8.self).split(separator: ":")
@@ -92,9 +96,11 @@ struct OutboxRelayTests {
                 #expect(try claimLock.first?.decode(Bool.self, "free") == true)
             }
             let open = try await env.database.withConnection { connection in
-                try await connection.query("""
+                try await connection.query(
+                    """
                     select 1 from pg_stat_activity where datname = current_database() and state like 'idle in transaction%'
-                    """).count
+                    """
+                ).count
             }
             #expect(open == 0, "no transaction is left open while Kafka delivers")
             // A second relay finds nothing to take: those keys are being delivered.

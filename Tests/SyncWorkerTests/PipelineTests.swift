@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Postgres
 import Testing
+
 @testable import SyncWorker
 
 @Suite("Pipeline: consumer group, dead letters, shutdown", .timeLimit(.minutes(3)))
@@ -26,7 +27,9 @@ struct PipelineTests {
                 try await env.database.withConnection { try await $0.query("select 1 from processed_events").count == expected }
             }
             try await env.status.wait(timeout: .seconds(30), for: "every account synced") { events in
-                firms.allSatisfy { firm in (1...5).allSatisfy { a in events.contains { $0.key == "\(firm):account:acct-\(a)" && $0.status == "synced" } } }
+                firms.allSatisfy { firm in
+                    (1...5).allSatisfy { a in events.contains { $0.key == "\(firm):account:acct-\(a)" && $0.status == "synced" } }
+                }
             }
             let perWorker = try await env.database.withConnection { connection in
                 try await connection.query("select worker_id, count(*)::bigint as n from processed_events group by worker_id")
@@ -46,12 +49,16 @@ struct PipelineTests {
     func deadLetters() async throws {
         try await TestEnvironment.with { env in
             _ = try await env.connectFirm("f1")
-            let dlq = try KafkaConsumer(configuration: KafkaConsumerConfiguration(
-                connection: KafkaConfiguration(bootstrapServers: env.cluster.bootstrapServers), groupID: "dlq-reader", topics: ["qbsync.dead-letter"]).tunedForMockCluster(),
+            let dlq = try KafkaConsumer(
+                configuration: KafkaConsumerConfiguration(
+                    connection: KafkaConfiguration(bootstrapServers: env.cluster.bootstrapServers), groupID: "dlq-reader",
+                    topics: ["qbsync.dead-letter"]
+                ).tunedForMockCluster(),
                 logger: env.logger)
             let worker = try await env.startWorker()
             try await env.sendRaw(topic: "billing.invoices", key: Array("f1".utf8), value: Array("{not json".utf8))
-            try await env.send(TestEvents.envelope(type: "invoice.exploded", topic: "billing.invoices", firm: "f1", data: ["firm_id": "f1"]))
+            try await env.send(
+                TestEvents.envelope(type: "invoice.exploded", topic: "billing.invoices", firm: "f1", data: ["firm_id": "f1"]))
             try await env.send(TestEvents.accountUpserted(firm: "f1", account: "a1", name: "After the bad ones"))
             var received: [KafkaMessage] = []
             for try await event in dlq.events {
@@ -84,14 +91,19 @@ struct PipelineTests {
             let realm = try await env.connectFirm("f1")
             let first = try await env.startWorker()
             try await env.send((1...10).map { TestEvents.syncRequested(firm: "f1", account: "a\($0)", name: "Client \($0)") })
-            try await env.status.wait(for: "ten synced") { events in (1...10).allSatisfy { i in events.contains { $0.key == "f1:account:a\(i)" && $0.status == "synced" } } }
+            try await env.status.wait(for: "ten synced") { events in
+                (1...10).allSatisfy { i in events.contains { $0.key == "f1:account:a\(i)" && $0.status == "synced" } }
+            }
             try await first.stop()
             let second = try await env.startWorker()
             try await env.send((11...15).map { TestEvents.syncRequested(firm: "f1", account: "a\($0)", name: "Client \($0)") })
-            try await env.status.wait(for: "five more synced") { events in (11...15).allSatisfy { i in events.contains { $0.key == "f1:account:a\(i)" && $0.status == "synced" } } }
+            try await env.status.wait(for: "five more synced") { events in
+                (11...15).allSatisfy { i in events.contains { $0.key == "f1:account:a\(i)" && $0.status == "synced" } }
+            }
             try await second.stop()
             let workersPerEvent = try await env.database.withConnection { connection in
-                try await connection.query("select count(distinct worker_id)::bigint as n from processed_events where event_type = 'account.sync_requested'")
+                try await connection.query(
+                    "select count(distinct worker_id)::bigint as n from processed_events where event_type = 'account.sync_requested'")
             }
             #expect(try workersPerEvent.first?.decode(Int64.self, "n") == 2)
             #expect(try await env.customers(realm: realm).count == 15)
@@ -105,15 +117,17 @@ struct PipelineTests {
             let port = PortBox()
             var configuration = env.workerConfiguration()
             configuration.httpPort = 0
-            let worker = try await Worker(configuration: configuration, logger: env.logger, gracefulShutdownSignals: [],
-                                          onHTTPListening: { await port.set($0) })
+            let worker = try await Worker(
+                configuration: configuration, logger: env.logger, gracefulShutdownSignals: [],
+                onHTTPListening: { await port.set($0) })
             let running = Task { try await worker.run() }
             let bound = try await port.value()
             let base = "http://127.0.0.1:\(bound)"
             #expect(try await HTTP.status("GET", "\(base)/healthz") == 200)
             #expect(try await HTTP.status("GET", "\(base)/admin/firms/f1/accounts") == 401)
             #expect(try await HTTP.status("GET", "\(base)/admin/firms/f1/accounts", token: "wrong") == 401)
-            #expect(try await HTTP.status("GET", "\(base)/admin/firms/f1/accounts", token: "test-admin-token") == 404, "f1 is not connected")
+            #expect(
+                try await HTTP.status("GET", "\(base)/admin/firms/f1/accounts", token: "test-admin-token") == 404, "f1 is not connected")
             #expect(try await HTTP.status("POST", "\(base)/admin/firms", token: "test-admin-token", body: "{\"firm_id\":1}") == 400)
             try await env.eventually("ready") { try await HTTP.status("GET", "\(base)/readyz") == 200 }
             await worker.shutdown()

@@ -5,6 +5,7 @@ import Postgres
 import QuickBooks
 import QuickBooksSandbox
 import Testing
+
 @testable import SyncWorker
 
 /// What stops a real deployment or quietly corrupts a firm's books, each broken on purpose:
@@ -18,7 +19,8 @@ struct ProductionSafeguardTests {
         try await TestEnvironment.with { env in
             _ = try await env.connectFirm("f2")
             // Larger than the worker accepts, so it is dead-lettered; larger than its producer may send, so Kafka refuses it.
-            var bigProducerConfiguration = KafkaProducerConfiguration(connection: KafkaConfiguration(bootstrapServers: env.cluster.bootstrapServers))
+            var bigProducerConfiguration = KafkaProducerConfiguration(
+                connection: KafkaConfiguration(bootstrapServers: env.cluster.bootstrapServers))
             bigProducerConfiguration.properties["message.max.bytes"] = "4000000"
             let bigProducer = try KafkaProducer(configuration: bigProducerConfiguration, logger: env.logger)
             let huge = Array(String(repeating: "x", count: 1_500_000).utf8)
@@ -39,7 +41,8 @@ struct ProductionSafeguardTests {
             let published = events.filter { $0.firmID == "f2" }.map { "\($0.key)#\($0.sequence)" }
             #expect(published.count == Set(published).count, "each status event published once: \(published)")
             let stillPending = try await env.database.withConnection { connection in
-                try await connection.query("select count(*)::bigint as n from outbox where set_aside_at is not null and published_at is null")
+                try await connection.query(
+                    "select count(*)::bigint as n from outbox where set_aside_at is not null and published_at is null")
             }
             #expect(try stillPending.first?.decode(Int64.self, "n") == 1, "the dead letter is kept, not lost")
             let held = try await OutboxSetAside.list(env.database)
@@ -75,7 +78,8 @@ struct ProductionSafeguardTests {
             // A refund carries no currency: its payment's decides, before anything reaches QuickBooks.
             try await env.send(TestEvents.payment(firm: "f1", account: "a3", name: "Valid", payment: "p-ok", amount: "100.00"))
             _ = try await env.status.wait("f1:payment:p-ok", is: "synced")
-            try await env.send(TestEvents.refund(firm: "f1", account: "a3", payment: "p-ok", refund: "r-precise", amount: "10.005", revision: 2))
+            try await env.send(
+                TestEvents.refund(firm: "f1", account: "a3", payment: "p-ok", refund: "r-precise", amount: "10.005", revision: 2))
             _ = try await env.status.wait("f1:payment:p-ok", is: "failed", detailContaining: "USD amounts have at most 2 decimals")
             #expect(try await env.objects(realm: realm, .refundReceipt).isEmpty)
             try await worker.stop()
@@ -86,8 +90,9 @@ struct ProductionSafeguardTests {
     func adminConnectValidatesFirst() async throws {
         try await TestEnvironment.with { env in
             let port = PortBox()
-            let worker = try await Worker(configuration: env.workerConfiguration(), logger: env.logger, gracefulShutdownSignals: [],
-                                          onHTTPListening: { await port.set($0) })
+            let worker = try await Worker(
+                configuration: env.workerConfiguration(), logger: env.logger, gracefulShutdownSignals: [],
+                onHTTPListening: { await port.set($0) })
             let running = Task { try await worker.run() }
             let base = "http://127.0.0.1:\(try await port.value())"
             let token = "test-admin-token"
@@ -124,8 +129,9 @@ struct ProductionSafeguardTests {
             let port = PortBox()
             var configuration = env.workerConfiguration()
             configuration.readinessInterval = .milliseconds(200)
-            let worker = try await Worker(configuration: configuration, logger: env.logger, gracefulShutdownSignals: [],
-                                          onHTTPListening: { await port.set($0) })
+            let worker = try await Worker(
+                configuration: configuration, logger: env.logger, gracefulShutdownSignals: [],
+                onHTTPListening: { await port.set($0) })
             let running = Task { try await worker.run() }
             let readyz = "http://127.0.0.1:\(try await port.value())/readyz"
             try await env.eventually("ready") { try await HTTP.status("GET", readyz) == 200 }
@@ -143,7 +149,8 @@ struct ProductionSafeguardTests {
             let name = try #require(database.first).decode(String.self, "name")
             try await env.database.withConnection { connection in
                 _ = try await connection.execute("alter database \"\(name)\" connection limit 0")
-                _ = try await connection.query("""
+                _ = try await connection.query(
+                    """
                     select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = 'qbsync-worker'
                     """)
             }
@@ -168,8 +175,9 @@ struct ProductionSafeguardTests {
             let port = PortBox()
             var configuration = env.workerConfiguration()
             configuration.tokenKey = (0..<32).map { _ in UInt8.random(in: 0...255) }
-            let worker = try await Worker(configuration: configuration, logger: env.logger, gracefulShutdownSignals: [],
-                                          onHTTPListening: { await port.set($0) })
+            let worker = try await Worker(
+                configuration: configuration, logger: env.logger, gracefulShutdownSignals: [],
+                onHTTPListening: { await port.set($0) })
             let running = Task { try await worker.run() }
             let readyz = "http://127.0.0.1:\(try await port.value())/readyz"
             let answer = try await HTTP.response("GET", readyz)
@@ -189,12 +197,16 @@ struct ProductionSafeguardTests {
             // f1's tokens were sealed with a key no worker has (restored from another environment, say).
             let stranger = try TokenCipher(keyMaterial: (0..<32).map { _ in UInt8.random(in: 0...255) })
             try await env.database.withConnection { connection in
-                _ = try await connection.execute("update firms set refresh_token = $1, access_token = $2 where firm_id = 'f1'", [
-                    .bytea(try stranger.seal("refresh", firmID: "f1")), .bytea(try stranger.seal("access", firmID: "f1"))])
+                _ = try await connection.execute(
+                    "update firms set refresh_token = $1, access_token = $2 where firm_id = 'f1'",
+                    [
+                        .bytea(try stranger.seal("refresh", firmID: "f1")), .bytea(try stranger.seal("access", firmID: "f1")),
+                    ])
             }
             let worker = try await env.startWorker()
             for index in 1...3 {
-                try await env.send(TestEvents.invoiceUpserted(firm: "f1", account: "a\(index)", name: "Client \(index)", invoice: "inv-\(index)"))
+                try await env.send(
+                    TestEvents.invoiceUpserted(firm: "f1", account: "a\(index)", name: "Client \(index)", invoice: "inv-\(index)"))
             }
             try await env.send(TestEvents.invoiceUpserted(firm: "f2", account: "b1", name: "Other", invoice: "inv-b1"))
             let firm = try await env.status.wait("f1:firm:f1", is: "failed", detailContaining: "token key differs")
@@ -212,7 +224,8 @@ struct ProductionSafeguardTests {
         try await TestEnvironment.with { env in
             try await Migrator(database: env.database, logger: env.logger).migrate()
             try await env.database.withConnection { connection in
-                _ = try await connection.execute("""
+                _ = try await connection.execute(
+                    """
                     insert into processed_events (event_id, firm_id, event_type, processed_at)
                     select 'old-' || n, 'f1', 'invoice.upserted', now() - interval '9 days' from generate_series(1, 25) n
                     union all select 'new-' || n, 'f1', 'invoice.upserted', now() - interval '7 days' from generate_series(1, 5) n
@@ -220,7 +233,9 @@ struct ProductionSafeguardTests {
             }
             let job = RetentionJob(database: env.database, ledgerRetention: .seconds(8 * 24 * 3600), chunk: 10, logger: env.logger)
             #expect(try await job.runOnce() == 25)
-            let left = try await env.database.withConnection { try await $0.query("select event_id from processed_events order by event_id") }
+            let left = try await env.database.withConnection {
+                try await $0.query("select event_id from processed_events order by event_id")
+            }
             #expect(try left.map { try $0.decode(String.self, "event_id") }.allSatisfy { $0.hasPrefix("new-") })
             #expect(left.count == 5)
         }

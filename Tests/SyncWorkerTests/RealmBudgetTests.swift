@@ -2,6 +2,7 @@ import Foundation
 import Postgres
 import QuickBooksSandbox
 import Testing
+
 @testable import SyncWorker
 
 @Suite("Keeping within QuickBooks' per-realm limits", .timeLimit(.minutes(2)))
@@ -9,7 +10,8 @@ struct RealmBudgetTests {
     /// The realm's change-data-capture sweep waits an hour: these budgets count every call.
     static func noSweepForAnHour(_ env: TestEnvironment, realm: String) async throws {
         try await env.database.withConnection { connection in
-            _ = try await connection.execute("""
+            _ = try await connection.execute(
+                """
                 insert into quickbooks_cdc_checkpoints (realm_id, checked_until, next_sweep_at) values ($1, now(), now() + interval '1 hour')
                 """, [.text(realm)])
         }
@@ -55,7 +57,10 @@ struct RealmBudgetTests {
         let gate = RealmGate(limits: .init(maxInFlight: 2, requestsPerWindow: 100, window: .seconds(60)))
         try await gate.acquire("r")
         try await gate.acquire("r")
-        let third = Task { try await gate.acquire("r"); return true }
+        let third = Task {
+            try await gate.acquire("r")
+            return true
+        }
         let deadline = ContinuousClock.now + .seconds(5)
         while await gate.waitingCount("r") == 0, ContinuousClock.now < deadline { await Task.yield() }
         #expect(await gate.waitingCount("r") == 1, "the third call waits")
@@ -92,7 +97,9 @@ struct RealmBudgetTests {
             let waiting = Task { try await second.acquire("r") }
             try await env.eventually("the second worker asks for the lease the first holds") {
                 try await env.database.withConnection { connection in
-                    try await connection.query("select 1 from realm_leases where realm_id = 'r' and worker_id = 'w1' and wanted_at is not null").count == 1
+                    try await connection.query(
+                        "select 1 from realm_leases where realm_id = 'r' and worker_id = 'w1' and wanted_at is not null"
+                    ).count == 1
                 }
             }
             // The first keeps its lease while it works; idle, it records its calls and lets go.
@@ -131,7 +138,8 @@ struct RealmBudgetTests {
             try await env.status.wait(timeout: .seconds(90), for: "ten accounts synced") { events in
                 (1...10).allSatisfy { i in events.contains { $0.key == "f1:account:a\(i)" && $0.status == "synced" } }
             }
-            try await env.send((1...10).map { TestEvents.invoiceUpserted(firm: "f1", account: "a\($0)", name: "Client \($0)", invoice: "inv-\($0)") })
+            try await env.send(
+                (1...10).map { TestEvents.invoiceUpserted(firm: "f1", account: "a\($0)", name: "Client \($0)", invoice: "inv-\($0)") })
             for i in 1...10 { _ = try await env.status.wait("f1:invoice:inv-\(i)", is: "synced", timeout: .seconds(90)) }
             let counters = try env.sandbox.inspector.counters(realmId: realm)
             #expect(counters.throttled == 0, "\(counters.throttled) requests were throttled (\(counters.requests) in all)")
@@ -183,10 +191,14 @@ struct RealmBudgetTests {
 
     @Test("single calls leave room in the window for the batch requests still allowed, which stop at their own limit")
     func batchBudget() async throws {
-        let gate = RealmGate(limits: .init(maxInFlight: 10, requestsPerWindow: 5, window: .milliseconds(400), batchesPerWindow: 2, margin: .zero))
+        let gate = RealmGate(
+            limits: .init(maxInFlight: 10, requestsPerWindow: 5, window: .milliseconds(400), batchesPerWindow: 2, margin: .zero))
         let clock = ContinuousClock()
         let start = clock.now
-        for _ in 0..<3 { try await gate.acquire("r"); await gate.release("r") }
+        for _ in 0..<3 {
+            try await gate.acquire("r")
+            await gate.release("r")
+        }
         #expect(try await gate.budget("r") == .init(singles: 0, batches: 2), "two of the five calls are kept for batch requests")
         try await gate.acquire("r", kind: .batch)
         await gate.release("r")
@@ -205,7 +217,10 @@ struct RealmBudgetTests {
         let gate = RealmGate(limits: .init(maxInFlight: 10, requestsPerWindow: 3, window: .milliseconds(400), margin: .zero))
         let clock = ContinuousClock()
         let start = clock.now
-        for _ in 0..<3 { try await gate.acquire("r"); await gate.release("r") }
+        for _ in 0..<3 {
+            try await gate.acquire("r")
+            await gate.release("r")
+        }
         #expect(clock.now - start < .milliseconds(400))
         try await gate.acquire("r")
         #expect(clock.now - start >= .milliseconds(400), "the fourth call waited for the window to slide")

@@ -1,13 +1,15 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Postgres
 import QuickBooks
 import QuickBooksSandbox
 import SyncCore
 import Testing
+
 @testable import SyncWorker
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 private let line = TestEvents.Line(service: "Bookkeeping", quantity: "1", rate: "100.00", amount: "100.00")
 
@@ -45,13 +47,16 @@ struct ReconciliationTests {
 
         func deactivateCustomer(_ id: String) async throws {
             let customer = try await client.read(Customer.entityName, id: id, as: Customer.self, access: access)
-            _ = try await client.update(Customer.entityName, Customer(id: id, syncToken: customer.syncToken, displayName: customer.displayName, active: false),
-                                        sparse: true, requestID: UUID().uuidString, access: access)
+            _ = try await client.update(
+                Customer.entityName, Customer(id: id, syncToken: customer.syncToken, displayName: customer.displayName, active: false),
+                sparse: true, requestID: UUID().uuidString, access: access)
         }
     }
 
     /// A webhook as QuickBooks sends it (legacy format), signed.
-    static func notify(_ url: String, realm: String, _ entities: [(name: String, id: String, operation: String, deletedID: String?)]) async throws {
+    static func notify(_ url: String, realm: String, _ entities: [(name: String, id: String, operation: String, deletedID: String?)])
+        async throws
+    {
         let items = entities.map { entity in
             #"{"name":"\#(entity.name)","id":"\#(entity.id)","operation":"\#(entity.operation)","lastUpdated":"\#(Date().timeIntervalSince1970)""#
                 + (entity.deletedID.map { #","deletedId":"\#($0)""# } ?? "") + "}"
@@ -86,12 +91,15 @@ struct ReconciliationTests {
                 try await accountant.deleteInvoice(id)
 
                 let changedAt = "2026-12-02T10:00:00.000Z"
-                let body = #"{"eventNotifications":[{"realmId":"\#(realm)","dataChangeEvent":{"entities":[{"name":"Invoice","id":"\#(id)","operation":"Delete","lastUpdated":"\#(changedAt)"}]}}]}"#
+                let body =
+                    #"{"eventNotifications":[{"realmId":"\#(realm)","dataChangeEvent":{"entities":[{"name":"Invoice","id":"\#(id)","operation":"Delete","lastUpdated":"\#(changedAt)"}]}}]}"#
                 for _ in 1...3 { try await Self.post(url, body) }
                 let failed = try await env.status.wait("f1:invoice:i1", is: "failed", detailContaining: "was deleted in QuickBooks")
                 #expect(failed.errorCode == "deleted_in_quickbooks")
                 try await Self.allReconciled(env)
-                #expect(await env.status.events.filter { $0.key == "f1:invoice:i1" && $0.status == "failed" }.count == 1, "the column changed once")
+                #expect(
+                    await env.status.events.filter { $0.key == "f1:invoice:i1" && $0.status == "failed" }.count == 1,
+                    "the column changed once")
 
                 try await env.send(TestEvents.documentToggle("invoice.sync_requested", firm: "f1", account: "a1", document: "i1"))
                 let sequence = failed.sequence
@@ -118,7 +126,10 @@ struct ReconciliationTests {
                 let edited = try #require(try await env.status.wait("f1:invoice:i2", is: "synced").qboID)
                 let paid = try #require(try await env.status.wait("f1:invoice:i3", is: "synced").qboID)
                 // qbsync's own payment changes the paid invoice's SyncToken in QuickBooks.
-                try await env.send(TestEvents.payment(firm: "f1", account: "a1", name: "Acme", payment: "p1", amount: "100.00", appliedTo: [(invoice: "i3", amount: "100.00")]))
+                try await env.send(
+                    TestEvents.payment(
+                        firm: "f1", account: "a1", name: "Acme", payment: "p1", amount: "100.00",
+                        appliedTo: [(invoice: "i3", amount: "100.00")]))
                 let payment = try #require(try await env.status.wait("f1:payment:p1", is: "synced").qboID)
 
                 let accountant = try await Accountant.of(realm: realm, env)
@@ -126,16 +137,20 @@ struct ReconciliationTests {
                 try await accountant.redateInvoice(edited, to: "2026-11-03")
 
                 let before = await env.status.events.count
-                try await Self.notify(url, realm: realm, [
-                    ("Invoice", voided, "Void", nil), ("Invoice", edited, "Update", nil),
-                    ("Invoice", paid, "Update", nil), ("Payment", payment, "Create", nil), ("Payment", payment, "Update", nil),
-                ])
+                try await Self.notify(
+                    url, realm: realm,
+                    [
+                        ("Invoice", voided, "Void", nil), ("Invoice", edited, "Update", nil),
+                        ("Invoice", paid, "Update", nil), ("Payment", payment, "Create", nil), ("Payment", payment, "Update", nil),
+                    ])
                 _ = try await env.status.wait("f1:invoice:i1", is: "failed", detailContaining: "was voided in QuickBooks")
                 let changed = try await env.status.wait("f1:invoice:i2", is: "failed", detailContaining: "was changed in QuickBooks")
                 #expect(changed.detail?.contains("date 2026-11-01 → 2026-11-03") == true, "\(changed.detail ?? "")")
                 try await Self.allReconciled(env)
                 let after = await env.status.events.dropFirst(before)
-                #expect(after.map(\.key).sorted() == ["f1:invoice:i1", "f1:invoice:i2"], "qbsync's own writes are not drift: \(after.map(\.key))")
+                #expect(
+                    after.map(\.key).sorted() == ["f1:invoice:i1", "f1:invoice:i2"],
+                    "qbsync's own writes are not drift: \(after.map(\.key))")
             }
         }
     }
@@ -145,34 +160,45 @@ struct ReconciliationTests {
         try await TestEnvironment.with { env in
             let realm = try await env.connectFirm("f1")
             try await WebhookIntakeTests.withWorker(env) { url in
-                try await env.send(TestEvents.syncRequested(firm: "f1", account: "a1", name: "Gone Inactive"),
-                                   TestEvents.syncRequested(firm: "f1", account: "a2", name: "Merged Away"))
+                try await env.send(
+                    TestEvents.syncRequested(firm: "f1", account: "a1", name: "Gone Inactive"),
+                    TestEvents.syncRequested(firm: "f1", account: "a2", name: "Merged Away"))
                 let inactive = try #require(try await env.status.wait("f1:account:a1", is: "synced").qboID)
                 let merged = try #require(try await env.status.wait("f1:account:a2", is: "synced").qboID)
                 let accountant = try await Accountant.of(realm: realm, env)
                 try await accountant.deactivateCustomer(inactive)
                 try await Self.notify(url, realm: realm, [("Customer", inactive, "Update", nil), ("Customer", "4242", "Merge", merged)])
                 let failed = try await env.status.wait("f1:account:a1", is: "failed", detailContaining: "made inactive in QuickBooks")
-                #expect(failed.detail == "The QuickBooks customer 'Gone Inactive' was made inactive in QuickBooks. Make it active again there, or sync the account to another customer.")
+                #expect(
+                    failed.detail
+                        == "The QuickBooks customer 'Gone Inactive' was made inactive in QuickBooks. Make it active again there, or sync the account to another customer."
+                )
                 let gone = try await env.status.wait("f1:account:a2", is: "failed", detailContaining: "merged into customer 4242")
                 #expect(gone.errorCode == "customer_merged_in_quickbooks")
             }
         }
     }
 
-    @Test("an accountant's delete, void, edit, deactivation and merge, in the sandbox, reach the column through the webhooks it sends (either format), and with every webhook dropped through change-data-capture alone",
-          arguments: [(SandboxWebhooks.Format.cloudEvents, false), (.legacy, false), (.cloudEvents, true)])
+    @Test(
+        "an accountant's delete, void, edit, deactivation and merge, in the sandbox, reach the column through the webhooks it sends (either format), and with every webhook dropped through change-data-capture alone",
+        arguments: [(SandboxWebhooks.Format.cloudEvents, false), (.legacy, false), (.cloudEvents, true)])
     func accountantInSandbox(format: SandboxWebhooks.Format, dropped: Bool) async throws {
         try await TestEnvironment.with { env in
             let realm = try await env.connectFirm("f1")
             // Without webhooks, the sweep is the only way: every second here.
             try await WebhookIntakeTests.withWorker(env, configure: { if dropped { $0.changeDataCaptureInterval = .seconds(1) } }) { url in
-                try env.sandbox.inspector.setWebhooks(SandboxWebhooks(url: url, verifierToken: WebhookIntakeTests.verifier, format: format,
-                                                                      batchDelay: .milliseconds(200), dropRate: dropped ? 1 : 0))
-                try await env.send(TestEvents.syncRequested(firm: "f1", account: "a2", name: "Dormant Ltd"),
-                                   TestEvents.syncRequested(firm: "f1", account: "a3", name: "Merged Away"),
-                                   TestEvents.syncRequested(firm: "f1", account: "a4", name: "Survivor Inc"))
-                try await env.send((1...4).map { TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i\($0)", number: "W-\($0)", lines: [line]) })
+                try env.sandbox.inspector.setWebhooks(
+                    SandboxWebhooks(
+                        url: url, verifierToken: WebhookIntakeTests.verifier, format: format,
+                        batchDelay: .milliseconds(200), dropRate: dropped ? 1 : 0))
+                try await env.send(
+                    TestEvents.syncRequested(firm: "f1", account: "a2", name: "Dormant Ltd"),
+                    TestEvents.syncRequested(firm: "f1", account: "a3", name: "Merged Away"),
+                    TestEvents.syncRequested(firm: "f1", account: "a4", name: "Survivor Inc"))
+                try await env.send(
+                    (1...4).map {
+                        TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i\($0)", number: "W-\($0)", lines: [line])
+                    })
                 let deleted = try #require(try await env.status.wait("f1:invoice:i1", is: "synced").qboID)
                 let voided = try #require(try await env.status.wait("f1:invoice:i2", is: "synced").qboID)
                 let edited = try #require(try await env.status.wait("f1:invoice:i3", is: "synced").qboID)
@@ -195,13 +221,16 @@ struct ReconciliationTests {
                 _ = try await env.status.wait("f1:invoice:i1", is: "failed", detailContaining: "was deleted in QuickBooks")
                 _ = try await env.status.wait("f1:invoice:i2", is: "failed", detailContaining: "was voided in QuickBooks")
                 _ = try await env.status.wait("f1:invoice:i3", is: "failed", detailContaining: "date 2026-11-01 → 2026-11-07")
-                _ = try await env.status.wait("f1:account:a2", is: "failed", detailContaining: "'Dormant Ltd' was made inactive in QuickBooks")
+                _ = try await env.status.wait(
+                    "f1:account:a2", is: "failed", detailContaining: "'Dormant Ltd' was made inactive in QuickBooks")
                 // Change-data-capture shows the merged-away customer deleted; only the webhook names the one it went into.
-                _ = try await env.status.wait("f1:account:a3", is: "failed", detailContaining: dropped ? "was merged" : "merged into customer \(survivor)")
+                _ = try await env.status.wait(
+                    "f1:account:a3", is: "failed", detailContaining: dropped ? "was merged" : "merged into customer \(survivor)")
                 try await Self.allReconciled(env)
                 let changed = await env.status.events.dropFirst(before).map(\.key).sorted()
-                #expect(changed == ["f1:account:a2", "f1:account:a3", "f1:invoice:i1", "f1:invoice:i2", "f1:invoice:i3"],
-                        "nothing else moved (i4, a4, qbsync's own writes): \(changed)")
+                #expect(
+                    changed == ["f1:account:a2", "f1:account:a3", "f1:invoice:i1", "f1:invoice:i2", "f1:invoice:i3"],
+                    "nothing else moved (i4, a4, qbsync's own writes): \(changed)")
                 let counters = try env.sandbox.inspector.counters(realmId: realm)
                 if dropped {
                     #expect(counters.webhooksDelivered == 0 && counters.webhooksDropped > 0, "\(counters)")
@@ -212,12 +241,17 @@ struct ReconciliationTests {
         }
     }
 
-    @Test("for a firm whose platform wins, an invoice edited or deleted in QuickBooks is written back with the platform's version; a void is still reported")
+    @Test(
+        "for a firm whose platform wins, an invoice edited or deleted in QuickBooks is written back with the platform's version; a void is still reported"
+    )
     func platformWins() async throws {
         try await TestEnvironment.with { env in
             let realm = try await env.connectFirm("f1") { $0.quickBooksChanges = .platformWins }
             try await WebhookIntakeTests.withWorker(env) { url in
-                try await env.send((1...3).map { TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i\($0)", number: "PW-\($0)", lines: [line]) })
+                try await env.send(
+                    (1...3).map {
+                        TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i\($0)", number: "PW-\($0)", lines: [line])
+                    })
                 let edited = try #require(try await env.status.wait("f1:invoice:i1", is: "synced").qboID)
                 let deleted = try #require(try await env.status.wait("f1:invoice:i2", is: "synced").qboID)
                 let voided = try #require(try await env.status.wait("f1:invoice:i3", is: "synced").qboID)
@@ -225,7 +259,9 @@ struct ReconciliationTests {
                 _ = try await accountant.edit(realmId: realm, entity: .invoice, id: edited, changes: #"{"TxnDate":"2026-11-08"}"#)
                 _ = try await accountant.delete(realmId: realm, entity: .invoice, id: deleted)
                 _ = try await accountant.void(realmId: realm, entity: .invoice, id: voided)
-                try await Self.notify(url, realm: realm, [("Invoice", edited, "Update", nil), ("Invoice", deleted, "Delete", nil), ("Invoice", voided, "Void", nil)])
+                try await Self.notify(
+                    url, realm: realm,
+                    [("Invoice", edited, "Update", nil), ("Invoice", deleted, "Delete", nil), ("Invoice", voided, "Void", nil)])
 
                 _ = try await env.status.wait("f1:invoice:i3", is: "failed", detailContaining: "was voided in QuickBooks")
                 try await env.eventually("the edit written back and the deleted invoice written anew") {
@@ -240,13 +276,16 @@ struct ReconciliationTests {
                     return await env.status.entity("f1:invoice:i1").last?.status == "synced"
                         && rewritten?.status == "synced" && rewritten?.qboID != deleted
                 }
-                #expect(await !env.status.events.contains { ($0.key == "f1:invoice:i1" || $0.key == "f1:invoice:i2") && $0.status == "failed" },
-                        "the platform's version went back without a failure in the column")
+                #expect(
+                    await !env.status.events.contains { ($0.key == "f1:invoice:i1" || $0.key == "f1:invoice:i2") && $0.status == "failed" },
+                    "the platform's version went back without a failure in the column")
             }
         }
     }
 
-    @Test("with no webhook at all, change-data-capture alone brings an accountant's delete, edit and void to the column, and qbsync's own writes stay synced")
+    @Test(
+        "with no webhook at all, change-data-capture alone brings an accountant's delete, edit and void to the column, and qbsync's own writes stay synced"
+    )
     func changeDataCaptureAlone() async throws {
         try await TestEnvironment.with { env in
             let realm = try await env.connectFirm("f1")
@@ -265,13 +304,18 @@ struct ReconciliationTests {
             try await accountant.redateInvoice(edited, to: "2026-11-09")
             try await accountant.voidInvoice(voided)
 
-            _ = try await env.status.wait("f1:invoice:i1", is: "failed", detailContaining: "was deleted in QuickBooks", timeout: .seconds(30))
-            _ = try await env.status.wait("f1:invoice:i4", is: "failed", detailContaining: "was voided in QuickBooks", timeout: .seconds(30))
-            _ = try await env.status.wait("f1:invoice:i2", is: "failed", detailContaining: "date 2026-11-01 → 2026-11-09", timeout: .seconds(30))
+            _ = try await env.status.wait(
+                "f1:invoice:i1", is: "failed", detailContaining: "was deleted in QuickBooks", timeout: .seconds(30))
+            _ = try await env.status.wait(
+                "f1:invoice:i4", is: "failed", detailContaining: "was voided in QuickBooks", timeout: .seconds(30))
+            _ = try await env.status.wait(
+                "f1:invoice:i2", is: "failed", detailContaining: "date 2026-11-01 → 2026-11-09", timeout: .seconds(30))
             try await Self.allReconciled(env)
             #expect(await env.status.entity("f1:invoice:i3").map(\.status) == ["syncing", "synced"], "qbsync's own writes are not drift")
             let sources = try await env.database.withConnection { connection in
-                try await connection.query("select distinct source from quickbooks_notifications").map { try $0.decode(String.self, "source") }
+                try await connection.query("select distinct source from quickbooks_notifications").map {
+                    try $0.decode(String.self, "source")
+                }
             }
             #expect(sources == ["cdc"])
             try await worker.stop()
@@ -284,10 +328,12 @@ struct ReconciliationTests {
         process.executableURL = try WorkerProcess.binary()
         process.arguments = ["reconcile", "--log-level", "error"] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging([
-            "QBSYNC_DATABASE_URL": env.databaseURL, "QBSYNC_QBO_API_URL": env.endpoint.apiBaseURL, "QBSYNC_QBO_TOKEN_URL": env.endpoint.tokenURL,
+            "QBSYNC_DATABASE_URL": env.databaseURL, "QBSYNC_QBO_API_URL": env.endpoint.apiBaseURL,
+            "QBSYNC_QBO_TOKEN_URL": env.endpoint.tokenURL,
             "QBSYNC_TOKEN_KEY": Data(env.tokenKey).base64EncodedString(), "QBSYNC_KAFKA_BOOTSTRAP_SERVERS": env.cluster.bootstrapServers,
         ]) { $1 }
-        let output = Pipe(), errors = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
         process.standardInput = FileHandle.nullDevice
@@ -304,8 +350,14 @@ struct ReconciliationTests {
             let realm = try await env.connectFirm("f1")
             let worker = try await env.startWorker()
             try await env.send(TestEvents.syncRequested(firm: "f1", account: "a2", name: "Dormant Ltd"))
-            try await env.send((1...3).map { TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i\($0)", number: "Q-\($0)", lines: [line]) })
-            try await env.send(TestEvents.payment(firm: "f1", account: "a1", name: "Acme", payment: "p1", amount: "100.00", appliedTo: [(invoice: "i3", amount: "100.00")]))
+            try await env.send(
+                (1...3).map {
+                    TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i\($0)", number: "Q-\($0)", lines: [line])
+                })
+            try await env.send(
+                TestEvents.payment(
+                    firm: "f1", account: "a1", name: "Acme", payment: "p1", amount: "100.00", appliedTo: [(invoice: "i3", amount: "100.00")]
+                ))
             let deleted = try #require(try await env.status.wait("f1:invoice:i1", is: "synced").qboID)
             let edited = try #require(try await env.status.wait("f1:invoice:i2", is: "synced").qboID)
             _ = try await env.status.wait("f1:payment:p1", is: "synced")
@@ -322,9 +374,10 @@ struct ReconciliationTests {
             let listed = try Self.reconcileCommand(env, ["--firm", "f1", "--json"])
             #expect(listed.status == 0, "\(listed.stderr)")
             let differences = try JSONDecoder().decode([FirmReconciliation.Difference].self, from: Data(listed.stdout.utf8))
-            #expect(differences.map { "\($0.entity) \($0.id) \($0.kind)" } == [
-                "invoice i1 deleted_in_quickbooks", "invoice i2 changed_in_quickbooks", "account a2 customer_inactive_in_quickbooks",
-            ])
+            #expect(
+                differences.map { "\($0.entity) \($0.id) \($0.kind)" } == [
+                    "invoice i1 deleted_in_quickbooks", "invoice i2 changed_in_quickbooks", "account a2 customer_inactive_in_quickbooks",
+                ])
             #expect(differences[1].detail.contains("date 2026-11-01 → 2026-11-04"))
 
             let fixed = try Self.reconcileCommand(env, ["--firm", "f1", "--fix"])
@@ -337,12 +390,17 @@ struct ReconciliationTests {
         }
     }
 
-    @Test("a company whose checkpoint is older than change-data-capture reaches gets a full reconcile: everything qbsync wrote there is read back")
+    @Test(
+        "a company whose checkpoint is older than change-data-capture reaches gets a full reconcile: everything qbsync wrote there is read back"
+    )
     func fullReconcileAfterLongDowntime() async throws {
         try await TestEnvironment.with { env in
             let realm = try await env.connectFirm("f1")
             let worker = try await env.startWorker { $0.changeDataCaptureInterval = .seconds(1) }
-            try await env.send((1...2).map { TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i\($0)", number: "F-\($0)", lines: [line]) })
+            try await env.send(
+                (1...2).map {
+                    TestEvents.invoice(firm: "f1", account: "a1", name: "Acme", invoice: "i\($0)", number: "F-\($0)", lines: [line])
+                })
             _ = try await env.status.wait("f1:invoice:i1", is: "synced")
             let edited = try #require(try await env.status.wait("f1:invoice:i2", is: "synced").qboID)
             try await Self.allReconciled(env)
@@ -351,14 +409,18 @@ struct ReconciliationTests {
             try await accountant.redateInvoice(edited, to: "2026-11-10")
             try await env.database.withConnection { connection in
                 _ = try await connection.execute("delete from quickbooks_notifications")
-                _ = try await connection.execute("""
+                _ = try await connection.execute(
+                    """
                     update quickbooks_cdc_checkpoints set checked_until = now() - interval '40 days', next_sweep_at = now() where realm_id = $1
                     """, [.text(realm)])
             }
-            _ = try await env.status.wait("f1:invoice:i2", is: "failed", detailContaining: "date 2026-11-01 → 2026-11-10", timeout: .seconds(30))
+            _ = try await env.status.wait(
+                "f1:invoice:i2", is: "failed", detailContaining: "date 2026-11-01 → 2026-11-10", timeout: .seconds(30))
             let queued = try await env.database.withConnection { connection in
-                try await connection.query("select entity, count(*)::bigint as n from quickbooks_notifications where source = 'reconcile' group by entity order by entity")
-                    .map { "\(try $0.decode(String.self, "entity")) \(try $0.decode(Int64.self, "n"))" }
+                try await connection.query(
+                    "select entity, count(*)::bigint as n from quickbooks_notifications where source = 'reconcile' group by entity order by entity"
+                )
+                .map { "\(try $0.decode(String.self, "entity")) \(try $0.decode(Int64.self, "n"))" }
             }
             #expect(queued == ["Customer 1", "Invoice 2"], "each invoice qbsync wrote and the linked customer checked again: \(queued)")
             try await Self.allReconciled(env)
@@ -376,7 +438,9 @@ struct ReconciliationTests {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+            }
         }
         guard bound else { throw POSIXError(.EADDRINUSE) }
         return Int(UInt16(bigEndian: address.sin_port))
@@ -393,17 +457,22 @@ struct ReconciliationTests {
             }
             // Its reconciler is held back (the notification's claim looks taken), so the kill lands between acknowledgement and reconciliation.
             try await env.database.withConnection { connection in
-                _ = try await connection.execute("alter table quickbooks_notifications alter column claimed_until set default now() + interval '1 hour'")
+                _ = try await connection.execute(
+                    "alter table quickbooks_notifications alter column claimed_until set default now() + interval '1 hour'")
             }
             let port = try Self.freePort()
             let logs = FileManager.default.temporaryDirectory.appendingPathComponent("qbsync-killed-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
-            let process = WorkerProcess(name: "acknowledging", binary: try WorkerProcess.binary(), environment: [
-                "QBSYNC_DATABASE_URL": env.databaseURL, "QBSYNC_KAFKA_BOOTSTRAP_SERVERS": env.cluster.bootstrapServers,
-                "QBSYNC_KAFKA_MOCK_CLUSTER": "1", "QBSYNC_QBO_API_URL": env.endpoint.apiBaseURL, "QBSYNC_QBO_TOKEN_URL": env.endpoint.tokenURL,
-                "QBSYNC_TOKEN_KEY": Data(env.tokenKey).base64EncodedString(), "QBSYNC_HTTP_HOST": "127.0.0.1", "QBSYNC_HTTP_PORT": String(port),
-                "QBSYNC_QBO_WEBHOOK_VERIFIER_TOKEN": WebhookIntakeTests.verifier,
-            ], logDirectory: logs)
+            let process = WorkerProcess(
+                name: "acknowledging", binary: try WorkerProcess.binary(),
+                environment: [
+                    "QBSYNC_DATABASE_URL": env.databaseURL, "QBSYNC_KAFKA_BOOTSTRAP_SERVERS": env.cluster.bootstrapServers,
+                    "QBSYNC_KAFKA_MOCK_CLUSTER": "1", "QBSYNC_QBO_API_URL": env.endpoint.apiBaseURL,
+                    "QBSYNC_QBO_TOKEN_URL": env.endpoint.tokenURL,
+                    "QBSYNC_TOKEN_KEY": Data(env.tokenKey).base64EncodedString(), "QBSYNC_HTTP_HOST": "127.0.0.1",
+                    "QBSYNC_HTTP_PORT": String(port),
+                    "QBSYNC_QBO_WEBHOOK_VERIFIER_TOKEN": WebhookIntakeTests.verifier,
+                ], logDirectory: logs)
             try process.start()
             let url = "http://127.0.0.1:\(port)/webhooks/quickbooks"
             try await env.eventually("the worker process answers", timeout: .seconds(30)) {

@@ -1,6 +1,7 @@
 import Foundation
 import QuickBooksSandbox
 import Testing
+
 @testable import SyncWorker
 
 /// Items and accounts that many writes need at once are looked up once per firm (single-flight).
@@ -43,10 +44,13 @@ struct SharedLookupTests {
             try await env.send(accounts.map { TestEvents.syncRequested(firm: "f1", account: $0, name: "Client \($0)") })
             for account in accounts { _ = try await env.status.wait("f1:account:\(account)", is: "synced") }
             try env.sandbox.inspector.resetCounters(realmId: realm)
-            try await env.send(accounts.map { account in
-                TestEvents.invoice(firm: "f1", account: account, name: "Client \(account)", invoice: "inv-\(account)",
-                                   number: "N-\(account)", lines: [TestEvents.Line(service: "Brand New Service", quantity: "1", rate: "10.00", amount: "10.00")])
-            })
+            try await env.send(
+                accounts.map { account in
+                    TestEvents.invoice(
+                        firm: "f1", account: account, name: "Client \(account)", invoice: "inv-\(account)",
+                        number: "N-\(account)",
+                        lines: [TestEvents.Line(service: "Brand New Service", quantity: "1", rate: "10.00", amount: "10.00")])
+                })
             for account in accounts { _ = try await env.status.wait("f1:invoice:inv-\(account)", is: "synced", timeout: .seconds(60)) }
             let items = try await env.objects(realm: realm, .item).filter { $0.string("Name") == "Brand New Service" }
             #expect(items.count == 1)
@@ -58,7 +62,9 @@ struct SharedLookupTests {
         }
     }
 
-    @Test("a new firm's first invoice naming two new services finds them, and the income account, in one request, and creates both in one more")
+    @Test(
+        "a new firm's first invoice naming two new services finds them, and the income account, in one request, and creates both in one more"
+    )
     func linesLookedUpTogether() async throws {
         try await TestEnvironment.with { env in
             let realm = try await env.connectFirm("f1")
@@ -66,13 +72,18 @@ struct SharedLookupTests {
             try await env.send(TestEvents.syncRequested(firm: "f1", account: "a1", name: "Client"))
             _ = try await env.status.wait("f1:account:a1", is: "synced")
             try env.sandbox.inspector.resetCounters(realmId: realm)
-            try await env.send(TestEvents.invoice(firm: "f1", account: "a1", name: "Client", invoice: "i1", number: "T-1", lines: [
-                TestEvents.Line(service: "Audit", quantity: "1", rate: "10.00", amount: "10.00"),
-                TestEvents.Line(service: "Tax Return", quantity: "2", rate: "5.00", amount: "10.00"),
-                TestEvents.Line(service: "Audit", quantity: "1", rate: "1.00", amount: "1.00"),
-            ]))
+            try await env.send(
+                TestEvents.invoice(
+                    firm: "f1", account: "a1", name: "Client", invoice: "i1", number: "T-1",
+                    lines: [
+                        TestEvents.Line(service: "Audit", quantity: "1", rate: "10.00", amount: "10.00"),
+                        TestEvents.Line(service: "Tax Return", quantity: "2", rate: "5.00", amount: "10.00"),
+                        TestEvents.Line(service: "Audit", quantity: "1", rate: "1.00", amount: "1.00"),
+                    ]))
             _ = try await env.status.wait("f1:invoice:i1", is: "synced")
-            let items = try await env.objects(realm: realm, .item).compactMap { $0.string("Name") }.filter { ["Audit", "Tax Return"].contains($0) }
+            let items = try await env.objects(realm: realm, .item).compactMap { $0.string("Name") }.filter {
+                ["Audit", "Tax Return"].contains($0)
+            }
             #expect(items.sorted() == ["Audit", "Tax Return"])
             let counters = try env.sandbox.inspector.counters(realmId: realm)
             // One batch of three queries (the items, and the income account two ways), one batch of two creates.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SyncWorker
 
 /// SIGTERM while PostgreSQL is down must not hang until SIGKILL: the drain has a budget, past it
@@ -29,14 +30,18 @@ struct ShutdownDuringOutageTests {
             try first.start()
             let readyz = "http://127.0.0.1:\(httpPort)/readyz"
             try await env.eventually("the first worker is ready", timeout: .seconds(60)) { (try? await HTTP.status("GET", readyz)) == 200 }
-            let before = (1...5).map { TestEvents.invoiceUpserted(firm: "f1", account: "a\($0)", name: "Client \($0)", invoice: "inv-\($0)") }
+            let before = (1...5).map {
+                TestEvents.invoiceUpserted(firm: "f1", account: "a\($0)", name: "Client \($0)", invoice: "inv-\($0)")
+            }
             try await env.send(before)
             for index in 1...5 { _ = try await env.status.wait("f1:invoice:inv-\(index)", is: "synced", timeout: .seconds(60)) }
 
             try await PostgresServer.run("stop")
             do {
                 // Consumed while the database is away: their handlers keep retrying.
-                let during = (6...15).map { TestEvents.invoiceUpserted(firm: "f1", account: "a\($0)", name: "Client \($0)", invoice: "inv-\($0)") }
+                let during = (6...15).map {
+                    TestEvents.invoiceUpserted(firm: "f1", account: "a\($0)", name: "Client \($0)", invoice: "inv-\($0)")
+                }
                 try await env.send(during)
                 try await env.eventually("the worker sees PostgreSQL gone", timeout: .seconds(30)) {
                     let answer = try? await HTTP.response("GET", readyz)
@@ -76,7 +81,9 @@ struct ShutdownDuringOutageTests {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         guard bound == 0 else { throw StatusStream.StreamFailed(message: "bind() failed") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }

@@ -4,6 +4,7 @@ import OTel
 import SyncCore
 import Testing
 import Tracing
+
 @testable import SyncWorker
 
 /// W3C trace context through the pipeline, exported over OTLP/HTTP to a collector.
@@ -24,8 +25,9 @@ struct TracingTests {
         otel.traces.otlpExporter.endpoint = try await collector.endpoint
         otel.traces.batchSpanProcessor.scheduleDelay = .milliseconds(50)
         let backend = try OTel.makeTracingBackend(configuration: otel)
-        let worker = try await Worker(configuration: env.workerConfiguration(), logger: env.logger, tracer: backend.factory,
-                                      observability: [backend.service], gracefulShutdownSignals: [])
+        let worker = try await Worker(
+            configuration: env.workerConfiguration(), logger: env.logger, tracer: backend.factory,
+            observability: [backend.service], gracefulShutdownSignals: [])
         let running = Task { try await worker.run() }
         do { try await body(collector) } catch {
             await worker.shutdown()
@@ -54,7 +56,9 @@ struct TracingTests {
             try await Self.withTracedWorker(env) { collector in
                 try await env.send(Self.traced(TestEvents.invoiceUpserted(firm: "f1", account: "a1", name: "Acme", invoice: "inv-1")))
                 let synced = try await env.status.wait("f1:invoice:inv-1", is: "synced")
-                #expect(synced.traceParent?.contains(Self.traceID) == true, "the status event is in the event's trace: \(synced.traceParent ?? "none")")
+                #expect(
+                    synced.traceParent?.contains(Self.traceID) == true,
+                    "the status event is in the event's trace: \(synced.traceParent ?? "none")")
                 #expect(synced.traceParentHeader == synced.traceParent, "and says so in its Kafka header")
                 #expect(synced.traceParent?.contains(Self.parentSpanID) == false, "as a child of qbsync's own span")
                 let account = try await env.status.wait("f1:account:a1", is: "synced")
@@ -62,8 +66,10 @@ struct TracingTests {
 
                 try await env.eventually("the spans exported") {
                     let names = Set(await collector.spans(inTrace: Self.traceID).map(\.name))
-                    return names.isSuperset(of: ["qbsync.event invoice.upserted", "QuickBooks create customer", "qbsync.write create Invoice",
-                                                 "QuickBooks create Invoice", "publish quickbooks.sync-status"])
+                    return names.isSuperset(of: [
+                        "qbsync.event invoice.upserted", "QuickBooks create customer", "qbsync.write create Invoice",
+                        "QuickBooks create Invoice", "publish quickbooks.sync-status",
+                    ])
                 }
                 let spans = await collector.spans(inTrace: Self.traceID)
                 let event = try #require(spans.first { $0.name == "qbsync.event invoice.upserted" })
@@ -71,7 +77,8 @@ struct TracingTests {
                 #expect(event.attributes["messaging.destination.name"] == "billing.invoices")
                 let apply = try #require(spans.first { $0.name == "qbsync.apply" })
                 let write = try #require(spans.first { $0.name == "qbsync.write create Invoice" })
-                #expect(write.parentSpanID == apply.spanID, "the write, done later by the pusher, continues the step that recorded the invoice")
+                #expect(
+                    write.parentSpanID == apply.spanID, "the write, done later by the pusher, continues the step that recorded the invoice")
                 let call = try #require(spans.first { $0.name == "QuickBooks create Invoice" })
                 #expect(call.parentSpanID == write.spanID)
                 for step in ["qbsync.decode", "qbsync.apply"] {
@@ -89,8 +96,9 @@ struct TracingTests {
             try await env.connectFirm("f1")
             try await Self.withTracedWorker(env) { collector in
                 let message = TestEvents.invoiceUpserted(firm: "f1", account: "a1", name: "Acme", invoice: "inv-1")
-                _ = try await env.producer.send(topic: message.topic, key: Array(message.key.utf8), value: message.value,
-                                                headers: [.init(name: "traceparent", value: Array("00-\(Self.traceID)-\(Self.parentSpanID)-01".utf8))])
+                _ = try await env.producer.send(
+                    topic: message.topic, key: Array(message.key.utf8), value: message.value,
+                    headers: [.init(name: "traceparent", value: Array("00-\(Self.traceID)-\(Self.parentSpanID)-01".utf8))])
                 try await env.send(TestEvents.invoiceUpserted(firm: "f1", account: "a1", name: "Acme", invoice: "inv-2"))
                 let first = try await env.status.wait("f1:invoice:inv-1", is: "synced")
                 let second = try await env.status.wait("f1:invoice:inv-2", is: "synced")
@@ -98,7 +106,9 @@ struct TracingTests {
                 let secondTrace = try #require(second.traceParent?.split(separator: "-").dropFirst().first.map(String.init))
                 #expect(secondTrace != Self.traceID && secondTrace.count == 32, "a new trace of its own")
                 try await env.eventually("the event's span exported") {
-                    await collector.spans(inTrace: Self.traceID).contains { $0.name == "qbsync.event invoice.upserted" && $0.parentSpanID == Self.parentSpanID }
+                    await collector.spans(inTrace: Self.traceID).contains {
+                        $0.name == "qbsync.event invoice.upserted" && $0.parentSpanID == Self.parentSpanID
+                    }
                 }
             }
         }

@@ -1,6 +1,7 @@
 import Foundation
 import QuickBooksSandbox
 import Testing
+
 @testable import SyncWorker
 
 /// QuickBooks outages, timeouts and throttling: work waits and retries, nothing is lost,
@@ -19,11 +20,15 @@ struct TransientFailureTests {
                 TestEvents.syncRequested(firm: "f2", account: "b1", name: "Flowing Co"))
             try await env.status.wait(for: "f2 synced and f1 parked") { events in
                 events.contains { $0.key == "f2:account:b1" && $0.status == "synced" }
-                    && events.contains { $0.key == "f1:account:a1" && $0.status == "syncing" && ($0.detail ?? "").contains("temporarily unavailable") }
+                    && events.contains {
+                        $0.key == "f1:account:a1" && $0.status == "syncing" && ($0.detail ?? "").contains("temporarily unavailable")
+                    }
             }
             #expect(await env.status.account("f1", "a1").allSatisfy { $0.status == "syncing" })
             try env.sandbox.inspector.setFaults(.none, realmId: broken)
-            try await env.status.wait(for: "f1 synced after the outage") { $0.contains { $0.key == "f1:account:a1" && $0.status == "synced" } }
+            try await env.status.wait(for: "f1 synced after the outage") {
+                $0.contains { $0.key == "f1:account:a1" && $0.status == "synced" }
+            }
             #expect(try await env.customers(realm: broken).count == 1)
             #expect(try await env.customers(realm: healthy).count == 1)
             try await worker.stop()
@@ -34,13 +39,19 @@ struct TransientFailureTests {
     func timeoutThenRetry() async throws {
         try await TestEnvironment.with { env in
             let realm = try await env.connectFirm("f1")
-            let worker = try await env.startWorker { $0.quickBooks.requestTimeout = .milliseconds(400); $0.immediateRetries = 1 }
+            let worker = try await env.startWorker {
+                $0.quickBooks.requestTimeout = .milliseconds(400)
+                $0.immediateRetries = 1
+            }
             // A first link looks up the firm's customer type, so the timed-out request below is the create itself.
             try await env.send(TestEvents.syncRequested(firm: "f1", account: "a0", name: "Quick Answer LLC", mode: "create"))
             _ = try await env.status.wait("f1:account:a0", is: "synced")
-            try env.sandbox.inspector.setFaults(SandboxFaults(timeoutRate: 1.0, timeoutHold: .seconds(2), timeoutAfterWrite: true), realmId: realm)
+            try env.sandbox.inspector.setFaults(
+                SandboxFaults(timeoutRate: 1.0, timeoutHold: .seconds(2), timeoutAfterWrite: true), realmId: realm)
             try await env.send(TestEvents.syncRequested(firm: "f1", account: "a1", name: "Slow Answer LLC", mode: "create"))
-            try await env.status.wait(for: "parked after timeouts") { $0.contains { $0.key == "f1:account:a1" && $0.status == "syncing" && $0.detail != nil } }
+            try await env.status.wait(for: "parked after timeouts") {
+                $0.contains { $0.key == "f1:account:a1" && $0.status == "syncing" && $0.detail != nil }
+            }
             #expect(try await env.customers(realm: realm).count == 2, "the write went through even though no answer came")
             try env.sandbox.inspector.setFaults(.none, realmId: realm)
             let events = try await env.status.wait(for: "synced") { $0.contains { $0.key == "f1:account:a1" && $0.status == "synced" } }
@@ -71,7 +82,10 @@ struct TransientFailureTests {
         try await TestEnvironment.with { env in
             let realm = try await env.connectFirm("f1")
             try env.sandbox.inspector.setFaults(SandboxFaults(serverErrorRate: 1.0), realmId: realm)
-            let worker = try await env.startWorker { $0.maxAttempts = 2; $0.immediateRetries = 0 }
+            let worker = try await env.startWorker {
+                $0.maxAttempts = 2
+                $0.immediateRetries = 0
+            }
             try await env.send(TestEvents.syncRequested(firm: "f1", account: "a1", name: "Never Answered"))
             let events = try await env.status.wait(for: "failed") { $0.contains { $0.key == "f1:account:a1" && $0.status == "failed" } }
             let failed = try #require(events.last { $0.key == "f1:account:a1" })

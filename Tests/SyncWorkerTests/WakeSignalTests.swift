@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SyncWorker
 
 @Suite("Waking polling services")

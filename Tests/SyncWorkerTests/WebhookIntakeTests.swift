@@ -2,6 +2,7 @@ import Foundation
 import Postgres
 import SyncCore
 import Testing
+
 @testable import SyncWorker
 
 /// `POST /webhooks/quickbooks`: signed notifications are committed before the answer, once
@@ -20,7 +21,8 @@ struct WebhookIntakeTests {
         try await env.withHTTPWorker(configuration) { port in try await body("http://127.0.0.1:\(port)/webhooks/quickbooks") }
     }
 
-    static func post(_ url: String, _ body: String, signedWith token: String? = Self.verifier) async throws -> (status: UInt, body: String) {
+    static func post(_ url: String, _ body: String, signedWith token: String? = Self.verifier) async throws -> (status: UInt, body: String)
+    {
         let signature = token.map { WebhookSignature.sign(body: Array(body.utf8), verifierToken: $0) }
         return try await HTTP.response("POST", url, headers: signature.map { [("intuit-signature", $0)] } ?? [], body: body)
     }
@@ -55,16 +57,20 @@ struct WebhookIntakeTests {
                 let cloud = try await Self.post(url, Self.cloudEvents)
                 #expect(cloud.status == 200 && cloud.body == #"{"received":1,"new":1}"#, "\(cloud.body)")
                 let rows = try await Self.recorded(env)
-                #expect(rows.map { "\($0.entity) \($0.id) \($0.operation)" } == ["Invoice 145 Delete", "Customer 7 Merge", "Payment 88 Void"])
+                #expect(
+                    rows.map { "\($0.entity) \($0.id) \($0.operation)" } == ["Invoice 145 Delete", "Customer 7 Merge", "Payment 88 Void"])
                 let merged = try await env.database.withConnection { connection in
-                    try await connection.query("select deleted_id from quickbooks_notifications where operation = 'Merge'").first?.decode(String.self, "deleted_id")
+                    try await connection.query("select deleted_id from quickbooks_notifications where operation = 'Merge'").first?.decode(
+                        String.self, "deleted_id")
                 }
                 #expect(merged == "9")
             }
         }
     }
 
-    @Test("a webhook not signed with the verifier token (forged, signed with an old token, unsigned, or altered) is refused and records nothing")
+    @Test(
+        "a webhook not signed with the verifier token (forged, signed with an old token, unsigned, or altered) is refused and records nothing"
+    )
     func forged() async throws {
         try await TestEnvironment.with { env in
             try await Self.withWorker(env) { (url: String) async throws in
@@ -73,7 +79,8 @@ struct WebhookIntakeTests {
                 let signature = WebhookSignature.sign(body: Array(Self.legacy.utf8), verifierToken: Self.verifier)
                 let altered = Self.legacy.replacingOccurrences(of: "145", with: "146")
                 #expect(try await HTTP.response("POST", url, headers: [("intuit-signature", signature)], body: altered).status == 401)
-                #expect(try await HTTP.response("POST", url, headers: [("intuit-signature", "not base64!")], body: Self.legacy).status == 401)
+                #expect(
+                    try await HTTP.response("POST", url, headers: [("intuit-signature", "not base64!")], body: Self.legacy).status == 401)
                 #expect(try await Self.post(url, #"{"hello":"world"}"#).status == 400, "signed, but not a QuickBooks payload")
                 #expect(try await Self.recorded(env).isEmpty)
             }

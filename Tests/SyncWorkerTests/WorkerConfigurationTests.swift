@@ -1,8 +1,9 @@
 import Foundation
-@testable import Kafka
 import Logging
-@testable import Postgres
 import Testing
+
+@testable import Kafka
+@testable import Postgres
 @testable import SyncWorker
 
 /// Every setting is read from the environment and checked at start, with a message naming the
@@ -27,7 +28,10 @@ struct WorkerConfigurationTests {
             "QBSYNC_KAFKA_PROPERTY_SOCKET_KEEPALIVE_ENABLE": "true",
         ])
         try configuration.validate()
-        for properties in [try configuration.consumerConfiguration().librdkafkaProperties(), try configuration.producerConfiguration().librdkafkaProperties()] {
+        for properties in [
+            try configuration.consumerConfiguration().librdkafkaProperties(),
+            try configuration.producerConfiguration().librdkafkaProperties(),
+        ] {
             #expect(properties["security.protocol"] == "sasl_ssl")
             #expect(properties["sasl.mechanisms"] == "SCRAM-SHA-512")
             #expect(properties["sasl.username"] == "qbsync")
@@ -85,7 +89,9 @@ struct WorkerConfigurationTests {
 
     @Test("a Kafka setting given twice with different values is refused, naming both variables")
     func conflictingKafkaSettings() {
-        #expect { try Self.configuration(["QBSYNC_KAFKA_SECURITY_PROTOCOL": "ssl", "QBSYNC_KAFKA_PROPERTY_SECURITY_PROTOCOL": "SASL_SSL"]) } throws: { error in
+        #expect {
+            try Self.configuration(["QBSYNC_KAFKA_SECURITY_PROTOCOL": "ssl", "QBSYNC_KAFKA_PROPERTY_SECURITY_PROTOCOL": "SASL_SSL"])
+        } throws: { error in
             "\(error)".contains("QBSYNC_KAFKA_SECURITY_PROTOCOL") && "\(error)".contains("QBSYNC_KAFKA_PROPERTY_SECURITY_PROTOCOL")
         }
         #expect { try Self.configuration(["QBSYNC_KAFKA_SECURITY_PROTOCOL": "sasl_ssl"]).validate() } throws: { error in
@@ -94,23 +100,29 @@ struct WorkerConfigurationTests {
         #expect { try Self.configuration(["QBSYNC_KAFKA_SASL_USERNAME": "u"]).validate() } throws: { error in
             "\(error)".contains("QBSYNC_KAFKA_SECURITY_PROTOCOL is plaintext")
         }
-        #expect { try Self.configuration(["QBSYNC_KAFKA_SECURITY_PROTOCOL": "ssl", "QBSYNC_KAFKA_SSL_CA_LOCATION": "/nonexistent/ca.pem"]).validate() } throws: { error in
+        #expect {
+            try Self.configuration(["QBSYNC_KAFKA_SECURITY_PROTOCOL": "ssl", "QBSYNC_KAFKA_SSL_CA_LOCATION": "/nonexistent/ca.pem"])
+                .validate()
+        } throws: { error in
             "\(error)".contains("QBSYNC_KAFKA_SSL_CA_LOCATION") && "\(error)".contains("/nonexistent/ca.pem")
         }
     }
 
-    @Test("limits that would stall, spin or disable a safeguard are refused at start, naming the variable", arguments: [
-        ("QBSYNC_QBO_MAX_IN_FLIGHT", "0"), ("QBSYNC_QBO_MAX_IN_FLIGHT", "-1"), ("QBSYNC_QBO_REQUESTS_PER_WINDOW", "0"),
-        ("QBSYNC_MAX_MESSAGE_BYTES", "0"), ("QBSYNC_SWEEP_INTERVAL_MS", "0"), ("QBSYNC_SWEEP_INTERVAL_MS", "-5"),
-        ("QBSYNC_QBO_WINDOW_MS", "-60000"), ("QBSYNC_QBO_THROTTLE_PAUSE_MS", "-1"), ("QBSYNC_MAX_IN_FLIGHT", "0"),
-        ("QBSYNC_MAX_ATTEMPTS", "0"), ("QBSYNC_LEASE_MS", "0"), ("QBSYNC_DATABASE_POOL_SIZE", "0"), ("QBSYNC_DATABASE_WAIT_MS", "-1"), ("QBSYNC_HTTP_PORT", "70000"),
-        ("QBSYNC_QBO_TIMEOUT_MS", "0"), ("QBSYNC_DRAIN_TIMEOUT_MS", "0"), ("QBSYNC_LEDGER_RETENTION_HOURS", "0"),
-        ("QBSYNC_READINESS_INTERVAL_MS", "0"), ("QBSYNC_KAFKA_BOOTSTRAP_SERVERS", "kafka-without-port"),
-        ("QBSYNC_TOPIC_SYNC_STATUS", "billing.invoices"), ("QBSYNC_TOPIC_DEAD_LETTER", "bad topic!"), ("QBSYNC_ADMIN_TOKEN", "short"),
-        ("QBSYNC_QBO_API_URL", "ftp://example"), ("QBSYNC_KAFKA_MOCK_CLUSTER", "maybe"), ("QBSYNC_MAX_IN_FLIGHT", "many"),
-        ("QBSYNC_QBO_BATCHES_PER_WINDOW", "-1"), ("QBSYNC_QBO_BATCHES_PER_WINDOW", "500"), ("QBSYNC_QBO_BATCH_ITEMS", "0"),
-        ("QBSYNC_QBO_BATCH_ITEMS", "31"), ("QBSYNC_QBO_BATCH_FILL_MS", "-1"), ("QBSYNC_QBO_BATCH_FILL_MS", "60000"),
-    ])
+    @Test(
+        "limits that would stall, spin or disable a safeguard are refused at start, naming the variable",
+        arguments: [
+            ("QBSYNC_QBO_MAX_IN_FLIGHT", "0"), ("QBSYNC_QBO_MAX_IN_FLIGHT", "-1"), ("QBSYNC_QBO_REQUESTS_PER_WINDOW", "0"),
+            ("QBSYNC_MAX_MESSAGE_BYTES", "0"), ("QBSYNC_SWEEP_INTERVAL_MS", "0"), ("QBSYNC_SWEEP_INTERVAL_MS", "-5"),
+            ("QBSYNC_QBO_WINDOW_MS", "-60000"), ("QBSYNC_QBO_THROTTLE_PAUSE_MS", "-1"), ("QBSYNC_MAX_IN_FLIGHT", "0"),
+            ("QBSYNC_MAX_ATTEMPTS", "0"), ("QBSYNC_LEASE_MS", "0"), ("QBSYNC_DATABASE_POOL_SIZE", "0"), ("QBSYNC_DATABASE_WAIT_MS", "-1"),
+            ("QBSYNC_HTTP_PORT", "70000"),
+            ("QBSYNC_QBO_TIMEOUT_MS", "0"), ("QBSYNC_DRAIN_TIMEOUT_MS", "0"), ("QBSYNC_LEDGER_RETENTION_HOURS", "0"),
+            ("QBSYNC_READINESS_INTERVAL_MS", "0"), ("QBSYNC_KAFKA_BOOTSTRAP_SERVERS", "kafka-without-port"),
+            ("QBSYNC_TOPIC_SYNC_STATUS", "billing.invoices"), ("QBSYNC_TOPIC_DEAD_LETTER", "bad topic!"), ("QBSYNC_ADMIN_TOKEN", "short"),
+            ("QBSYNC_QBO_API_URL", "ftp://example"), ("QBSYNC_KAFKA_MOCK_CLUSTER", "maybe"), ("QBSYNC_MAX_IN_FLIGHT", "many"),
+            ("QBSYNC_QBO_BATCHES_PER_WINDOW", "-1"), ("QBSYNC_QBO_BATCHES_PER_WINDOW", "500"), ("QBSYNC_QBO_BATCH_ITEMS", "0"),
+            ("QBSYNC_QBO_BATCH_ITEMS", "31"), ("QBSYNC_QBO_BATCH_FILL_MS", "-1"), ("QBSYNC_QBO_BATCH_FILL_MS", "60000"),
+        ])
     func limitsValidated(variable: String, value: String) {
         let name = variable == "QBSYNC_TOPIC_SYNC_STATUS" ? "QBSYNC_TOPIC_*" : variable
         #expect {
@@ -136,7 +148,8 @@ struct WorkerConfigurationTests {
 
     @Test("a bad database URL is refused without echoing its password")
     func databasePasswordNotEchoed() {
-        #expect { try Self.configuration(["QBSYNC_DATABASE_URL": "postgress://qbsync:hunter2@db:5432/qbsync"]).validate() } throws: { error in
+        #expect { try Self.configuration(["QBSYNC_DATABASE_URL": "postgress://qbsync:hunter2@db:5432/qbsync"]).validate() } throws: {
+            error in
             !"\(error)".contains("hunter2") && "\(error)".contains("QBSYNC_DATABASE_URL") && "\(error)".contains("********")
         }
         // libpq quotes what it cannot parse: here, the password itself.
@@ -144,7 +157,9 @@ struct WorkerConfigurationTests {
             !"\(error)".contains("hunter2") && "\(error)".contains("percent-encoded")
         }
         #expect(PostgresConfiguration.redacted("host=db password='hunter 2' dbname=x") == "host=db password=******** dbname=x")
-        #expect(PostgresConfiguration.redacted("postgresql://u:p%40ss@h/db?sslmode=require&password=x") == "postgresql://u:********@h/db?sslmode=require&password=********")
+        #expect(
+            PostgresConfiguration.redacted("postgresql://u:p%40ss@h/db?sslmode=require&password=x")
+                == "postgresql://u:********@h/db?sslmode=require&password=********")
     }
 
     @Test("secrets come from a variable or a file it names, never both")
@@ -153,8 +168,12 @@ struct WorkerConfigurationTests {
         try "an-admin-token-from-a-file\n".write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         #expect(try Self.configuration(["QBSYNC_ADMIN_TOKEN_FILE": file.path]).adminToken == "an-admin-token-from-a-file")
-        #expect { try Self.configuration(["QBSYNC_ADMIN_TOKEN_FILE": file.path, "QBSYNC_ADMIN_TOKEN": "x"]) } throws: { "\($0)".contains("not both") }
-        #expect { try Self.configuration(["QBSYNC_QBO_CLIENT_SECRET_FILE": "/nonexistent"]) } throws: { "\($0)".contains("QBSYNC_QBO_CLIENT_SECRET_FILE") }
+        #expect { try Self.configuration(["QBSYNC_ADMIN_TOKEN_FILE": file.path, "QBSYNC_ADMIN_TOKEN": "x"]) } throws: {
+            "\($0)".contains("not both")
+        }
+        #expect { try Self.configuration(["QBSYNC_QBO_CLIENT_SECRET_FILE": "/nonexistent"]) } throws: {
+            "\($0)".contains("QBSYNC_QBO_CLIENT_SECRET_FILE")
+        }
     }
 
     @Test("a metric label never takes an arbitrary role from input")
@@ -167,7 +186,9 @@ struct WorkerConfigurationTests {
     @Test("every variable the worker reads is listed, and the README's configuration table lists each with its rule")
     func variablesDocumented() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let reader = try String(contentsOf: root.appendingPathComponent("Sources/SyncWorker/Configuration/WorkerConfiguration+Environment.swift"), encoding: .utf8)
+        let reader = try String(
+            contentsOf: root.appendingPathComponent("Sources/SyncWorker/Configuration/WorkerConfiguration+Environment.swift"),
+            encoding: .utf8)
         let read = Set(reader.matches(of: /"(QBSYNC_[A-Z_]+)"/).map { String($0.1) }).subtracting(["QBSYNC_KAFKA_PROPERTY_"])
         let listed = Set(WorkerConfiguration.variables.map(\.name))
             .union(WorkerConfiguration.variables.filter(\.secret).map { "\($0.name)_FILE" })

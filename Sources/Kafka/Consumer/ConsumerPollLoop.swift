@@ -121,7 +121,9 @@ final class ConsumerPollLoop: RDKafkaRebalanceHandler, @unchecked Sendable {
             self.logger.warning("Closing the Kafka consumer reported an error", metadata: ["kafka.error": "\(error)"])
         }
         if !self.lock.withLock({ self.joined }) {
-            self.logger.notice("The consumer closed before its group assigned it anything; its librdkafka handle is kept until the process exits (librdkafka 2.0.2 cannot destroy it safely)")
+            self.logger.notice(
+                "The consumer closed before its group assigned it anything; its librdkafka handle is kept until the process exits (librdkafka 2.0.2 cannot destroy it safely)"
+            )
             self.client.keepHandleUntilExit()
         }
         self.events.finish()
@@ -148,7 +150,8 @@ final class ConsumerPollLoop: RDKafkaRebalanceHandler, @unchecked Sendable {
         case .assign:
             self.lock.withLock { self.joined = true }
             if let error = rebalance.apply() {
-                self.logger.error("Assigning partitions failed", metadata: ["kafka.error": "\(error)", "kafka.partitions": "\(partitions)"])
+                self.logger.error(
+                    "Assigning partitions failed", metadata: ["kafka.error": "\(error)", "kafka.partitions": "\(partitions)"])
                 return
             }
             // Cooperative rebalances often end with an empty incremental assignment: nothing to tell.
@@ -179,7 +182,9 @@ final class ConsumerPollLoop: RDKafkaRebalanceHandler, @unchecked Sendable {
             }
 
         case .lost:
-            self.logger.warning("Partitions lost; their records will be processed again by their next owner", metadata: ["kafka.partitions": "\(partitions)"])
+            self.logger.warning(
+                "Partitions lost; their records will be processed again by their next owner",
+                metadata: ["kafka.partitions": "\(partitions)"])
             if self.isRunning && !partitions.isEmpty {
                 _ = self.events.send(.partitionsLost(partitions))
             }
@@ -204,9 +209,13 @@ final class ConsumerPollLoop: RDKafkaRebalanceHandler, @unchecked Sendable {
     private func commitStoredOffsetsRetrying() -> KafkaError? {
         let policy = RetryPolicy(baseDelay: .milliseconds(50), maxDelay: .seconds(1), jitter: .none, budget: self.commitRetryTimeout)
         do throws(KafkaError) {
-            try policy.runBlocking(transient: { $0.isRetriable }, willRetry: { error, _, delay in
-                self.logger.debug("Commit failed transiently; retrying", metadata: ["kafka.error": "\(error.code)", "kafka.backoff": "\(delay)"])
-            }) { _ throws(KafkaError) in
+            try policy.runBlocking(
+                transient: { $0.isRetriable },
+                willRetry: { error, _, delay in
+                    self.logger.debug(
+                        "Commit failed transiently; retrying", metadata: ["kafka.error": "\(error.code)", "kafka.backoff": "\(delay)"])
+                }
+            ) { _ throws(KafkaError) in
                 try self.client.commitStoredOffsets()
             }
             return nil

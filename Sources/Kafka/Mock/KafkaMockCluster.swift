@@ -40,7 +40,8 @@ public final class KafkaMockCluster: Sendable {
             throw KafkaError(
                 kind: .mockCluster,
                 code: .invalidArgument,
-                message: "topic '\(name)' needs at least 1 partition and a replication factor between 1 and \(self.brokerCount), got \(partitions) and \(replicationFactor)",
+                message:
+                    "topic '\(name)' needs at least 1 partition and a replication factor between 1 and \(self.brokerCount), got \(partitions) and \(replicationFactor)",
                 isRetriable: false
             )
         }

@@ -88,7 +88,8 @@ public final class KafkaProducer: Sendable {
                 do {
                     try await Task.sleep(for: backoff)
                 } catch {
-                    throw KafkaError(kind: .produce, code: .queueFull, message: "the local queue was full and the sending task was cancelled")
+                    throw KafkaError(
+                        kind: .produce, code: .queueFull, message: "the local queue was full and the sending task was cancelled")
                 }
                 backoff = min(backoff * 2, .milliseconds(100))
             case .failure(let error):

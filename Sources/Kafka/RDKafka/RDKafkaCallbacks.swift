@@ -109,7 +109,8 @@ final class RDKafkaCallbacks: @unchecked Sendable {
         let entries = offsets.map { RDKafkaTopicPartitionList.entries(of: $0) } ?? []
         let failed = entries.filter { $0.error != RD_KAFKA_RESP_ERR_NO_ERROR }
         if code == RD_KAFKA_RESP_ERR_NO_ERROR && failed.isEmpty {
-            callbacks.logger.trace("Committed offsets", metadata: ["kafka.offsets": "\(entries.map { "\($0.topicPartition)@\($0.offset)" })"])
+            callbacks.logger.trace(
+                "Committed offsets", metadata: ["kafka.offsets": "\(entries.map { "\($0.topicPartition)@\($0.offset)" })"])
         } else {
             callbacks.logger.warning(
                 "Committing offsets failed; they are committed again with the next auto-commit or at revocation",

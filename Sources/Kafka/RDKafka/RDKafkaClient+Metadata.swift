@@ -7,7 +7,8 @@ extension RDKafkaClient {
         var metadata: UnsafePointer<rd_kafka_metadata_t>?
         let err = rd_kafka_metadata(self.handle, 0, nil, &metadata, timeoutMilliseconds)
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
-            throw KafkaError(kind: .offsetQuery, err: err, message: "no broker answered a metadata request within \(timeoutMilliseconds) ms")
+            throw KafkaError(
+                kind: .offsetQuery, err: err, message: "no broker answered a metadata request within \(timeoutMilliseconds) ms")
         }
         defer { rd_kafka_metadata_destroy(metadata) }
         return Int(metadata.pointee.broker_cnt)

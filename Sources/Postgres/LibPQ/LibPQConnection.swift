@@ -14,10 +14,12 @@ final class LibPQConnection: @unchecked Sendable {
     private init(pointer: OpaquePointer, logger: Logger) {
         self.pointer = pointer
         self.noticeSink = NoticeSink(logger: logger)
-        PQsetNoticeReceiver(pointer, { context, result in
-            guard let context, let result else { return }
-            Unmanaged<NoticeSink>.fromOpaque(context).takeUnretainedValue().receive(result)
-        }, Unmanaged.passUnretained(noticeSink).toOpaque())
+        PQsetNoticeReceiver(
+            pointer,
+            { context, result in
+                guard let context, let result else { return }
+                Unmanaged<NoticeSink>.fromOpaque(context).takeUnretainedValue().receive(result)
+            }, Unmanaged.passUnretained(noticeSink).toOpaque())
     }
 
     deinit {
@@ -100,11 +102,12 @@ final class LibPQConnection: @unchecked Sendable {
         }
         let sent = bound.withUnsafeArrays { types, values, lengths, formats in
             guard PQsendQueryParams(pointer, prefix, 0, nil, nil, nil, nil, 1) == 1 else { return false }
-            let statementSent = if let name {
-                PQsendQueryPrepared(pointer, name, Int32(bound.count), values, lengths, formats, 1) == 1
-            } else {
-                PQsendQueryParams(pointer, sql, Int32(bound.count), types, values, lengths, formats, 1) == 1
-            }
+            let statementSent =
+                if let name {
+                    PQsendQueryPrepared(pointer, name, Int32(bound.count), values, lengths, formats, 1) == 1
+                } else {
+                    PQsendQueryParams(pointer, sql, Int32(bound.count), types, values, lengths, formats, 1) == 1
+                }
             return statementSent && PQpipelineSync(pointer) == 1
         }
         guard sent else {

@@ -22,7 +22,8 @@ final class NotificationListener: Sendable {
     }
 
     /// Connects, runs `LISTEN`, and starts the receive loop.
-    static func start(channel: String, parameters: [(keyword: String, value: String)], logger: Logger) async throws -> NotificationListener {
+    static func start(channel: String, parameters: [(keyword: String, value: String)], logger: Logger) async throws -> NotificationListener
+    {
         let thread = ConnectionThread()
         let connection: LibPQConnection
         let wakePipe: WakePipe
@@ -64,7 +65,8 @@ final class NotificationListener: Sendable {
                         continuation.yield(notification)
                     }
                 } catch {
-                    logger.warning("LISTEN connection lost; notifications stop", metadata: ["postgres.channel": "\(channel)", "error": "\(error)"])
+                    logger.warning(
+                        "LISTEN connection lost; notifications stop", metadata: ["postgres.channel": "\(channel)", "error": "\(error)"])
                     continuation.finish(throwing: error)
                     return
                 }

@@ -26,7 +26,8 @@ final class PooledConnection: @unchecked Sendable {
             if !verify || connection.isHealthy() {
                 return connection
             }
-            logger.notice("PostgreSQL connection was closed by the server while idle; reconnecting", metadata: ["postgres.connection": "\(id)"])
+            logger.notice(
+                "PostgreSQL connection was closed by the server while idle; reconnecting", metadata: ["postgres.connection": "\(id)"])
             discard()
         }
         let fresh = try LibPQConnection.connect(parameters: parameters, logger: logger)

@@ -37,8 +37,16 @@ public struct Account: QuickBooksEntity, Hashable {
     public var reference: ReferenceType? { id.map { ReferenceType(value: $0, name: name) } }
 
     enum CodingKeys: String, CodingKey {
-        case id = "Id", syncToken = "SyncToken", name = "Name", fullyQualifiedName = "FullyQualifiedName"
-        case accountType = "AccountType", accountSubType = "AccountSubType", classification = "Classification"
-        case active = "Active", currentBalance = "CurrentBalance", currencyRef = "CurrencyRef", metaData = "MetaData"
+        case id = "Id"
+        case syncToken = "SyncToken"
+        case name = "Name"
+        case fullyQualifiedName = "FullyQualifiedName"
+        case accountType = "AccountType"
+        case accountSubType = "AccountSubType"
+        case classification = "Classification"
+        case active = "Active"
+        case currentBalance = "CurrentBalance"
+        case currencyRef = "CurrencyRef"
+        case metaData = "MetaData"
     }
 }

@@ -17,7 +17,8 @@ public struct CreditMemoDetails: TransactionDetails {
     }
 
     enum CodingKeys: String, CodingKey {
-        case customerRef = "CustomerRef", remainingCredit = "RemainingCredit"
+        case customerRef = "CustomerRef"
+        case remainingCredit = "RemainingCredit"
     }
 }
 
@@ -27,7 +28,8 @@ extension QuickBooksTransaction where Details == CreditMemoDetails {
         txnDate: CalendarDate? = nil, currencyRef: ReferenceType? = nil, lines: [SalesLine]? = nil,
         privateNote: String? = nil
     ) {
-        self.init(id: id, syncToken: syncToken, docNumber: docNumber, txnDate: txnDate, currencyRef: currencyRef,
-                  lines: lines, privateNote: privateNote, details: CreditMemoDetails(customerRef: customerRef))
+        self.init(
+            id: id, syncToken: syncToken, docNumber: docNumber, txnDate: txnDate, currencyRef: currencyRef,
+            lines: lines, privateNote: privateNote, details: CreditMemoDetails(customerRef: customerRef))
     }
 }

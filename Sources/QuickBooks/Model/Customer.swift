@@ -9,7 +9,9 @@ public struct Customer: Sendable, Hashable, Codable {
     public var customerTypeRef: ReferenceType?
     public var metaData: ModificationMetaData?
 
-    public init(id: String? = nil, syncToken: String? = nil, displayName: String, active: Bool? = nil, customerTypeRef: ReferenceType? = nil) {
+    public init(
+        id: String? = nil, syncToken: String? = nil, displayName: String, active: Bool? = nil, customerTypeRef: ReferenceType? = nil
+    ) {
         self.id = id
         self.syncToken = syncToken
         self.displayName = displayName
@@ -21,7 +23,11 @@ public struct Customer: Sendable, Hashable, Codable {
     public var isActive: Bool { active ?? true }
 
     enum CodingKeys: String, CodingKey {
-        case id = "Id", syncToken = "SyncToken", displayName = "DisplayName", active = "Active"
-        case customerTypeRef = "CustomerTypeRef", metaData = "MetaData"
+        case id = "Id"
+        case syncToken = "SyncToken"
+        case displayName = "DisplayName"
+        case active = "Active"
+        case customerTypeRef = "CustomerTypeRef"
+        case metaData = "MetaData"
     }
 }

@@ -10,6 +10,7 @@ public struct DeletedObject: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id = "Id", status
+        case id = "Id"
+        case status
     }
 }

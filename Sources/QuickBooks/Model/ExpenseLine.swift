@@ -40,7 +40,10 @@ public struct ExpenseLine: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id = "Id", description = "Description", amount = "Amount", detailType = "DetailType"
+        case id = "Id"
+        case description = "Description"
+        case amount = "Amount"
+        case detailType = "DetailType"
         case accountBasedExpenseLineDetail = "AccountBasedExpenseLineDetail"
     }
 }

@@ -14,7 +14,9 @@ public struct Fault: Sendable, Hashable, Codable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case message = "Message", detail = "Detail", code, element
+            case message = "Message"
+            case detail = "Detail"
+            case code, element
         }
     }
 
@@ -22,7 +24,8 @@ public struct Fault: Sendable, Hashable, Codable {
     public var type: String?
 
     enum CodingKeys: String, CodingKey {
-        case errors = "Error", type
+        case errors = "Error"
+        case type
     }
 }
 

@@ -45,9 +45,18 @@ public struct Invoice: QuickBooksEntity, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id = "Id", syncToken = "SyncToken", customerRef = "CustomerRef", docNumber = "DocNumber"
-        case txnDate = "TxnDate", dueDate = "DueDate", currencyRef = "CurrencyRef", lines = "Line"
-        case privateNote = "PrivateNote", totalAmt = "TotalAmt", balance = "Balance", linkedTxn = "LinkedTxn"
+        case id = "Id"
+        case syncToken = "SyncToken"
+        case customerRef = "CustomerRef"
+        case docNumber = "DocNumber"
+        case txnDate = "TxnDate"
+        case dueDate = "DueDate"
+        case currencyRef = "CurrencyRef"
+        case lines = "Line"
+        case privateNote = "PrivateNote"
+        case totalAmt = "TotalAmt"
+        case balance = "Balance"
+        case linkedTxn = "LinkedTxn"
         case metaData = "MetaData"
     }
 }

@@ -44,8 +44,14 @@ public struct Item: QuickBooksEntity, Hashable {
     public var reference: ReferenceType? { id.map { ReferenceType(value: $0, name: name) } }
 
     enum CodingKeys: String, CodingKey {
-        case id = "Id", syncToken = "SyncToken", name = "Name", fullyQualifiedName = "FullyQualifiedName"
-        case type = "Type", incomeAccountRef = "IncomeAccountRef", unitPrice = "UnitPrice", active = "Active"
+        case id = "Id"
+        case syncToken = "SyncToken"
+        case name = "Name"
+        case fullyQualifiedName = "FullyQualifiedName"
+        case type = "Type"
+        case incomeAccountRef = "IncomeAccountRef"
+        case unitPrice = "UnitPrice"
+        case active = "Active"
         case metaData = "MetaData"
     }
 }

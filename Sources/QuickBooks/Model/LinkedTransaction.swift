@@ -21,6 +21,7 @@ public struct LinkedTransaction: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case txnId = "TxnId", txnType = "TxnType"
+        case txnId = "TxnId"
+        case txnType = "TxnType"
     }
 }

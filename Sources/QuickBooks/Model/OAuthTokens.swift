@@ -8,7 +8,8 @@ public struct OAuthTokens: Sendable, Hashable, Codable {
     public var refreshTokenExpiresIn: Int?
     public var tokenType: String?
 
-    public init(accessToken: String, refreshToken: String, expiresIn: Int, refreshTokenExpiresIn: Int? = nil, tokenType: String? = "bearer") {
+    public init(accessToken: String, refreshToken: String, expiresIn: Int, refreshTokenExpiresIn: Int? = nil, tokenType: String? = "bearer")
+    {
         self.accessToken = accessToken
         self.refreshToken = refreshToken
         self.expiresIn = expiresIn
@@ -17,7 +18,10 @@ public struct OAuthTokens: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case accessToken = "access_token", refreshToken = "refresh_token", expiresIn = "expires_in"
-        case refreshTokenExpiresIn = "x_refresh_token_expires_in", tokenType = "token_type"
+        case accessToken = "access_token"
+        case refreshToken = "refresh_token"
+        case expiresIn = "expires_in"
+        case refreshTokenExpiresIn = "x_refresh_token_expires_in"
+        case tokenType = "token_type"
     }
 }

@@ -42,9 +42,18 @@ public struct Payment: QuickBooksEntity, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id = "Id", syncToken = "SyncToken", customerRef = "CustomerRef", totalAmt = "TotalAmt"
-        case txnDate = "TxnDate", paymentRefNum = "PaymentRefNum", depositToAccountRef = "DepositToAccountRef"
-        case paymentMethodRef = "PaymentMethodRef", currencyRef = "CurrencyRef", lines = "Line"
-        case privateNote = "PrivateNote", unappliedAmt = "UnappliedAmt", metaData = "MetaData"
+        case id = "Id"
+        case syncToken = "SyncToken"
+        case customerRef = "CustomerRef"
+        case totalAmt = "TotalAmt"
+        case txnDate = "TxnDate"
+        case paymentRefNum = "PaymentRefNum"
+        case depositToAccountRef = "DepositToAccountRef"
+        case paymentMethodRef = "PaymentMethodRef"
+        case currencyRef = "CurrencyRef"
+        case lines = "Line"
+        case privateNote = "PrivateNote"
+        case unappliedAmt = "UnappliedAmt"
+        case metaData = "MetaData"
     }
 }

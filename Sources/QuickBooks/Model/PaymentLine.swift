@@ -15,6 +15,7 @@ public struct PaymentLine: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case amount = "Amount", linkedTxn = "LinkedTxn"
+        case amount = "Amount"
+        case linkedTxn = "LinkedTxn"
     }
 }

@@ -25,7 +25,8 @@ public struct PurchaseDetails: TransactionDetails {
     }
 
     enum CodingKeys: String, CodingKey {
-        case paymentType = "PaymentType", accountRef = "AccountRef"
+        case paymentType = "PaymentType"
+        case accountRef = "AccountRef"
     }
 }
 
@@ -35,7 +36,8 @@ extension QuickBooksTransaction where Details == PurchaseDetails {
         accountRef: ReferenceType? = nil, docNumber: String? = nil, txnDate: CalendarDate? = nil,
         currencyRef: ReferenceType? = nil, lines: [ExpenseLine]? = nil, privateNote: String? = nil
     ) {
-        self.init(id: id, syncToken: syncToken, docNumber: docNumber, txnDate: txnDate, currencyRef: currencyRef,
-                  lines: lines, privateNote: privateNote, details: PurchaseDetails(paymentType: paymentType, accountRef: accountRef))
+        self.init(
+            id: id, syncToken: syncToken, docNumber: docNumber, txnDate: txnDate, currencyRef: currencyRef,
+            lines: lines, privateNote: privateNote, details: PurchaseDetails(paymentType: paymentType, accountRef: accountRef))
     }
 }

@@ -50,8 +50,14 @@ public struct QuickBooksTransaction<Details: TransactionDetails>: QuickBooksEnti
     }
 
     enum CodingKeys: String, CodingKey {
-        case id = "Id", syncToken = "SyncToken", docNumber = "DocNumber", txnDate = "TxnDate"
-        case currencyRef = "CurrencyRef", lines = "Line", privateNote = "PrivateNote", totalAmt = "TotalAmt"
+        case id = "Id"
+        case syncToken = "SyncToken"
+        case docNumber = "DocNumber"
+        case txnDate = "TxnDate"
+        case currencyRef = "CurrencyRef"
+        case lines = "Line"
+        case privateNote = "PrivateNote"
+        case totalAmt = "TotalAmt"
         case metaData = "MetaData"
     }
 

@@ -15,6 +15,7 @@ public struct ModificationMetaData: Sendable, Hashable, Codable {
     public var lastUpdatedTime: String?
 
     enum CodingKeys: String, CodingKey {
-        case createTime = "CreateTime", lastUpdatedTime = "LastUpdatedTime"
+        case createTime = "CreateTime"
+        case lastUpdatedTime = "LastUpdatedTime"
     }
 }

@@ -25,7 +25,9 @@ public struct RefundReceiptDetails: TransactionDetails {
     }
 
     enum CodingKeys: String, CodingKey {
-        case customerRef = "CustomerRef", depositToAccountRef = "DepositToAccountRef", paymentRefNum = "PaymentRefNum"
+        case customerRef = "CustomerRef"
+        case depositToAccountRef = "DepositToAccountRef"
+        case paymentRefNum = "PaymentRefNum"
         case paymentMethodRef = "PaymentMethodRef"
     }
 }
@@ -40,7 +42,8 @@ extension QuickBooksTransaction where Details == RefundReceiptDetails {
         let details = RefundReceiptDetails(
             customerRef: customerRef, depositToAccountRef: depositToAccountRef, paymentRefNum: paymentRefNum,
             paymentMethodRef: paymentMethodRef)
-        self.init(id: id, syncToken: syncToken, docNumber: docNumber, txnDate: txnDate, currencyRef: currencyRef,
-                  lines: lines, privateNote: privateNote, details: details)
+        self.init(
+            id: id, syncToken: syncToken, docNumber: docNumber, txnDate: txnDate, currencyRef: currencyRef,
+            lines: lines, privateNote: privateNote, details: details)
     }
 }

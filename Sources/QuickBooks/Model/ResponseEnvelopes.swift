@@ -40,7 +40,10 @@ struct QueryEnvelope<Object: Decodable>: Decodable {
 struct OAuthErrorBody: Decodable {
     var error: String
     var errorDescription: String?
-    enum CodingKeys: String, CodingKey { case error, errorDescription = "error_description" }
+    enum CodingKeys: String, CodingKey {
+        case error
+        case errorDescription = "error_description"
+    }
 }
 
 /// The XML Fault QuickBooks sends on some throttled responses:
@@ -66,7 +69,8 @@ struct XMLFault {
     }
 
     private static func element(_ name: String, in text: String) -> String? {
-        guard let start = text.range(of: "<\(name)>"), let end = text.range(of: "</\(name)>", range: start.upperBound..<text.endIndex) else { return nil }
+        guard let start = text.range(of: "<\(name)>"), let end = text.range(of: "</\(name)>", range: start.upperBound..<text.endIndex)
+        else { return nil }
         return String(text[start.upperBound..<end.lowerBound])
     }
 }

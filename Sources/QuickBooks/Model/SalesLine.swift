@@ -55,12 +55,19 @@ public struct SalesLine: Sendable, Hashable, Codable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case itemRef = "ItemRef", qty = "Qty", unitPrice = "UnitPrice", taxCodeRef = "TaxCodeRef"
+            case itemRef = "ItemRef"
+            case qty = "Qty"
+            case unitPrice = "UnitPrice"
+            case taxCodeRef = "TaxCodeRef"
         }
     }
 
     enum CodingKeys: String, CodingKey {
-        case id = "Id", lineNum = "LineNum", description = "Description", amount = "Amount", detailType = "DetailType"
+        case id = "Id"
+        case lineNum = "LineNum"
+        case description = "Description"
+        case amount = "Amount"
+        case detailType = "DetailType"
         case salesItemLineDetail = "SalesItemLineDetail"
     }
 }

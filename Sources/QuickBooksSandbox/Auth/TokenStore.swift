@@ -66,8 +66,7 @@ final class TokenStore: Sendable {
     }
 
     /// Exchanges an authorization code once; returns the realm and a fresh token pair.
-    func exchange(code: String, now: ContinuousClock.Instant) throws(GrantError) -> (realmId: String, tokens: TokenPair)
-    {
+    func exchange(code: String, now: ContinuousClock.Instant) throws(GrantError) -> (realmId: String, tokens: TokenPair) {
         let result: (String, TokenPair)? = state.withLockedValue { state in
             guard let grant = state.codes.removeValue(forKey: code), grant.expires > now else { return nil }
             return (grant.realmId, issue(realmId: grant.realmId, now: now, into: &state))
@@ -78,8 +77,7 @@ final class TokenStore: Sendable {
 
     /// Rotates a refresh token: the presented one is spent, a new pair is returned. Two refreshes
     /// racing with the same token get one pair and one `invalid_grant`, as with Intuit.
-    func refresh(token: String, now: ContinuousClock.Instant) throws(GrantError) -> (realmId: String, tokens: TokenPair)
-    {
+    func refresh(token: String, now: ContinuousClock.Instant) throws(GrantError) -> (realmId: String, tokens: TokenPair) {
         let result: (String, TokenPair)? = state.withLockedValue { state in
             guard var grant = state.refreshTokens[token], !grant.used, grant.expires > now else { return nil }
             grant.used = true

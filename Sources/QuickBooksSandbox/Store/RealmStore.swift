@@ -115,7 +115,8 @@ actor RealmStore {
         case .payment: saved = try savePayment(fields, existing: existing, now: now)
         case .purchase: saved = try savePurchase(fields, existing: existing, now: now)
         case .customerType:
-            throw .businessValidation("Customer types are set up in QuickBooks' settings; the API can only read them.", element: "CustomerType")
+            throw .businessValidation(
+                "Customer types are set up in QuickBooks' settings; the API can only read them.", element: "CustomerType")
         }
         return saved.rendered()
     }

@@ -194,8 +194,11 @@ final class WebhookDispatcher: Sendable {
             guard attempt < settings.maxAttempts else {
                 count(realmId, .failed)
                 logger.warning(
-                    "Webhook delivery failed; giving up", metadata: ["realmId": "\(realmId)", "attempts": "\(attempt)",
-                        "url": "\(settings.url)", "reason": "\(failure)"])
+                    "Webhook delivery failed; giving up",
+                    metadata: [
+                        "realmId": "\(realmId)", "attempts": "\(attempt)",
+                        "url": "\(settings.url)", "reason": "\(failure)",
+                    ])
                 return
             }
             count(realmId, .retried)

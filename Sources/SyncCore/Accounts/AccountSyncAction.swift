@@ -17,7 +17,7 @@ public struct RejectedToggle: Sendable, Hashable {
     public var action: Action
     public var actor: Actor
     public var reason: String
-    
+
     public init(action: Action, actor: Actor, reason: String) {
         self.action = action
         self.actor = actor

@@ -94,9 +94,11 @@ public enum AccountSyncMachine {
 
         if var state = next, current?.visible != state.visible {
             state.sequence = (current?.sequence ?? 0) + 1
-            actions.append(.publish(AccountStatusUpdate(
-                status: state.status, previousStatus: current?.status, detail: state.detail,
-                errorCode: state.errorCode, qboID: state.qboCustomerID, sequence: state.sequence)))
+            actions.append(
+                .publish(
+                    AccountStatusUpdate(
+                        status: state.status, previousStatus: current?.status, detail: state.detail,
+                        errorCode: state.errorCode, qboID: state.qboCustomerID, sequence: state.sequence)))
             next = state
         }
         return Transition(state: next, actions: actions)

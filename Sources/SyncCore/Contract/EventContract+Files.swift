@@ -3,1890 +3,1890 @@
 extension EventContract {
     static let embeddedFiles: [String: String] = [
         "asyncapi.yaml": ####"""
-# The event contract of qbsync, the QuickBooks Online sync worker: every topic it reads and writes.
-# The payload schemas are JSON Schema 2020-12 files beside this one (schemas/); `qbsync contract`
-# prints this document and `qbsync contract --schema <type>` one schema, from the binary itself.
-# The test suite validates every message its integration tests send, observe and dead-letter
-# against them (scripts/check-contract.sh).
-asyncapi: 3.0.0
-info:
-  title: qbsync event contract
-  version: 1.1.0
-  description: |
-    qbsync consumes invoice, payment and account events, writes them to QuickBooks Online for the
-    firms whose accounts sync, and publishes the QuickBooks column of every account, invoice,
-    payment and firm as status events.
+        # The event contract of qbsync, the QuickBooks Online sync worker: every topic it reads and writes.
+        # The payload schemas are JSON Schema 2020-12 files beside this one (schemas/); `qbsync contract`
+        # prints this document and `qbsync contract --schema <type>` one schema, from the binary itself.
+        # The test suite validates every message its integration tests send, observe and dead-letter
+        # against them (scripts/check-contract.sh).
+        asyncapi: 3.0.0
+        info:
+          title: qbsync event contract
+          version: 1.1.0
+          description: |
+            qbsync consumes invoice, payment and account events, writes them to QuickBooks Online for the
+            firms whose accounts sync, and publishes the QuickBooks column of every account, invoice,
+            payment and firm as status events.
 
-    Every message value is a CloudEvents 1.0 event in structured mode: the value is the JSON
-    envelope (`specversion`, `id`, `source`, `type`, `time`, `subject`, `datacontenttype`, `data`,
-    and the distributed-tracing extension attributes `traceparent` and `tracestate`). Rules of
-    every ingress message:
+            Every message value is a CloudEvents 1.0 event in structured mode: the value is the JSON
+            envelope (`specversion`, `id`, `source`, `type`, `time`, `subject`, `datacontenttype`, `data`,
+            and the distributed-tracing extension attributes `traceparent` and `tracestate`). Rules of
+            every ingress message:
 
-    - The Kafka key is the `firm_id` (`data.firm_id`); a message without a key or with another
-      one is dead-lettered (`key_mismatch`), since per-firm ordering and realm ownership hang on it.
-    - Money is a decimal **string** (`"450.00"`), never a JSON number, with at most the
-      currency's minor-unit decimals (two for USD, none for JPY, three for KWD): `"0.001"` USD is
-      refused, never rounded. Dates are `YYYY-MM-DD`.
-    - `revision` increases with every change of an invoice or payment; an event whose revision is
-      not newer than the one applied is a no-op. The same event `id` delivered twice is applied once.
-    - Unknown fields are ignored and a null optional field counts as absent; a JSON object with
-      the same key twice is refused (`invalid_envelope`): the event would mean two things.
-    - What cannot be applied is dead-lettered, unchanged, to `qbsync.dead-letter`; nothing is
-      dropped silently.
+            - The Kafka key is the `firm_id` (`data.firm_id`); a message without a key or with another
+              one is dead-lettered (`key_mismatch`), since per-firm ordering and realm ownership hang on it.
+            - Money is a decimal **string** (`"450.00"`), never a JSON number, with at most the
+              currency's minor-unit decimals (two for USD, none for JPY, three for KWD): `"0.001"` USD is
+              refused, never rounded. Dates are `YYYY-MM-DD`.
+            - `revision` increases with every change of an invoice or payment; an event whose revision is
+              not newer than the one applied is a no-op. The same event `id` delivered twice is applied once.
+            - Unknown fields are ignored and a null optional field counts as absent; a JSON object with
+              the same key twice is refused (`invalid_envelope`): the event would mean two things.
+            - What cannot be applied is dead-lettered, unchanged, to `qbsync.dead-letter`; nothing is
+              dropped silently.
 
-    Topic names are configurable (`QBSYNC_TOPIC_*`); the addresses below are the defaults.
-    Version 1.1 added `invoice.sync_requested`, `payment.sync_requested` and
-    `payment.unsync_requested`, and documents `traceparent` and `tracestate`.
-defaultContentType: application/json
+            Topic names are configurable (`QBSYNC_TOPIC_*`); the addresses below are the defaults.
+            Version 1.1 added `invoice.sync_requested`, `payment.sync_requested` and
+            `payment.unsync_requested`, and documents `traceparent` and `tracestate`.
+        defaultContentType: application/json
 
-channels:
-  billingInvoices:
-    address: billing.invoices
-    title: Invoices
-    description: Invoices from the billing service, and the one-by-one toggle of an invoice's column. Variable QBSYNC_TOPIC_INVOICES.
-    messages:
-      invoiceUpserted: { $ref: '#/components/messages/invoiceUpserted' }
-      invoiceVoided: { $ref: '#/components/messages/invoiceVoided' }
-      invoiceDeleted: { $ref: '#/components/messages/invoiceDeleted' }
-      invoiceSyncRequested: { $ref: '#/components/messages/invoiceSyncRequested' }
-  billingPayments:
-    address: billing.payments
-    title: Payments
-    description: Payments and refunds from the billing service, and the one-by-one toggles of a payment's column. Variable QBSYNC_TOPIC_PAYMENTS.
-    messages:
-      paymentUpserted: { $ref: '#/components/messages/paymentUpserted' }
-      paymentDeleted: { $ref: '#/components/messages/paymentDeleted' }
-      paymentRefunded: { $ref: '#/components/messages/paymentRefunded' }
-      paymentSyncRequested: { $ref: '#/components/messages/paymentSyncRequested' }
-      paymentUnsyncRequested: { $ref: '#/components/messages/paymentUnsyncRequested' }
-  accountsQuickbooksSync:
-    address: accounts.quickbooks-sync
-    title: Account toggles
-    description: '"Sync Account to QuickBooks" and "Do not sync this account / Unsync". Variable QBSYNC_TOPIC_ACCOUNT_TOGGLES.'
-    messages:
-      accountSyncRequested: { $ref: '#/components/messages/accountSyncRequested' }
-      accountUnsyncRequested: { $ref: '#/components/messages/accountUnsyncRequested' }
-  accountsLifecycle:
-    address: accounts.lifecycle
-    title: Accounts
-    description: New accounts and renames. Variable QBSYNC_TOPIC_ACCOUNT_LIFECYCLE.
-    messages:
-      accountUpserted: { $ref: '#/components/messages/accountUpserted' }
-  quickbooksSyncStatus:
-    address: quickbooks.sync-status
-    title: QuickBooks column
-    description: |
-      Status changes of accounts, invoices, payments and firms, published through a
-      transactional outbox (at least once; a republished event has the same `id`). Compacted:
-      the key `<firm_id>:<entity>:<entity_id>` keeps the newest status of each entity; readers
-      drop an event whose `sequence` is not above the one they have. Variable QBSYNC_TOPIC_SYNC_STATUS.
-    messages:
-      syncStatusChanged: { $ref: '#/components/messages/syncStatusChanged' }
-    bindings:
-      kafka:
-        topic: quickbooks.sync-status
-        topicConfiguration:
-          cleanup.policy: [compact]
-        bindingVersion: 0.5.0
-  qbsyncDeadLetter:
-    address: qbsync.dead-letter
-    title: Dead letters
-    description: |
-      Every ingress message that cannot be applied (not JSON, unknown type, missing or invalid
-      field, wrong key, over the size limit, refused by the database), unchanged, once per
-      topic, partition and offset, with headers saying why and from where. `qbsync dlq list`
-      shows them and `qbsync dlq replay` sends chosen ones back after a fix. Variable QBSYNC_TOPIC_DEAD_LETTER.
-    messages:
-      deadLetter: { $ref: '#/components/messages/deadLetter' }
+        channels:
+          billingInvoices:
+            address: billing.invoices
+            title: Invoices
+            description: Invoices from the billing service, and the one-by-one toggle of an invoice's column. Variable QBSYNC_TOPIC_INVOICES.
+            messages:
+              invoiceUpserted: { $ref: '#/components/messages/invoiceUpserted' }
+              invoiceVoided: { $ref: '#/components/messages/invoiceVoided' }
+              invoiceDeleted: { $ref: '#/components/messages/invoiceDeleted' }
+              invoiceSyncRequested: { $ref: '#/components/messages/invoiceSyncRequested' }
+          billingPayments:
+            address: billing.payments
+            title: Payments
+            description: Payments and refunds from the billing service, and the one-by-one toggles of a payment's column. Variable QBSYNC_TOPIC_PAYMENTS.
+            messages:
+              paymentUpserted: { $ref: '#/components/messages/paymentUpserted' }
+              paymentDeleted: { $ref: '#/components/messages/paymentDeleted' }
+              paymentRefunded: { $ref: '#/components/messages/paymentRefunded' }
+              paymentSyncRequested: { $ref: '#/components/messages/paymentSyncRequested' }
+              paymentUnsyncRequested: { $ref: '#/components/messages/paymentUnsyncRequested' }
+          accountsQuickbooksSync:
+            address: accounts.quickbooks-sync
+            title: Account toggles
+            description: '"Sync Account to QuickBooks" and "Do not sync this account / Unsync". Variable QBSYNC_TOPIC_ACCOUNT_TOGGLES.'
+            messages:
+              accountSyncRequested: { $ref: '#/components/messages/accountSyncRequested' }
+              accountUnsyncRequested: { $ref: '#/components/messages/accountUnsyncRequested' }
+          accountsLifecycle:
+            address: accounts.lifecycle
+            title: Accounts
+            description: New accounts and renames. Variable QBSYNC_TOPIC_ACCOUNT_LIFECYCLE.
+            messages:
+              accountUpserted: { $ref: '#/components/messages/accountUpserted' }
+          quickbooksSyncStatus:
+            address: quickbooks.sync-status
+            title: QuickBooks column
+            description: |
+              Status changes of accounts, invoices, payments and firms, published through a
+              transactional outbox (at least once; a republished event has the same `id`). Compacted:
+              the key `<firm_id>:<entity>:<entity_id>` keeps the newest status of each entity; readers
+              drop an event whose `sequence` is not above the one they have. Variable QBSYNC_TOPIC_SYNC_STATUS.
+            messages:
+              syncStatusChanged: { $ref: '#/components/messages/syncStatusChanged' }
+            bindings:
+              kafka:
+                topic: quickbooks.sync-status
+                topicConfiguration:
+                  cleanup.policy: [compact]
+                bindingVersion: 0.5.0
+          qbsyncDeadLetter:
+            address: qbsync.dead-letter
+            title: Dead letters
+            description: |
+              Every ingress message that cannot be applied (not JSON, unknown type, missing or invalid
+              field, wrong key, over the size limit, refused by the database), unchanged, once per
+              topic, partition and offset, with headers saying why and from where. `qbsync dlq list`
+              shows them and `qbsync dlq replay` sends chosen ones back after a fix. Variable QBSYNC_TOPIC_DEAD_LETTER.
+            messages:
+              deadLetter: { $ref: '#/components/messages/deadLetter' }
 
-operations:
-  receiveInvoices:
-    action: receive
-    channel: { $ref: '#/channels/billingInvoices' }
-    summary: Record invoices and write them to QuickBooks; apply the invoice column's toggle.
-    messages:
-      - $ref: '#/channels/billingInvoices/messages/invoiceUpserted'
-      - $ref: '#/channels/billingInvoices/messages/invoiceVoided'
-      - $ref: '#/channels/billingInvoices/messages/invoiceDeleted'
-      - $ref: '#/channels/billingInvoices/messages/invoiceSyncRequested'
-    bindings: { $ref: '#/components/operationBindings/consumerGroup' }
-  receivePayments:
-    action: receive
-    channel: { $ref: '#/channels/billingPayments' }
-    summary: Record payments and refunds and write them to QuickBooks; apply the payment column's toggles.
-    messages:
-      - $ref: '#/channels/billingPayments/messages/paymentUpserted'
-      - $ref: '#/channels/billingPayments/messages/paymentDeleted'
-      - $ref: '#/channels/billingPayments/messages/paymentRefunded'
-      - $ref: '#/channels/billingPayments/messages/paymentSyncRequested'
-      - $ref: '#/channels/billingPayments/messages/paymentUnsyncRequested'
-    bindings: { $ref: '#/components/operationBindings/consumerGroup' }
-  receiveAccountToggles:
-    action: receive
-    channel: { $ref: '#/channels/accountsQuickbooksSync' }
-    summary: Link an account to a QuickBooks customer, or hold it back.
-    messages:
-      - $ref: '#/channels/accountsQuickbooksSync/messages/accountSyncRequested'
-      - $ref: '#/channels/accountsQuickbooksSync/messages/accountUnsyncRequested'
-    bindings: { $ref: '#/components/operationBindings/consumerGroup' }
-  receiveAccounts:
-    action: receive
-    channel: { $ref: '#/channels/accountsLifecycle' }
-    summary: Learn accounts and their names (under all_accounts, start syncing them).
-    messages:
-      - $ref: '#/channels/accountsLifecycle/messages/accountUpserted'
-    bindings: { $ref: '#/components/operationBindings/consumerGroup' }
-  sendSyncStatus:
-    action: send
-    channel: { $ref: '#/channels/quickbooksSyncStatus' }
-    summary: Publish the QuickBooks column when it changes.
-    messages:
-      - $ref: '#/channels/quickbooksSyncStatus/messages/syncStatusChanged'
-  sendDeadLetters:
-    action: send
-    channel: { $ref: '#/channels/qbsyncDeadLetter' }
-    summary: Dead-letter what cannot be applied.
-    messages:
-      - $ref: '#/channels/qbsyncDeadLetter/messages/deadLetter'
+        operations:
+          receiveInvoices:
+            action: receive
+            channel: { $ref: '#/channels/billingInvoices' }
+            summary: Record invoices and write them to QuickBooks; apply the invoice column's toggle.
+            messages:
+              - $ref: '#/channels/billingInvoices/messages/invoiceUpserted'
+              - $ref: '#/channels/billingInvoices/messages/invoiceVoided'
+              - $ref: '#/channels/billingInvoices/messages/invoiceDeleted'
+              - $ref: '#/channels/billingInvoices/messages/invoiceSyncRequested'
+            bindings: { $ref: '#/components/operationBindings/consumerGroup' }
+          receivePayments:
+            action: receive
+            channel: { $ref: '#/channels/billingPayments' }
+            summary: Record payments and refunds and write them to QuickBooks; apply the payment column's toggles.
+            messages:
+              - $ref: '#/channels/billingPayments/messages/paymentUpserted'
+              - $ref: '#/channels/billingPayments/messages/paymentDeleted'
+              - $ref: '#/channels/billingPayments/messages/paymentRefunded'
+              - $ref: '#/channels/billingPayments/messages/paymentSyncRequested'
+              - $ref: '#/channels/billingPayments/messages/paymentUnsyncRequested'
+            bindings: { $ref: '#/components/operationBindings/consumerGroup' }
+          receiveAccountToggles:
+            action: receive
+            channel: { $ref: '#/channels/accountsQuickbooksSync' }
+            summary: Link an account to a QuickBooks customer, or hold it back.
+            messages:
+              - $ref: '#/channels/accountsQuickbooksSync/messages/accountSyncRequested'
+              - $ref: '#/channels/accountsQuickbooksSync/messages/accountUnsyncRequested'
+            bindings: { $ref: '#/components/operationBindings/consumerGroup' }
+          receiveAccounts:
+            action: receive
+            channel: { $ref: '#/channels/accountsLifecycle' }
+            summary: Learn accounts and their names (under all_accounts, start syncing them).
+            messages:
+              - $ref: '#/channels/accountsLifecycle/messages/accountUpserted'
+            bindings: { $ref: '#/components/operationBindings/consumerGroup' }
+          sendSyncStatus:
+            action: send
+            channel: { $ref: '#/channels/quickbooksSyncStatus' }
+            summary: Publish the QuickBooks column when it changes.
+            messages:
+              - $ref: '#/channels/quickbooksSyncStatus/messages/syncStatusChanged'
+          sendDeadLetters:
+            action: send
+            channel: { $ref: '#/channels/qbsyncDeadLetter' }
+            summary: Dead-letter what cannot be applied.
+            messages:
+              - $ref: '#/channels/qbsyncDeadLetter/messages/deadLetter'
 
-components:
-  operationBindings:
-    consumerGroup:
-      kafka:
-        groupId:
-          type: string
-          description: QBSYNC_KAFKA_GROUP (default qbsync); every worker of a deployment is in it.
-        clientId:
-          type: string
-          description: QBSYNC_KAFKA_CLIENT_ID (default qbsync).
-        bindingVersion: 0.5.0
+        components:
+          operationBindings:
+            consumerGroup:
+              kafka:
+                groupId:
+                  type: string
+                  description: QBSYNC_KAFKA_GROUP (default qbsync); every worker of a deployment is in it.
+                clientId:
+                  type: string
+                  description: QBSYNC_KAFKA_CLIENT_ID (default qbsync).
+                bindingVersion: 0.5.0
 
-  messageBindings:
-    firmKey:
-      kafka:
-        key:
-          type: string
-          minLength: 1
-          maxLength: 128
-          description: The firm_id (data.firm_id), UTF-8; required.
-        bindingVersion: 0.5.0
+          messageBindings:
+            firmKey:
+              kafka:
+                key:
+                  type: string
+                  minLength: 1
+                  maxLength: 128
+                  description: The firm_id (data.firm_id), UTF-8; required.
+                bindingVersion: 0.5.0
 
-  messages:
-    accountUpserted:
-      name: account.upserted
-      title: Account created or renamed
-      payload:
-        schemaFormat: application/schema+json;version=2020-12
-        schema: { $ref: './schemas/account.upserted.json' }
-      bindings: { $ref: '#/components/messageBindings/firmKey' }
-    accountSyncRequested:
-      name: account.sync_requested
-      title: Sync Account to QuickBooks
-      payload:
-        schemaFormat: application/schema+json;version=2020-12
-        schema: { $ref: './schemas/account.sync_requested.json' }
-      bindings: { $ref: '#/components/messageBindings/firmKey' }
-    accountUnsyncRequested:
-      name: account.unsync_requested
-      title: Do not sync this account / Unsync
-      payload:
-        schemaFormat: application/schema+json;version=2020-12
-        schema: { $ref: './schemas/account.unsync_requested.json' }
-      bindings: { $ref: '#/components/messageBindings/firmKey' }
-    invoiceUpserted:
-      name: invoice.upserted
-      title: Invoice created or changed
-      payload:
-        schemaFormat: application/schema+json;version=2020-12
-        schema: { $ref: './schemas/invoice.upserted.json' }
-      bindings: { $ref: '#/components/messageBindings/firmKey' }
-    invoiceVoided:
-      name: invoice.voided
-      title: Invoice voided
-      payload:
-        schemaFormat: application/schema+json;version=2020-12
-        schema: { $ref: './schemas/invoice.voided.json' }
-      bindings: { $ref: '#/components/messageBindings/firmKey' }
-    invoiceDeleted:
-      name: invoice.deleted
-      title: Invoice deleted
-      payload:
-        schemaFormat: application/schema+json;version=2020-12
-        schema: { $ref: './schemas/invoice.deleted.json' }
-      bindings: { $ref: '#/components/messageBindings/firmKey' }
-    invoiceSyncRequested:
-      name: invoice.sync_requested
-      title: Sync Invoice to QuickBooks
-      payload:
-        schemaFormat: application/schema+json;version=2020-12
-        schema: { $ref: './schemas/invoice.sync_requested.json' }
-      bindings: { $ref: '#/components/messageBindings/firmKey' }
-    paymentUpserted:
-      name: payment.upserted
-      title: Payment recorded or changed
-      payload:
-        schemaFormat: application/schema+json;version=2020-12
-        schema: { $ref: './schemas/payment.upserted.json' }
-      bindings: { $ref: '#/components/messageBindings/firmKey' }
-    paymentDeleted:
-      name: payment.deleted
-      title: Payment deleted
-      payload:
-        schemaFormat: application/schema+json;version=2020-12
-        schema: { $ref: './schemas/payment.deleted.json' }
-      bindings: { $ref: '#/components/messageBindings/firmKey' }
-    paymentRefunded:
-      name: payment.refunded
-      title: Payment refunded
-      payload:
-        schemaFormat: application/schema+json;version=2020-12
-        schema: { $ref: './schemas/payment.refunded.json' }
-      bindings: { $ref: '#/components/messageBindings/firmKey' }
-    paymentSyncRequested:
-      name: payment.sync_requested
-      title: Sync Payment to QuickBooks
-      payload:
-        schemaFormat: application/schema+json;version=2020-12
-        schema: { $ref: './schemas/payment.sync_requested.json' }
-      bindings: { $ref: '#/components/messageBindings/firmKey' }
-    paymentUnsyncRequested:
-      name: payment.unsync_requested
-      title: Unsync Payment
-      payload:
-        schemaFormat: application/schema+json;version=2020-12
-        schema: { $ref: './schemas/payment.unsync_requested.json' }
-      bindings: { $ref: '#/components/messageBindings/firmKey' }
-    syncStatusChanged:
-      name: quickbooks.sync_status_changed
-      title: QuickBooks column changed
-      payload:
-        schemaFormat: application/schema+json;version=2020-12
-        schema: { $ref: './schemas/quickbooks.sync_status_changed.json' }
-      bindings:
-        kafka:
-          key:
-            type: string
-            pattern: '^.+:(account|invoice|payment|firm):.+$'
-            description: '<firm_id>:<entity>:<entity_id>, equal to the subject.'
-          bindingVersion: 0.5.0
-    deadLetter:
-      name: dead-letter
-      title: Dead letter
-      summary: The original message, unchanged, with headers saying why and from where.
-      description: |
-        Key and value are the original message's, byte for byte (either may be null or any bytes);
-        its own headers are kept, except earlier `qbsync-dlq-*` ones. `qbsync dlq replay` sends it
-        back to `qbsync-dlq-original-topic` with the `qbsync-dlq-*` headers removed and
-        `qbsync-replayed-from: <dead-letter topic>:<partition>:<offset>` added.
-      contentType: application/octet-stream
-      headers:
-        schemaFormat: application/schema+json;version=2020-12
-        schema: { $ref: './schemas/dead-letter.headers.json' }
-      payload:
-        schemaFormat: application/schema+json;version=2020-12
-        schema:
-          description: The original message value, unchanged (not necessarily JSON).
-      bindings:
-        kafka:
-          key:
-            description: The original message's key, unchanged (may be absent).
-          bindingVersion: 0.5.0
+          messages:
+            accountUpserted:
+              name: account.upserted
+              title: Account created or renamed
+              payload:
+                schemaFormat: application/schema+json;version=2020-12
+                schema: { $ref: './schemas/account.upserted.json' }
+              bindings: { $ref: '#/components/messageBindings/firmKey' }
+            accountSyncRequested:
+              name: account.sync_requested
+              title: Sync Account to QuickBooks
+              payload:
+                schemaFormat: application/schema+json;version=2020-12
+                schema: { $ref: './schemas/account.sync_requested.json' }
+              bindings: { $ref: '#/components/messageBindings/firmKey' }
+            accountUnsyncRequested:
+              name: account.unsync_requested
+              title: Do not sync this account / Unsync
+              payload:
+                schemaFormat: application/schema+json;version=2020-12
+                schema: { $ref: './schemas/account.unsync_requested.json' }
+              bindings: { $ref: '#/components/messageBindings/firmKey' }
+            invoiceUpserted:
+              name: invoice.upserted
+              title: Invoice created or changed
+              payload:
+                schemaFormat: application/schema+json;version=2020-12
+                schema: { $ref: './schemas/invoice.upserted.json' }
+              bindings: { $ref: '#/components/messageBindings/firmKey' }
+            invoiceVoided:
+              name: invoice.voided
+              title: Invoice voided
+              payload:
+                schemaFormat: application/schema+json;version=2020-12
+                schema: { $ref: './schemas/invoice.voided.json' }
+              bindings: { $ref: '#/components/messageBindings/firmKey' }
+            invoiceDeleted:
+              name: invoice.deleted
+              title: Invoice deleted
+              payload:
+                schemaFormat: application/schema+json;version=2020-12
+                schema: { $ref: './schemas/invoice.deleted.json' }
+              bindings: { $ref: '#/components/messageBindings/firmKey' }
+            invoiceSyncRequested:
+              name: invoice.sync_requested
+              title: Sync Invoice to QuickBooks
+              payload:
+                schemaFormat: application/schema+json;version=2020-12
+                schema: { $ref: './schemas/invoice.sync_requested.json' }
+              bindings: { $ref: '#/components/messageBindings/firmKey' }
+            paymentUpserted:
+              name: payment.upserted
+              title: Payment recorded or changed
+              payload:
+                schemaFormat: application/schema+json;version=2020-12
+                schema: { $ref: './schemas/payment.upserted.json' }
+              bindings: { $ref: '#/components/messageBindings/firmKey' }
+            paymentDeleted:
+              name: payment.deleted
+              title: Payment deleted
+              payload:
+                schemaFormat: application/schema+json;version=2020-12
+                schema: { $ref: './schemas/payment.deleted.json' }
+              bindings: { $ref: '#/components/messageBindings/firmKey' }
+            paymentRefunded:
+              name: payment.refunded
+              title: Payment refunded
+              payload:
+                schemaFormat: application/schema+json;version=2020-12
+                schema: { $ref: './schemas/payment.refunded.json' }
+              bindings: { $ref: '#/components/messageBindings/firmKey' }
+            paymentSyncRequested:
+              name: payment.sync_requested
+              title: Sync Payment to QuickBooks
+              payload:
+                schemaFormat: application/schema+json;version=2020-12
+                schema: { $ref: './schemas/payment.sync_requested.json' }
+              bindings: { $ref: '#/components/messageBindings/firmKey' }
+            paymentUnsyncRequested:
+              name: payment.unsync_requested
+              title: Unsync Payment
+              payload:
+                schemaFormat: application/schema+json;version=2020-12
+                schema: { $ref: './schemas/payment.unsync_requested.json' }
+              bindings: { $ref: '#/components/messageBindings/firmKey' }
+            syncStatusChanged:
+              name: quickbooks.sync_status_changed
+              title: QuickBooks column changed
+              payload:
+                schemaFormat: application/schema+json;version=2020-12
+                schema: { $ref: './schemas/quickbooks.sync_status_changed.json' }
+              bindings:
+                kafka:
+                  key:
+                    type: string
+                    pattern: '^.+:(account|invoice|payment|firm):.+$'
+                    description: '<firm_id>:<entity>:<entity_id>, equal to the subject.'
+                  bindingVersion: 0.5.0
+            deadLetter:
+              name: dead-letter
+              title: Dead letter
+              summary: The original message, unchanged, with headers saying why and from where.
+              description: |
+                Key and value are the original message's, byte for byte (either may be null or any bytes);
+                its own headers are kept, except earlier `qbsync-dlq-*` ones. `qbsync dlq replay` sends it
+                back to `qbsync-dlq-original-topic` with the `qbsync-dlq-*` headers removed and
+                `qbsync-replayed-from: <dead-letter topic>:<partition>:<offset>` added.
+              contentType: application/octet-stream
+              headers:
+                schemaFormat: application/schema+json;version=2020-12
+                schema: { $ref: './schemas/dead-letter.headers.json' }
+              payload:
+                schemaFormat: application/schema+json;version=2020-12
+                schema:
+                  description: The original message value, unchanged (not necessarily JSON).
+              bindings:
+                kafka:
+                  key:
+                    description: The original message's key, unchanged (may be absent).
+                  bindingVersion: 0.5.0
 
-"""####,
+        """####,
         "schemas/account.sync_requested.json": ####"""
-{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "account.sync_requested",
-  "description": "\"Sync Account to QuickBooks\": link the account to an existing QuickBooks customer (existing, qbo_customer_id required), create one (create), or match by exact DisplayName, inactive customers included, else create (auto). Owner or admin only. Topic accounts.quickbooks-sync (default name); the Kafka key is data.firm_id (a message without a key, or with another, is dead-lettered as key_mismatch).",
-  "$ref": "common.json#/$defs/envelope",
-  "properties": {
-    "type": {
-      "const": "account.sync_requested"
-    },
-    "data": {
-      "$ref": "#/$defs/data"
-    }
-  },
-  "$defs": {
-    "data": {
-      "type": "object",
-      "required": [
-        "firm_id",
-        "account_id",
-        "account_name",
-        "actor",
-        "link"
-      ],
-      "properties": {
-        "firm_id": {
-          "$ref": "common.json#/$defs/id",
-          "description": "The firm; the Kafka key."
-        },
-        "account_id": {
-          "$ref": "common.json#/$defs/id"
-        },
-        "account_name": {
-          "$ref": "common.json#/$defs/name"
-        },
-        "actor": {
-          "$ref": "common.json#/$defs/actor"
-        },
-        "link": {
+        {
+          "$schema": "https://json-schema.org/draft/2020-12/schema",
+          "title": "account.sync_requested",
+          "description": "\"Sync Account to QuickBooks\": link the account to an existing QuickBooks customer (existing, qbo_customer_id required), create one (create), or match by exact DisplayName, inactive customers included, else create (auto). Owner or admin only. Topic accounts.quickbooks-sync (default name); the Kafka key is data.firm_id (a message without a key, or with another, is dead-lettered as key_mismatch).",
+          "$ref": "common.json#/$defs/envelope",
+          "properties": {
+            "type": {
+              "const": "account.sync_requested"
+            },
+            "data": {
+              "$ref": "#/$defs/data"
+            }
+          },
+          "$defs": {
+            "data": {
+              "type": "object",
+              "required": [
+                "firm_id",
+                "account_id",
+                "account_name",
+                "actor",
+                "link"
+              ],
+              "properties": {
+                "firm_id": {
+                  "$ref": "common.json#/$defs/id",
+                  "description": "The firm; the Kafka key."
+                },
+                "account_id": {
+                  "$ref": "common.json#/$defs/id"
+                },
+                "account_name": {
+                  "$ref": "common.json#/$defs/name"
+                },
+                "actor": {
+                  "$ref": "common.json#/$defs/actor"
+                },
+                "link": {
+                  "type": "object",
+                  "required": [
+                    "mode"
+                  ],
+                  "properties": {
+                    "mode": {
+                      "enum": [
+                        "auto",
+                        "existing",
+                        "create"
+                      ]
+                    },
+                    "qbo_customer_id": {
+                      "anyOf": [
+                        {
+                          "$ref": "common.json#/$defs/text",
+                          "maxLength": 128
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ],
+                      "description": "The QuickBooks Customer Id chosen in the picker; required when mode is existing."
+                    }
+                  },
+                  "if": {
+                    "required": [
+                      "mode"
+                    ],
+                    "properties": {
+                      "mode": {
+                        "const": "existing"
+                      }
+                    }
+                  },
+                  "then": {
+                    "required": [
+                      "qbo_customer_id"
+                    ],
+                    "properties": {
+                      "qbo_customer_id": {
+                        "type": "string",
+                        "minLength": 1
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "examples": [
+            {
+              "specversion": "1.0",
+              "id": "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11",
+              "source": "/accounts",
+              "type": "account.sync_requested",
+              "time": "2026-11-21T10:00:00Z",
+              "datacontenttype": "application/json",
+              "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+              "data": {
+                "firm_id": "f1",
+                "account_id": "a1",
+                "account_name": "Acme LLC",
+                "actor": {
+                  "user_id": "u1",
+                  "role": "owner"
+                },
+                "link": {
+                  "mode": "existing",
+                  "qbo_customer_id": "58"
+                }
+              }
+            }
+          ]
+        }
+
+        """####,
+        "schemas/account.unsync_requested.json": ####"""
+        {
+          "$schema": "https://json-schema.org/draft/2020-12/schema",
+          "title": "account.unsync_requested",
+          "description": "\"Do not sync this account / Unsync\": the account and its documents show skipped; nothing in QuickBooks is deleted. Owner or admin only. Topic accounts.quickbooks-sync (default name); the Kafka key is data.firm_id (a message without a key, or with another, is dead-lettered as key_mismatch).",
+          "$ref": "common.json#/$defs/envelope",
+          "properties": {
+            "type": {
+              "const": "account.unsync_requested"
+            },
+            "data": {
+              "$ref": "#/$defs/data"
+            }
+          },
+          "$defs": {
+            "data": {
+              "type": "object",
+              "required": [
+                "firm_id",
+                "account_id",
+                "actor"
+              ],
+              "properties": {
+                "firm_id": {
+                  "$ref": "common.json#/$defs/id",
+                  "description": "The firm; the Kafka key."
+                },
+                "account_id": {
+                  "$ref": "common.json#/$defs/id"
+                },
+                "actor": {
+                  "$ref": "common.json#/$defs/actor"
+                }
+              }
+            }
+          },
+          "examples": [
+            {
+              "specversion": "1.0",
+              "id": "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11",
+              "source": "/accounts",
+              "type": "account.unsync_requested",
+              "time": "2026-11-21T10:00:00Z",
+              "datacontenttype": "application/json",
+              "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+              "data": {
+                "firm_id": "f1",
+                "account_id": "a1",
+                "actor": {
+                  "user_id": "u1",
+                  "role": "admin"
+                }
+              }
+            }
+          ]
+        }
+
+        """####,
+        "schemas/account.upserted.json": ####"""
+        {
+          "$schema": "https://json-schema.org/draft/2020-12/schema",
+          "title": "account.upserted",
+          "description": "A new account on the platform, or a rename. Topic accounts.lifecycle (default name); the Kafka key is data.firm_id (a message without a key, or with another, is dead-lettered as key_mismatch).",
+          "$ref": "common.json#/$defs/envelope",
+          "properties": {
+            "type": {
+              "const": "account.upserted"
+            },
+            "data": {
+              "$ref": "#/$defs/data"
+            }
+          },
+          "$defs": {
+            "data": {
+              "type": "object",
+              "required": [
+                "firm_id",
+                "account_id",
+                "account_name"
+              ],
+              "properties": {
+                "firm_id": {
+                  "$ref": "common.json#/$defs/id",
+                  "description": "The firm; the Kafka key."
+                },
+                "account_id": {
+                  "$ref": "common.json#/$defs/id"
+                },
+                "account_name": {
+                  "$ref": "common.json#/$defs/name"
+                }
+              }
+            }
+          },
+          "examples": [
+            {
+              "specversion": "1.0",
+              "id": "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11",
+              "source": "/accounts",
+              "type": "account.upserted",
+              "time": "2026-11-21T10:00:00Z",
+              "datacontenttype": "application/json",
+              "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+              "data": {
+                "firm_id": "f1",
+                "account_id": "a1",
+                "account_name": "Jane O'Neil"
+              }
+            }
+          ]
+        }
+
+        """####,
+        "schemas/common.json": ####"""
+        {
+          "$schema": "https://json-schema.org/draft/2020-12/schema",
+          "title": "qbsync event contract 1.1: shared definitions",
+          "description": "Parts every event schema of the contract refers to: the CloudEvents 1.0 structured-mode envelope, ids, names, money, dates and the actor of a toggle. The rules are those qbsync's decoder enforces (a message breaking one is dead-lettered). A null optional field counts as absent; unknown fields are ignored; a JSON object with the same key twice is refused, which JSON Schema cannot express.",
+          "$defs": {
+            "text": {
+              "description": "A string without control characters other than tab, line feed and carriage return.",
+              "type": "string",
+              "pattern": "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f]*$"
+            },
+            "id": {
+              "description": "An id (firm, account, invoice, payment, refund, service, user, event): 1 to 128 characters, not only whitespace.",
+              "$ref": "#/$defs/text",
+              "minLength": 1,
+              "maxLength": 128,
+              "pattern": "\\S"
+            },
+            "name": {
+              "description": "A name (account, service): 1 to 500 characters, not only whitespace; kept byte for byte.",
+              "$ref": "#/$defs/text",
+              "minLength": 1,
+              "maxLength": 500,
+              "pattern": "\\S"
+            },
+            "optionalText": {
+              "description": "Free text of at most 4,000 characters (a line description, a payment reference); may be empty, null or absent.",
+              "anyOf": [
+                { "$ref": "#/$defs/text", "maxLength": 4000 },
+                { "type": "null" }
+              ]
+            },
+            "money": {
+              "description": "An exact amount as a decimal string (\"450.00\"), never a JSON number: an optional minus, 1 to 13 digits, and optionally a point and 1 to 6 decimals. The event's currency limits the decimals further (see decimals0, decimals2, decimals3).",
+              "type": "string",
+              "pattern": "^-?[0-9]{1,13}(\\.[0-9]{1,6})?$",
+              "examples": ["450.00", "0.10", "1500", "-12.50"]
+            },
+            "nonNegativeMoney": {
+              "description": "An amount of zero or more.",
+              "$ref": "#/$defs/money",
+              "pattern": "^[0-9]{1,13}(\\.[0-9]{1,6})?$"
+            },
+            "positiveMoney": {
+              "description": "An amount above zero.",
+              "$ref": "#/$defs/nonNegativeMoney",
+              "pattern": "[1-9]"
+            },
+            "decimals0": {
+              "description": "No decimals other than zeros: amounts in a currency without a minor unit (JPY, KRW…); \"1500\" and \"1500.00\" fit, \"1500.50\" does not.",
+              "pattern": "^-?[0-9]+(\\.0+)?$"
+            },
+            "decimals2": {
+              "description": "At most two significant decimals: amounts in most currencies (USD, EUR…); \"0.10\" and \"0.100\" fit, \"0.001\" does not.",
+              "pattern": "^-?[0-9]+(\\.[0-9]{0,2}0*)?$"
+            },
+            "decimals3": {
+              "description": "At most three significant decimals: amounts in BHD, IQD, JOD, KWD, LYD, OMR, TND, and a refund (which names no currency of its own).",
+              "pattern": "^-?[0-9]+(\\.[0-9]{0,3}0*)?$"
+            },
+            "zeroDecimalCurrency": {
+              "description": "The ISO 4217 currencies without a minor unit.",
+              "enum": ["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"]
+            },
+            "threeDecimalCurrency": {
+              "description": "The ISO 4217 currencies with three decimals.",
+              "enum": ["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"]
+            },
+            "currency": {
+              "description": "An ISO 4217 code in capitals; every other currency has two decimals.",
+              "type": "string",
+              "pattern": "^[A-Z]{3}$",
+              "examples": ["USD", "EUR", "JPY"]
+            },
+            "quantity": {
+              "description": "A non-money decimal: a JSON number or a decimal string, below 10^13 in magnitude, kept to 6 decimals.",
+              "anyOf": [
+                { "type": "number", "exclusiveMinimum": -10000000000000, "exclusiveMaximum": 10000000000000 },
+                { "$ref": "#/$defs/money" }
+              ]
+            },
+            "date": {
+              "description": "A calendar date, YYYY-MM-DD (year 0001 to 9999, a day the month has).",
+              "type": "string",
+              "format": "date",
+              "pattern": "^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+            },
+            "optionalDate": {
+              "anyOf": [
+                { "$ref": "#/$defs/date" },
+                { "type": "null" }
+              ]
+            },
+            "revision": {
+              "description": "Increases with every change of the invoice or payment; an event whose revision is not newer than the one applied is a no-op. An integer from 0 (a 64-bit signed value).",
+              "type": "integer",
+              "minimum": 0,
+              "maximum": 9223372036854775807
+            },
+            "actor": {
+              "description": "Who asked: only a firm owner or admin may sync or unsync; anyone else's request changes nothing and is audited. The role is free text to the decoder (owner, admin, staff, employee, contractor, client, accountant, viewer…).",
+              "type": "object",
+              "required": ["user_id", "role"],
+              "properties": {
+                "user_id": { "$ref": "#/$defs/id" },
+                "role": { "$ref": "#/$defs/text", "minLength": 1, "maxLength": 64, "pattern": "\\S" }
+              }
+            },
+            "time": {
+              "description": "An RFC 3339 timestamp.",
+              "type": "string",
+              "maxLength": 64,
+              "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+            },
+            "traceparent": {
+              "description": "CloudEvents distributed-tracing extension: the W3C Trace Context traceparent of the operation that produced the event (version 00).",
+              "type": "string",
+              "pattern": "^00-(?!0{32}-)[0-9a-f]{32}-(?!0{16}-)[0-9a-f]{16}-[0-9a-f]{2}$",
+              "examples": ["00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"]
+            },
+            "tracestate": {
+              "description": "CloudEvents distributed-tracing extension: the W3C Trace Context tracestate (vendor entries, printable ASCII).",
+              "type": "string",
+              "pattern": "^[\\u0020-\\u007e]*$"
+            },
+            "envelope": {
+              "description": "A CloudEvents 1.0 event in structured mode: the whole Kafka message value is this JSON object. Attributes other than these (CloudEvents extensions) are allowed and ignored.",
+              "type": "object",
+              "required": ["specversion", "id", "source", "type", "data"],
+              "properties": {
+                "specversion": { "const": "1.0" },
+                "id": { "$ref": "#/$defs/id", "description": "Unique per event (a UUID); the same id delivered twice is applied once." },
+                "source": { "$ref": "#/$defs/text", "minLength": 1, "maxLength": 4000, "pattern": "\\S", "description": "The producing service (a URI reference such as /billing)." },
+                "type": { "$ref": "#/$defs/id", "description": "The event type; it decides the schema of data." },
+                "time": { "anyOf": [{ "$ref": "#/$defs/time" }, { "type": "null" }], "description": "When it happened (RFC 3339)." },
+                "subject": { "anyOf": [{ "$ref": "#/$defs/text", "maxLength": 4000 }, { "type": "null" }] },
+                "datacontenttype": {
+                  "anyOf": [{ "type": "string", "maxLength": 128, "pattern": "^application/json" }, { "type": "null" }],
+                  "description": "application/json when present."
+                },
+                "traceparent": { "anyOf": [{ "$ref": "#/$defs/traceparent" }, { "type": "null" }] },
+                "tracestate": { "anyOf": [{ "$ref": "#/$defs/tracestate" }, { "type": "null" }] },
+                "data": { "type": "object" }
+              }
+            }
+          }
+        }
+
+        """####,
+        "schemas/dead-letter.headers.json": ####"""
+        {
+          "$schema": "https://json-schema.org/draft/2020-12/schema",
+          "title": "qbsync.dead-letter headers",
+          "description": "The Kafka headers of a dead letter, by name (values are UTF-8 text). The key and value are the original message's, unchanged (any bytes, null included); its own headers are kept too, except earlier qbsync-dlq-* ones. No header starting with qbsync-dlq- other than these is written.",
           "type": "object",
           "required": [
-            "mode"
+            "qbsync-dlq-reason",
+            "qbsync-dlq-error",
+            "qbsync-dlq-original-topic",
+            "qbsync-dlq-original-partition",
+            "qbsync-dlq-original-offset",
+            "qbsync-dlq-original-timestamp",
+            "qbsync-dlq-consumer-group",
+            "qbsync-dlq-attempts"
           ],
           "properties": {
-            "mode": {
+            "qbsync-dlq-reason": {
               "enum": [
-                "auto",
-                "existing",
-                "create"
-              ]
-            },
-            "qbo_customer_id": {
-              "anyOf": [
-                {
-                  "$ref": "common.json#/$defs/text",
-                  "maxLength": 128
-                },
-                {
-                  "type": "null"
-                }
+                "too_large",
+                "not_json",
+                "invalid_envelope",
+                "unknown_type",
+                "missing_field",
+                "invalid_field",
+                "key_mismatch",
+                "unprocessable"
               ],
-              "description": "The QuickBooks Customer Id chosen in the picker; required when mode is existing."
+              "description": "Why: too_large (over QBSYNC_MAX_MESSAGE_BYTES), not_json (no value, not UTF-8 JSON), invalid_envelope (not a CloudEvents 1.0 object, or a key twice in one object), unknown_type, missing_field, invalid_field, key_mismatch (no Kafka key, or not data.firm_id), unprocessable (well-formed, but the database refused its values)."
+            },
+            "qbsync-dlq-error": {
+              "type": "string",
+              "minLength": 1,
+              "description": "What exactly is wrong, for an operator, naming the field (data.lines[2].amount)."
+            },
+            "qbsync-dlq-original-topic": {
+              "type": "string",
+              "minLength": 1
+            },
+            "qbsync-dlq-original-partition": {
+              "type": "string",
+              "pattern": "^[0-9]+$"
+            },
+            "qbsync-dlq-original-offset": {
+              "type": "string",
+              "pattern": "^[0-9]+$"
+            },
+            "qbsync-dlq-original-timestamp": {
+              "type": "string",
+              "pattern": "^[0-9]*$",
+              "description": "Milliseconds since 1970 of the original message; empty when it had none."
+            },
+            "qbsync-dlq-consumer-group": {
+              "type": "string",
+              "minLength": 1
+            },
+            "qbsync-dlq-attempts": {
+              "type": "string",
+              "pattern": "^[1-9][0-9]*$",
+              "description": "How often it was tried (above 1 for unprocessable after retries)."
+            },
+            "qbsync-dlq-at": {
+              "$ref": "common.json#/$defs/time",
+              "description": "When it was dead-lettered (RFC 3339)."
             }
           },
-          "if": {
-            "required": [
-              "mode"
-            ],
-            "properties": {
-              "mode": {
-                "const": "existing"
-              }
+          "propertyNames": {
+            "if": {
+              "pattern": "^qbsync-dlq-"
+            },
+            "then": {
+              "enum": [
+                "qbsync-dlq-reason",
+                "qbsync-dlq-error",
+                "qbsync-dlq-original-topic",
+                "qbsync-dlq-original-partition",
+                "qbsync-dlq-original-offset",
+                "qbsync-dlq-original-timestamp",
+                "qbsync-dlq-consumer-group",
+                "qbsync-dlq-attempts",
+                "qbsync-dlq-at"
+              ]
             }
           },
-          "then": {
-            "required": [
-              "qbo_customer_id"
-            ],
-            "properties": {
-              "qbo_customer_id": {
-                "type": "string",
-                "minLength": 1
-              }
+          "additionalProperties": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "examples": [
+            {
+              "qbsync-dlq-reason": "invalid_field",
+              "qbsync-dlq-error": "data.amount is 99.999, but USD amounts have at most 2 decimals; send the exact amount, rounded as the books hold it",
+              "qbsync-dlq-original-topic": "billing.payments",
+              "qbsync-dlq-original-partition": "1",
+              "qbsync-dlq-original-offset": "42",
+              "qbsync-dlq-original-timestamp": "1795255200000",
+              "qbsync-dlq-consumer-group": "qbsync",
+              "qbsync-dlq-attempts": "1",
+              "qbsync-dlq-at": "2026-11-21T10:00:02Z"
             }
-          }
+          ]
         }
-      }
-    }
-  },
-  "examples": [
-    {
-      "specversion": "1.0",
-      "id": "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11",
-      "source": "/accounts",
-      "type": "account.sync_requested",
-      "time": "2026-11-21T10:00:00Z",
-      "datacontenttype": "application/json",
-      "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-      "data": {
-        "firm_id": "f1",
-        "account_id": "a1",
-        "account_name": "Acme LLC",
-        "actor": {
-          "user_id": "u1",
-          "role": "owner"
-        },
-        "link": {
-          "mode": "existing",
-          "qbo_customer_id": "58"
-        }
-      }
-    }
-  ]
-}
 
-"""####,
-        "schemas/account.unsync_requested.json": ####"""
-{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "account.unsync_requested",
-  "description": "\"Do not sync this account / Unsync\": the account and its documents show skipped; nothing in QuickBooks is deleted. Owner or admin only. Topic accounts.quickbooks-sync (default name); the Kafka key is data.firm_id (a message without a key, or with another, is dead-lettered as key_mismatch).",
-  "$ref": "common.json#/$defs/envelope",
-  "properties": {
-    "type": {
-      "const": "account.unsync_requested"
-    },
-    "data": {
-      "$ref": "#/$defs/data"
-    }
-  },
-  "$defs": {
-    "data": {
-      "type": "object",
-      "required": [
-        "firm_id",
-        "account_id",
-        "actor"
-      ],
-      "properties": {
-        "firm_id": {
-          "$ref": "common.json#/$defs/id",
-          "description": "The firm; the Kafka key."
-        },
-        "account_id": {
-          "$ref": "common.json#/$defs/id"
-        },
-        "actor": {
-          "$ref": "common.json#/$defs/actor"
-        }
-      }
-    }
-  },
-  "examples": [
-    {
-      "specversion": "1.0",
-      "id": "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11",
-      "source": "/accounts",
-      "type": "account.unsync_requested",
-      "time": "2026-11-21T10:00:00Z",
-      "datacontenttype": "application/json",
-      "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-      "data": {
-        "firm_id": "f1",
-        "account_id": "a1",
-        "actor": {
-          "user_id": "u1",
-          "role": "admin"
-        }
-      }
-    }
-  ]
-}
-
-"""####,
-        "schemas/account.upserted.json": ####"""
-{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "account.upserted",
-  "description": "A new account on the platform, or a rename. Topic accounts.lifecycle (default name); the Kafka key is data.firm_id (a message without a key, or with another, is dead-lettered as key_mismatch).",
-  "$ref": "common.json#/$defs/envelope",
-  "properties": {
-    "type": {
-      "const": "account.upserted"
-    },
-    "data": {
-      "$ref": "#/$defs/data"
-    }
-  },
-  "$defs": {
-    "data": {
-      "type": "object",
-      "required": [
-        "firm_id",
-        "account_id",
-        "account_name"
-      ],
-      "properties": {
-        "firm_id": {
-          "$ref": "common.json#/$defs/id",
-          "description": "The firm; the Kafka key."
-        },
-        "account_id": {
-          "$ref": "common.json#/$defs/id"
-        },
-        "account_name": {
-          "$ref": "common.json#/$defs/name"
-        }
-      }
-    }
-  },
-  "examples": [
-    {
-      "specversion": "1.0",
-      "id": "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11",
-      "source": "/accounts",
-      "type": "account.upserted",
-      "time": "2026-11-21T10:00:00Z",
-      "datacontenttype": "application/json",
-      "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-      "data": {
-        "firm_id": "f1",
-        "account_id": "a1",
-        "account_name": "Jane O'Neil"
-      }
-    }
-  ]
-}
-
-"""####,
-        "schemas/common.json": ####"""
-{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "qbsync event contract 1.1: shared definitions",
-  "description": "Parts every event schema of the contract refers to: the CloudEvents 1.0 structured-mode envelope, ids, names, money, dates and the actor of a toggle. The rules are those qbsync's decoder enforces (a message breaking one is dead-lettered). A null optional field counts as absent; unknown fields are ignored; a JSON object with the same key twice is refused, which JSON Schema cannot express.",
-  "$defs": {
-    "text": {
-      "description": "A string without control characters other than tab, line feed and carriage return.",
-      "type": "string",
-      "pattern": "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f]*$"
-    },
-    "id": {
-      "description": "An id (firm, account, invoice, payment, refund, service, user, event): 1 to 128 characters, not only whitespace.",
-      "$ref": "#/$defs/text",
-      "minLength": 1,
-      "maxLength": 128,
-      "pattern": "\\S"
-    },
-    "name": {
-      "description": "A name (account, service): 1 to 500 characters, not only whitespace; kept byte for byte.",
-      "$ref": "#/$defs/text",
-      "minLength": 1,
-      "maxLength": 500,
-      "pattern": "\\S"
-    },
-    "optionalText": {
-      "description": "Free text of at most 4,000 characters (a line description, a payment reference); may be empty, null or absent.",
-      "anyOf": [
-        { "$ref": "#/$defs/text", "maxLength": 4000 },
-        { "type": "null" }
-      ]
-    },
-    "money": {
-      "description": "An exact amount as a decimal string (\"450.00\"), never a JSON number: an optional minus, 1 to 13 digits, and optionally a point and 1 to 6 decimals. The event's currency limits the decimals further (see decimals0, decimals2, decimals3).",
-      "type": "string",
-      "pattern": "^-?[0-9]{1,13}(\\.[0-9]{1,6})?$",
-      "examples": ["450.00", "0.10", "1500", "-12.50"]
-    },
-    "nonNegativeMoney": {
-      "description": "An amount of zero or more.",
-      "$ref": "#/$defs/money",
-      "pattern": "^[0-9]{1,13}(\\.[0-9]{1,6})?$"
-    },
-    "positiveMoney": {
-      "description": "An amount above zero.",
-      "$ref": "#/$defs/nonNegativeMoney",
-      "pattern": "[1-9]"
-    },
-    "decimals0": {
-      "description": "No decimals other than zeros: amounts in a currency without a minor unit (JPY, KRW…); \"1500\" and \"1500.00\" fit, \"1500.50\" does not.",
-      "pattern": "^-?[0-9]+(\\.0+)?$"
-    },
-    "decimals2": {
-      "description": "At most two significant decimals: amounts in most currencies (USD, EUR…); \"0.10\" and \"0.100\" fit, \"0.001\" does not.",
-      "pattern": "^-?[0-9]+(\\.[0-9]{0,2}0*)?$"
-    },
-    "decimals3": {
-      "description": "At most three significant decimals: amounts in BHD, IQD, JOD, KWD, LYD, OMR, TND, and a refund (which names no currency of its own).",
-      "pattern": "^-?[0-9]+(\\.[0-9]{0,3}0*)?$"
-    },
-    "zeroDecimalCurrency": {
-      "description": "The ISO 4217 currencies without a minor unit.",
-      "enum": ["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"]
-    },
-    "threeDecimalCurrency": {
-      "description": "The ISO 4217 currencies with three decimals.",
-      "enum": ["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"]
-    },
-    "currency": {
-      "description": "An ISO 4217 code in capitals; every other currency has two decimals.",
-      "type": "string",
-      "pattern": "^[A-Z]{3}$",
-      "examples": ["USD", "EUR", "JPY"]
-    },
-    "quantity": {
-      "description": "A non-money decimal: a JSON number or a decimal string, below 10^13 in magnitude, kept to 6 decimals.",
-      "anyOf": [
-        { "type": "number", "exclusiveMinimum": -10000000000000, "exclusiveMaximum": 10000000000000 },
-        { "$ref": "#/$defs/money" }
-      ]
-    },
-    "date": {
-      "description": "A calendar date, YYYY-MM-DD (year 0001 to 9999, a day the month has).",
-      "type": "string",
-      "format": "date",
-      "pattern": "^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
-    },
-    "optionalDate": {
-      "anyOf": [
-        { "$ref": "#/$defs/date" },
-        { "type": "null" }
-      ]
-    },
-    "revision": {
-      "description": "Increases with every change of the invoice or payment; an event whose revision is not newer than the one applied is a no-op. An integer from 0 (a 64-bit signed value).",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 9223372036854775807
-    },
-    "actor": {
-      "description": "Who asked: only a firm owner or admin may sync or unsync; anyone else's request changes nothing and is audited. The role is free text to the decoder (owner, admin, staff, employee, contractor, client, accountant, viewer…).",
-      "type": "object",
-      "required": ["user_id", "role"],
-      "properties": {
-        "user_id": { "$ref": "#/$defs/id" },
-        "role": { "$ref": "#/$defs/text", "minLength": 1, "maxLength": 64, "pattern": "\\S" }
-      }
-    },
-    "time": {
-      "description": "An RFC 3339 timestamp.",
-      "type": "string",
-      "maxLength": 64,
-      "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
-    },
-    "traceparent": {
-      "description": "CloudEvents distributed-tracing extension: the W3C Trace Context traceparent of the operation that produced the event (version 00).",
-      "type": "string",
-      "pattern": "^00-(?!0{32}-)[0-9a-f]{32}-(?!0{16}-)[0-9a-f]{16}-[0-9a-f]{2}$",
-      "examples": ["00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"]
-    },
-    "tracestate": {
-      "description": "CloudEvents distributed-tracing extension: the W3C Trace Context tracestate (vendor entries, printable ASCII).",
-      "type": "string",
-      "pattern": "^[\\u0020-\\u007e]*$"
-    },
-    "envelope": {
-      "description": "A CloudEvents 1.0 event in structured mode: the whole Kafka message value is this JSON object. Attributes other than these (CloudEvents extensions) are allowed and ignored.",
-      "type": "object",
-      "required": ["specversion", "id", "source", "type", "data"],
-      "properties": {
-        "specversion": { "const": "1.0" },
-        "id": { "$ref": "#/$defs/id", "description": "Unique per event (a UUID); the same id delivered twice is applied once." },
-        "source": { "$ref": "#/$defs/text", "minLength": 1, "maxLength": 4000, "pattern": "\\S", "description": "The producing service (a URI reference such as /billing)." },
-        "type": { "$ref": "#/$defs/id", "description": "The event type; it decides the schema of data." },
-        "time": { "anyOf": [{ "$ref": "#/$defs/time" }, { "type": "null" }], "description": "When it happened (RFC 3339)." },
-        "subject": { "anyOf": [{ "$ref": "#/$defs/text", "maxLength": 4000 }, { "type": "null" }] },
-        "datacontenttype": {
-          "anyOf": [{ "type": "string", "maxLength": 128, "pattern": "^application/json" }, { "type": "null" }],
-          "description": "application/json when present."
-        },
-        "traceparent": { "anyOf": [{ "$ref": "#/$defs/traceparent" }, { "type": "null" }] },
-        "tracestate": { "anyOf": [{ "$ref": "#/$defs/tracestate" }, { "type": "null" }] },
-        "data": { "type": "object" }
-      }
-    }
-  }
-}
-
-"""####,
-        "schemas/dead-letter.headers.json": ####"""
-{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "qbsync.dead-letter headers",
-  "description": "The Kafka headers of a dead letter, by name (values are UTF-8 text). The key and value are the original message's, unchanged (any bytes, null included); its own headers are kept too, except earlier qbsync-dlq-* ones. No header starting with qbsync-dlq- other than these is written.",
-  "type": "object",
-  "required": [
-    "qbsync-dlq-reason",
-    "qbsync-dlq-error",
-    "qbsync-dlq-original-topic",
-    "qbsync-dlq-original-partition",
-    "qbsync-dlq-original-offset",
-    "qbsync-dlq-original-timestamp",
-    "qbsync-dlq-consumer-group",
-    "qbsync-dlq-attempts"
-  ],
-  "properties": {
-    "qbsync-dlq-reason": {
-      "enum": [
-        "too_large",
-        "not_json",
-        "invalid_envelope",
-        "unknown_type",
-        "missing_field",
-        "invalid_field",
-        "key_mismatch",
-        "unprocessable"
-      ],
-      "description": "Why: too_large (over QBSYNC_MAX_MESSAGE_BYTES), not_json (no value, not UTF-8 JSON), invalid_envelope (not a CloudEvents 1.0 object, or a key twice in one object), unknown_type, missing_field, invalid_field, key_mismatch (no Kafka key, or not data.firm_id), unprocessable (well-formed, but the database refused its values)."
-    },
-    "qbsync-dlq-error": {
-      "type": "string",
-      "minLength": 1,
-      "description": "What exactly is wrong, for an operator, naming the field (data.lines[2].amount)."
-    },
-    "qbsync-dlq-original-topic": {
-      "type": "string",
-      "minLength": 1
-    },
-    "qbsync-dlq-original-partition": {
-      "type": "string",
-      "pattern": "^[0-9]+$"
-    },
-    "qbsync-dlq-original-offset": {
-      "type": "string",
-      "pattern": "^[0-9]+$"
-    },
-    "qbsync-dlq-original-timestamp": {
-      "type": "string",
-      "pattern": "^[0-9]*$",
-      "description": "Milliseconds since 1970 of the original message; empty when it had none."
-    },
-    "qbsync-dlq-consumer-group": {
-      "type": "string",
-      "minLength": 1
-    },
-    "qbsync-dlq-attempts": {
-      "type": "string",
-      "pattern": "^[1-9][0-9]*$",
-      "description": "How often it was tried (above 1 for unprocessable after retries)."
-    },
-    "qbsync-dlq-at": {
-      "$ref": "common.json#/$defs/time",
-      "description": "When it was dead-lettered (RFC 3339)."
-    }
-  },
-  "propertyNames": {
-    "if": {
-      "pattern": "^qbsync-dlq-"
-    },
-    "then": {
-      "enum": [
-        "qbsync-dlq-reason",
-        "qbsync-dlq-error",
-        "qbsync-dlq-original-topic",
-        "qbsync-dlq-original-partition",
-        "qbsync-dlq-original-offset",
-        "qbsync-dlq-original-timestamp",
-        "qbsync-dlq-consumer-group",
-        "qbsync-dlq-attempts",
-        "qbsync-dlq-at"
-      ]
-    }
-  },
-  "additionalProperties": {
-    "type": [
-      "string",
-      "null"
-    ]
-  },
-  "examples": [
-    {
-      "qbsync-dlq-reason": "invalid_field",
-      "qbsync-dlq-error": "data.amount is 99.999, but USD amounts have at most 2 decimals; send the exact amount, rounded as the books hold it",
-      "qbsync-dlq-original-topic": "billing.payments",
-      "qbsync-dlq-original-partition": "1",
-      "qbsync-dlq-original-offset": "42",
-      "qbsync-dlq-original-timestamp": "1795255200000",
-      "qbsync-dlq-consumer-group": "qbsync",
-      "qbsync-dlq-attempts": "1",
-      "qbsync-dlq-at": "2026-11-21T10:00:02Z"
-    }
-  ]
-}
-
-"""####,
+        """####,
         "schemas/invoice.deleted.json": ####"""
-{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "invoice.deleted",
-  "description": "An invoice deleted on the platform: its QuickBooks Invoice is deleted (QuickBooks refuses while payments still pay it). Topic billing.invoices (default name); the Kafka key is data.firm_id (a message without a key, or with another, is dead-lettered as key_mismatch).",
-  "$ref": "common.json#/$defs/envelope",
-  "properties": {
-    "type": {
-      "const": "invoice.deleted"
-    },
-    "data": {
-      "$ref": "#/$defs/data"
-    }
-  },
-  "$defs": {
-    "data": {
-      "type": "object",
-      "required": [
-        "firm_id",
-        "account_id",
-        "invoice_id",
-        "revision"
-      ],
-      "properties": {
-        "firm_id": {
-          "$ref": "common.json#/$defs/id",
-          "description": "The firm; the Kafka key."
-        },
-        "account_id": {
-          "$ref": "common.json#/$defs/id"
-        },
-        "invoice_id": {
-          "$ref": "common.json#/$defs/id"
-        },
-        "revision": {
-          "$ref": "common.json#/$defs/revision"
+        {
+          "$schema": "https://json-schema.org/draft/2020-12/schema",
+          "title": "invoice.deleted",
+          "description": "An invoice deleted on the platform: its QuickBooks Invoice is deleted (QuickBooks refuses while payments still pay it). Topic billing.invoices (default name); the Kafka key is data.firm_id (a message without a key, or with another, is dead-lettered as key_mismatch).",
+          "$ref": "common.json#/$defs/envelope",
+          "properties": {
+            "type": {
+              "const": "invoice.deleted"
+            },
+            "data": {
+              "$ref": "#/$defs/data"
+            }
+          },
+          "$defs": {
+            "data": {
+              "type": "object",
+              "required": [
+                "firm_id",
+                "account_id",
+                "invoice_id",
+                "revision"
+              ],
+              "properties": {
+                "firm_id": {
+                  "$ref": "common.json#/$defs/id",
+                  "description": "The firm; the Kafka key."
+                },
+                "account_id": {
+                  "$ref": "common.json#/$defs/id"
+                },
+                "invoice_id": {
+                  "$ref": "common.json#/$defs/id"
+                },
+                "revision": {
+                  "$ref": "common.json#/$defs/revision"
+                }
+              }
+            }
+          },
+          "examples": [
+            {
+              "specversion": "1.0",
+              "id": "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11",
+              "source": "/billing",
+              "type": "invoice.deleted",
+              "time": "2026-11-21T10:00:00Z",
+              "datacontenttype": "application/json",
+              "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+              "data": {
+                "firm_id": "f1",
+                "account_id": "a1",
+                "invoice_id": "i1",
+                "revision": 5
+              }
+            }
+          ]
         }
-      }
-    }
-  },
-  "examples": [
-    {
-      "specversion": "1.0",
-      "id": "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11",
-      "source": "/billing",
-      "type": "invoice.deleted",
-      "time": "2026-11-21T10:00:00Z",
-      "datacontenttype": "application/json",
-      "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-      "data": {
-        "firm_id": "f1",
-        "account_id": "a1",
-        "invoice_id": "i1",
-        "revision": 5
-      }
-    }
-  ]
-}
 
-"""####,
+        """####,
         "schemas/invoice.sync_requested.json": ####"""
-{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "invoice.sync_requested",
-  "description": "\"Sync Invoice to QuickBooks\" from the invoice's column (v1.1): sends a not synced, skipped or failed invoice of a synced account. Owner or admin only. Topic billing.invoices (default name); the Kafka key is data.firm_id (a message without a key, or with another, is dead-lettered as key_mismatch).",
-  "$ref": "common.json#/$defs/envelope",
-  "properties": {
-    "type": {
-      "const": "invoice.sync_requested"
-    },
-    "data": {
-      "$ref": "#/$defs/data"
-    }
-  },
-  "$defs": {
-    "data": {
-      "type": "object",
-      "required": [
-        "firm_id",
-        "account_id",
-        "invoice_id",
-        "actor"
-      ],
-      "properties": {
-        "firm_id": {
-          "$ref": "common.json#/$defs/id",
-          "description": "The firm; the Kafka key."
-        },
-        "account_id": {
-          "$ref": "common.json#/$defs/id"
-        },
-        "invoice_id": {
-          "$ref": "common.json#/$defs/id"
-        },
-        "actor": {
-          "$ref": "common.json#/$defs/actor"
+        {
+          "$schema": "https://json-schema.org/draft/2020-12/schema",
+          "title": "invoice.sync_requested",
+          "description": "\"Sync Invoice to QuickBooks\" from the invoice's column (v1.1): sends a not synced, skipped or failed invoice of a synced account. Owner or admin only. Topic billing.invoices (default name); the Kafka key is data.firm_id (a message without a key, or with another, is dead-lettered as key_mismatch).",
+          "$ref": "common.json#/$defs/envelope",
+          "properties": {
+            "type": {
+              "const": "invoice.sync_requested"
+            },
+            "data": {
+              "$ref": "#/$defs/data"
+            }
+          },
+          "$defs": {
+            "data": {
+              "type": "object",
+              "required": [
+                "firm_id",
+                "account_id",
+                "invoice_id",
+                "actor"
+              ],
+              "properties": {
+                "firm_id": {
+                  "$ref": "common.json#/$defs/id",
+                  "description": "The firm; the Kafka key."
+                },
+                "account_id": {
+                  "$ref": "common.json#/$defs/id"
+                },
+                "invoice_id": {
+                  "$ref": "common.json#/$defs/id"
+                },
+                "actor": {
+                  "$ref": "common.json#/$defs/actor"
+                }
+              }
+            }
+          },
+          "examples": [
+            {
+              "specversion": "1.0",
+              "id": "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11",
+              "source": "/billing",
+              "type": "invoice.sync_requested",
+              "time": "2026-11-21T10:00:00Z",
+              "datacontenttype": "application/json",
+              "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+              "data": {
+                "firm_id": "f1",
+                "account_id": "a1",
+                "invoice_id": "i1",
+                "actor": {
+                  "user_id": "u1",
+                  "role": "owner"
+                }
+              }
+            }
+          ]
         }
-      }
-    }
-  },
-  "examples": [
-    {
-      "specversion": "1.0",
-      "id": "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11",
-      "source": "/billing",
-      "type": "invoice.sync_requested",
-      "time": "2026-11-21T10:00:00Z",
-      "datacontenttype": "application/json",
-      "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-      "data": {
-        "firm_id": "f1",
-        "account_id": "a1",
-        "invoice_id": "i1",
-        "actor": {
-          "user_id": "u1",
-          "role": "owner"
-        }
-      }
-    }
-  ]
-}
 
-"""####,
+        """####,
         "schemas/invoice.upserted.json": ####"""
-{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "invoice.upserted",
-  "description": "An invoice created or changed. A newer revision is a sparse update of the QuickBooks Invoice; an older or equal one changes nothing. Beyond this schema the decoder also refuses: a total that is not the sum of the line amounts, and a due_date before the issue_date. Topic billing.invoices (default name); the Kafka key is data.firm_id (a message without a key, or with another, is dead-lettered as key_mismatch).",
-  "$ref": "common.json#/$defs/envelope",
-  "properties": {
-    "type": {
-      "const": "invoice.upserted"
-    },
-    "data": {
-      "$ref": "#/$defs/data"
-    }
-  },
-  "$defs": {
-    "data": {
-      "type": "object",
-      "required": [
-        "firm_id",
-        "account_id",
-        "account_name",
-        "invoice_id",
-        "number",
-        "issue_date",
-        "currency",
-        "lines",
-        "total",
-        "revision"
-      ],
-      "properties": {
-        "firm_id": {
-          "$ref": "common.json#/$defs/id",
-          "description": "The firm; the Kafka key."
-        },
-        "account_id": {
-          "$ref": "common.json#/$defs/id"
-        },
-        "account_name": {
-          "$ref": "common.json#/$defs/name"
-        },
-        "invoice_id": {
-          "$ref": "common.json#/$defs/id"
-        },
-        "number": {
-          "$ref": "common.json#/$defs/id",
-          "description": "The invoice number (QuickBooks DocNumber)."
-        },
-        "issue_date": {
-          "$ref": "common.json#/$defs/date"
-        },
-        "due_date": {
-          "$ref": "common.json#/$defs/optionalDate"
-        },
-        "currency": {
-          "$ref": "common.json#/$defs/currency"
-        },
-        "lines": {
-          "type": "array",
-          "minItems": 1,
-          "maxItems": 250,
-          "items": {
-            "type": "object",
-            "required": [
-              "service_id",
-              "service_name",
-              "quantity",
-              "rate",
-              "amount"
-            ],
-            "properties": {
-              "service_id": {
-                "$ref": "common.json#/$defs/id"
-              },
-              "service_name": {
-                "$ref": "common.json#/$defs/name",
-                "description": "The QuickBooks Service item, found or created by this name."
-              },
-              "description": {
-                "$ref": "common.json#/$defs/optionalText"
-              },
-              "quantity": {
-                "$ref": "common.json#/$defs/quantity"
-              },
-              "rate": {
-                "$ref": "common.json#/$defs/money",
-                "description": "Any number of decimals up to 6: a rate is not booked as it is."
-              },
-              "amount": {
-                "$ref": "common.json#/$defs/money",
-                "description": "Has at most the currency's decimals."
-              }
-            }
-          }
-        },
-        "total": {
-          "$ref": "common.json#/$defs/nonNegativeMoney",
-          "description": "The sum of the line amounts, with at most the currency's decimals."
-        },
-        "revision": {
-          "$ref": "common.json#/$defs/revision"
-        }
-      },
-      "allOf": [
         {
-          "if": {
-            "required": [
-              "currency"
-            ],
-            "properties": {
-              "currency": {
-                "$ref": "common.json#/$defs/zeroDecimalCurrency"
-              }
+          "$schema": "https://json-schema.org/draft/2020-12/schema",
+          "title": "invoice.upserted",
+          "description": "An invoice created or changed. A newer revision is a sparse update of the QuickBooks Invoice; an older or equal one changes nothing. Beyond this schema the decoder also refuses: a total that is not the sum of the line amounts, and a due_date before the issue_date. Topic billing.invoices (default name); the Kafka key is data.firm_id (a message without a key, or with another, is dead-lettered as key_mismatch).",
+          "$ref": "common.json#/$defs/envelope",
+          "properties": {
+            "type": {
+              "const": "invoice.upserted"
+            },
+            "data": {
+              "$ref": "#/$defs/data"
             }
           },
-          "then": {
-            "properties": {
-              "total": {
-                "$ref": "common.json#/$defs/decimals0"
-              },
-              "lines": {
-                "items": {
-                  "properties": {
-                    "amount": {
-                      "$ref": "common.json#/$defs/decimals0"
-                    }
-                  }
-                }
-              }
-            }
-          },
-          "else": {
-            "if": {
+          "$defs": {
+            "data": {
+              "type": "object",
               "required": [
-                "currency"
+                "firm_id",
+                "account_id",
+                "account_name",
+                "invoice_id",
+                "number",
+                "issue_date",
+                "currency",
+                "lines",
+                "total",
+                "revision"
               ],
               "properties": {
+                "firm_id": {
+                  "$ref": "common.json#/$defs/id",
+                  "description": "The firm; the Kafka key."
+                },
+                "account_id": {
+                  "$ref": "common.json#/$defs/id"
+                },
+                "account_name": {
+                  "$ref": "common.json#/$defs/name"
+                },
+                "invoice_id": {
+                  "$ref": "common.json#/$defs/id"
+                },
+                "number": {
+                  "$ref": "common.json#/$defs/id",
+                  "description": "The invoice number (QuickBooks DocNumber)."
+                },
+                "issue_date": {
+                  "$ref": "common.json#/$defs/date"
+                },
+                "due_date": {
+                  "$ref": "common.json#/$defs/optionalDate"
+                },
                 "currency": {
-                  "$ref": "common.json#/$defs/threeDecimalCurrency"
-                }
-              }
-            },
-            "then": {
-              "properties": {
-                "total": {
-                  "$ref": "common.json#/$defs/decimals3"
+                  "$ref": "common.json#/$defs/currency"
                 },
                 "lines": {
+                  "type": "array",
+                  "minItems": 1,
+                  "maxItems": 250,
                   "items": {
+                    "type": "object",
+                    "required": [
+                      "service_id",
+                      "service_name",
+                      "quantity",
+                      "rate",
+                      "amount"
+                    ],
                     "properties": {
+                      "service_id": {
+                        "$ref": "common.json#/$defs/id"
+                      },
+                      "service_name": {
+                        "$ref": "common.json#/$defs/name",
+                        "description": "The QuickBooks Service item, found or created by this name."
+                      },
+                      "description": {
+                        "$ref": "common.json#/$defs/optionalText"
+                      },
+                      "quantity": {
+                        "$ref": "common.json#/$defs/quantity"
+                      },
+                      "rate": {
+                        "$ref": "common.json#/$defs/money",
+                        "description": "Any number of decimals up to 6: a rate is not booked as it is."
+                      },
                       "amount": {
-                        "$ref": "common.json#/$defs/decimals3"
+                        "$ref": "common.json#/$defs/money",
+                        "description": "Has at most the currency's decimals."
                       }
                     }
                   }
-                }
-              }
-            },
-            "else": {
-              "properties": {
-                "total": {
-                  "$ref": "common.json#/$defs/decimals2"
                 },
-                "lines": {
-                  "items": {
+                "total": {
+                  "$ref": "common.json#/$defs/nonNegativeMoney",
+                  "description": "The sum of the line amounts, with at most the currency's decimals."
+                },
+                "revision": {
+                  "$ref": "common.json#/$defs/revision"
+                }
+              },
+              "allOf": [
+                {
+                  "if": {
+                    "required": [
+                      "currency"
+                    ],
                     "properties": {
-                      "amount": {
-                        "$ref": "common.json#/$defs/decimals2"
+                      "currency": {
+                        "$ref": "common.json#/$defs/zeroDecimalCurrency"
                       }
                     }
-                  }
-                }
-              }
-            }
-          }
-        }
-      ]
-    }
-  },
-  "examples": [
-    {
-      "specversion": "1.0",
-      "id": "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11",
-      "source": "/billing",
-      "type": "invoice.upserted",
-      "time": "2026-11-21T10:00:00Z",
-      "datacontenttype": "application/json",
-      "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-      "data": {
-        "firm_id": "f1",
-        "account_id": "a1",
-        "account_name": "Jane O'Neil",
-        "invoice_id": "i1",
-        "number": "INV-1",
-        "issue_date": "2026-11-01",
-        "due_date": "2026-12-01",
-        "currency": "USD",
-        "lines": [
-          {
-            "service_id": "s1",
-            "service_name": "Bookkeeping",
-            "description": "November",
-            "quantity": 2,
-            "rate": "225.00",
-            "amount": "450.00"
-          }
-        ],
-        "total": "450.00",
-        "revision": 3
-      }
-    }
-  ]
-}
-
-"""####,
-        "schemas/invoice.voided.json": ####"""
-{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "invoice.voided",
-  "description": "An invoice voided on the platform: its QuickBooks Invoice is voided (not_synced when it never reached QuickBooks). Topic billing.invoices (default name); the Kafka key is data.firm_id (a message without a key, or with another, is dead-lettered as key_mismatch).",
-  "$ref": "common.json#/$defs/envelope",
-  "properties": {
-    "type": {
-      "const": "invoice.voided"
-    },
-    "data": {
-      "$ref": "#/$defs/data"
-    }
-  },
-  "$defs": {
-    "data": {
-      "type": "object",
-      "required": [
-        "firm_id",
-        "account_id",
-        "invoice_id",
-        "revision"
-      ],
-      "properties": {
-        "firm_id": {
-          "$ref": "common.json#/$defs/id",
-          "description": "The firm; the Kafka key."
-        },
-        "account_id": {
-          "$ref": "common.json#/$defs/id"
-        },
-        "invoice_id": {
-          "$ref": "common.json#/$defs/id"
-        },
-        "revision": {
-          "$ref": "common.json#/$defs/revision"
-        }
-      }
-    }
-  },
-  "examples": [
-    {
-      "specversion": "1.0",
-      "id": "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11",
-      "source": "/billing",
-      "type": "invoice.voided",
-      "time": "2026-11-21T10:00:00Z",
-      "datacontenttype": "application/json",
-      "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-      "data": {
-        "firm_id": "f1",
-        "account_id": "a1",
-        "invoice_id": "i1",
-        "revision": 4
-      }
-    }
-  ]
-}
-
-"""####,
-        "schemas/payment.deleted.json": ####"""
-{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "payment.deleted",
-  "description": "A payment deleted on the platform: its Payment (or CreditMemo and its application) and fee Purchase are deleted; refunds stay. Topic billing.payments (default name); the Kafka key is data.firm_id (a message without a key, or with another, is dead-lettered as key_mismatch).",
-  "$ref": "common.json#/$defs/envelope",
-  "properties": {
-    "type": {
-      "const": "payment.deleted"
-    },
-    "data": {
-      "$ref": "#/$defs/data"
-    }
-  },
-  "$defs": {
-    "data": {
-      "type": "object",
-      "required": [
-        "firm_id",
-        "account_id",
-        "payment_id",
-        "revision"
-      ],
-      "properties": {
-        "firm_id": {
-          "$ref": "common.json#/$defs/id",
-          "description": "The firm; the Kafka key."
-        },
-        "account_id": {
-          "$ref": "common.json#/$defs/id"
-        },
-        "payment_id": {
-          "$ref": "common.json#/$defs/id"
-        },
-        "revision": {
-          "$ref": "common.json#/$defs/revision"
-        }
-      }
-    }
-  },
-  "examples": [
-    {
-      "specversion": "1.0",
-      "id": "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11",
-      "source": "/billing",
-      "type": "payment.deleted",
-      "time": "2026-11-21T10:00:00Z",
-      "datacontenttype": "application/json",
-      "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-      "data": {
-        "firm_id": "f1",
-        "account_id": "a1",
-        "payment_id": "p1",
-        "revision": 2
-      }
-    }
-  ]
-}
-
-"""####,
-        "schemas/payment.refunded.json": ####"""
-{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "payment.refunded",
-  "description": "A refund of a payment: a RefundReceipt, kept by refund_id. It names no currency: the amount has at most 3 decimals here, and at most its payment's currency's decimals when it is written (else the payment's column shows failed). Topic billing.payments (default name); the Kafka key is data.firm_id (a message without a key, or with another, is dead-lettered as key_mismatch).",
-  "$ref": "common.json#/$defs/envelope",
-  "properties": {
-    "type": {
-      "const": "payment.refunded"
-    },
-    "data": {
-      "$ref": "#/$defs/data"
-    }
-  },
-  "$defs": {
-    "data": {
-      "type": "object",
-      "required": [
-        "firm_id",
-        "account_id",
-        "payment_id",
-        "refund_id",
-        "amount",
-        "date",
-        "revision"
-      ],
-      "properties": {
-        "firm_id": {
-          "$ref": "common.json#/$defs/id",
-          "description": "The firm; the Kafka key."
-        },
-        "account_id": {
-          "$ref": "common.json#/$defs/id"
-        },
-        "payment_id": {
-          "$ref": "common.json#/$defs/id"
-        },
-        "refund_id": {
-          "$ref": "common.json#/$defs/id"
-        },
-        "amount": {
-          "allOf": [
-            {
-              "$ref": "common.json#/$defs/positiveMoney"
-            },
-            {
-              "$ref": "common.json#/$defs/decimals3"
-            }
-          ]
-        },
-        "date": {
-          "$ref": "common.json#/$defs/date"
-        },
-        "revision": {
-          "$ref": "common.json#/$defs/revision"
-        }
-      }
-    }
-  },
-  "examples": [
-    {
-      "specversion": "1.0",
-      "id": "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11",
-      "source": "/billing",
-      "type": "payment.refunded",
-      "time": "2026-11-21T10:00:00Z",
-      "datacontenttype": "application/json",
-      "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-      "data": {
-        "firm_id": "f1",
-        "account_id": "a1",
-        "payment_id": "p1",
-        "refund_id": "r1",
-        "amount": "25.00",
-        "date": "2026-11-03",
-        "revision": 3
-      }
-    }
-  ]
-}
-
-"""####,
-        "schemas/payment.sync_requested.json": ####"""
-{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "payment.sync_requested",
-  "description": "\"Sync Payment to QuickBooks\" from the payment's column (v1.1): sends a not synced, skipped or failed payment of a synced account, even when its checkbox or the sync start date held it back. Owner or admin only. Topic billing.payments (default name); the Kafka key is data.firm_id (a message without a key, or with another, is dead-lettered as key_mismatch).",
-  "$ref": "common.json#/$defs/envelope",
-  "properties": {
-    "type": {
-      "const": "payment.sync_requested"
-    },
-    "data": {
-      "$ref": "#/$defs/data"
-    }
-  },
-  "$defs": {
-    "data": {
-      "type": "object",
-      "required": [
-        "firm_id",
-        "account_id",
-        "payment_id",
-        "actor"
-      ],
-      "properties": {
-        "firm_id": {
-          "$ref": "common.json#/$defs/id",
-          "description": "The firm; the Kafka key."
-        },
-        "account_id": {
-          "$ref": "common.json#/$defs/id"
-        },
-        "payment_id": {
-          "$ref": "common.json#/$defs/id"
-        },
-        "actor": {
-          "$ref": "common.json#/$defs/actor"
-        }
-      }
-    }
-  },
-  "examples": [
-    {
-      "specversion": "1.0",
-      "id": "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11",
-      "source": "/billing",
-      "type": "payment.sync_requested",
-      "time": "2026-11-21T10:00:00Z",
-      "datacontenttype": "application/json",
-      "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-      "data": {
-        "firm_id": "f1",
-        "account_id": "a1",
-        "payment_id": "p1",
-        "actor": {
-          "user_id": "u1",
-          "role": "owner"
-        }
-      }
-    }
-  ]
-}
-
-"""####,
-        "schemas/payment.unsync_requested.json": ####"""
-{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "payment.unsync_requested",
-  "description": "\"Unsync Payment\" from the payment's column (v1.1): deletes its Payment (or CreditMemo), RefundReceipts and fee Purchase in QuickBooks, then shows skipped. Owner or admin only. Topic billing.payments (default name); the Kafka key is data.firm_id (a message without a key, or with another, is dead-lettered as key_mismatch).",
-  "$ref": "common.json#/$defs/envelope",
-  "properties": {
-    "type": {
-      "const": "payment.unsync_requested"
-    },
-    "data": {
-      "$ref": "#/$defs/data"
-    }
-  },
-  "$defs": {
-    "data": {
-      "type": "object",
-      "required": [
-        "firm_id",
-        "account_id",
-        "payment_id",
-        "actor"
-      ],
-      "properties": {
-        "firm_id": {
-          "$ref": "common.json#/$defs/id",
-          "description": "The firm; the Kafka key."
-        },
-        "account_id": {
-          "$ref": "common.json#/$defs/id"
-        },
-        "payment_id": {
-          "$ref": "common.json#/$defs/id"
-        },
-        "actor": {
-          "$ref": "common.json#/$defs/actor"
-        }
-      }
-    }
-  },
-  "examples": [
-    {
-      "specversion": "1.0",
-      "id": "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11",
-      "source": "/billing",
-      "type": "payment.unsync_requested",
-      "time": "2026-11-21T10:00:00Z",
-      "datacontenttype": "application/json",
-      "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-      "data": {
-        "firm_id": "f1",
-        "account_id": "a1",
-        "payment_id": "p1",
-        "actor": {
-          "user_id": "u1",
-          "role": "admin"
-        }
-      }
-    }
-  ]
-}
-
-"""####,
-        "schemas/payment.upserted.json": ####"""
-{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "payment.upserted",
-  "description": "A payment recorded or changed: a QuickBooks Payment in Undeposited Funds applied to the invoices it pays (promotional_credit: a CreditMemo applied by a zero Payment); a processing_fee above zero is a Purchase booked to the firm's fee account. Beyond this schema the decoder also refuses: applied_to adding up to more than amount, and the same invoice twice in applied_to. Topic billing.payments (default name); the Kafka key is data.firm_id (a message without a key, or with another, is dead-lettered as key_mismatch).",
-  "$ref": "common.json#/$defs/envelope",
-  "properties": {
-    "type": {
-      "const": "payment.upserted"
-    },
-    "data": {
-      "$ref": "#/$defs/data"
-    }
-  },
-  "$defs": {
-    "data": {
-      "type": "object",
-      "required": [
-        "firm_id",
-        "account_id",
-        "account_name",
-        "payment_id",
-        "date",
-        "amount",
-        "currency",
-        "method",
-        "revision"
-      ],
-      "properties": {
-        "firm_id": {
-          "$ref": "common.json#/$defs/id",
-          "description": "The firm; the Kafka key."
-        },
-        "account_id": {
-          "$ref": "common.json#/$defs/id"
-        },
-        "account_name": {
-          "$ref": "common.json#/$defs/name"
-        },
-        "payment_id": {
-          "$ref": "common.json#/$defs/id"
-        },
-        "date": {
-          "$ref": "common.json#/$defs/date"
-        },
-        "amount": {
-          "$ref": "common.json#/$defs/nonNegativeMoney"
-        },
-        "currency": {
-          "$ref": "common.json#/$defs/currency"
-        },
-        "method": {
-          "enum": [
-            "card",
-            "cash",
-            "check",
-            "ach",
-            "promotional_credit"
-          ]
-        },
-        "reference": {
-          "$ref": "common.json#/$defs/optionalText"
-        },
-        "processing_fee": {
-          "anyOf": [
-            {
-              "$ref": "common.json#/$defs/nonNegativeMoney"
-            },
-            {
-              "type": "null"
-            }
-          ],
-          "description": "Absent or null: no fee."
-        },
-        "applied_to": {
-          "anyOf": [
-            {
-              "type": "array",
-              "maxItems": 250,
-              "items": {
-                "type": "object",
-                "required": [
-                  "invoice_id",
-                  "amount"
-                ],
-                "properties": {
-                  "invoice_id": {
-                    "$ref": "common.json#/$defs/id"
                   },
-                  "amount": {
-                    "$ref": "common.json#/$defs/positiveMoney"
-                  }
-                }
-              }
-            },
-            {
-              "type": "null"
-            }
-          ],
-          "description": "The invoices it pays; absent or null: none."
-        },
-        "sync": {
-          "type": [
-            "boolean",
-            "null"
-          ],
-          "description": "The payment's own checkbox; absent or null: the firm's default for manually recorded payments."
-        },
-        "revision": {
-          "$ref": "common.json#/$defs/revision"
-        }
-      },
-      "allOf": [
-        {
-          "if": {
-            "required": [
-              "currency"
-            ],
-            "properties": {
-              "currency": {
-                "$ref": "common.json#/$defs/zeroDecimalCurrency"
-              }
-            }
-          },
-          "then": {
-            "properties": {
-              "amount": {
-                "$ref": "common.json#/$defs/decimals0"
-              },
-              "processing_fee": {
-                "$ref": "common.json#/$defs/decimals0"
-              },
-              "applied_to": {
-                "items": {
-                  "properties": {
-                    "amount": {
-                      "$ref": "common.json#/$defs/decimals0"
+                  "then": {
+                    "properties": {
+                      "total": {
+                        "$ref": "common.json#/$defs/decimals0"
+                      },
+                      "lines": {
+                        "items": {
+                          "properties": {
+                            "amount": {
+                              "$ref": "common.json#/$defs/decimals0"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "else": {
+                    "if": {
+                      "required": [
+                        "currency"
+                      ],
+                      "properties": {
+                        "currency": {
+                          "$ref": "common.json#/$defs/threeDecimalCurrency"
+                        }
+                      }
+                    },
+                    "then": {
+                      "properties": {
+                        "total": {
+                          "$ref": "common.json#/$defs/decimals3"
+                        },
+                        "lines": {
+                          "items": {
+                            "properties": {
+                              "amount": {
+                                "$ref": "common.json#/$defs/decimals3"
+                              }
+                            }
+                          }
+                        }
+                      }
+                    },
+                    "else": {
+                      "properties": {
+                        "total": {
+                          "$ref": "common.json#/$defs/decimals2"
+                        },
+                        "lines": {
+                          "items": {
+                            "properties": {
+                              "amount": {
+                                "$ref": "common.json#/$defs/decimals2"
+                              }
+                            }
+                          }
+                        }
+                      }
                     }
                   }
                 }
-              }
+              ]
             }
           },
-          "else": {
-            "if": {
+          "examples": [
+            {
+              "specversion": "1.0",
+              "id": "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11",
+              "source": "/billing",
+              "type": "invoice.upserted",
+              "time": "2026-11-21T10:00:00Z",
+              "datacontenttype": "application/json",
+              "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+              "data": {
+                "firm_id": "f1",
+                "account_id": "a1",
+                "account_name": "Jane O'Neil",
+                "invoice_id": "i1",
+                "number": "INV-1",
+                "issue_date": "2026-11-01",
+                "due_date": "2026-12-01",
+                "currency": "USD",
+                "lines": [
+                  {
+                    "service_id": "s1",
+                    "service_name": "Bookkeeping",
+                    "description": "November",
+                    "quantity": 2,
+                    "rate": "225.00",
+                    "amount": "450.00"
+                  }
+                ],
+                "total": "450.00",
+                "revision": 3
+              }
+            }
+          ]
+        }
+
+        """####,
+        "schemas/invoice.voided.json": ####"""
+        {
+          "$schema": "https://json-schema.org/draft/2020-12/schema",
+          "title": "invoice.voided",
+          "description": "An invoice voided on the platform: its QuickBooks Invoice is voided (not_synced when it never reached QuickBooks). Topic billing.invoices (default name); the Kafka key is data.firm_id (a message without a key, or with another, is dead-lettered as key_mismatch).",
+          "$ref": "common.json#/$defs/envelope",
+          "properties": {
+            "type": {
+              "const": "invoice.voided"
+            },
+            "data": {
+              "$ref": "#/$defs/data"
+            }
+          },
+          "$defs": {
+            "data": {
+              "type": "object",
               "required": [
-                "currency"
+                "firm_id",
+                "account_id",
+                "invoice_id",
+                "revision"
               ],
               "properties": {
-                "currency": {
-                  "$ref": "common.json#/$defs/threeDecimalCurrency"
-                }
-              }
-            },
-            "then": {
-              "properties": {
-                "amount": {
-                  "$ref": "common.json#/$defs/decimals3"
+                "firm_id": {
+                  "$ref": "common.json#/$defs/id",
+                  "description": "The firm; the Kafka key."
                 },
-                "processing_fee": {
-                  "$ref": "common.json#/$defs/decimals3"
+                "account_id": {
+                  "$ref": "common.json#/$defs/id"
                 },
-                "applied_to": {
-                  "items": {
-                    "properties": {
-                      "amount": {
-                        "$ref": "common.json#/$defs/decimals3"
-                      }
-                    }
-                  }
-                }
-              }
-            },
-            "else": {
-              "properties": {
-                "amount": {
-                  "$ref": "common.json#/$defs/decimals2"
+                "invoice_id": {
+                  "$ref": "common.json#/$defs/id"
                 },
-                "processing_fee": {
-                  "$ref": "common.json#/$defs/decimals2"
-                },
-                "applied_to": {
-                  "items": {
-                    "properties": {
-                      "amount": {
-                        "$ref": "common.json#/$defs/decimals2"
-                      }
-                    }
-                  }
+                "revision": {
+                  "$ref": "common.json#/$defs/revision"
                 }
               }
             }
-          }
-        }
-      ]
-    }
-  },
-  "examples": [
-    {
-      "specversion": "1.0",
-      "id": "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11",
-      "source": "/billing",
-      "type": "payment.upserted",
-      "time": "2026-11-21T10:00:00Z",
-      "datacontenttype": "application/json",
-      "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-      "data": {
-        "firm_id": "f1",
-        "account_id": "a1",
-        "account_name": "Jane O'Neil",
-        "payment_id": "p1",
-        "date": "2026-11-02",
-        "amount": "100.00",
-        "currency": "USD",
-        "method": "card",
-        "reference": "ch_1",
-        "processing_fee": "2.90",
-        "applied_to": [
-          {
-            "invoice_id": "i1",
-            "amount": "60.00"
-          }
-        ],
-        "sync": true,
-        "revision": 1
-      }
-    }
-  ]
-}
-
-"""####,
-        "schemas/quickbooks.sync_status_changed.json": ####"""
-{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "quickbooks.sync_status_changed",
-  "description": "One row of the QuickBooks column changed; published by qbsync through a transactional outbox, only when something changed. Topic quickbooks.sync-status (default name, compacted); the Kafka key is <firm_id>:<entity>:<entity_id>, which is also the subject. Every attribute and every data field is always present (null when empty); a new field comes with a new minor version of this contract, and readers ignore fields they do not know. Beyond this schema: for entity firm, entity_id is the firm_id; for entity account, account_id is the entity_id.",
-  "$ref": "common.json#/$defs/envelope",
-  "required": [
-    "time",
-    "subject",
-    "datacontenttype"
-  ],
-  "properties": {
-    "type": {
-      "const": "quickbooks.sync_status_changed"
-    },
-    "id": {
-      "type": "string",
-      "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-      "description": "Stable for (entity, sequence): a republished event carries the same id."
-    },
-    "source": {
-      "const": "qbsync"
-    },
-    "time": {
-      "$ref": "common.json#/$defs/time"
-    },
-    "subject": {
-      "$ref": "common.json#/$defs/text",
-      "minLength": 1,
-      "description": "The Kafka key: <firm_id>:<entity>:<entity_id>."
-    },
-    "datacontenttype": {
-      "const": "application/json"
-    },
-    "data": {
-      "$ref": "#/$defs/data"
-    }
-  },
-  "$defs": {
-    "data": {
-      "type": "object",
-      "additionalProperties": false,
-      "required": [
-        "firm_id",
-        "entity",
-        "entity_id",
-        "account_id",
-        "status",
-        "previous_status",
-        "detail",
-        "error_code",
-        "qbo_id",
-        "sequence",
-        "caused_by"
-      ],
-      "properties": {
-        "firm_id": {
-          "$ref": "common.json#/$defs/id"
-        },
-        "entity": {
-          "enum": [
-            "account",
-            "invoice",
-            "payment",
-            "firm"
-          ],
-          "description": "firm: the firm's QuickBooks connection as a whole."
-        },
-        "entity_id": {
-          "$ref": "common.json#/$defs/id"
-        },
-        "account_id": {
-          "anyOf": [
+          },
+          "examples": [
             {
-              "$ref": "common.json#/$defs/id"
-            },
-            {
-              "type": "null"
+              "specversion": "1.0",
+              "id": "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11",
+              "source": "/billing",
+              "type": "invoice.voided",
+              "time": "2026-11-21T10:00:00Z",
+              "datacontenttype": "application/json",
+              "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+              "data": {
+                "firm_id": "f1",
+                "account_id": "a1",
+                "invoice_id": "i1",
+                "revision": 4
+              }
             }
-          ],
-          "description": "The account; null for entity firm."
-        },
-        "status": {
-          "enum": [
-            "not_synced",
-            "syncing",
-            "synced",
-            "skipped",
-            "failed"
           ]
-        },
-        "previous_status": {
-          "anyOf": [
-            {
-              "enum": [
-                "not_synced",
-                "syncing",
-                "synced",
-                "skipped",
-                "failed"
-              ]
-            },
-            {
-              "type": "null"
-            }
-          ],
-          "description": "null for the entity's first status."
-        },
-        "detail": {
-          "type": [
-            "string",
-            "null"
-          ],
-          "description": "Written for an accountant: what is wrong and what to do (always with failed)."
-        },
-        "error_code": {
-          "type": [
-            "string",
-            "null"
-          ],
-          "description": "QuickBooks' error code, or qbsync's own (disconnected, token_key…)."
-        },
-        "qbo_id": {
-          "type": [
-            "string",
-            "null"
-          ],
-          "description": "The QuickBooks Id: the Customer of an account, the main object of a document, the realm of a firm."
-        },
-        "sequence": {
-          "type": "integer",
-          "minimum": 1,
-          "description": "Increases per entity: readers drop an event older than one they have."
-        },
-        "caused_by": {
-          "type": "string",
-          "minLength": 1,
-          "description": "The id of the ingress event that led to the change, or of an internal trigger (firm-connect:<uuid>, firm-settings:<uuid>)."
         }
-      },
-      "allOf": [
-        {
-          "if": {
-            "properties": {
-              "entity": {
-                "const": "firm"
-              }
-            }
-          },
-          "then": {
-            "properties": {
-              "account_id": {
-                "type": "null"
-              }
-            }
-          },
-          "else": {
-            "properties": {
-              "account_id": {
-                "type": "string"
-              }
-            }
-          }
-        },
-        {
-          "if": {
-            "properties": {
-              "status": {
-                "const": "failed"
-              }
-            }
-          },
-          "then": {
-            "properties": {
-              "detail": {
-                "type": "string",
-                "minLength": 1
-              },
-              "error_code": {
-                "type": "string",
-                "minLength": 1
-              }
-            }
-          }
-        }
-      ]
-    }
-  },
-  "examples": [
-    {
-      "specversion": "1.0",
-      "id": "8d0f5a4e-2b6c-41a7-9e3d-5c1f0a9b7e21",
-      "source": "qbsync",
-      "type": "quickbooks.sync_status_changed",
-      "time": "2026-11-21T10:00:01Z",
-      "subject": "f1:invoice:i1",
-      "datacontenttype": "application/json",
-      "data": {
-        "firm_id": "f1",
-        "entity": "invoice",
-        "entity_id": "i1",
-        "account_id": "a1",
-        "status": "synced",
-        "previous_status": "syncing",
-        "detail": null,
-        "error_code": null,
-        "qbo_id": "130",
-        "sequence": 2,
-        "caused_by": "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11"
-      }
-    }
-  ]
-}
 
-"""####,
+        """####,
+        "schemas/payment.deleted.json": ####"""
+        {
+          "$schema": "https://json-schema.org/draft/2020-12/schema",
+          "title": "payment.deleted",
+          "description": "A payment deleted on the platform: its Payment (or CreditMemo and its application) and fee Purchase are deleted; refunds stay. Topic billing.payments (default name); the Kafka key is data.firm_id (a message without a key, or with another, is dead-lettered as key_mismatch).",
+          "$ref": "common.json#/$defs/envelope",
+          "properties": {
+            "type": {
+              "const": "payment.deleted"
+            },
+            "data": {
+              "$ref": "#/$defs/data"
+            }
+          },
+          "$defs": {
+            "data": {
+              "type": "object",
+              "required": [
+                "firm_id",
+                "account_id",
+                "payment_id",
+                "revision"
+              ],
+              "properties": {
+                "firm_id": {
+                  "$ref": "common.json#/$defs/id",
+                  "description": "The firm; the Kafka key."
+                },
+                "account_id": {
+                  "$ref": "common.json#/$defs/id"
+                },
+                "payment_id": {
+                  "$ref": "common.json#/$defs/id"
+                },
+                "revision": {
+                  "$ref": "common.json#/$defs/revision"
+                }
+              }
+            }
+          },
+          "examples": [
+            {
+              "specversion": "1.0",
+              "id": "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11",
+              "source": "/billing",
+              "type": "payment.deleted",
+              "time": "2026-11-21T10:00:00Z",
+              "datacontenttype": "application/json",
+              "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+              "data": {
+                "firm_id": "f1",
+                "account_id": "a1",
+                "payment_id": "p1",
+                "revision": 2
+              }
+            }
+          ]
+        }
+
+        """####,
+        "schemas/payment.refunded.json": ####"""
+        {
+          "$schema": "https://json-schema.org/draft/2020-12/schema",
+          "title": "payment.refunded",
+          "description": "A refund of a payment: a RefundReceipt, kept by refund_id. It names no currency: the amount has at most 3 decimals here, and at most its payment's currency's decimals when it is written (else the payment's column shows failed). Topic billing.payments (default name); the Kafka key is data.firm_id (a message without a key, or with another, is dead-lettered as key_mismatch).",
+          "$ref": "common.json#/$defs/envelope",
+          "properties": {
+            "type": {
+              "const": "payment.refunded"
+            },
+            "data": {
+              "$ref": "#/$defs/data"
+            }
+          },
+          "$defs": {
+            "data": {
+              "type": "object",
+              "required": [
+                "firm_id",
+                "account_id",
+                "payment_id",
+                "refund_id",
+                "amount",
+                "date",
+                "revision"
+              ],
+              "properties": {
+                "firm_id": {
+                  "$ref": "common.json#/$defs/id",
+                  "description": "The firm; the Kafka key."
+                },
+                "account_id": {
+                  "$ref": "common.json#/$defs/id"
+                },
+                "payment_id": {
+                  "$ref": "common.json#/$defs/id"
+                },
+                "refund_id": {
+                  "$ref": "common.json#/$defs/id"
+                },
+                "amount": {
+                  "allOf": [
+                    {
+                      "$ref": "common.json#/$defs/positiveMoney"
+                    },
+                    {
+                      "$ref": "common.json#/$defs/decimals3"
+                    }
+                  ]
+                },
+                "date": {
+                  "$ref": "common.json#/$defs/date"
+                },
+                "revision": {
+                  "$ref": "common.json#/$defs/revision"
+                }
+              }
+            }
+          },
+          "examples": [
+            {
+              "specversion": "1.0",
+              "id": "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11",
+              "source": "/billing",
+              "type": "payment.refunded",
+              "time": "2026-11-21T10:00:00Z",
+              "datacontenttype": "application/json",
+              "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+              "data": {
+                "firm_id": "f1",
+                "account_id": "a1",
+                "payment_id": "p1",
+                "refund_id": "r1",
+                "amount": "25.00",
+                "date": "2026-11-03",
+                "revision": 3
+              }
+            }
+          ]
+        }
+
+        """####,
+        "schemas/payment.sync_requested.json": ####"""
+        {
+          "$schema": "https://json-schema.org/draft/2020-12/schema",
+          "title": "payment.sync_requested",
+          "description": "\"Sync Payment to QuickBooks\" from the payment's column (v1.1): sends a not synced, skipped or failed payment of a synced account, even when its checkbox or the sync start date held it back. Owner or admin only. Topic billing.payments (default name); the Kafka key is data.firm_id (a message without a key, or with another, is dead-lettered as key_mismatch).",
+          "$ref": "common.json#/$defs/envelope",
+          "properties": {
+            "type": {
+              "const": "payment.sync_requested"
+            },
+            "data": {
+              "$ref": "#/$defs/data"
+            }
+          },
+          "$defs": {
+            "data": {
+              "type": "object",
+              "required": [
+                "firm_id",
+                "account_id",
+                "payment_id",
+                "actor"
+              ],
+              "properties": {
+                "firm_id": {
+                  "$ref": "common.json#/$defs/id",
+                  "description": "The firm; the Kafka key."
+                },
+                "account_id": {
+                  "$ref": "common.json#/$defs/id"
+                },
+                "payment_id": {
+                  "$ref": "common.json#/$defs/id"
+                },
+                "actor": {
+                  "$ref": "common.json#/$defs/actor"
+                }
+              }
+            }
+          },
+          "examples": [
+            {
+              "specversion": "1.0",
+              "id": "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11",
+              "source": "/billing",
+              "type": "payment.sync_requested",
+              "time": "2026-11-21T10:00:00Z",
+              "datacontenttype": "application/json",
+              "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+              "data": {
+                "firm_id": "f1",
+                "account_id": "a1",
+                "payment_id": "p1",
+                "actor": {
+                  "user_id": "u1",
+                  "role": "owner"
+                }
+              }
+            }
+          ]
+        }
+
+        """####,
+        "schemas/payment.unsync_requested.json": ####"""
+        {
+          "$schema": "https://json-schema.org/draft/2020-12/schema",
+          "title": "payment.unsync_requested",
+          "description": "\"Unsync Payment\" from the payment's column (v1.1): deletes its Payment (or CreditMemo), RefundReceipts and fee Purchase in QuickBooks, then shows skipped. Owner or admin only. Topic billing.payments (default name); the Kafka key is data.firm_id (a message without a key, or with another, is dead-lettered as key_mismatch).",
+          "$ref": "common.json#/$defs/envelope",
+          "properties": {
+            "type": {
+              "const": "payment.unsync_requested"
+            },
+            "data": {
+              "$ref": "#/$defs/data"
+            }
+          },
+          "$defs": {
+            "data": {
+              "type": "object",
+              "required": [
+                "firm_id",
+                "account_id",
+                "payment_id",
+                "actor"
+              ],
+              "properties": {
+                "firm_id": {
+                  "$ref": "common.json#/$defs/id",
+                  "description": "The firm; the Kafka key."
+                },
+                "account_id": {
+                  "$ref": "common.json#/$defs/id"
+                },
+                "payment_id": {
+                  "$ref": "common.json#/$defs/id"
+                },
+                "actor": {
+                  "$ref": "common.json#/$defs/actor"
+                }
+              }
+            }
+          },
+          "examples": [
+            {
+              "specversion": "1.0",
+              "id": "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11",
+              "source": "/billing",
+              "type": "payment.unsync_requested",
+              "time": "2026-11-21T10:00:00Z",
+              "datacontenttype": "application/json",
+              "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+              "data": {
+                "firm_id": "f1",
+                "account_id": "a1",
+                "payment_id": "p1",
+                "actor": {
+                  "user_id": "u1",
+                  "role": "admin"
+                }
+              }
+            }
+          ]
+        }
+
+        """####,
+        "schemas/payment.upserted.json": ####"""
+        {
+          "$schema": "https://json-schema.org/draft/2020-12/schema",
+          "title": "payment.upserted",
+          "description": "A payment recorded or changed: a QuickBooks Payment in Undeposited Funds applied to the invoices it pays (promotional_credit: a CreditMemo applied by a zero Payment); a processing_fee above zero is a Purchase booked to the firm's fee account. Beyond this schema the decoder also refuses: applied_to adding up to more than amount, and the same invoice twice in applied_to. Topic billing.payments (default name); the Kafka key is data.firm_id (a message without a key, or with another, is dead-lettered as key_mismatch).",
+          "$ref": "common.json#/$defs/envelope",
+          "properties": {
+            "type": {
+              "const": "payment.upserted"
+            },
+            "data": {
+              "$ref": "#/$defs/data"
+            }
+          },
+          "$defs": {
+            "data": {
+              "type": "object",
+              "required": [
+                "firm_id",
+                "account_id",
+                "account_name",
+                "payment_id",
+                "date",
+                "amount",
+                "currency",
+                "method",
+                "revision"
+              ],
+              "properties": {
+                "firm_id": {
+                  "$ref": "common.json#/$defs/id",
+                  "description": "The firm; the Kafka key."
+                },
+                "account_id": {
+                  "$ref": "common.json#/$defs/id"
+                },
+                "account_name": {
+                  "$ref": "common.json#/$defs/name"
+                },
+                "payment_id": {
+                  "$ref": "common.json#/$defs/id"
+                },
+                "date": {
+                  "$ref": "common.json#/$defs/date"
+                },
+                "amount": {
+                  "$ref": "common.json#/$defs/nonNegativeMoney"
+                },
+                "currency": {
+                  "$ref": "common.json#/$defs/currency"
+                },
+                "method": {
+                  "enum": [
+                    "card",
+                    "cash",
+                    "check",
+                    "ach",
+                    "promotional_credit"
+                  ]
+                },
+                "reference": {
+                  "$ref": "common.json#/$defs/optionalText"
+                },
+                "processing_fee": {
+                  "anyOf": [
+                    {
+                      "$ref": "common.json#/$defs/nonNegativeMoney"
+                    },
+                    {
+                      "type": "null"
+                    }
+                  ],
+                  "description": "Absent or null: no fee."
+                },
+                "applied_to": {
+                  "anyOf": [
+                    {
+                      "type": "array",
+                      "maxItems": 250,
+                      "items": {
+                        "type": "object",
+                        "required": [
+                          "invoice_id",
+                          "amount"
+                        ],
+                        "properties": {
+                          "invoice_id": {
+                            "$ref": "common.json#/$defs/id"
+                          },
+                          "amount": {
+                            "$ref": "common.json#/$defs/positiveMoney"
+                          }
+                        }
+                      }
+                    },
+                    {
+                      "type": "null"
+                    }
+                  ],
+                  "description": "The invoices it pays; absent or null: none."
+                },
+                "sync": {
+                  "type": [
+                    "boolean",
+                    "null"
+                  ],
+                  "description": "The payment's own checkbox; absent or null: the firm's default for manually recorded payments."
+                },
+                "revision": {
+                  "$ref": "common.json#/$defs/revision"
+                }
+              },
+              "allOf": [
+                {
+                  "if": {
+                    "required": [
+                      "currency"
+                    ],
+                    "properties": {
+                      "currency": {
+                        "$ref": "common.json#/$defs/zeroDecimalCurrency"
+                      }
+                    }
+                  },
+                  "then": {
+                    "properties": {
+                      "amount": {
+                        "$ref": "common.json#/$defs/decimals0"
+                      },
+                      "processing_fee": {
+                        "$ref": "common.json#/$defs/decimals0"
+                      },
+                      "applied_to": {
+                        "items": {
+                          "properties": {
+                            "amount": {
+                              "$ref": "common.json#/$defs/decimals0"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "else": {
+                    "if": {
+                      "required": [
+                        "currency"
+                      ],
+                      "properties": {
+                        "currency": {
+                          "$ref": "common.json#/$defs/threeDecimalCurrency"
+                        }
+                      }
+                    },
+                    "then": {
+                      "properties": {
+                        "amount": {
+                          "$ref": "common.json#/$defs/decimals3"
+                        },
+                        "processing_fee": {
+                          "$ref": "common.json#/$defs/decimals3"
+                        },
+                        "applied_to": {
+                          "items": {
+                            "properties": {
+                              "amount": {
+                                "$ref": "common.json#/$defs/decimals3"
+                              }
+                            }
+                          }
+                        }
+                      }
+                    },
+                    "else": {
+                      "properties": {
+                        "amount": {
+                          "$ref": "common.json#/$defs/decimals2"
+                        },
+                        "processing_fee": {
+                          "$ref": "common.json#/$defs/decimals2"
+                        },
+                        "applied_to": {
+                          "items": {
+                            "properties": {
+                              "amount": {
+                                "$ref": "common.json#/$defs/decimals2"
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              ]
+            }
+          },
+          "examples": [
+            {
+              "specversion": "1.0",
+              "id": "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11",
+              "source": "/billing",
+              "type": "payment.upserted",
+              "time": "2026-11-21T10:00:00Z",
+              "datacontenttype": "application/json",
+              "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+              "data": {
+                "firm_id": "f1",
+                "account_id": "a1",
+                "account_name": "Jane O'Neil",
+                "payment_id": "p1",
+                "date": "2026-11-02",
+                "amount": "100.00",
+                "currency": "USD",
+                "method": "card",
+                "reference": "ch_1",
+                "processing_fee": "2.90",
+                "applied_to": [
+                  {
+                    "invoice_id": "i1",
+                    "amount": "60.00"
+                  }
+                ],
+                "sync": true,
+                "revision": 1
+              }
+            }
+          ]
+        }
+
+        """####,
+        "schemas/quickbooks.sync_status_changed.json": ####"""
+        {
+          "$schema": "https://json-schema.org/draft/2020-12/schema",
+          "title": "quickbooks.sync_status_changed",
+          "description": "One row of the QuickBooks column changed; published by qbsync through a transactional outbox, only when something changed. Topic quickbooks.sync-status (default name, compacted); the Kafka key is <firm_id>:<entity>:<entity_id>, which is also the subject. Every attribute and every data field is always present (null when empty); a new field comes with a new minor version of this contract, and readers ignore fields they do not know. Beyond this schema: for entity firm, entity_id is the firm_id; for entity account, account_id is the entity_id.",
+          "$ref": "common.json#/$defs/envelope",
+          "required": [
+            "time",
+            "subject",
+            "datacontenttype"
+          ],
+          "properties": {
+            "type": {
+              "const": "quickbooks.sync_status_changed"
+            },
+            "id": {
+              "type": "string",
+              "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+              "description": "Stable for (entity, sequence): a republished event carries the same id."
+            },
+            "source": {
+              "const": "qbsync"
+            },
+            "time": {
+              "$ref": "common.json#/$defs/time"
+            },
+            "subject": {
+              "$ref": "common.json#/$defs/text",
+              "minLength": 1,
+              "description": "The Kafka key: <firm_id>:<entity>:<entity_id>."
+            },
+            "datacontenttype": {
+              "const": "application/json"
+            },
+            "data": {
+              "$ref": "#/$defs/data"
+            }
+          },
+          "$defs": {
+            "data": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "firm_id",
+                "entity",
+                "entity_id",
+                "account_id",
+                "status",
+                "previous_status",
+                "detail",
+                "error_code",
+                "qbo_id",
+                "sequence",
+                "caused_by"
+              ],
+              "properties": {
+                "firm_id": {
+                  "$ref": "common.json#/$defs/id"
+                },
+                "entity": {
+                  "enum": [
+                    "account",
+                    "invoice",
+                    "payment",
+                    "firm"
+                  ],
+                  "description": "firm: the firm's QuickBooks connection as a whole."
+                },
+                "entity_id": {
+                  "$ref": "common.json#/$defs/id"
+                },
+                "account_id": {
+                  "anyOf": [
+                    {
+                      "$ref": "common.json#/$defs/id"
+                    },
+                    {
+                      "type": "null"
+                    }
+                  ],
+                  "description": "The account; null for entity firm."
+                },
+                "status": {
+                  "enum": [
+                    "not_synced",
+                    "syncing",
+                    "synced",
+                    "skipped",
+                    "failed"
+                  ]
+                },
+                "previous_status": {
+                  "anyOf": [
+                    {
+                      "enum": [
+                        "not_synced",
+                        "syncing",
+                        "synced",
+                        "skipped",
+                        "failed"
+                      ]
+                    },
+                    {
+                      "type": "null"
+                    }
+                  ],
+                  "description": "null for the entity's first status."
+                },
+                "detail": {
+                  "type": [
+                    "string",
+                    "null"
+                  ],
+                  "description": "Written for an accountant: what is wrong and what to do (always with failed)."
+                },
+                "error_code": {
+                  "type": [
+                    "string",
+                    "null"
+                  ],
+                  "description": "QuickBooks' error code, or qbsync's own (disconnected, token_key…)."
+                },
+                "qbo_id": {
+                  "type": [
+                    "string",
+                    "null"
+                  ],
+                  "description": "The QuickBooks Id: the Customer of an account, the main object of a document, the realm of a firm."
+                },
+                "sequence": {
+                  "type": "integer",
+                  "minimum": 1,
+                  "description": "Increases per entity: readers drop an event older than one they have."
+                },
+                "caused_by": {
+                  "type": "string",
+                  "minLength": 1,
+                  "description": "The id of the ingress event that led to the change, or of an internal trigger (firm-connect:<uuid>, firm-settings:<uuid>)."
+                }
+              },
+              "allOf": [
+                {
+                  "if": {
+                    "properties": {
+                      "entity": {
+                        "const": "firm"
+                      }
+                    }
+                  },
+                  "then": {
+                    "properties": {
+                      "account_id": {
+                        "type": "null"
+                      }
+                    }
+                  },
+                  "else": {
+                    "properties": {
+                      "account_id": {
+                        "type": "string"
+                      }
+                    }
+                  }
+                },
+                {
+                  "if": {
+                    "properties": {
+                      "status": {
+                        "const": "failed"
+                      }
+                    }
+                  },
+                  "then": {
+                    "properties": {
+                      "detail": {
+                        "type": "string",
+                        "minLength": 1
+                      },
+                      "error_code": {
+                        "type": "string",
+                        "minLength": 1
+                      }
+                    }
+                  }
+                }
+              ]
+            }
+          },
+          "examples": [
+            {
+              "specversion": "1.0",
+              "id": "8d0f5a4e-2b6c-41a7-9e3d-5c1f0a9b7e21",
+              "source": "qbsync",
+              "type": "quickbooks.sync_status_changed",
+              "time": "2026-11-21T10:00:01Z",
+              "subject": "f1:invoice:i1",
+              "datacontenttype": "application/json",
+              "data": {
+                "firm_id": "f1",
+                "entity": "invoice",
+                "entity_id": "i1",
+                "account_id": "a1",
+                "status": "synced",
+                "previous_status": "syncing",
+                "detail": null,
+                "error_code": null,
+                "qbo_id": "130",
+                "sequence": 2,
+                "caused_by": "0b6f9c1e-1c1a-4f7e-9d39-2a4c1b0e9d11"
+              }
+            }
+          ]
+        }
+
+        """####,
     ]
 }

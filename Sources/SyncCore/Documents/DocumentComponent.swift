@@ -91,8 +91,10 @@ public struct AppliedComponent: Sendable, Hashable {
     public var attemptGeneration: Int64
     public var state: State
 
-    public init(role: ComponentRole, type: QuickBooksObjectType, qboID: String? = nil, syncToken: String? = nil,
-                appliedRevision: Int64? = nil, attemptRevision: Int64? = nil, attemptGeneration: Int64 = 0, state: State = .live) {
+    public init(
+        role: ComponentRole, type: QuickBooksObjectType, qboID: String? = nil, syncToken: String? = nil,
+        appliedRevision: Int64? = nil, attemptRevision: Int64? = nil, attemptGeneration: Int64 = 0, state: State = .live
+    ) {
         self.role = role
         self.type = type
         self.qboID = qboID

@@ -29,9 +29,11 @@ public enum DocumentPlanner {
             }
         }
 
-        public init(kind: DocumentKind, lifecycle: DocumentLifecycle, revision: Int64, hasContent: Bool,
-                    isPromotionalCredit: Bool = false, appliesToInvoices: Bool = false, hasFee: Bool = false, refunds: [Refund] = [],
-                    withdrawn: Bool = false) {
+        public init(
+            kind: DocumentKind, lifecycle: DocumentLifecycle, revision: Int64, hasContent: Bool,
+            isPromotionalCredit: Bool = false, appliesToInvoices: Bool = false, hasFee: Bool = false, refunds: [Refund] = [],
+            withdrawn: Bool = false
+        ) {
             self.kind = kind
             self.lifecycle = lifecycle
             self.revision = revision

@@ -28,10 +28,12 @@ public enum DocumentSyncRules {
         /// An owner's or admin's own choice for this document, when they made one.
         public var manualChoice: ManualChoice?
 
-        public init(kind: DocumentKind, label: String, lifecycle: DocumentLifecycle = .active, hasContent: Bool = true,
-                    date: CalendarDate? = nil, syncFlag: Bool? = nil, everWritten: Bool = false, upToDate: Bool = false,
-                    failure: Failure? = nil, awaiting: [String] = [], awaitedTooLong: Duration? = nil, parkedDetail: String? = nil,
-                    manualChoice: ManualChoice? = nil) {
+        public init(
+            kind: DocumentKind, label: String, lifecycle: DocumentLifecycle = .active, hasContent: Bool = true,
+            date: CalendarDate? = nil, syncFlag: Bool? = nil, everWritten: Bool = false, upToDate: Bool = false,
+            failure: Failure? = nil, awaiting: [String] = [], awaitedTooLong: Duration? = nil, parkedDetail: String? = nil,
+            manualChoice: ManualChoice? = nil
+        ) {
             self.kind = kind
             self.label = label
             self.lifecycle = lifecycle
@@ -72,7 +74,9 @@ public enum DocumentSyncRules {
         public var accountStatus: SyncStatus?
         public var firmConnected: Bool
 
-        public init(syncStartDate: CalendarDate?, manualPaymentsSync: Bool, accountName: String, accountStatus: SyncStatus?, firmConnected: Bool) {
+        public init(
+            syncStartDate: CalendarDate?, manualPaymentsSync: Bool, accountName: String, accountStatus: SyncStatus?, firmConnected: Bool
+        ) {
             self.syncStartDate = syncStartDate
             self.manualPaymentsSync = manualPaymentsSync
             self.accountName = accountName
@@ -141,9 +145,11 @@ public enum DocumentSyncRules {
         }
         switch context.accountStatus {
         case .skipped?:
-            return Verdict(status: .skipped, detail: FailureDetail.accountSkipped(context.accountName, kind: facts.kind), next: .waitForAccount)
+            return Verdict(
+                status: .skipped, detail: FailureDetail.accountSkipped(context.accountName, kind: facts.kind), next: .waitForAccount)
         case .failed?:
-            return Verdict(status: .notSynced, detail: FailureDetail.accountFailed(context.accountName, kind: facts.kind), next: .waitForAccount)
+            return Verdict(
+                status: .notSynced, detail: FailureDetail.accountFailed(context.accountName, kind: facts.kind), next: .waitForAccount)
         case nil, .notSynced?, .syncing?:
             // The account's own link is under way (a document's arrival starts it).
             return Verdict(status: .syncing, next: .waitForAccount)
@@ -157,8 +163,9 @@ public enum DocumentSyncRules {
             // Still waiting (the invoice may come yet, and the payment goes then), but no longer
             // silently: past the wait the column says what is missing.
             if let waited = facts.awaitedTooLong {
-                return Verdict(status: .failed, detail: FailureDetail.invoicesNeverArrived(facts.awaiting, after: waited),
-                               errorCode: FailureDetail.invoiceMissingCode, next: .waitForInvoices)
+                return Verdict(
+                    status: .failed, detail: FailureDetail.invoicesNeverArrived(facts.awaiting, after: waited),
+                    errorCode: FailureDetail.invoiceMissingCode, next: .waitForInvoices)
             }
             return Verdict(status: .syncing, detail: FailureDetail.awaitingInvoices(facts.awaiting), next: .waitForInvoices)
         }
@@ -202,6 +209,7 @@ public struct DocumentStatus: Sendable, Hashable {
             return nil
         }
         sequence += 1
-        return StatusUpdate(status: status, previousStatus: before.status, detail: detail, errorCode: errorCode, qboID: qboID, sequence: sequence)
+        return StatusUpdate(
+            status: status, previousStatus: before.status, detail: detail, errorCode: errorCode, qboID: qboID, sequence: sequence)
     }
 }

@@ -34,7 +34,9 @@ public enum DocumentToggleRules {
         public var accountName: String
         public var accountStatus: SyncStatus?
 
-        public init(kind: DocumentKind, label: String, status: SyncStatus?, inQuickBooks: Bool, accountName: String, accountStatus: SyncStatus?) {
+        public init(
+            kind: DocumentKind, label: String, status: SyncStatus?, inQuickBooks: Bool, accountName: String, accountStatus: SyncStatus?
+        ) {
             self.kind = kind
             self.label = label
             self.status = status
@@ -54,12 +56,16 @@ public enum DocumentToggleRules {
     public static func decide(_ request: Request, by actor: Actor, _ situation: Situation) -> Decision {
         let kind = situation.kind.rawValue
         guard actor.mayToggleSync else {
-            return .refuse(reason: "Only a firm owner or admin can sync or unsync \(article(kind)) \(kind); the request came from a user with role '\(actor.role)'.",
-                           inColumn: false)
+            return .refuse(
+                reason:
+                    "Only a firm owner or admin can sync or unsync \(article(kind)) \(kind); the request came from a user with role '\(actor.role)'.",
+                inColumn: false)
         }
         guard let status = situation.status else {
-            return .refuse(reason: "qbsync has not received \(kind) \(situation.label) from the platform, so there is nothing to \(request == .sync ? "sync" : "unsync") yet.",
-                           inColumn: false)
+            return .refuse(
+                reason:
+                    "qbsync has not received \(kind) \(situation.label) from the platform, so there is nothing to \(request == .sync ? "sync" : "unsync") yet.",
+                inColumn: false)
         }
         switch request {
         case .sync:
@@ -76,12 +82,15 @@ public enum DocumentToggleRules {
             }
         case .unsync:
             guard situation.kind == .payment else {
-                return .refuse(reason: "Only payments can be unsynced one by one; to stop syncing an invoice, unsync its account.", inColumn: false)
+                return .refuse(
+                    reason: "Only payments can be unsynced one by one; to stop syncing an invoice, unsync its account.", inColumn: false)
             }
             // A failed payment may be half written (the payment, not its fee): unsyncing cleans it up.
             if status == .synced || (status == .failed && situation.inQuickBooks) { return .accept }
-            return .refuse(reason: "Only a synced payment can be unsynced; payment \(situation.label) is \(status.rawValue.replacingOccurrences(of: "_", with: " ")).",
-                           inColumn: false)
+            return .refuse(
+                reason:
+                    "Only a synced payment can be unsynced; payment \(situation.label) is \(status.rawValue.replacingOccurrences(of: "_", with: " ")).",
+                inColumn: false)
         }
     }
 

@@ -47,7 +47,13 @@ enum DuplicateKeyScan {
                 var j = i + 1
                 var escaped = false
                 while j < bytes.count {
-                    if escaped { escaped = false } else if bytes[j] == UInt8(ascii: "\\") { escaped = true } else if bytes[j] == UInt8(ascii: "\"") { break }
+                    if escaped {
+                        escaped = false
+                    } else if bytes[j] == UInt8(ascii: "\\") {
+                        escaped = true
+                    } else if bytes[j] == UInt8(ascii: "\"") {
+                        break
+                    }
                     j += 1
                 }
                 if let last = stack.indices.last, stack[last].isObject, stack[last].expectingKey {
@@ -82,7 +88,9 @@ enum DuplicateKeyScan {
             if raw[i] == UInt8(ascii: "\\"), i + 1 < raw.count {
                 let next = raw[i + 1]
                 if next == UInt8(ascii: "u"), let code = hex(i + 2) {
-                    if (0xD800...0xDBFF).contains(code) { pendingHigh = code } else {
+                    if (0xD800...0xDBFF).contains(code) {
+                        pendingHigh = code
+                    } else {
                         let value = pendingHigh.map { 0x10000 + (($0 - 0xD800) << 10) + (code - 0xDC00) } ?? code
                         pendingHigh = nil
                         if let scalar = Unicode.Scalar(value) { out += Array(String(scalar).utf8) }

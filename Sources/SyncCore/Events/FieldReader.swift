@@ -17,7 +17,8 @@ struct FieldReader {
         do {
             container = try decoder.container(keyedBy: Key.self)
         } catch {
-            throw EventRejection(path == "" ? .invalidEnvelope : .invalidField, "\(path.isEmpty ? "the message" : path) must be a JSON object")
+            throw EventRejection(
+                path == "" ? .invalidEnvelope : .invalidField, "\(path.isEmpty ? "the message" : path) must be a JSON object")
         }
         self.path = path
         self.limits = limits
@@ -80,7 +81,10 @@ struct FieldReader {
     func check(_ amount: FixedDecimal, fits currency: String, field key: String) throws {
         let decimals = CurrencyMinorUnits.of(currency)
         guard amount.fits(decimals: decimals) else {
-            throw EventRejection(.invalidField, "\(field(key)) is \(amount), but \(currency) amounts have at most \(decimals) decimal\(decimals == 1 ? "" : "s"); send the exact amount, rounded as the books hold it")
+            throw EventRejection(
+                .invalidField,
+                "\(field(key)) is \(amount), but \(currency) amounts have at most \(decimals) decimal\(decimals == 1 ? "" : "s"); send the exact amount, rounded as the books hold it"
+            )
         }
     }
 
@@ -180,7 +184,8 @@ extension String {
     public var trimmingWhitespace: Substring {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
         return Substring(scalars[first...last])
     }
 }

@@ -11,13 +11,16 @@ extension IngressEvent {
     public static func decode(value: [UInt8]?, key: [UInt8]?, limits: EventLimits = .default) throws(EventRejection) -> IngressEvent {
         let event = try decodeEnvelope(value, limits: limits)
         if let value, let duplicate = DuplicateKeyScan.firstDuplicate(in: value) {
-            throw EventRejection(.invalidEnvelope, "the key '\(duplicate.prefix(200))' appears twice in one JSON object; an event must say one thing")
+            throw EventRejection(
+                .invalidEnvelope, "the key '\(duplicate.prefix(200))' appears twice in one JSON object; an event must say one thing")
         }
         guard let key else {
             throw EventRejection(.keyMismatch, "the message has no Kafka key; it must be the firm_id '\(event.firmID)'")
         }
         guard let keyText = String(validating: key, as: UTF8.self), keyText == event.firmID else {
-            throw EventRejection(.keyMismatch, "the Kafka key must be the firm_id '\(event.firmID)'; got '\(String(decoding: key.prefix(64), as: UTF8.self))'")
+            throw EventRejection(
+                .keyMismatch,
+                "the Kafka key must be the firm_id '\(event.firmID)'; got '\(String(decoding: key.prefix(64), as: UTF8.self))'")
         }
         return event
     }
@@ -72,14 +75,17 @@ private struct Envelope: Decodable {
         let time = try envelope.optionalString("time", maxLength: 64)
         let subject = try envelope.optionalString("subject", maxLength: limits.maxTextLength)
         if let contentType = try envelope.optionalString("datacontenttype", maxLength: 128),
-           !contentType.hasPrefix("application/json") {
+            !contentType.hasPrefix("application/json")
+        {
             throw EventRejection(.invalidEnvelope, "datacontenttype must be application/json, got '\(contentType)'")
         }
         guard IngressEvent.knownTypes.contains(type) else {
-            throw EventRejection(.unknownType, "unknown event type '\(type)'; known types: \(IngressEvent.knownTypes.joined(separator: ", "))")
+            throw EventRejection(
+                .unknownType, "unknown event type '\(type)'; known types: \(IngressEvent.knownTypes.joined(separator: ", "))")
         }
         let data = try envelope.object("data")
-        var decoded = IngressEvent(id: id, source: source, type: type, time: time, subject: subject, payload: try Self.payload(type: type, data))
+        var decoded = IngressEvent(
+            id: id, source: source, type: type, time: time, subject: subject, payload: try Self.payload(type: type, data))
         // The CloudEvents distributed-tracing extension. Tracing never refuses an event: a value
         // that is not a plausible W3C header is ignored (the tracer ignores a malformed one too).
         decoded.traceParent = (try? envelope.optionalString("traceparent", maxLength: 128)).flatMap { $0 }
@@ -90,7 +96,8 @@ private struct Envelope: Decodable {
     private static func payload(type: String, _ d: FieldReader) throws -> IngressEvent.Payload {
         switch type {
         case "account.upserted":
-            return .accountUpserted(AccountUpserted(firmID: try d.id("firm_id"), accountID: try d.id("account_id"), accountName: try d.name("account_name")))
+            return .accountUpserted(
+                AccountUpserted(firmID: try d.id("firm_id"), accountID: try d.id("account_id"), accountName: try d.name("account_name")))
         case "account.sync_requested":
             let link = try d.object("link")
             let modeName = try link.string("mode", maxLength: 16)
@@ -100,11 +107,13 @@ private struct Envelope: Decodable {
                     ? EventRejection(.missingField, "data.link.qbo_customer_id is required when mode is \"existing\"")
                     : EventRejection(.invalidField, "data.link.mode must be auto, existing or create, got '\(modeName)'")
             }
-            return .accountSyncRequested(AccountSyncRequested(
-                firmID: try d.id("firm_id"), accountID: try d.id("account_id"), accountName: try d.name("account_name"),
-                actor: try actor(d), link: mode))
+            return .accountSyncRequested(
+                AccountSyncRequested(
+                    firmID: try d.id("firm_id"), accountID: try d.id("account_id"), accountName: try d.name("account_name"),
+                    actor: try actor(d), link: mode))
         case "account.unsync_requested":
-            return .accountUnsyncRequested(AccountUnsyncRequested(firmID: try d.id("firm_id"), accountID: try d.id("account_id"), actor: try actor(d)))
+            return .accountUnsyncRequested(
+                AccountUnsyncRequested(firmID: try d.id("firm_id"), accountID: try d.id("account_id"), actor: try actor(d)))
         case "invoice.upserted":
             let lines = try d.objects("lines", allowEmpty: false).map { line in
                 InvoiceUpserted.Line(
@@ -133,12 +142,16 @@ private struct Envelope: Decodable {
             }
             return .invoiceUpserted(invoice)
         case "invoice.voided", "invoice.deleted":
-            let removed = InvoiceRemoved(firmID: try d.id("firm_id"), accountID: try d.id("account_id"), invoiceID: try d.id("invoice_id"), revision: try d.revision())
+            let removed = InvoiceRemoved(
+                firmID: try d.id("firm_id"), accountID: try d.id("account_id"), invoiceID: try d.id("invoice_id"),
+                revision: try d.revision())
             return type == "invoice.voided" ? .invoiceVoided(removed) : .invoiceDeleted(removed)
         case "payment.upserted":
             let methodName = try d.string("method", maxLength: 32)
             guard let method = PaymentMethod(rawValue: methodName) else {
-                throw EventRejection(.invalidField, "data.method must be one of \(PaymentMethod.allCases.map(\.rawValue).joined(separator: ", ")), got '\(methodName)'")
+                throw EventRejection(
+                    .invalidField,
+                    "data.method must be one of \(PaymentMethod.allCases.map(\.rawValue).joined(separator: ", ")), got '\(methodName)'")
             }
             let applied = try d.objects("applied_to", allowEmpty: true).map { entry in
                 PaymentUpserted.Application(invoiceID: try entry.id("invoice_id"), amount: try entry.money("amount"))
@@ -162,14 +175,18 @@ private struct Envelope: Decodable {
             }
             let appliedSum = applied.reduce(FixedDecimal.zero) { $0 + $1.amount }
             guard appliedSum <= payment.amount else {
-                throw EventRejection(.invalidField, "data.applied_to adds up to \(appliedSum), more than the payment's amount \(payment.amount)")
+                throw EventRejection(
+                    .invalidField, "data.applied_to adds up to \(appliedSum), more than the payment's amount \(payment.amount)")
             }
             guard Set(applied.map(\.invoiceID)).count == applied.count else {
                 throw EventRejection(.invalidField, "data.applied_to names the same invoice more than once")
             }
             return .paymentUpserted(payment)
         case "payment.deleted":
-            return .paymentDeleted(PaymentDeleted(firmID: try d.id("firm_id"), accountID: try d.id("account_id"), paymentID: try d.id("payment_id"), revision: try d.revision()))
+            return .paymentDeleted(
+                PaymentDeleted(
+                    firmID: try d.id("firm_id"), accountID: try d.id("account_id"), paymentID: try d.id("payment_id"),
+                    revision: try d.revision()))
         case "payment.refunded":
             let refund = PaymentRefunded(
                 firmID: try d.id("firm_id"), accountID: try d.id("account_id"), paymentID: try d.id("payment_id"),
@@ -184,8 +201,10 @@ private struct Envelope: Decodable {
             }
             return .paymentRefunded(refund)
         case "invoice.sync_requested":
-            return .invoiceSyncRequested(DocumentToggleRequested(
-                firmID: try d.id("firm_id"), accountID: try d.id("account_id"), documentID: try d.id("invoice_id"), actor: try actor(d)))
+            return .invoiceSyncRequested(
+                DocumentToggleRequested(
+                    firmID: try d.id("firm_id"), accountID: try d.id("account_id"), documentID: try d.id("invoice_id"), actor: try actor(d))
+            )
         case "payment.sync_requested", "payment.unsync_requested":
             let toggle = DocumentToggleRequested(
                 firmID: try d.id("firm_id"), accountID: try d.id("account_id"), documentID: try d.id("payment_id"), actor: try actor(d))

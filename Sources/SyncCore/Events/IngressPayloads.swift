@@ -48,7 +48,9 @@ public struct InvoiceUpserted: Sendable, Hashable {
         public var rate: FixedDecimal
         public var amount: FixedDecimal
 
-        public init(serviceID: String, serviceName: String, description: String?, quantity: FixedDecimal, rate: FixedDecimal, amount: FixedDecimal) {
+        public init(
+            serviceID: String, serviceName: String, description: String?, quantity: FixedDecimal, rate: FixedDecimal, amount: FixedDecimal
+        ) {
             self.serviceID = serviceID
             self.serviceName = serviceName
             self.description = description
@@ -70,7 +72,10 @@ public struct InvoiceUpserted: Sendable, Hashable {
     public var total: FixedDecimal
     public var revision: Int64
 
-    public init(firmID: String, accountID: String, accountName: String, invoiceID: String, number: String, issueDate: CalendarDate, dueDate: CalendarDate?, currency: String, lines: [Line], total: FixedDecimal, revision: Int64) {
+    public init(
+        firmID: String, accountID: String, accountName: String, invoiceID: String, number: String, issueDate: CalendarDate,
+        dueDate: CalendarDate?, currency: String, lines: [Line], total: FixedDecimal, revision: Int64
+    ) {
         self.firmID = firmID
         self.accountID = accountID
         self.accountName = accountName
@@ -132,7 +137,11 @@ public struct PaymentUpserted: Sendable, Hashable {
     public var sync: Bool?
     public var revision: Int64
 
-    public init(firmID: String, accountID: String, accountName: String, paymentID: String, date: CalendarDate, amount: FixedDecimal, currency: String, method: PaymentMethod, reference: String?, processingFee: FixedDecimal, appliedTo: [Application], sync: Bool?, revision: Int64) {
+    public init(
+        firmID: String, accountID: String, accountName: String, paymentID: String, date: CalendarDate, amount: FixedDecimal,
+        currency: String, method: PaymentMethod, reference: String?, processingFee: FixedDecimal, appliedTo: [Application], sync: Bool?,
+        revision: Int64
+    ) {
         self.firmID = firmID
         self.accountID = accountID
         self.accountName = accountName
@@ -172,7 +181,9 @@ public struct PaymentRefunded: Sendable, Hashable {
     public var amount: FixedDecimal
     public var date: CalendarDate
     public var revision: Int64
-    public init(firmID: String, accountID: String, paymentID: String, refundID: String, amount: FixedDecimal, date: CalendarDate, revision: Int64) {
+    public init(
+        firmID: String, accountID: String, paymentID: String, refundID: String, amount: FixedDecimal, date: CalendarDate, revision: Int64
+    ) {
         self.firmID = firmID
         self.accountID = accountID
         self.paymentID = paymentID

@@ -7,15 +7,19 @@ public enum FailureDetail {
         case ("6240", .create):
             return "A customer named '\(accountName)' already exists in QuickBooks. Choose it from the list or create a new one."
         case ("6240", _):
-            return "The name '\(accountName)' is already used by a vendor or employee in QuickBooks, and names must be unique. Rename one of them, or choose a customer from the list."
+            return
+                "The name '\(accountName)' is already used by a vendor or employee in QuickBooks, and names must be unique. Rename one of them, or choose a customer from the list."
         case ("610", .existing(let id)):
-            return "The QuickBooks customer you chose (ID \(id)) no longer exists. Choose another customer from the list or create a new one."
+            return
+                "The QuickBooks customer you chose (ID \(id)) no longer exists. Choose another customer from the list or create a new one."
         case ("610", _):
             return "QuickBooks could not find a record this account refers to. Sync the account again to choose a customer."
         case ("2010", _), ("6000", _):
-            return "QuickBooks rejected the customer for '\(accountName)': \(problem.detail ?? problem.message). Correct the account details and sync it again."
+            return
+                "QuickBooks rejected the customer for '\(accountName)': \(problem.detail ?? problem.message). Correct the account details and sync it again."
         default:
-            return "QuickBooks refused to link '\(accountName)' (error \(problem.code): \(problem.detail ?? problem.message)). Sync the account again, or contact support if this persists."
+            return
+                "QuickBooks refused to link '\(accountName)' (error \(problem.code): \(problem.detail ?? problem.message)). Sync the account again, or contact support if this persists."
         }
     }
 
@@ -24,11 +28,14 @@ public enum FailureDetail {
         case .authorization where problem.code == "6190":
             return "The firm's QuickBooks subscription is not active. Renew it in QuickBooks; syncing resumes once it is."
         case .authentication where problem.code == QuickBooksProblem.tokenKeyCode:
-            return "This worker cannot read the firm's QuickBooks tokens: the token key differs from the one that sealed them. An operator must start the workers with the original key, or an owner or admin must reconnect QuickBooks."
+            return
+                "This worker cannot read the firm's QuickBooks tokens: the token key differs from the one that sealed them. An operator must start the workers with the original key, or an owner or admin must reconnect QuickBooks."
         case .authorization:
-            return "The QuickBooks user who connected this firm no longer has permission. Reconnect QuickBooks as a QuickBooks admin; waiting work resumes then."
+            return
+                "The QuickBooks user who connected this firm no longer has permission. Reconnect QuickBooks as a QuickBooks admin; waiting work resumes then."
         default:
-            return "The connection to QuickBooks was revoked or has expired. An owner or admin must reconnect QuickBooks; waiting work resumes then."
+            return
+                "The connection to QuickBooks was revoked or has expired. An owner or admin must reconnect QuickBooks; waiting work resumes then."
         }
     }
 
@@ -46,7 +53,8 @@ public enum FailureDetail {
 /// The sentences shown for invoices and payments.
 extension FailureDetail {
     public static func removedBeforeSync(_ lifecycle: DocumentLifecycle) -> String {
-        lifecycle == .voided ? "Voided before it reached QuickBooks; nothing was sent." : "Deleted before it reached QuickBooks; nothing was sent."
+        lifecycle == .voided
+            ? "Voided before it reached QuickBooks; nothing was sent." : "Deleted before it reached QuickBooks; nothing was sent."
     }
 
     public static func beforeSyncStart(date: CalendarDate, start: CalendarDate) -> String {
@@ -55,7 +63,8 @@ extension FailureDetail {
 
     public static let paymentNotToSync = "This payment is set not to sync with QuickBooks."
 
-    public static let unsyncedByHand = "Unsynced by hand: removed from QuickBooks with its refunds and fee. Sync the payment to write it again."
+    public static let unsyncedByHand =
+        "Unsynced by hand: removed from QuickBooks with its refunds and fee. Sync the payment to write it again."
 
     public static func syncAccountFirst(_ account: String, kind: DocumentKind) -> String {
         "Sync the client account '\(account)' to QuickBooks first: \(kind == .invoice ? "an invoice" : "a payment") is written only for a synced account."
@@ -79,9 +88,11 @@ extension FailureDetail {
 
     public static func invoicesNeverArrived(_ labels: [String], after waited: Duration) -> String {
         let hours = Double(waited.components.seconds) / 3600
-        let span = hours >= 1 ? "\(Int(hours.rounded())) hour\(Int(hours.rounded()) == 1 ? "" : "s")" : "\(waited.components.seconds) seconds"
+        let span =
+            hours >= 1 ? "\(Int(hours.rounded())) hour\(Int(hours.rounded()) == 1 ? "" : "s")" : "\(waited.components.seconds) seconds"
         let list = labels.count == 1 ? "invoice \(labels[0]) it pays has" : "invoices \(labels.joined(separator: ", ")) it pays have"
-        return "The \(list) not reached QuickBooks in \(span). Sync the invoice\(labels.count == 1 ? "" : "s") (or correct the payment); the payment is applied as soon as \(labels.count == 1 ? "it is" : "they are") there."
+        return
+            "The \(list) not reached QuickBooks in \(span). Sync the invoice\(labels.count == 1 ? "" : "s") (or correct the payment); the payment is applied as soon as \(labels.count == 1 ? "it is" : "they are") there."
     }
 
     /// QuickBooks refused to write a document.
@@ -89,15 +100,20 @@ extension FailureDetail {
         let said = problem.detail ?? problem.message
         switch problem.code {
         case "6210", "6140":
-            return "QuickBooks already has an invoice numbered '\(label)'. Renumber this invoice, or remove the other one in QuickBooks; it is sent again with its next change."
+            return
+                "QuickBooks already has an invoice numbered '\(label)'. Renumber this invoice, or remove the other one in QuickBooks; it is sent again with its next change."
         case "6000" where operation == "delete":
-            return "QuickBooks won't delete \(kind.rawValue) \(label) while payments are applied to it (\(said)). Delete or unapply those payments first; the deletion is retried then."
+            return
+                "QuickBooks won't delete \(kind.rawValue) \(label) while payments are applied to it (\(said)). Delete or unapply those payments first; the deletion is retried then."
         case "610":
-            return "QuickBooks could not find something \(kind.rawValue) \(label) refers to (\(said)). It may have been deleted or made inactive in QuickBooks; restore it, or save the \(kind.rawValue) again."
+            return
+                "QuickBooks could not find something \(kind.rawValue) \(label) refers to (\(said)). It may have been deleted or made inactive in QuickBooks; restore it, or save the \(kind.rawValue) again."
         case "6070":
-            return "QuickBooks refused the lines of \(kind.rawValue) \(label): quantity × rate must equal the amount (\(said)). Correct the lines and save it again."
+            return
+                "QuickBooks refused the lines of \(kind.rawValue) \(label): quantity × rate must equal the amount (\(said)). Correct the lines and save it again."
         default:
-            return "QuickBooks refused \(kind.rawValue) \(label) (error \(problem.code): \(said)). Correct it and save it again, or contact support if this persists."
+            return
+                "QuickBooks refused \(kind.rawValue) \(label) (error \(problem.code): \(said)). Correct it and save it again, or contact support if this persists."
         }
     }
 

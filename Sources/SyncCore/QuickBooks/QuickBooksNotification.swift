@@ -5,7 +5,11 @@ import Foundation
 /// change-data-capture): which object, what happened to it, and when.
 public struct QuickBooksNotification: Sendable, Hashable {
     public enum Operation: String, Sendable, Hashable, CaseIterable {
-        case create = "Create", update = "Update", delete = "Delete", merge = "Merge", void = "Void"
+        case create = "Create"
+        case update = "Update"
+        case delete = "Delete"
+        case merge = "Merge"
+        case void = "Void"
     }
 
     public var realmID: String
@@ -20,8 +24,10 @@ public struct QuickBooksNotification: Sendable, Hashable {
     /// The object's SyncToken after the change, when known (change-data-capture gives it).
     public var syncToken: String?
 
-    public init(realmID: String, entity: String, entityID: String, operation: Operation, changedAt: String, deletedID: String? = nil,
-                syncToken: String? = nil) {
+    public init(
+        realmID: String, entity: String, entityID: String, operation: Operation, changedAt: String, deletedID: String? = nil,
+        syncToken: String? = nil
+    ) {
         self.realmID = realmID
         self.entity = entity
         self.entityID = entityID
@@ -53,12 +59,15 @@ public enum WebhookPayload {
                         guard let operation = QuickBooksNotification.Operation(rawValue: entity.operation) else {
                             throw WebhookPayloadError(description: "unknown operation \(entity.operation)")
                         }
-                        return QuickBooksNotification(realmID: notification.realmId, entity: entity.name, entityID: entity.id,
-                                                      operation: operation, changedAt: entity.lastUpdated, deletedID: entity.deletedId)
+                        return QuickBooksNotification(
+                            realmID: notification.realmId, entity: entity.name, entityID: entity.id,
+                            operation: operation, changedAt: entity.lastUpdated, deletedID: entity.deletedId)
                     }
                 }
             case UInt8(ascii: "[")?:
-                return try JSONDecoder().decode([CloudEvent].self, from: data).map { event throws(WebhookPayloadError) in try event.notification() }
+                return try JSONDecoder().decode([CloudEvent].self, from: data).map { event throws(WebhookPayloadError) in
+                    try event.notification()
+                }
             default:
                 throw WebhookPayloadError(description: "not a QuickBooks webhook payload (neither an object nor an array)")
             }
@@ -105,19 +114,22 @@ public enum WebhookPayload {
         func notification() throws(WebhookPayloadError) -> QuickBooksNotification {
             let parts = type.split(separator: ".")
             guard parts.count >= 3, parts[0] == "qbo", let entity = WebhookPayload.entityNames[parts[1].lowercased()],
-                  let operation = WebhookPayload.operations[parts[2].lowercased()] else {
+                let operation = WebhookPayload.operations[parts[2].lowercased()]
+            else {
                 throw WebhookPayloadError(description: "unknown CloudEvent type \(type)")
             }
-            return QuickBooksNotification(realmID: intuitaccountid, entity: entity, entityID: intuitentityid, operation: operation,
-                                          changedAt: time, deletedID: data?.deletedId)
+            return QuickBooksNotification(
+                realmID: intuitaccountid, entity: entity, entityID: intuitentityid, operation: operation,
+                changedAt: time, deletedID: data?.deletedId)
         }
     }
 
     /// QuickBooks' entity names by their lowercase spelling in CloudEvent types.
-    static let entityNames: [String: String] = Dictionary(uniqueKeysWithValues: [
-        "Customer", "Invoice", "Payment", "CreditMemo", "RefundReceipt", "Purchase", "Item", "Account", "Vendor", "Employee",
-        "Estimate", "SalesReceipt", "Bill", "BillPayment", "JournalEntry", "Deposit", "Transfer", "TimeActivity",
-    ].map { ($0.lowercased(), $0) })
+    static let entityNames: [String: String] = Dictionary(
+        uniqueKeysWithValues: [
+            "Customer", "Invoice", "Payment", "CreditMemo", "RefundReceipt", "Purchase", "Item", "Account", "Vendor", "Employee",
+            "Estimate", "SalesReceipt", "Bill", "BillPayment", "JournalEntry", "Deposit", "Transfer", "TimeActivity",
+        ].map { ($0.lowercased(), $0) })
 
     static let operations: [String: QuickBooksNotification.Operation] = [
         "created": .create, "updated": .update, "deleted": .delete, "merged": .merge, "voided": .void,

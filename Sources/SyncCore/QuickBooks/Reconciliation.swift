@@ -95,11 +95,14 @@ extension FailureDetail {
         let action = kind == .invoice ? "Sync Invoice to QuickBooks" : "Sync Payment"
         switch drift {
         case .deleted:
-            return "The \(noun) \(label) was deleted in QuickBooks. Use \u{201C}\(action)\u{201D} to write it there again, or leave it out of QuickBooks."
+            return
+                "The \(noun) \(label) was deleted in QuickBooks. Use \u{201C}\(action)\u{201D} to write it there again, or leave it out of QuickBooks."
         case .voided:
-            return "The \(noun) \(label) was voided in QuickBooks, so QuickBooks no longer holds what the platform has. Delete it in QuickBooks and use \u{201C}\(action)\u{201D} to write it anew, or leave it voided."
+            return
+                "The \(noun) \(label) was voided in QuickBooks, so QuickBooks no longer holds what the platform has. Delete it in QuickBooks and use \u{201C}\(action)\u{201D} to write it anew, or leave it voided."
         case .changed(let differences):
-            return "The \(noun) \(label) was changed in QuickBooks: \(differences.map(\.description).joined(separator: ", ")). Change it back in QuickBooks, or change it on the platform to write the platform's version."
+            return
+                "The \(noun) \(label) was changed in QuickBooks: \(differences.map(\.description).joined(separator: ", ")). Change it back in QuickBooks, or change it on the platform to write the platform's version."
         }
     }
 
@@ -111,6 +114,7 @@ extension FailureDetail {
     /// The QuickBooks customer an account is linked to was merged into another, or deleted.
     public static func customerMerged(intoID: String?) -> String {
         let into = intoID.map { " into customer \($0)" } ?? ""
-        return "The QuickBooks customer linked to this account was merged\(into) in QuickBooks. Sync the account again to link it to the customer that remains."
+        return
+            "The QuickBooks customer linked to this account was merged\(into) in QuickBooks. Sync the account again to link it to the customer that remains."
     }
 }

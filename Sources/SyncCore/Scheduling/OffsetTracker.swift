@@ -36,7 +36,8 @@ public struct OffsetTracker: Sendable {
 
     private func index(of offset: Int64) -> Int? {
         // Offsets are sorted, so binary search keeps completion O(log n) under deep pipelines.
-        var low = 0, high = inFlight.count - 1
+        var low = 0
+        var high = inFlight.count - 1
         while low <= high {
             let mid = (low + high) / 2
             let value = inFlight[mid].offset

@@ -37,9 +37,17 @@ public struct StatusChange: Sendable, Hashable, Codable {
     public var key: String { "\(firmID):\(entity.rawValue):\(entityID)" }
 
     enum CodingKeys: String, CodingKey {
-        case firmID = "firm_id", entity, entityID = "entity_id", accountID = "account_id", status
-        case previousStatus = "previous_status", detail, errorCode = "error_code", qboID = "qbo_id"
-        case sequence, causedBy = "caused_by"
+        case firmID = "firm_id"
+        case entity
+        case entityID = "entity_id"
+        case accountID = "account_id"
+        case status
+        case previousStatus = "previous_status"
+        case detail
+        case errorCode = "error_code"
+        case qboID = "qbo_id"
+        case sequence
+        case causedBy = "caused_by"
     }
 
     public func encode(to encoder: any Encoder) throws {

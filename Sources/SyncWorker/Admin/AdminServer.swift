@@ -26,9 +26,17 @@ enum AdminServer {
         var quickBooksChanges: QuickBooksChangeRule?
 
         enum CodingKeys: String, CodingKey {
-            case firmID = "firm_id", realmID = "realm_id", refreshToken = "refresh_token", authorizationCode = "authorization_code"
-            case redirectURI = "redirect_uri", policy, syncStartDate = "sync_start_date", manualPaymentsSync = "manual_payments_sync"
-            case incomeAccountID = "income_account_id", feeAccountID = "fee_account_id", quickBooksChanges = "quickbooks_changes"
+            case firmID = "firm_id"
+            case realmID = "realm_id"
+            case refreshToken = "refresh_token"
+            case authorizationCode = "authorization_code"
+            case redirectURI = "redirect_uri"
+            case policy
+            case syncStartDate = "sync_start_date"
+            case manualPaymentsSync = "manual_payments_sync"
+            case incomeAccountID = "income_account_id"
+            case feeAccountID = "fee_account_id"
+            case quickBooksChanges = "quickbooks_changes"
         }
     }
 
@@ -38,15 +46,20 @@ enum AdminServer {
         var change = FirmConnector.SettingsChange()
 
         enum CodingKeys: String, CodingKey {
-            case policy, syncStartDate = "sync_start_date", manualPaymentsSync = "manual_payments_sync"
-            case incomeAccountID = "income_account_id", feeAccountID = "fee_account_id", quickBooksChanges = "quickbooks_changes"
+            case policy
+            case syncStartDate = "sync_start_date"
+            case manualPaymentsSync = "manual_payments_sync"
+            case incomeAccountID = "income_account_id"
+            case feeAccountID = "fee_account_id"
+            case quickBooksChanges = "quickbooks_changes"
         }
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             change.policy = try container.decodeIfPresent(FirmPolicy.self, forKey: .policy)
             if container.contains(.syncStartDate) {
-                change.syncStartDate = .some(try container.decodeNil(forKey: .syncStartDate) ? nil : try container.decode(CalendarDate.self, forKey: .syncStartDate))
+                change.syncStartDate = .some(
+                    try container.decodeNil(forKey: .syncStartDate) ? nil : try container.decode(CalendarDate.self, forKey: .syncStartDate))
             }
             change.manualPaymentsSync = try container.decodeIfPresent(Bool.self, forKey: .manualPaymentsSync)
             change.incomeAccountID = try container.decodeIfPresent(String.self, forKey: .incomeAccountID)
@@ -76,7 +89,8 @@ enum AdminServer {
         }
         router.get("metrics") { _, _ -> Response in
             let text = registry?.emitToString() ?? ""
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         router.post("webhooks/quickbooks") { request, _ -> Response in
             guard let webhooks else {
@@ -102,7 +116,8 @@ enum AdminServer {
             try authorize(request, adminToken)
             let body: ConnectRequest
             do { body = try await request.decode(as: ConnectRequest.self, context: context) } catch {
-                throw HTTPError(.badRequest, message: "the body must be JSON with firm_id, realm_id and refresh_token or authorization_code: \(error)")
+                throw HTTPError(
+                    .badRequest, message: "the body must be JSON with firm_id, realm_id and refresh_token or authorization_code: \(error)")
             }
             let credential: FirmConnector.Credential
             if let token = body.refreshToken {
@@ -112,10 +127,11 @@ enum AdminServer {
             } else {
                 throw HTTPError(.badRequest, message: "give refresh_token or authorization_code")
             }
-            let settings = FirmSettings(firmID: body.firmID, realmID: body.realmID, policy: body.policy ?? .accountsWithActivity,
-                                        syncStartDate: body.syncStartDate, manualPaymentsSync: body.manualPaymentsSync ?? true,
-                                        incomeAccountID: body.incomeAccountID, feeAccountID: body.feeAccountID,
-                                        quickBooksChanges: body.quickBooksChanges ?? .report)
+            let settings = FirmSettings(
+                firmID: body.firmID, realmID: body.realmID, policy: body.policy ?? .accountsWithActivity,
+                syncStartDate: body.syncStartDate, manualPaymentsSync: body.manualPaymentsSync ?? true,
+                incomeAccountID: body.incomeAccountID, feeAccountID: body.feeAccountID,
+                quickBooksChanges: body.quickBooksChanges ?? .report)
             return try await answering("connect firm", logger: logger) {
                 do {
                     let result = try await connector.connect(settings, credential: credential)
@@ -132,7 +148,11 @@ enum AdminServer {
             let firm = try firmParameter(context)
             let body: SettingsRequest
             do { body = try await request.decode(as: SettingsRequest.self, context: context) } catch {
-                throw HTTPError(.badRequest, message: "the body must be JSON with any of policy, sync_start_date, manual_payments_sync, income_account_id, fee_account_id, quickbooks_changes: \(error)")
+                throw HTTPError(
+                    .badRequest,
+                    message:
+                        "the body must be JSON with any of policy, sync_start_date, manual_payments_sync, income_account_id, fee_account_id, quickbooks_changes: \(error)"
+                )
             }
             return try await answering("change the firm's settings", logger: logger) {
                 do {
@@ -155,7 +175,8 @@ enum AdminServer {
                 } catch let failure as FirmConnector.UnknownFirm {
                     throw HTTPError(.notFound, message: failure.description)
                 } catch let error as QuickBooksErrorDescribing {
-                    throw HTTPError(.badGateway, message: "Intuit did not revoke the tokens; nothing changed, try again: \(error.operatorDescription)")
+                    throw HTTPError(
+                        .badGateway, message: "Intuit did not revoke the tokens; nothing changed, try again: \(error.operatorDescription)")
                 }
             }
         }
@@ -174,7 +195,8 @@ enum AdminServer {
             try authorize(request, adminToken)
             let firm = try firmParameter(context)
             guard let picker else {
-                throw HTTPError(.serviceUnavailable, message: "this worker cannot read the firms' QuickBooks tokens (see /readyz); ask another")
+                throw HTTPError(
+                    .serviceUnavailable, message: "this worker cannot read the firms' QuickBooks tokens (see /readyz); ask another")
             }
             let query = request.uri.queryParameters
             var pickerRequest = CustomerPicker.Request()
@@ -186,7 +208,9 @@ enum AdminServer {
                 pickerRequest.includeInactive = value
             }
             if let limit = query["limit"] {
-                guard let value = Int(String(limit)) else { throw HTTPError(.badRequest, message: "limit must be a whole number, got '\(limit)'") }
+                guard let value = Int(String(limit)) else {
+                    throw HTTPError(.badRequest, message: "limit must be a whole number, got '\(limit)'")
+                }
                 pickerRequest.limit = value
             }
             if let cursor = query["cursor"], !cursor.isEmpty { pickerRequest.cursor = String(cursor) }
@@ -244,7 +268,8 @@ enum AdminServer {
         let expected = "Bearer \(adminToken)"
         // Constant-time comparison: the token must not leak through response timing.
         guard given.utf8.count == expected.utf8.count,
-              zip(given.utf8, expected.utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else {
+            zip(given.utf8, expected.utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0
+        else {
             throw HTTPError(.unauthorized, message: "missing or wrong admin bearer token")
         }
     }

@@ -29,7 +29,11 @@ struct ReadinessMonitor: Service {
             await readiness.set(.database, ready: database == nil, detail: database)
             await readiness.set(.kafka, ready: kafka, detail: "no Kafka broker answered within \(timeout)")
             for (component, up) in [(Readiness.Component.database, database == nil), (.kafka, kafka)] where wasReady[component] != up {
-                if up { logger.info("readiness: \(component.rawValue) is back") } else { logger.warning("readiness: \(component.rawValue) is unreachable") }
+                if up {
+                    logger.info("readiness: \(component.rawValue) is back")
+                } else {
+                    logger.warning("readiness: \(component.rawValue) is unreachable")
+                }
                 wasReady[component] = up
             }
             try await Task.sleep(for: interval)

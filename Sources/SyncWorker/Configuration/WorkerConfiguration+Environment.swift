@@ -12,7 +12,9 @@ extension WorkerConfiguration {
     /// written as underscores. A pass-through property that a typed setting owns
     /// (`QBSYNC_KAFKA_PROPERTY_SECURITY_PROTOCOL=SASL_SSL`, `…_SASL_USERNAME`, `…_SSL_CA_LOCATION`…)
     /// sets that typed setting; set both to different values and the start fails, naming both.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(WorkerConfigurationError) -> WorkerConfiguration {
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(WorkerConfigurationError) -> WorkerConfiguration
+    {
         var c = WorkerConfiguration()
         let env = Reader(environment: environment)
         if let v = env["QBSYNC_DATABASE_URL"] { c.databaseURL = v }
@@ -85,12 +87,14 @@ extension WorkerConfiguration {
             for property in properties {
                 guard let entry = passThrough.removeValue(forKey: property) else { continue }
                 if let earlier = found, earlier.value != entry.value {
-                    throw WorkerConfigurationError("\(earlier.variable) and \(entry.variable) set the same Kafka setting to different values")
+                    throw WorkerConfigurationError(
+                        "\(earlier.variable) and \(entry.variable) set the same Kafka setting to different values")
                 }
                 found = entry
             }
             if let direct, let found, direct != found.value {
-                throw WorkerConfigurationError("\(variable) and \(found.variable) set the same Kafka setting to different values; set only \(variable)")
+                throw WorkerConfigurationError(
+                    "\(variable) and \(found.variable) set the same Kafka setting to different values; set only \(variable)")
             }
             return direct ?? found?.value
         }
@@ -99,20 +103,26 @@ extension WorkerConfiguration {
         if let v = try typed("QBSYNC_KAFKA_CLIENT_ID", "client.id") { kafka.clientID = v }
         if let v = try typed("QBSYNC_KAFKA_SECURITY_PROTOCOL", "security.protocol") {
             guard let value = KafkaSecurity.SecurityProtocol(rawValue: v.lowercased()) else {
-                throw WorkerConfigurationError("QBSYNC_KAFKA_SECURITY_PROTOCOL must be one of \(KafkaSecurity.SecurityProtocol.allCases.map(\.rawValue).joined(separator: ", ")), got '\(v)'")
+                throw WorkerConfigurationError(
+                    "QBSYNC_KAFKA_SECURITY_PROTOCOL must be one of \(KafkaSecurity.SecurityProtocol.allCases.map(\.rawValue).joined(separator: ", ")), got '\(v)'"
+                )
             }
             kafka.security.securityProtocol = value
         }
         if let v = try typed("QBSYNC_KAFKA_SASL_MECHANISM", "sasl.mechanism", "sasl.mechanisms") {
             guard let value = KafkaSecurity.SASLMechanism(rawValue: v.uppercased()) else {
-                throw WorkerConfigurationError("QBSYNC_KAFKA_SASL_MECHANISM must be one of \(KafkaSecurity.SASLMechanism.allCases.map(\.rawValue).joined(separator: ", ")), got '\(v)'")
+                throw WorkerConfigurationError(
+                    "QBSYNC_KAFKA_SASL_MECHANISM must be one of \(KafkaSecurity.SASLMechanism.allCases.map(\.rawValue).joined(separator: ", ")), got '\(v)'"
+                )
             }
             kafka.security.saslMechanism = value
         }
         if let v = try typed("QBSYNC_KAFKA_SASL_USERNAME", "sasl.username") { kafka.security.saslUsername = v }
         if let v = try typed("QBSYNC_KAFKA_SASL_PASSWORD", secret: true, "sasl.password") { kafka.security.saslPassword = v }
         if let v = try typed("QBSYNC_KAFKA_SSL_CA_LOCATION", "ssl.ca.location") { kafka.security.sslCALocation = v }
-        if let v = try typed("QBSYNC_KAFKA_SSL_CERTIFICATE_LOCATION", "ssl.certificate.location") { kafka.security.sslCertificateLocation = v }
+        if let v = try typed("QBSYNC_KAFKA_SSL_CERTIFICATE_LOCATION", "ssl.certificate.location") {
+            kafka.security.sslCertificateLocation = v
+        }
         if let v = try typed("QBSYNC_KAFKA_SSL_KEY_LOCATION", "ssl.key.location") { kafka.security.sslKeyLocation = v }
         if let v = try typed("QBSYNC_KAFKA_SSL_KEY_PASSWORD", secret: true, "ssl.key.password") { kafka.security.sslKeyPassword = v }
         if let v = try typed("QBSYNC_KAFKA_SSL_VERIFY_HOSTNAME", "ssl.endpoint.identification.algorithm") {

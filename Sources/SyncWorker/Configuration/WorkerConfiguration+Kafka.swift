@@ -4,8 +4,9 @@ extension WorkerConfiguration {
     /// How the worker's clients reach the cluster: brokers, client id, TLS/SASL and the
     /// pass-through properties, the same for consumer, producer and the dead-letter tools.
     public var kafkaConnection: KafkaConfiguration {
-        KafkaConfiguration(bootstrapServers: kafka.bootstrapServers, clientID: kafka.clientID, security: kafka.security,
-                           properties: kafka.properties)
+        KafkaConfiguration(
+            bootstrapServers: kafka.bootstrapServers, clientID: kafka.clientID, security: kafka.security,
+            properties: kafka.properties)
     }
 
     /// The producer's `message.max.bytes`: a dead letter is the original message plus headers of

@@ -135,82 +135,117 @@ public struct WorkerConfiguration: Sendable {
         func check(_ condition: Bool, _ message: @autoclosure () -> String) throws(WorkerConfigurationError) {
             if !condition { throw WorkerConfigurationError(message()) }
         }
-        try check(databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://") || databaseURL.contains("="),
-                  "QBSYNC_DATABASE_URL must be a postgresql:// URL or a libpq keyword string, got '\(PostgresConfiguration.redacted(databaseURL))'")
+        try check(
+            databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://") || databaseURL.contains("="),
+            "QBSYNC_DATABASE_URL must be a postgresql:// URL or a libpq keyword string, got '\(PostgresConfiguration.redacted(databaseURL))'"
+        )
         try check((1...1000).contains(databasePoolSize), "QBSYNC_DATABASE_POOL_SIZE must be between 1 and 1000, got \(databasePoolSize)")
-        try check(databaseStartupWait >= .zero && databaseStartupWait <= .seconds(3600),
-                  "QBSYNC_DATABASE_WAIT_MS must be between 0 and 3600000, got \(databaseStartupWait.milliseconds)")
+        try check(
+            databaseStartupWait >= .zero && databaseStartupWait <= .seconds(3600),
+            "QBSYNC_DATABASE_WAIT_MS must be between 0 and 3600000, got \(databaseStartupWait.milliseconds)")
         try validateKafka()
         try validateTopics()
-        try check(tokenKey.count == 32,
-                  "set QBSYNC_TOKEN_KEY (base64 of 32 random bytes, e.g. `openssl rand -base64 32`) or QBSYNC_TOKEN_KEY_FILE; tokens are encrypted at rest with it")
-        try check(changeDataCaptureInterval >= .seconds(1) && changeDataCaptureInterval <= .seconds(86_400),
-                  "QBSYNC_CDC_INTERVAL_MS must be between 1000 and 86400000, got \(changeDataCaptureInterval.milliseconds)")
-        try check(webhookVerifierToken.isEmpty || webhookVerifierToken.utf8.count >= 16,
-                  "QBSYNC_QBO_WEBHOOK_VERIFIER_TOKEN must be at least 16 characters (or empty to refuse webhooks), got \(webhookVerifierToken.utf8.count)")
-        try check(adminToken.isEmpty || adminToken.utf8.count >= 16,
-                  "QBSYNC_ADMIN_TOKEN must be at least 16 characters (or empty to disable the admin API), got \(adminToken.utf8.count)")
+        try check(
+            tokenKey.count == 32,
+            "set QBSYNC_TOKEN_KEY (base64 of 32 random bytes, e.g. `openssl rand -base64 32`) or QBSYNC_TOKEN_KEY_FILE; tokens are encrypted at rest with it"
+        )
+        try check(
+            changeDataCaptureInterval >= .seconds(1) && changeDataCaptureInterval <= .seconds(86_400),
+            "QBSYNC_CDC_INTERVAL_MS must be between 1000 and 86400000, got \(changeDataCaptureInterval.milliseconds)")
+        try check(
+            webhookVerifierToken.isEmpty || webhookVerifierToken.utf8.count >= 16,
+            "QBSYNC_QBO_WEBHOOK_VERIFIER_TOKEN must be at least 16 characters (or empty to refuse webhooks), got \(webhookVerifierToken.utf8.count)"
+        )
+        try check(
+            adminToken.isEmpty || adminToken.utf8.count >= 16,
+            "QBSYNC_ADMIN_TOKEN must be at least 16 characters (or empty to disable the admin API), got \(adminToken.utf8.count)")
         try check(!httpHost.isEmpty, "QBSYNC_HTTP_HOST must not be empty (0.0.0.0 listens everywhere)")
         try check((0...65535).contains(httpPort), "QBSYNC_HTTP_PORT must be a TCP port (0-65535), got \(httpPort)")
-        try check((1024...(64 << 20)).contains(eventLimits.maxMessageBytes),
-                  "QBSYNC_MAX_MESSAGE_BYTES must be between 1024 and 67108864, got \(eventLimits.maxMessageBytes)")
+        try check(
+            (1024...(64 << 20)).contains(eventLimits.maxMessageBytes),
+            "QBSYNC_MAX_MESSAGE_BYTES must be between 1024 and 67108864, got \(eventLimits.maxMessageBytes)")
         try check((1...100_000).contains(maxInFlight), "QBSYNC_MAX_IN_FLIGHT must be between 1 and 100000, got \(maxInFlight)")
-        try check((1...10_000).contains(consumerBatchSize), "QBSYNC_CONSUMER_BATCH_SIZE must be between 1 and 10000, got \(consumerBatchSize)")
-        try check(consumerBatchWait >= .zero && consumerBatchWait <= .seconds(1),
-                  "QBSYNC_CONSUMER_BATCH_WAIT_MS must be between 0 and 1000, got \(consumerBatchWait.milliseconds)")
+        try check(
+            (1...10_000).contains(consumerBatchSize), "QBSYNC_CONSUMER_BATCH_SIZE must be between 1 and 10000, got \(consumerBatchSize)")
+        try check(
+            consumerBatchWait >= .zero && consumerBatchWait <= .seconds(1),
+            "QBSYNC_CONSUMER_BATCH_WAIT_MS must be between 0 and 1000, got \(consumerBatchWait.milliseconds)")
         try check((1...1000).contains(consumerBatches), "QBSYNC_CONSUMER_BATCHES must be between 1 and 1000, got \(consumerBatches)")
         try check((1...1000).contains(maxAttempts), "QBSYNC_MAX_ATTEMPTS must be between 1 and 1000, got \(maxAttempts)")
         try check(immediateRetries >= 0, "immediateRetries must not be negative, got \(immediateRetries)")
         try check(leaseDuration >= .seconds(1), "QBSYNC_LEASE_MS must be at least 1000, got \(leaseDuration.milliseconds)")
-        try check(sweepInterval >= .milliseconds(10) && sweepInterval <= .seconds(3600),
-                  "QBSYNC_SWEEP_INTERVAL_MS must be between 10 and 3600000, got \(sweepInterval.milliseconds)")
-        try check(retryBaseDelay > .zero && retryBaseDelay <= maxRetryDelay,
-                  "retryBaseDelay must be above zero and at most maxRetryDelay, got \(retryBaseDelay) and \(maxRetryDelay)")
+        try check(
+            sweepInterval >= .milliseconds(10) && sweepInterval <= .seconds(3600),
+            "QBSYNC_SWEEP_INTERVAL_MS must be between 10 and 3600000, got \(sweepInterval.milliseconds)")
+        try check(
+            retryBaseDelay > .zero && retryBaseDelay <= maxRetryDelay,
+            "retryBaseDelay must be above zero and at most maxRetryDelay, got \(retryBaseDelay) and \(maxRetryDelay)")
         try check(outboxPollInterval >= .milliseconds(1), "outboxPollInterval must be at least 1 ms, got \(outboxPollInterval)")
-        try check((1...10_000).contains(qboMaxInFlight),
-                  "QBSYNC_QBO_MAX_IN_FLIGHT must be between 1 and 10000 (QuickBooks allows 10 per company), got \(qboMaxInFlight)")
-        try check((1...10_000).contains(pusherConcurrency),
-                  "QBSYNC_PUSHER_CONCURRENCY must be between 1 and 10000, got \(pusherConcurrency)")
-        try check((1...10_000).contains(qboMaxConnections),
-                  "QBSYNC_QBO_MAX_CONNECTIONS must be between 1 and 10000, got \(qboMaxConnections)")
-        try check(qboRequestsPerWindow >= 1,
-                  "QBSYNC_QBO_REQUESTS_PER_WINDOW must be at least 1 (QuickBooks allows 500 per minute), got \(qboRequestsPerWindow)")
-        try check(qboWindow >= .milliseconds(100) && qboWindow <= .seconds(3600),
-                  "QBSYNC_QBO_WINDOW_MS must be between 100 and 3600000, got \(qboWindow.milliseconds)")
-        try check(qboBatchesPerWindow >= 0 && qboBatchesPerWindow < qboRequestsPerWindow,
-                  "QBSYNC_QBO_BATCHES_PER_WINDOW must be between 0 and QBSYNC_QBO_REQUESTS_PER_WINDOW - 1 (\(qboRequestsPerWindow - 1)); QuickBooks allows 40 of its 500 a minute; got \(qboBatchesPerWindow)")
-        try check((1...30).contains(qboBatchItems), "QBSYNC_QBO_BATCH_ITEMS must be between 1 and 30 (QuickBooks' limit), got \(qboBatchItems)")
-        try check(qboBatchFill >= .zero && qboBatchFill <= .seconds(10),
-                  "QBSYNC_QBO_BATCH_FILL_MS must be between 0 and 10000, got \(qboBatchFill.milliseconds)")
-        try check(throttlePause >= .zero && throttlePause <= .seconds(3600),
-                  "QBSYNC_QBO_THROTTLE_PAUSE_MS must be between 0 and 3600000, got \(throttlePause.milliseconds)")
-        try check(drainTimeout >= .seconds(1) && drainTimeout <= .seconds(600),
-                  "QBSYNC_DRAIN_TIMEOUT_MS must be between 1000 and 600000, got \(drainTimeout.milliseconds)")
-        try check(ledgerRetention >= .seconds(3600),
-                  "QBSYNC_LEDGER_RETENTION_HOURS must be at least 1 (and should outlast the ingress topics' retention), got \(ledgerRetention)")
-        try check(paymentInvoiceWait >= .seconds(1),
-                  "QBSYNC_PAYMENT_INVOICE_WAIT_MINUTES must be at least 1, got \(paymentInvoiceWait)")
-        try check(readinessInterval >= .milliseconds(100) && readinessInterval <= .seconds(300),
-                  "QBSYNC_READINESS_INTERVAL_MS must be between 100 and 300000, got \(readinessInterval.milliseconds)")
-        try check(metricsInterval >= .milliseconds(100) && metricsInterval <= .seconds(300),
-                  "QBSYNC_METRICS_INTERVAL_MS must be between 100 and 300000, got \(metricsInterval.milliseconds)")
-        try check(quickBooks.requestTimeout >= .milliseconds(100) && quickBooks.requestTimeout <= .seconds(600),
-                  "QBSYNC_QBO_TIMEOUT_MS must be between 100 and 600000, got \(quickBooks.requestTimeout.milliseconds)")
+        try check(
+            (1...10_000).contains(qboMaxInFlight),
+            "QBSYNC_QBO_MAX_IN_FLIGHT must be between 1 and 10000 (QuickBooks allows 10 per company), got \(qboMaxInFlight)")
+        try check(
+            (1...10_000).contains(pusherConcurrency),
+            "QBSYNC_PUSHER_CONCURRENCY must be between 1 and 10000, got \(pusherConcurrency)")
+        try check(
+            (1...10_000).contains(qboMaxConnections),
+            "QBSYNC_QBO_MAX_CONNECTIONS must be between 1 and 10000, got \(qboMaxConnections)")
+        try check(
+            qboRequestsPerWindow >= 1,
+            "QBSYNC_QBO_REQUESTS_PER_WINDOW must be at least 1 (QuickBooks allows 500 per minute), got \(qboRequestsPerWindow)")
+        try check(
+            qboWindow >= .milliseconds(100) && qboWindow <= .seconds(3600),
+            "QBSYNC_QBO_WINDOW_MS must be between 100 and 3600000, got \(qboWindow.milliseconds)")
+        try check(
+            qboBatchesPerWindow >= 0 && qboBatchesPerWindow < qboRequestsPerWindow,
+            "QBSYNC_QBO_BATCHES_PER_WINDOW must be between 0 and QBSYNC_QBO_REQUESTS_PER_WINDOW - 1 (\(qboRequestsPerWindow - 1)); QuickBooks allows 40 of its 500 a minute; got \(qboBatchesPerWindow)"
+        )
+        try check(
+            (1...30).contains(qboBatchItems), "QBSYNC_QBO_BATCH_ITEMS must be between 1 and 30 (QuickBooks' limit), got \(qboBatchItems)")
+        try check(
+            qboBatchFill >= .zero && qboBatchFill <= .seconds(10),
+            "QBSYNC_QBO_BATCH_FILL_MS must be between 0 and 10000, got \(qboBatchFill.milliseconds)")
+        try check(
+            throttlePause >= .zero && throttlePause <= .seconds(3600),
+            "QBSYNC_QBO_THROTTLE_PAUSE_MS must be between 0 and 3600000, got \(throttlePause.milliseconds)")
+        try check(
+            drainTimeout >= .seconds(1) && drainTimeout <= .seconds(600),
+            "QBSYNC_DRAIN_TIMEOUT_MS must be between 1000 and 600000, got \(drainTimeout.milliseconds)")
+        try check(
+            ledgerRetention >= .seconds(3600),
+            "QBSYNC_LEDGER_RETENTION_HOURS must be at least 1 (and should outlast the ingress topics' retention), got \(ledgerRetention)")
+        try check(
+            paymentInvoiceWait >= .seconds(1),
+            "QBSYNC_PAYMENT_INVOICE_WAIT_MINUTES must be at least 1, got \(paymentInvoiceWait)")
+        try check(
+            readinessInterval >= .milliseconds(100) && readinessInterval <= .seconds(300),
+            "QBSYNC_READINESS_INTERVAL_MS must be between 100 and 300000, got \(readinessInterval.milliseconds)")
+        try check(
+            metricsInterval >= .milliseconds(100) && metricsInterval <= .seconds(300),
+            "QBSYNC_METRICS_INTERVAL_MS must be between 100 and 300000, got \(metricsInterval.milliseconds)")
+        try check(
+            quickBooks.requestTimeout >= .milliseconds(100) && quickBooks.requestTimeout <= .seconds(600),
+            "QBSYNC_QBO_TIMEOUT_MS must be between 100 and 600000, got \(quickBooks.requestTimeout.milliseconds)")
         do { try quickBooks.validate() } catch {
-            throw WorkerConfigurationError(error.message
-                .replacingOccurrences(of: "apiBaseURL", with: "QBSYNC_QBO_API_URL")
-                .replacingOccurrences(of: "tokenURL", with: "QBSYNC_QBO_TOKEN_URL")
-                .replacingOccurrences(of: "revokeURL", with: "QBSYNC_QBO_REVOKE_URL")
-                .replacingOccurrences(of: "the QuickBooks OAuth client id and secret", with: "QBSYNC_QBO_CLIENT_ID and QBSYNC_QBO_CLIENT_SECRET"))
+            throw WorkerConfigurationError(
+                error.message
+                    .replacingOccurrences(of: "apiBaseURL", with: "QBSYNC_QBO_API_URL")
+                    .replacingOccurrences(of: "tokenURL", with: "QBSYNC_QBO_TOKEN_URL")
+                    .replacingOccurrences(of: "revokeURL", with: "QBSYNC_QBO_REVOKE_URL")
+                    .replacingOccurrences(
+                        of: "the QuickBooks OAuth client id and secret", with: "QBSYNC_QBO_CLIENT_ID and QBSYNC_QBO_CLIENT_SECRET"))
         }
     }
 
     private func validateKafka() throws(WorkerConfigurationError) {
         let servers = kafka.bootstrapServers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !servers.isEmpty else { throw WorkerConfigurationError("QBSYNC_KAFKA_BOOTSTRAP_SERVERS must name at least one broker as host:port") }
+        guard !servers.isEmpty else {
+            throw WorkerConfigurationError("QBSYNC_KAFKA_BOOTSTRAP_SERVERS must name at least one broker as host:port")
+        }
         for server in servers {
             guard let colon = server.lastIndex(of: ":"), colon != server.startIndex, let port = Int(server[server.index(after: colon)...]),
-                  (1...65535).contains(port) else {
+                (1...65535).contains(port)
+            else {
                 throw WorkerConfigurationError("QBSYNC_KAFKA_BOOTSTRAP_SERVERS entries must be host:port, got '\(server)'")
             }
         }
@@ -221,30 +256,42 @@ public struct WorkerConfiguration: Sendable {
         let tls = security.securityProtocol == .ssl || security.securityProtocol == .saslSSL
         if sasl {
             guard security.saslMechanism != nil else {
-                throw WorkerConfigurationError("QBSYNC_KAFKA_SECURITY_PROTOCOL=\(security.securityProtocol.rawValue) needs QBSYNC_KAFKA_SASL_MECHANISM (\(KafkaSecurity.SASLMechanism.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw WorkerConfigurationError(
+                    "QBSYNC_KAFKA_SECURITY_PROTOCOL=\(security.securityProtocol.rawValue) needs QBSYNC_KAFKA_SASL_MECHANISM (\(KafkaSecurity.SASLMechanism.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
             }
             guard let username = security.saslUsername, !username.isEmpty else {
-                throw WorkerConfigurationError("QBSYNC_KAFKA_SECURITY_PROTOCOL=\(security.securityProtocol.rawValue) needs QBSYNC_KAFKA_SASL_USERNAME")
+                throw WorkerConfigurationError(
+                    "QBSYNC_KAFKA_SECURITY_PROTOCOL=\(security.securityProtocol.rawValue) needs QBSYNC_KAFKA_SASL_USERNAME")
             }
             guard let password = security.saslPassword, !password.isEmpty else {
-                throw WorkerConfigurationError("QBSYNC_KAFKA_SECURITY_PROTOCOL=\(security.securityProtocol.rawValue) needs QBSYNC_KAFKA_SASL_PASSWORD or QBSYNC_KAFKA_SASL_PASSWORD_FILE")
+                throw WorkerConfigurationError(
+                    "QBSYNC_KAFKA_SECURITY_PROTOCOL=\(security.securityProtocol.rawValue) needs QBSYNC_KAFKA_SASL_PASSWORD or QBSYNC_KAFKA_SASL_PASSWORD_FILE"
+                )
             }
         } else if security.saslMechanism != nil || security.saslUsername != nil || security.saslPassword != nil {
-            throw WorkerConfigurationError("SASL credentials are set but QBSYNC_KAFKA_SECURITY_PROTOCOL is \(security.securityProtocol.rawValue); use sasl_ssl (or sasl_plaintext)")
+            throw WorkerConfigurationError(
+                "SASL credentials are set but QBSYNC_KAFKA_SECURITY_PROTOCOL is \(security.securityProtocol.rawValue); use sasl_ssl (or sasl_plaintext)"
+            )
         }
-        let files = [("QBSYNC_KAFKA_SSL_CA_LOCATION", security.sslCALocation), ("QBSYNC_KAFKA_SSL_CERTIFICATE_LOCATION", security.sslCertificateLocation),
-                     ("QBSYNC_KAFKA_SSL_KEY_LOCATION", security.sslKeyLocation)]
+        let files = [
+            ("QBSYNC_KAFKA_SSL_CA_LOCATION", security.sslCALocation),
+            ("QBSYNC_KAFKA_SSL_CERTIFICATE_LOCATION", security.sslCertificateLocation),
+            ("QBSYNC_KAFKA_SSL_KEY_LOCATION", security.sslKeyLocation),
+        ]
         for (name, path) in files {
             guard let path else { continue }
             guard tls else {
-                throw WorkerConfigurationError("\(name) is set but QBSYNC_KAFKA_SECURITY_PROTOCOL is \(security.securityProtocol.rawValue); use ssl or sasl_ssl")
+                throw WorkerConfigurationError(
+                    "\(name) is set but QBSYNC_KAFKA_SECURITY_PROTOCOL is \(security.securityProtocol.rawValue); use ssl or sasl_ssl")
             }
             guard FileManager.default.isReadableFile(atPath: path) else {
                 throw WorkerConfigurationError("\(name) names '\(path)', which does not exist or cannot be read")
             }
         }
         guard (security.sslCertificateLocation == nil) == (security.sslKeyLocation == nil) else {
-            throw WorkerConfigurationError("QBSYNC_KAFKA_SSL_CERTIFICATE_LOCATION and QBSYNC_KAFKA_SSL_KEY_LOCATION go together (mutual TLS needs both)")
+            throw WorkerConfigurationError(
+                "QBSYNC_KAFKA_SSL_CERTIFICATE_LOCATION and QBSYNC_KAFKA_SSL_KEY_LOCATION go together (mutual TLS needs both)")
         }
         // What librdkafka itself would refuse, named by variable rather than by librdkafka property.
         do {
@@ -256,17 +303,21 @@ public struct WorkerConfiguration: Sendable {
     }
 
     private func validateTopics() throws(WorkerConfigurationError) {
-        let named = [("QBSYNC_TOPIC_INVOICES", topics.invoices), ("QBSYNC_TOPIC_PAYMENTS", topics.payments),
-                     ("QBSYNC_TOPIC_ACCOUNT_TOGGLES", topics.accountToggles), ("QBSYNC_TOPIC_ACCOUNT_LIFECYCLE", topics.accountLifecycle),
-                     ("QBSYNC_TOPIC_SYNC_STATUS", topics.syncStatus), ("QBSYNC_TOPIC_DEAD_LETTER", topics.deadLetter)]
+        let named = [
+            ("QBSYNC_TOPIC_INVOICES", topics.invoices), ("QBSYNC_TOPIC_PAYMENTS", topics.payments),
+            ("QBSYNC_TOPIC_ACCOUNT_TOGGLES", topics.accountToggles), ("QBSYNC_TOPIC_ACCOUNT_LIFECYCLE", topics.accountLifecycle),
+            ("QBSYNC_TOPIC_SYNC_STATUS", topics.syncStatus), ("QBSYNC_TOPIC_DEAD_LETTER", topics.deadLetter),
+        ]
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
         for (name, topic) in named {
             guard !topic.isEmpty, topic.count <= 249, topic.allSatisfy(allowed.contains), topic != ".", topic != ".." else {
-                throw WorkerConfigurationError("\(name) must be a Kafka topic name (1-249 of letters, digits, '.', '_', '-'), got '\(topic)'")
+                throw WorkerConfigurationError(
+                    "\(name) must be a Kafka topic name (1-249 of letters, digits, '.', '_', '-'), got '\(topic)'")
             }
         }
         guard Set(named.map(\.1)).count == named.count else {
-            throw WorkerConfigurationError("QBSYNC_TOPIC_* must name six different topics; a worker would read what it writes, got \(named.map(\.1))")
+            throw WorkerConfigurationError(
+                "QBSYNC_TOPIC_* must name six different topics; a worker would read what it writes, got \(named.map(\.1))")
         }
     }
 }
@@ -279,7 +330,8 @@ extension Duration {
 extension WorkerConfiguration {
     /// QuickBooks' per-realm limits as the worker keeps them.
     var realmLimits: RealmGate.Limits {
-        RealmGate.Limits(maxInFlight: qboMaxInFlight, requestsPerWindow: qboRequestsPerWindow, window: qboWindow, batchesPerWindow: qboBatchesPerWindow)
+        RealmGate.Limits(
+            maxInFlight: qboMaxInFlight, requestsPerWindow: qboRequestsPerWindow, window: qboWindow, batchesPerWindow: qboBatchesPerWindow)
     }
 
     var dispatcherSettings: Dispatcher.Settings {
@@ -287,6 +339,7 @@ extension WorkerConfiguration {
     }
 
     var batchSettings: RealmBatcher.Settings {
-        RealmBatcher.Settings(batchesPerWindow: qboBatchesPerWindow, maxItems: qboBatchItems, fillWait: qboBatchFill, maxInFlight: qboMaxInFlight)
+        RealmBatcher.Settings(
+            batchesPerWindow: qboBatchesPerWindow, maxItems: qboBatchItems, fillWait: qboBatchFill, maxInFlight: qboMaxInFlight)
     }
 }

@@ -48,7 +48,10 @@ public struct DeadLetterQueue: Sendable {
         defer { reader.cancel() }
         let deadline = ContinuousClock.now + timeout
         while true {
-            if let failure = await store.failure { try? await consumer.close(); throw failure }
+            if let failure = await store.failure {
+                try? await consumer.close()
+                throw failure
+            }
             // Done once every assigned partition has been read up to its high watermark.
             if await store.assigned, try await isCaughtUp(consumer, read: await store.letters) { break }
             guard ContinuousClock.now < deadline else {

@@ -34,14 +34,19 @@ struct DeadLetterRecorder: Sendable {
             KafkaHeader(name: DeadLetter.Header.deadLetteredAt, string: Date().formatted(.iso8601)),
         ]
         let recorded = try await database.withTransaction { connection in
-            let fresh = try await connection.execute("""
+            let fresh = try await connection.execute(
+                """
                 insert into dead_letters (topic, kafka_partition, kafka_offset, reason, error) values ($1, $2, $3, $4, $5)
                 on conflict do nothing
-                """, [.text(message.topic), .int32(message.partition), .int64(message.offset), .text(rejection.reason.rawValue),
-                      .text(String(rejection.message.prefix(4000)))])
+                """,
+                [
+                    .text(message.topic), .int32(message.partition), .int64(message.offset), .text(rejection.reason.rawValue),
+                    .text(String(rejection.message.prefix(4000))),
+                ])
             guard fresh == 1 else { return false }
-            try await Outbox.enqueue(OutboxMessage(topic: topic, key: message.key, value: message.value, headers: headers),
-                                     group: "dlq:\(message.topic)/\(message.partition)", on: connection)
+            try await Outbox.enqueue(
+                OutboxMessage(topic: topic, key: message.key, value: message.value, headers: headers),
+                group: "dlq:\(message.topic)/\(message.partition)", on: connection)
             return true
         }
         if recorded {

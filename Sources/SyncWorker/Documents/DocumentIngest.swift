@@ -20,10 +20,13 @@ struct DocumentIngest: Sendable {
     /// - Parameters:
     ///   - value: the message value as received; kept, so the document can be written (again) later.
     ///   - account: the account as this event left it (nil when unknown).
-    func apply(_ event: IngressEvent, value: [UInt8], origin: MessageOrigin, firm: FirmRecord?, account: AccountSyncState?,
-               on connection: PostgresConnection) async throws -> Ingested {
+    func apply(
+        _ event: IngressEvent, value: [UInt8], origin: MessageOrigin, firm: FirmRecord?, account: AccountSyncState?,
+        on connection: PostgresConnection
+    ) async throws -> Ingested {
         if let (kind, toggle, request) = event.payload.documentToggle {
-            return try await applyToggle(request, of: kind, toggle, event: event, origin: origin, firm: firm, account: account, on: connection)
+            return try await applyToggle(
+                request, of: kind, toggle, event: event, origin: origin, firm: firm, account: account, on: connection)
         }
         guard let document = try await updated(event, value: value, on: connection) else { return Ingested() }
         return try await requeue(document, changedBy: event, origin: origin, around: .init(firm: firm, account: account), on: connection)
@@ -32,8 +35,10 @@ struct DocumentIngest: Sendable {
     /// `event` changed the document: it goes to the back of its account's queue with nothing of
     /// its previous attempt left (failure, awaited invoices, parked detail), is reviewed, and its
     /// account's queue is touched.
-    private func requeue(_ changed: StoredDocument, changedBy event: IngressEvent, origin: MessageOrigin,
-                         around: DocumentReview.Surroundings, on connection: PostgresConnection) async throws -> Ingested {
+    private func requeue(
+        _ changed: StoredDocument, changedBy event: IngressEvent, origin: MessageOrigin,
+        around: DocumentReview.Surroundings, on connection: PostgresConnection
+    ) async throws -> Ingested {
         var document = changed
         document.lastEventID = event.id
         document.trace = PipelineTracing.current
@@ -43,8 +48,10 @@ struct DocumentIngest: Sendable {
         document.awaitingLabels = []
         document.parkedDetail = nil
         let verdict = try await review.review(&document, around: around, causedBy: event.id, on: connection)
-        return Ingested(queueDue: try await DocumentQueueStore.touch(
-            firmID: document.firmID, accountID: document.accountID, ownerPartition: origin.ownerPartition, due: verdict.next == .push, on: connection))
+        return Ingested(
+            queueDue: try await DocumentQueueStore.touch(
+                firmID: document.firmID, accountID: document.accountID, ownerPartition: origin.ownerPartition, due: verdict.next == .push,
+                on: connection))
     }
 
     /// "Sync Invoice/Payment to QuickBooks", "Unsync Payment": the choice is kept on the document,
@@ -58,7 +65,8 @@ struct DocumentIngest: Sendable {
         var components: [AppliedComponent] = []
         if let stored { components = try await DocumentStore.components(of: stored, on: connection) }
         let situation = DocumentToggleRules.Situation(
-            kind: kind, label: stored?.label ?? toggle.documentID, status: stored?.status.status, inQuickBooks: components.contains(where: \.exists),
+            kind: kind, label: stored?.label ?? toggle.documentID, status: stored?.status.status,
+            inQuickBooks: components.contains(where: \.exists),
             accountName: account?.name ?? toggle.accountID, accountStatus: account?.status)
         if case .refuse(let reason, let inColumn) = DocumentToggleRules.decide(request, by: toggle.actor, situation) {
             if inColumn, var document = stored, let update = document.status.note(reason) {
@@ -77,7 +85,8 @@ struct DocumentIngest: Sendable {
     private func updated(_ event: IngressEvent, value: [UInt8], on connection: PostgresConnection) async throws -> StoredDocument? {
         func load(_ kind: DocumentKind, _ id: String, label: String) async throws -> StoredDocument {
             try await DocumentStore.lock(firmID: event.firmID, kind: kind, documentID: id, on: connection)
-                ?? StoredDocument(firmID: event.firmID, kind: kind, documentID: id, accountID: event.accountID, label: label, lastEventID: event.id)
+                ?? StoredDocument(
+                    firmID: event.firmID, kind: kind, documentID: id, accountID: event.accountID, label: label, lastEventID: event.id)
         }
         switch event.payload {
         case .invoiceUpserted(let invoice):
@@ -119,9 +128,12 @@ struct DocumentIngest: Sendable {
             // of) its payment is never lost to the payment's revision order.
             let document = try await load(.payment, refund.paymentID, label: refund.paymentID)
             let stored = StoredRefund(refundID: refund.refundID, amount: refund.amount, date: refund.date, revision: refund.revision)
-            guard try await DocumentStore.saveRefund(stored, firmID: event.firmID, paymentID: refund.paymentID, on: connection) else { return nil }
+            guard try await DocumentStore.saveRefund(stored, firmID: event.firmID, paymentID: refund.paymentID, on: connection) else {
+                return nil
+            }
             return document
-        case .accountUpserted, .accountSyncRequested, .accountUnsyncRequested, .invoiceSyncRequested, .paymentSyncRequested, .paymentUnsyncRequested:
+        case .accountUpserted, .accountSyncRequested, .accountUnsyncRequested, .invoiceSyncRequested, .paymentSyncRequested,
+            .paymentUnsyncRequested:
             return nil
         }
     }

@@ -88,16 +88,21 @@ struct DocumentPusher: Service {
             next = try await prepare(firmID: firmID, accountID: accountID, yield: Task.isShuttingDownGracefully)
         } catch {
             // Its lease runs out and the queue is claimed again.
-            logger.warning("could not read an account's document queue", metadata: ["firm_id": "\(firmID)", "account_id": "\(accountID)", "error": "\(error)"])
+            logger.warning(
+                "could not read an account's document queue",
+                metadata: ["firm_id": "\(firmID)", "account_id": "\(accountID)", "error": "\(error)"])
             return
         }
         while case .write(let step, let attempts) = next {
             writes += 1
             let yield = writes >= writesPerTurn
             // The write continues the trace of the event behind the document's newest change.
-            next = await tracing.span("qbsync.write \(step.operation.name)", parent: step.document.trace, attributes: [
-                "qbsync.firm_id": firmID, "qbsync.document": "\(step.document.kind.rawValue) \(step.document.documentID)",
-            ]) { span in
+            next = await tracing.span(
+                "qbsync.write \(step.operation.name)", parent: step.document.trace,
+                attributes: [
+                    "qbsync.firm_id": firmID, "qbsync.document": "\(step.document.kind.rawValue) \(step.document.documentID)",
+                ]
+            ) { span in
                 let result = await executeLeased(step, attemptsSoFar: attempts)
                 do {
                     return try await recordAndPlan(result, of: step, yield: yield || Task.isShuttingDownGracefully)
@@ -109,8 +114,12 @@ struct DocumentPusher: Service {
                     } catch {
                         // The write stands in QuickBooks; its next attempt repeats it with the same requestid.
                         span.recordError(error)
-                        logger.warning("could not record a QuickBooks write; it will be repeated", metadata: [
-                            "firm_id": "\(firmID)", "document": "\(step.document.kind.rawValue) \(step.document.documentID)", "error": "\(error)"])
+                        logger.warning(
+                            "could not record a QuickBooks write; it will be repeated",
+                            metadata: [
+                                "firm_id": "\(firmID)", "document": "\(step.document.kind.rawValue) \(step.document.documentID)",
+                                "error": "\(error)",
+                            ])
                     }
                     return .stop
                 }
@@ -127,13 +136,16 @@ struct DocumentPusher: Service {
     // MARK: - Plan the next write
 
     private func prepare(firmID: String, accountID: String, yield: Bool) async throws -> Next {
-        try await database.withTransaction { connection in try await plan(firmID: firmID, accountID: accountID, yield: yield, on: connection) }
+        try await database.withTransaction { connection in
+            try await plan(firmID: firmID, accountID: accountID, yield: yield, on: connection)
+        }
     }
 
     /// Plans the account's next write inside the caller's transaction: the queue's lease kept, the
     /// head document reviewed, what QuickBooks should hold compared with what it holds.
     private func plan(firmID: String, accountID: String, yield: Bool, on connection: PostgresConnection) async throws -> Next {
-        guard let lease = try await DocumentQueueStore.lockLeased(firmID: firmID, accountID: accountID, worker: workerID, on: connection) else {
+        guard let lease = try await DocumentQueueStore.lockLeased(firmID: firmID, accountID: accountID, worker: workerID, on: connection)
+        else {
             return .stop
         }
         func release(_ next: Date?) async throws -> Next {
@@ -152,13 +164,18 @@ struct DocumentPusher: Service {
         var detoured: Set<String> = []
         while true {
             let head: StoredDocument?
-            if let detour { head = detour } else { head = try await DocumentStore.pendingHead(firmID: firmID, accountID: accountID, on: connection) }
+            if let detour {
+                head = detour
+            } else {
+                head = try await DocumentStore.pendingHead(firmID: firmID, accountID: accountID, on: connection)
+            }
             guard var document = head else { return try await release(nil) }
             detour = nil
             let components = try await DocumentStore.components(of: document, on: connection)
             let refunds = try await DocumentStore.refunds(of: document, on: connection)
-            let verdict = try await review.review(&document, components: components, refunds: refunds, around: around,
-                                                  causedBy: document.lastEventID, asLoaded: true, on: connection)
+            let verdict = try await review.review(
+                &document, components: components, refunds: refunds, around: around,
+                causedBy: document.lastEventID, asLoaded: true, on: connection)
             switch verdict.next {
             case .waitForAccount, .waitForFirm: return try await release(nil)
             case .nothing, .waitForInvoices: continue
@@ -167,11 +184,16 @@ struct DocumentPusher: Service {
             let desired = DocumentPlanner.desired(document.shape(refunds: refunds))
             // Removals name no customer (a payment unsynced by hand goes even from an unsynced account).
             guard let operation = DocumentPlanner.nextOperation(desired: desired, applied: components),
-                  let customerID = account?.state.qboCustomerID ?? (operation.namesCustomer ? nil : "") else {
+                let customerID = account?.state.qboCustomerID ?? (operation.namesCustomer ? nil : "")
+            else {
                 // Not expected (to push means a write is planned and the account is linked);
                 // never spin on it inside the transaction: the queue waits and says so.
-                logger.error("a document to write has no planned write or no customer; its account's queue waits", metadata: [
-                    "firm_id": "\(firmID)", "account_id": "\(accountID)", "document": "\(document.kind.rawValue) \(document.documentID)"])
+                logger.error(
+                    "a document to write has no planned write or no customer; its account's queue waits",
+                    metadata: [
+                        "firm_id": "\(firmID)", "account_id": "\(accountID)",
+                        "document": "\(document.kind.rawValue) \(document.documentID)",
+                    ])
                 return try await release(Date().addingTimeInterval(configuration.leaseDuration.timeInterval))
             }
 
@@ -181,9 +203,14 @@ struct DocumentPusher: Service {
                 invoiceIDs = try await DocumentStore.invoiceQuickBooksIDs(firmID: firmID, invoiceIDs: wanted, on: connection)
                 let missing = wanted.filter { invoiceIDs[$0] == nil }
                 let known = try await DocumentStore.invoices(firmID: firmID, ids: missing, on: connection)
-                var awaiting: [String] = [], labels: [String] = []
+                var awaiting: [String] = []
+                var labels: [String] = []
                 for id in missing {
-                    guard let invoice = known[id] else { awaiting.append(id); labels.append(id); continue }
+                    guard let invoice = known[id] else {
+                        awaiting.append(id)
+                        labels.append(id)
+                        continue
+                    }
                     if invoice.pending, invoice.accountID == accountID, !detoured.contains(id) {
                         // The invoice is this account's and still to be written: it goes first.
                         detoured.insert(id)
@@ -201,8 +228,9 @@ struct DocumentPusher: Service {
                 if !awaiting.isEmpty {
                     document.awaiting = awaiting
                     document.awaitingLabels = labels
-                    try await review.review(&document, components: components, refunds: refunds, around: around,
-                                            causedBy: document.lastEventID, on: connection)
+                    try await review.review(
+                        &document, components: components, refunds: refunds, around: around,
+                        causedBy: document.lastEventID, on: connection)
                     continue
                 }
             }
@@ -228,8 +256,9 @@ struct DocumentPusher: Service {
                         of: document, on: connection)
                 }
             }
-            try await DocumentQueueStore.extendLease(firmID: firmID, accountID: accountID, worker: workerID,
-                                                     until: Date().addingTimeInterval(configuration.leaseDuration.timeInterval), on: connection)
+            try await DocumentQueueStore.extendLease(
+                firmID: firmID, accountID: accountID, worker: workerID,
+                until: Date().addingTimeInterval(configuration.leaseDuration.timeInterval), on: connection)
             let step = DocumentWriter.Step(
                 firm: firm, document: document, operation: operation, attemptRevision: attemptRevision, generation: generation,
                 customerID: customerID, invoiceIDs: invoiceIDs, components: components, refunds: refunds, mayHaveBeenSent: mayHaveBeenSent)
@@ -253,17 +282,26 @@ struct DocumentPusher: Service {
     /// sweeper plan the same write again, as a repeat sent beside the original.
     private func executeLeased(_ step: DocumentWriter.Step, attemptsSoFar: Int) async -> WriteResult {
         let (database, workerID, leaseDuration, logger) = (database, workerID, configuration.leaseDuration, logger)
-        let firmID = step.firm.firmID, accountID = step.document.accountID
-        return await whileRenewing(every: leaseDuration / 3, {
-            _ = try await database.withConnection { connection in
-                try await DocumentQueueStore.renewLease(firmID: firmID, accountID: accountID, worker: workerID,
-                                                        until: Date().addingTimeInterval(leaseDuration.timeInterval), on: connection)
+        let firmID = step.firm.firmID
+        let accountID = step.document.accountID
+        return await whileRenewing(
+            every: leaseDuration / 3,
+            {
+                _ = try await database.withConnection { connection in
+                    try await DocumentQueueStore.renewLease(
+                        firmID: firmID, accountID: accountID, worker: workerID,
+                        until: Date().addingTimeInterval(leaseDuration.timeInterval), on: connection)
+                }
+            },
+            failed: { error in
+                // The lease may lapse; the write's record still checks who holds the queue.
+                logger.info(
+                    "could not renew an account's document lease during a write",
+                    metadata: [
+                        "firm_id": "\(firmID)", "account_id": "\(accountID)", "error": "\(error)",
+                    ])
             }
-        }, failed: { error in
-            // The lease may lapse; the write's record still checks who holds the queue.
-            logger.info("could not renew an account's document lease during a write", metadata: [
-                "firm_id": "\(firmID)", "account_id": "\(accountID)", "error": "\(error)"])
-        }) {
+        ) {
             await execute(step, attemptsSoFar: attemptsSoFar)
         }
     }
@@ -294,7 +332,8 @@ struct DocumentPusher: Service {
         } catch {
             // The database, while looking up items and accounts: the same as QuickBooks being away.
             logger.warning("could not prepare a QuickBooks write", metadata: ["firm_id": "\(step.firm.firmID)", "error": "\(error)"])
-            return .parked(QuickBooksProblem(kind: .unavailable, code: "internal", message: String(describing: error)), attempts: attemptsSoFar + 1)
+            return .parked(
+                QuickBooksProblem(kind: .unavailable, code: "internal", message: String(describing: error)), attempts: attemptsSoFar + 1)
         }
     }
 
@@ -315,9 +354,13 @@ struct DocumentPusher: Service {
     }
 
     private func record(_ result: WriteResult, of step: DocumentWriter.Step, on connection: PostgresConnection) async throws -> AfterWrite {
-        let firmID = step.firm.firmID, accountID = step.document.accountID
+        let firmID = step.firm.firmID
+        let accountID = step.document.accountID
         let lease = try await DocumentQueueStore.lockLeased(firmID: firmID, accountID: accountID, worker: workerID, on: connection)
-        guard var document = try await DocumentStore.lock(firmID: firmID, kind: step.document.kind, documentID: step.document.documentID, on: connection) else {
+        guard
+            var document = try await DocumentStore.lock(
+                firmID: firmID, kind: step.document.kind, documentID: step.document.documentID, on: connection)
+        else {
             return .stop
         }
         let account = try await AccountStore.read(firmID: firmID, accountID: accountID, on: connection)
@@ -335,33 +378,48 @@ struct DocumentPusher: Service {
                 try await retryInvoiceDeletions(firmID: firmID, accountID: accountID, around: around, on: connection)
             }
         case .refused(let problem):
-            let detail = Self.ownDetailCodes.contains(problem.code) ? (problem.detail ?? problem.message)
+            let detail =
+                Self.ownDetailCodes.contains(problem.code)
+                ? (problem.detail ?? problem.message)
                 : FailureDetail.documentRefused(problem, kind: document.kind, label: document.label, operation: step.operation.verb)
             if case .create(let want) = step.operation {
                 // Refused: nothing was created, so the next create may start afresh.
                 try await DocumentStore.saveComponent(AppliedComponent(role: want.role, type: want.type), of: document, on: connection)
             }
             document.recordFailure(code: problem.code, detail: detail)
-            logger.notice("QuickBooks refused a document", metadata: [
-                "firm_id": "\(firmID)", "document": "\(document.kind.rawValue) \(document.documentID)", "code": "\(problem.code)",
-                "operation": "\(step.operation.name)", "error": "\(problem.message)"])
+            logger.notice(
+                "QuickBooks refused a document",
+                metadata: [
+                    "firm_id": "\(firmID)", "document": "\(document.kind.rawValue) \(document.documentID)", "code": "\(problem.code)",
+                    "operation": "\(step.operation.name)", "error": "\(problem.message)",
+                ])
         case .parked(let problem, let attempts):
             if attempts >= configuration.maxAttempts {
-                document.recordFailure(code: problem.code, detail: FailureDetail.documentRetriesSpent(problem, kind: document.kind, attempts: attempts))
-                try await DocumentQueueStore.release(firmID: firmID, accountID: accountID, worker: workerID, nextAttempt: Date(), attempts: 0, on: connection)
+                document.recordFailure(
+                    code: problem.code, detail: FailureDetail.documentRetriesSpent(problem, kind: document.kind, attempts: attempts))
+                try await DocumentQueueStore.release(
+                    firmID: firmID, accountID: accountID, worker: workerID, nextAttempt: Date(), attempts: 0, on: connection)
             } else {
                 document.parkedDetail = FailureDetail.waitingForQuickBooks(problem, kind: document.kind)
                 let delay = configuration.parkedWorkRetry.delay(beforeRetry: attempts)
-                try await DocumentQueueStore.release(firmID: firmID, accountID: accountID, worker: workerID,
-                                                     nextAttempt: Date().addingTimeInterval(delay.timeInterval), attempts: attempts, on: connection)
-                logger.info("QuickBooks unavailable; the account's documents wait", metadata: [
-                    "firm_id": "\(firmID)", "account_id": "\(accountID)", "code": "\(problem.code)", "attempts": "\(attempts)"])
+                try await DocumentQueueStore.release(
+                    firmID: firmID, accountID: accountID, worker: workerID,
+                    nextAttempt: Date().addingTimeInterval(delay.timeInterval), attempts: attempts, on: connection)
+                logger.info(
+                    "QuickBooks unavailable; the account's documents wait",
+                    metadata: [
+                        "firm_id": "\(firmID)", "account_id": "\(accountID)", "code": "\(problem.code)", "attempts": "\(attempts)",
+                    ])
             }
             after = .stop
         case .firmConnectionLost(let problem):
-            if try await FirmStore.recordConnectionLost(firmID: firmID, problem, causedBy: document.lastEventID,
-                                                        statusTopic: review.statusTopic, on: connection) {
-                logger.error("QuickBooks connection lost; the firm's work waits until it reconnects", metadata: ["firm_id": "\(firmID)", "code": "\(problem.code)"])
+            if try await FirmStore.recordConnectionLost(
+                firmID: firmID, problem, causedBy: document.lastEventID,
+                statusTopic: review.statusTopic, on: connection)
+            {
+                logger.error(
+                    "QuickBooks connection lost; the firm's work waits until it reconnects",
+                    metadata: ["firm_id": "\(firmID)", "code": "\(problem.code)"])
             }
             try await DocumentQueueStore.release(firmID: firmID, accountID: accountID, worker: workerID, nextAttempt: nil, on: connection)
             after = .stop
@@ -380,7 +438,8 @@ struct DocumentPusher: Service {
             for var payment in payments {
                 let firm = try await FirmStore.load(firmID: payment.firmID, on: connection)
                 let account = try await AccountStore.read(firmID: payment.firmID, accountID: payment.accountID, on: connection)?.state
-                try await review.review(&payment, around: .init(firm: firm, account: account), causedBy: payment.lastEventID, on: connection)
+                try await review.review(
+                    &payment, around: .init(firm: firm, account: account), causedBy: payment.lastEventID, on: connection)
             }
             return payments.count
         }
@@ -391,22 +450,29 @@ struct DocumentPusher: Service {
     static let ownDetailCodes: Set<String> = ["no_account", "docnumber_too_long"]
 
     /// An invoice reached QuickBooks: the payments waiting for it go back into their queues.
-    private func wakePayments(awaiting invoice: StoredDocument, around: DocumentReview.Surroundings, on connection: PostgresConnection) async throws {
+    private func wakePayments(awaiting invoice: StoredDocument, around: DocumentReview.Surroundings, on connection: PostgresConnection)
+        async throws
+    {
         for var payment in try await DocumentStore.awaiting(invoiceID: invoice.documentID, firmID: invoice.firmID, on: connection) {
             payment.awaiting = []
             payment.awaitingLabels = []
             payment.changeSeq = nil
             var surroundings = around
             if payment.accountID != invoice.accountID {
-                surroundings.account = try await AccountStore.read(firmID: payment.firmID, accountID: payment.accountID, on: connection)?.state
+                surroundings.account = try await AccountStore.read(firmID: payment.firmID, accountID: payment.accountID, on: connection)?
+                    .state
             }
             let verdict = try await review.review(&payment, around: surroundings, causedBy: payment.lastEventID, on: connection)
-            if verdict.next == .push { try await DocumentQueueStore.wake(firmID: payment.firmID, accountID: payment.accountID, on: connection) }
+            if verdict.next == .push {
+                try await DocumentQueueStore.wake(firmID: payment.firmID, accountID: payment.accountID, on: connection)
+            }
         }
     }
 
     /// A payment left QuickBooks: invoice deletions QuickBooks refused because of it are tried again.
-    private func retryInvoiceDeletions(firmID: String, accountID: String, around: DocumentReview.Surroundings, on connection: PostgresConnection) async throws {
+    private func retryInvoiceDeletions(
+        firmID: String, accountID: String, around: DocumentReview.Surroundings, on connection: PostgresConnection
+    ) async throws {
         for var invoice in try await DocumentStore.refusedDeletions(firmID: firmID, accountID: accountID, on: connection) {
             invoice.clearFailure()
             invoice.changeSeq = nil

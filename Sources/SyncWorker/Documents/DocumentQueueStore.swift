@@ -13,8 +13,11 @@ enum DocumentQueueStore {
     /// - Returns: whether a pusher must be woken for it: it is due and no worker holds it (one
     ///   that does keeps writing the account's documents, new ones included).
     @discardableResult
-    static func touch(firmID: String, accountID: String, ownerPartition: String, due: Bool, on connection: PostgresConnection) async throws -> Bool {
-        let rows = try await connection.query("""
+    static func touch(firmID: String, accountID: String, ownerPartition: String, due: Bool, on connection: PostgresConnection) async throws
+        -> Bool
+    {
+        let rows = try await connection.query(
+            """
             insert into document_queues (firm_id, account_id, owner_partition, next_attempt_at)
             values ($1, $2, $3, case when $4 then now() end)
             on conflict (firm_id, account_id) do update set
@@ -28,7 +31,8 @@ enum DocumentQueueStore {
     /// Makes an existing queue due (its account was synced, a payment's invoice arrived) unless
     /// it is already due or waiting out a backoff.
     static func wake(firmID: String, accountID: String, on connection: PostgresConnection) async throws {
-        try await connection.execute("""
+        try await connection.execute(
+            """
             update document_queues set next_attempt_at = coalesce(next_attempt_at, now()) where firm_id = $1 and account_id = $2
             """, [.text(firmID), .text(accountID)])
     }
@@ -36,15 +40,19 @@ enum DocumentQueueStore {
     /// Makes every queue of the firm due (it reconnected QuickBooks); returns how many.
     @discardableResult
     static func wakeFirm(_ firmID: String, on connection: PostgresConnection) async throws -> Int {
-        try await connection.execute("""
+        try await connection.execute(
+            """
             update document_queues set next_attempt_at = now(), attempts = 0 where firm_id = $1 and (next_attempt_at is null or next_attempt_at > now())
             """, [.text(firmID)])
     }
 
     /// Leases up to `limit` due queues whose partition this worker consumes.
-    static func claim(ownerPartitions: [String], worker: String, leaseUntil: Date, limit: Int, on connection: PostgresConnection) async throws -> [(firmID: String, accountID: String)] {
+    static func claim(ownerPartitions: [String], worker: String, leaseUntil: Date, limit: Int, on connection: PostgresConnection)
+        async throws -> [(firmID: String, accountID: String)]
+    {
         guard !ownerPartitions.isEmpty else { return [] }
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             update document_queues q set lease_owner = $2, lease_expires_at = $3
             from (
                 select firm_id, account_id from document_queues
@@ -64,13 +72,17 @@ enum DocumentQueueStore {
 
     /// Locks the queue; returns its state when `worker` still holds its lease.
     static func lockLeased(firmID: String, accountID: String, worker: String, on connection: PostgresConnection) async throws -> Lease? {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             select attempts, owner_partition from document_queues where firm_id = $1 and account_id = $2 and lease_owner = $3 for update
             """, [.text(firmID), .text(accountID), .text(worker)])
-        return try rows.first.map { Lease(attempts: try $0.decode(Int.self, "attempts"), ownerPartition: try $0.decode(String.self, "owner_partition")) }
+        return try rows.first.map {
+            Lease(attempts: try $0.decode(Int.self, "attempts"), ownerPartition: try $0.decode(String.self, "owner_partition"))
+        }
     }
 
-    static func extendLease(firmID: String, accountID: String, worker: String, until: Date, on connection: PostgresConnection) async throws {
+    static func extendLease(firmID: String, accountID: String, worker: String, until: Date, on connection: PostgresConnection) async throws
+    {
         try await connection.execute(
             "update document_queues set lease_expires_at = $4, attempts = 0 where firm_id = $1 and account_id = $2 and lease_owner = $3",
             [.text(firmID), .text(accountID), .text(worker), .timestamptz(until)])
@@ -84,11 +96,17 @@ enum DocumentQueueStore {
     }
 
     /// Gives the queue up: due again at `nextAttempt` (nil: until something wakes it).
-    static func release(firmID: String, accountID: String, worker: String, nextAttempt: Date?, attempts: Int? = nil, on connection: PostgresConnection) async throws {
-        try await connection.execute("""
+    static func release(
+        firmID: String, accountID: String, worker: String, nextAttempt: Date?, attempts: Int? = nil, on connection: PostgresConnection
+    ) async throws {
+        try await connection.execute(
+            """
             update document_queues set lease_owner = null, lease_expires_at = null, next_attempt_at = $4, attempts = coalesce($5, attempts)
             where firm_id = $1 and account_id = $2 and lease_owner = $3
-            """, [.text(firmID), .text(accountID), .text(worker), nextAttempt.map { .timestamptz($0) } ?? .null,
-                  attempts.map { .int($0) } ?? .null])
+            """,
+            [
+                .text(firmID), .text(accountID), .text(worker), nextAttempt.map { .timestamptz($0) } ?? .null,
+                attempts.map { .int($0) } ?? .null,
+            ])
     }
 }

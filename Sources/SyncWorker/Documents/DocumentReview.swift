@@ -29,7 +29,11 @@ struct DocumentReview: Sendable {
         causedBy: String, asLoaded: Bool = false, on connection: PostgresConnection
     ) async throws -> DocumentSyncRules.Verdict {
         let before = document
-        if document.awaiting.isEmpty { document.awaitingSince = nil } else if document.awaitingSince == nil { document.awaitingSince = Date() }
+        if document.awaiting.isEmpty {
+            document.awaitingSince = nil
+        } else if document.awaitingSince == nil {
+            document.awaitingSince = Date()
+        }
         let waitedTooLong = document.awaitingSince.map { Date().timeIntervalSince($0) >= invoiceWait.timeInterval } ?? false
         let desired = DocumentPlanner.desired(document.shape(refunds: refunds))
         let facts = DocumentSyncRules.Facts(
@@ -51,22 +55,27 @@ struct DocumentReview: Sendable {
         // The QuickBooks id is shown once the document is synced; on the way there (a payment
         // written but its fee not yet, say) the column keeps what it showed.
         let qboID = verdict.status == .synced ? components.first { $0.role == .main }?.qboID : document.status.qboID
-        if let update = document.status.show(verdict, qboID: qboID) { try await publish(update, of: document, causedBy: causedBy, on: connection) }
+        if let update = document.status.show(verdict, qboID: qboID) {
+            try await publish(update, of: document, causedBy: causedBy, on: connection)
+        }
         if !asLoaded || document != before { try await DocumentStore.save(document, on: connection) }
         return verdict
     }
 
     /// Publishes a change of the document's column through the outbox.
     func publish(_ update: StatusUpdate, of document: StoredDocument, causedBy: String, on connection: PostgresConnection) async throws {
-        try await Outbox.enqueue(StatusChange(
-            firmID: document.firmID, entity: document.kind.entity, entityID: document.documentID, accountID: document.accountID,
-            status: update.status, previousStatus: update.previousStatus, detail: update.detail, errorCode: update.errorCode,
-            qboID: update.qboID, sequence: update.sequence, causedBy: causedBy), topic: statusTopic, on: connection)
+        try await Outbox.enqueue(
+            StatusChange(
+                firmID: document.firmID, entity: document.kind.entity, entityID: document.documentID, accountID: document.accountID,
+                status: update.status, previousStatus: update.previousStatus, detail: update.detail, errorCode: update.errorCode,
+                qboID: update.qboID, sequence: update.sequence, causedBy: causedBy), topic: statusTopic, on: connection)
     }
 
     /// Loads what `review` needs and reviews.
     @discardableResult
-    func review(_ document: inout StoredDocument, around: Surroundings, causedBy: String, on connection: PostgresConnection) async throws -> DocumentSyncRules.Verdict {
+    func review(_ document: inout StoredDocument, around: Surroundings, causedBy: String, on connection: PostgresConnection) async throws
+        -> DocumentSyncRules.Verdict
+    {
         let components = try await DocumentStore.components(of: document, on: connection)
         let refunds = try await DocumentStore.refunds(of: document, on: connection)
         return try await review(&document, components: components, refunds: refunds, around: around, causedBy: causedBy, on: connection)
@@ -75,10 +84,13 @@ struct DocumentReview: Sendable {
     /// The account's column changed: its documents that wait on it follow. Unsyncing also turns
     /// refused documents into skipped ones (no more errors; a later sync tries them again). A
     /// synced account's queue becomes due, which backfills what was held back, oldest first.
-    func accountChanged(firmID: String, accountID: String, account: AccountSyncState, firm: FirmRecord?, causedBy: String,
-                        on connection: PostgresConnection) async throws {
+    func accountChanged(
+        firmID: String, accountID: String, account: AccountSyncState, firm: FirmRecord?, causedBy: String,
+        on connection: PostgresConnection
+    ) async throws {
         let unsynced = account.status == .skipped
-        let documents = try await DocumentStore.dependingOnAccount(firmID: firmID, accountID: accountID, includingFailed: unsynced, on: connection)
+        let documents = try await DocumentStore.dependingOnAccount(
+            firmID: firmID, accountID: accountID, includingFailed: unsynced, on: connection)
         let around = Surroundings(firm: firm, account: account)
         for var document in documents {
             if unsynced { document.clearFailure() }
@@ -103,8 +115,9 @@ extension DocumentReview {
         var due: Set<String> = []
         for var document in try await DocumentStore.heldByFirm(firmID: firm.firmID, on: connection) {
             let wasPending = document.pending
-            let verdict = try await review(&document, around: Surroundings(firm: firm, account: accounts[document.accountID]),
-                                           causedBy: causedBy, on: connection)
+            let verdict = try await review(
+                &document, around: Surroundings(firm: firm, account: accounts[document.accountID]),
+                causedBy: causedBy, on: connection)
             if document.pending && !wasPending {
                 document.changeSeq = nil  // to the back of its account's queue, in date order
                 try await DocumentStore.save(document, on: connection)

@@ -12,12 +12,16 @@ enum DocumentStore {
         """
 
     /// Locks the document for this transaction and returns it, or nil when it is unknown.
-    static func lock(firmID: String, kind: DocumentKind, documentID: String, on connection: PostgresConnection) async throws -> StoredDocument? {
+    static func lock(firmID: String, kind: DocumentKind, documentID: String, on connection: PostgresConnection) async throws
+        -> StoredDocument?
+    {
         try await load(firmID: firmID, kind: kind, documentID: documentID, forUpdate: true, on: connection)
     }
 
     /// The document as stored (locked for the transaction with `forUpdate`), or nil when it is unknown.
-    static func load(firmID: String, kind: DocumentKind, documentID: String, forUpdate: Bool, on connection: PostgresConnection) async throws -> StoredDocument? {
+    static func load(firmID: String, kind: DocumentKind, documentID: String, forUpdate: Bool, on connection: PostgresConnection)
+        async throws -> StoredDocument?
+    {
         let rows = try await connection.query(
             "select \(columns) from documents where firm_id = $1 and kind = $2 and document_id = $3\(forUpdate ? " for update" : "")",
             [.text(firmID), .text(kind.rawValue), .text(documentID)])
@@ -34,51 +38,64 @@ enum DocumentStore {
 
     /// The account's documents whose column depends on the account: those with work to do, and
     /// (when `includingFailed`) those QuickBooks refused. Locked, in write order.
-    static func dependingOnAccount(firmID: String, accountID: String, includingFailed: Bool, on connection: PostgresConnection) async throws -> [StoredDocument] {
-        try await connection.query("""
+    static func dependingOnAccount(firmID: String, accountID: String, includingFailed: Bool, on connection: PostgresConnection) async throws
+        -> [StoredDocument]
+    {
+        try await connection.query(
+            """
             select \(columns) from documents
             where firm_id = $1 and account_id = $2 and (pending or ($3 and status = 'failed')) order by change_seq for update
-            """, [.text(firmID), .text(accountID), .bool(includingFailed)]).map(decode)
+            """, [.text(firmID), .text(accountID), .bool(includingFailed)]
+        ).map(decode)
     }
 
     /// The firm's documents a settings change may let through or hold back: not refused and not
     /// (yet) synced. Locked, oldest first by date.
     static func heldByFirm(firmID: String, on connection: PostgresConnection) async throws -> [StoredDocument] {
-        try await connection.query("""
+        try await connection.query(
+            """
             select \(columns) from documents
             where firm_id = $1 and status in ('not_synced', 'skipped', 'syncing') order by doc_date nulls last, change_seq for update
-            """, [.text(firmID)]).map(decode)
+            """, [.text(firmID)]
+        ).map(decode)
     }
 
     /// Payments (of any firm) that have waited for their invoices since before `since` and do not
     /// say so yet; locked, skipping those another worker holds.
     static func awaitedTooLong(since: Date, limit: Int, on connection: PostgresConnection) async throws -> [StoredDocument] {
-        try await connection.query("""
+        try await connection.query(
+            """
             select \(columns) from documents
             where kind = 'payment' and cardinality(awaiting) > 0 and awaiting_since < $1 and error_code is distinct from $2
             order by awaiting_since limit $3 for update skip locked
-            """, [.timestamptz(since), .text(FailureDetail.invoiceMissingCode), .int(limit)]).map(decode)
+            """, [.timestamptz(since), .text(FailureDetail.invoiceMissingCode), .int(limit)]
+        ).map(decode)
     }
 
     /// Payments of the firm waiting for this invoice, locked.
     static func awaiting(invoiceID: String, firmID: String, on connection: PostgresConnection) async throws -> [StoredDocument] {
-        try await connection.query("""
+        try await connection.query(
+            """
             select \(columns) from documents
             where firm_id = $1 and kind = 'payment' and cardinality(awaiting) > 0 and awaiting @> array[$2]::text[] for update
-            """, [.text(firmID), .text(invoiceID)]).map(decode)
+            """, [.text(firmID), .text(invoiceID)]
+        ).map(decode)
     }
 
     /// The account's deleted invoices whose deletion QuickBooks refused, locked.
     static func refusedDeletions(firmID: String, accountID: String, on connection: PostgresConnection) async throws -> [StoredDocument] {
-        try await connection.query("""
+        try await connection.query(
+            """
             select \(columns) from documents
             where firm_id = $1 and account_id = $2 and kind = 'invoice' and lifecycle = 'deleted' and failed_revision = revision
             for update
-            """, [.text(firmID), .text(accountID)]).map(decode)
+            """, [.text(firmID), .text(accountID)]
+        ).map(decode)
     }
 
     static func save(_ document: StoredDocument, on connection: PostgresConnection) async throws {
-        try await connection.execute("""
+        try await connection.execute(
+            """
             insert into documents (firm_id, kind, document_id, account_id, revision, lifecycle, content, doc_date, label, change_seq,
                                    pending, awaiting, awaiting_labels, failed_revision, failure_code, failure_detail, parked_detail,
                                    status, detail, error_code, qbo_id, sequence, last_event_id, awaiting_since, manual_choice,
@@ -113,26 +130,32 @@ enum DocumentStore {
     // MARK: - QuickBooks objects
 
     static func components(of document: StoredDocument, on connection: PostgresConnection) async throws -> [AppliedComponent] {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             select role, qbo_type, qbo_id, sync_token, applied_revision, attempt_revision, attempt_generation, state from document_components
             where firm_id = $1 and kind = $2 and document_id = $3
             """, [.text(document.firmID), .text(document.kind.rawValue), .text(document.documentID)])
         return try rows.map { row in
-            let roleText = try row.decode(String.self, "role"), typeText = try row.decode(String.self, "qbo_type")
+            let roleText = try row.decode(String.self, "role")
+            let typeText = try row.decode(String.self, "qbo_type")
             let stateText = try row.decode(String.self, "state")
             guard let role = ComponentRole(roleText), let type = QuickBooksObjectType(rawValue: typeText),
-                  let state = AppliedComponent.State(rawValue: stateText) else {
+                let state = AppliedComponent.State(rawValue: stateText)
+            else {
                 throw StoredDataError("document_components holds an unknown role '\(roleText)', type '\(typeText)' or state '\(stateText)'")
             }
             return AppliedComponent(
-                role: role, type: type, qboID: try row.decode(String?.self, "qbo_id"), syncToken: try row.decode(String?.self, "sync_token"),
-                appliedRevision: try row.decode(Int64?.self, "applied_revision"), attemptRevision: try row.decode(Int64?.self, "attempt_revision"),
+                role: role, type: type, qboID: try row.decode(String?.self, "qbo_id"),
+                syncToken: try row.decode(String?.self, "sync_token"),
+                appliedRevision: try row.decode(Int64?.self, "applied_revision"),
+                attemptRevision: try row.decode(Int64?.self, "attempt_revision"),
                 attemptGeneration: try row.decode(Int64.self, "attempt_generation"), state: state)
         }
     }
 
     static func saveComponent(_ component: AppliedComponent, of document: StoredDocument, on connection: PostgresConnection) async throws {
-        try await connection.execute("""
+        try await connection.execute(
+            """
             insert into document_components (firm_id, kind, document_id, role, qbo_type, qbo_id, sync_token, applied_revision, attempt_revision,
                                              attempt_generation, state)
             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
@@ -150,9 +173,12 @@ enum DocumentStore {
     }
 
     /// The QuickBooks Ids of these invoices' Invoice objects, for those that have one.
-    static func invoiceQuickBooksIDs(firmID: String, invoiceIDs: [String], on connection: PostgresConnection) async throws -> [String: String] {
+    static func invoiceQuickBooksIDs(firmID: String, invoiceIDs: [String], on connection: PostgresConnection) async throws -> [String:
+        String]
+    {
         guard !invoiceIDs.isEmpty else { return [:] }
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             select document_id, qbo_id from document_components
             where firm_id = $1 and kind = 'invoice' and role = 'main' and document_id = any($2) and qbo_id is not null and state = 'live'
             """, [.text(firmID), .textArray(invoiceIDs)])
@@ -179,30 +205,40 @@ enum DocumentStore {
 
     static func refunds(of document: StoredDocument, on connection: PostgresConnection) async throws -> [StoredRefund] {
         guard document.kind == .payment else { return [] }
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             select refund_id, amount::text as amount, refund_date::text as refund_date, revision from payment_refunds
             where firm_id = $1 and payment_id = $2 order by refund_id
             """, [.text(document.firmID), .text(document.documentID)])
         return try rows.map { row in
-            let amountText = try row.decode(String.self, "amount"), dateText = try row.decode(String.self, "refund_date")
+            let amountText = try row.decode(String.self, "amount")
+            let dateText = try row.decode(String.self, "refund_date")
             guard let amount = FixedDecimal(amountText), let date = CalendarDate(dateText) else {
                 throw StoredDataError("payment_refunds holds an unreadable amount '\(amountText)' or date '\(dateText)'")
             }
-            return StoredRefund(refundID: try row.decode(String.self, "refund_id"), amount: amount, date: date, revision: try row.decode(Int64.self, "revision"))
+            return StoredRefund(
+                refundID: try row.decode(String.self, "refund_id"), amount: amount, date: date,
+                revision: try row.decode(Int64.self, "revision"))
         }
     }
 
     /// Records a refund; returns false when the same or a newer revision of it was recorded before.
-    static func saveRefund(_ refund: StoredRefund, firmID: String, paymentID: String, on connection: PostgresConnection) async throws -> Bool {
-        let changed = try await connection.execute("""
+    static func saveRefund(_ refund: StoredRefund, firmID: String, paymentID: String, on connection: PostgresConnection) async throws
+        -> Bool
+    {
+        let changed = try await connection.execute(
+            """
             insert into payment_refunds (firm_id, payment_id, refund_id, amount, refund_date, revision)
             values ($1, $2, $3, $4, $5::date, $6)
             on conflict (firm_id, payment_id, refund_id) do update set
                 amount = excluded.amount, refund_date = excluded.refund_date, revision = excluded.revision
             where payment_refunds.revision < excluded.revision
             """,
-            [.text(firmID), .text(paymentID), .text(refund.refundID), .numeric(refund.amount.description), .text(refund.date.description),
-             .int64(refund.revision)])
+            [
+                .text(firmID), .text(paymentID), .text(refund.refundID), .numeric(refund.amount.description),
+                .text(refund.date.description),
+                .int64(refund.revision),
+            ])
         return changed > 0
     }
 
@@ -211,7 +247,8 @@ enum DocumentStore {
     private static func optional(_ text: String?) -> PostgresValue { text.map { .text($0) } ?? .null }
 
     private static func decode(_ row: PostgresRow) throws -> StoredDocument {
-        let kindText = try row.decode(String.self, "kind"), lifecycleText = try row.decode(String.self, "lifecycle")
+        let kindText = try row.decode(String.self, "kind")
+        let lifecycleText = try row.decode(String.self, "lifecycle")
         let statusText = try row.decode(String?.self, "status")
         guard let kind = DocumentKind(rawValue: kindText), let lifecycle = DocumentLifecycle(rawValue: lifecycleText) else {
             throw StoredDataError("documents holds an unknown kind '\(kindText)' or lifecycle '\(lifecycleText)'")
@@ -246,11 +283,14 @@ enum DocumentStore {
             sequence: try row.decode(Int64.self, "sequence"))
         let choice = try row.decode(String?.self, "manual_choice")
         document.manualChoice = try choice.map { text in
-            guard let choice = ManualChoice(rawValue: text) else { throw StoredDataError("documents holds an unknown manual choice '\(text)'") }
+            guard let choice = ManualChoice(rawValue: text) else {
+                throw StoredDataError("documents holds an unknown manual choice '\(text)'")
+            }
             return choice
         }
         document.generation = try row.decode(Int64.self, "generation")
-        document.trace = TraceHeaders(traceParent: try row.decode(String?.self, "trace_parent"), traceState: try row.decode(String?.self, "trace_state"))
+        document.trace = TraceHeaders(
+            traceParent: try row.decode(String?.self, "trace_parent"), traceState: try row.decode(String?.self, "trace_state"))
         return document
     }
 }

@@ -88,25 +88,32 @@ struct DocumentWriter: Sendable {
             return try await save(try await fee(payment, step), desired, step)
         case (.refund(let refundID), .refundReceipt, _):
             guard let refund = step.refunds.first(where: { $0.refundID == refundID }) else {
-                throw QuickBooksProblem(kind: .validation, code: "internal", message: "refund \(refundID) of payment \(step.document.documentID) is not recorded")
+                throw QuickBooksProblem(
+                    kind: .validation, code: "internal",
+                    message: "refund \(refundID) of payment \(step.document.documentID) is not recorded")
             }
             var payment: PaymentUpserted?
             if case .paymentUpserted(let upserted)? = payload { payment = upserted }
             // A refund names no currency; intake held it to three decimals, its payment's currency decides.
             if let currency = payment?.currency, !refund.amount.fits(decimals: CurrencyMinorUnits.of(currency)) {
-                let sentence = "Refund \(refund.refundID) is \(refund.amount), but \(currency) amounts have at most \(CurrencyMinorUnits.of(currency)) decimals; QuickBooks would record another amount. Correct the refund on the platform."
+                let sentence =
+                    "Refund \(refund.refundID) is \(refund.amount), but \(currency) amounts have at most \(CurrencyMinorUnits.of(currency)) decimals; QuickBooks would record another amount. Correct the refund on the platform."
                 throw QuickBooksProblem(kind: .validation, code: "invalid_amount", message: sentence, detail: sentence)
             }
             return try await save(try await refundReceipt(refund, payment: payment, step), desired, step)
         default:
-            throw QuickBooksProblem(kind: .validation, code: "internal",
-                                    message: "no \(desired.type.rawValue) can be built for the \(desired.role) of \(step.document.kind.rawValue) \(step.document.documentID)"
-                                        + (step.document.unreadableContent.map { ": its stored event no longer reads (\($0))" } ?? ""))
+            throw QuickBooksProblem(
+                kind: .validation, code: "internal",
+                message:
+                    "no \(desired.type.rawValue) can be built for the \(desired.role) of \(step.document.kind.rawValue) \(step.document.documentID)"
+                    + (step.document.unreadableContent.map { ": its stored event no longer reads (\($0))" } ?? ""))
         }
     }
 
     /// Creates `object`, or updates the component's object with it (sparse: only the fields sent).
-    private func save<Object: QuickBooksEntity>(_ object: Object, _ desired: DesiredComponent, _ step: Step) async throws -> AppliedComponent {
+    private func save<Object: QuickBooksEntity>(_ object: Object, _ desired: DesiredComponent, _ step: Step) async throws
+        -> AppliedComponent
+    {
         switch step.operation {
         case .update(_, let current):
             guard let id = current.qboID else { throw Self.missingID(current) }
@@ -117,9 +124,10 @@ struct DocumentWriter: Sendable {
                 change.syncToken = syncToken
                 return try .update(Object.entityName, change, requestID: requestID)
             }
-            return AppliedComponent(role: desired.role, type: desired.type, qboID: id, syncToken: updated.syncToken ?? current.syncToken,
-                                    appliedRevision: desired.revision, attemptRevision: current.attemptRevision,
-                                    attemptGeneration: current.attemptGeneration, state: .live)
+            return AppliedComponent(
+                role: desired.role, type: desired.type, qboID: id, syncToken: updated.syncToken ?? current.syncToken,
+                appliedRevision: desired.revision, attemptRevision: current.attemptRevision,
+                attemptGeneration: current.attemptGeneration, state: .live)
         default:
             let requestID = step.requestID("create \(desired.type.rawValue)", revision: String(step.attemptRevision))
             let created: WrittenObject
@@ -129,15 +137,18 @@ struct DocumentWriter: Sendable {
             } catch let problem as QuickBooksProblem where ["6210", "6140"].contains(problem.code) && desired.type == .invoice {
                 // Ours already, if a create whose answer was lost outlived QuickBooks' memory of its requestid.
                 guard let adopted = try await ownInvoice(numbered: (object as? Invoice)?.docNumber, step) else { throw problem }
-                return AppliedComponent(role: desired.role, type: desired.type, qboID: adopted.id, syncToken: adopted.syncToken,
-                                        appliedRevision: nil, attemptRevision: step.attemptRevision, attemptGeneration: step.generation, state: .live)
+                return AppliedComponent(
+                    role: desired.role, type: desired.type, qboID: adopted.id, syncToken: adopted.syncToken,
+                    appliedRevision: nil, attemptRevision: step.attemptRevision, attemptGeneration: step.generation, state: .live)
             }
             guard let id = created.id else {
-                throw QuickBooksProblem(kind: .unavailable, code: "no_id", message: "QuickBooks created a \(Object.entityName) without returning its Id")
+                throw QuickBooksProblem(
+                    kind: .unavailable, code: "no_id", message: "QuickBooks created a \(Object.entityName) without returning its Id")
             }
-            return AppliedComponent(role: desired.role, type: desired.type, qboID: id, syncToken: created.syncToken,
-                                    appliedRevision: step.attemptRevision, attemptRevision: step.attemptRevision,
-                                    attemptGeneration: step.generation, state: .live)
+            return AppliedComponent(
+                role: desired.role, type: desired.type, qboID: id, syncToken: created.syncToken,
+                appliedRevision: step.attemptRevision, attemptRevision: step.attemptRevision,
+                attemptGeneration: step.generation, state: .live)
         }
     }
 
@@ -153,21 +164,26 @@ struct DocumentWriter: Sendable {
 
     private func invoice(_ invoice: InvoiceUpserted, _ step: Step) async throws -> Invoice {
         guard invoice.number.count <= 21 else {
-            throw QuickBooksProblem(kind: .validation, code: "docnumber_too_long", message: "DocNumber longer than 21 characters",
-                                    detail: FailureDetail.documentNumberTooLong(invoice.number))
+            throw QuickBooksProblem(
+                kind: .validation, code: "docnumber_too_long", message: "DocNumber longer than 21 characters",
+                detail: FailureDetail.documentNumberTooLong(invoice.number))
         }
         // All the lines' items at once: a new firm's first invoice looks them up in one request.
         let items = try await references.serviceItems(named: invoice.lines.map(\.serviceName), firm: step.firm)
         var lines: [SalesLine] = []
         for line in invoice.lines {
             guard let item = items[QuickBooksReferences.itemName(line.serviceName)] else {
-                throw QuickBooksProblem(kind: .unavailable, code: "internal", message: "no QuickBooks item for the service \(line.serviceName)")
+                throw QuickBooksProblem(
+                    kind: .unavailable, code: "internal", message: "no QuickBooks item for the service \(line.serviceName)")
             }
-            lines.append(.salesItem(item, quantity: QuickBooksDecimal(line.quantity), unitPrice: QuickBooksDecimal(line.rate),
-                                    amount: QuickBooksDecimal(line.amount), description: line.description))
+            lines.append(
+                .salesItem(
+                    item, quantity: QuickBooksDecimal(line.quantity), unitPrice: QuickBooksDecimal(line.rate),
+                    amount: QuickBooksDecimal(line.amount), description: line.description))
         }
-        return Invoice(customerRef: step.customer, docNumber: invoice.number, txnDate: invoice.issueDate, dueDate: invoice.dueDate,
-                       currencyRef: ReferenceType(value: invoice.currency), lines: lines, privateNote: step.note)
+        return Invoice(
+            customerRef: step.customer, docNumber: invoice.number, txnDate: invoice.issueDate, dueDate: invoice.dueDate,
+            currencyRef: ReferenceType(value: invoice.currency), lines: lines, privateNote: step.note)
     }
 
     private func payment(_ payment: PaymentUpserted, _ step: Step) -> Payment {
@@ -176,24 +192,31 @@ struct DocumentWriter: Sendable {
         let lines = payment.appliedTo.compactMap { application in
             step.invoiceIDs[application.invoiceID].map { PaymentLine.invoice($0, amount: QuickBooksDecimal(application.amount)) }
         }
-        return Payment(customerRef: step.customer, totalAmt: QuickBooksDecimal(payment.amount), txnDate: payment.date,
-                       paymentRefNum: payment.reference.map { String($0.prefix(21)) }, currencyRef: ReferenceType(value: payment.currency),
-                       lines: lines, privateNote: step.note)
+        return Payment(
+            customerRef: step.customer, totalAmt: QuickBooksDecimal(payment.amount), txnDate: payment.date,
+            paymentRefNum: payment.reference.map { String($0.prefix(21)) }, currencyRef: ReferenceType(value: payment.currency),
+            lines: lines, privateNote: step.note)
     }
 
     private func creditMemo(_ payment: PaymentUpserted, _ step: Step) async throws -> CreditMemo {
         let item = try await references.serviceItem(named: QuickBooksReferences.promotionalCreditItem, firm: step.firm)
         let amount = QuickBooksDecimal(payment.amount)
-        return CreditMemo(customerRef: step.customer, txnDate: payment.date, currencyRef: ReferenceType(value: payment.currency),
-                          lines: [.salesItem(item, quantity: QuickBooksDecimal(FixedDecimal(micros: FixedDecimal.scale)), unitPrice: amount,
-                                             amount: amount, description: payment.reference)],
-                          privateNote: step.note)
+        return CreditMemo(
+            customerRef: step.customer, txnDate: payment.date, currencyRef: ReferenceType(value: payment.currency),
+            lines: [
+                .salesItem(
+                    item, quantity: QuickBooksDecimal(FixedDecimal(micros: FixedDecimal.scale)), unitPrice: amount,
+                    amount: amount, description: payment.reference)
+            ],
+            privateNote: step.note)
     }
 
     /// The zero payment that applies a promotional credit memo to the invoices it pays.
     private func creditApplication(_ payment: PaymentUpserted, _ step: Step) throws -> Payment {
         guard let memo = step.components.first(where: { $0.role == .main && $0.type == .creditMemo })?.qboID else {
-            throw QuickBooksProblem(kind: .unavailable, code: "internal", message: "the credit memo of payment \(step.document.documentID) is not in QuickBooks yet")
+            throw QuickBooksProblem(
+                kind: .unavailable, code: "internal",
+                message: "the credit memo of payment \(step.document.documentID) is not in QuickBooks yet")
         }
         var lines: [PaymentLine] = []
         var applied = FixedDecimal.zero
@@ -203,28 +226,37 @@ struct DocumentWriter: Sendable {
             applied = applied + application.amount
         }
         lines.append(PaymentLine(amount: QuickBooksDecimal(applied), linkedTxn: [.creditMemo(memo)]))
-        return Payment(customerRef: step.customer, totalAmt: .zero, txnDate: payment.date, currencyRef: ReferenceType(value: payment.currency),
-                       lines: lines, privateNote: step.note)
+        return Payment(
+            customerRef: step.customer, totalAmt: .zero, txnDate: payment.date, currencyRef: ReferenceType(value: payment.currency),
+            lines: lines, privateNote: step.note)
     }
 
     private func fee(_ payment: PaymentUpserted, _ step: Step) async throws -> Purchase {
         let bank = try await references.account(.bank, firm: step.firm)
         let expense = try await references.account(.fee, firm: step.firm)
-        return Purchase(paymentType: .cash, accountRef: bank, txnDate: payment.date, currencyRef: ReferenceType(value: payment.currency),
-                        lines: [.expense(expense, amount: QuickBooksDecimal(payment.processingFee),
-                                         description: "Processing fee of payment \(step.document.label)")],
-                        privateNote: step.note)
+        return Purchase(
+            paymentType: .cash, accountRef: bank, txnDate: payment.date, currencyRef: ReferenceType(value: payment.currency),
+            lines: [
+                .expense(
+                    expense, amount: QuickBooksDecimal(payment.processingFee),
+                    description: "Processing fee of payment \(step.document.label)")
+            ],
+            privateNote: step.note)
     }
 
     private func refundReceipt(_ refund: StoredRefund, payment: PaymentUpserted?, _ step: Step) async throws -> RefundReceipt {
         let item = try await references.serviceItem(named: QuickBooksReferences.refundItem, firm: step.firm)
         let bank = try await references.account(.bank, firm: step.firm)
         let amount = QuickBooksDecimal(refund.amount)
-        return RefundReceipt(customerRef: step.customer, txnDate: refund.date, currencyRef: payment.map { ReferenceType(value: $0.currency) },
-                             lines: [.salesItem(item, quantity: QuickBooksDecimal(FixedDecimal(micros: FixedDecimal.scale)), unitPrice: amount,
-                                                amount: amount, description: "Refund \(refund.refundID) of payment \(step.document.label)")],
-                             depositToAccountRef: bank, paymentRefNum: String(refund.refundID.prefix(21)),
-                             privateNote: "\(step.note), refund \(refund.refundID)")
+        return RefundReceipt(
+            customerRef: step.customer, txnDate: refund.date, currencyRef: payment.map { ReferenceType(value: $0.currency) },
+            lines: [
+                .salesItem(
+                    item, quantity: QuickBooksDecimal(FixedDecimal(micros: FixedDecimal.scale)), unitPrice: amount,
+                    amount: amount, description: "Refund \(refund.refundID) of payment \(step.document.label)")
+            ],
+            depositToAccountRef: bank, paymentRefNum: String(refund.refundID.prefix(21)),
+            privateNote: "\(step.note), refund \(refund.refundID)")
     }
 
     // MARK: - Versioned calls
@@ -273,7 +305,8 @@ struct DocumentWriter: Sendable {
     }
 
     private static func missingID(_ component: AppliedComponent) -> QuickBooksProblem {
-        QuickBooksProblem(kind: .validation, code: "internal", message: "the \(component.type.rawValue) of role \(component.role) has no QuickBooks Id")
+        QuickBooksProblem(
+            kind: .validation, code: "internal", message: "the \(component.type.rawValue) of role \(component.role) has no QuickBooks Id")
     }
 }
 
@@ -293,8 +326,9 @@ extension DocumentWriter.Step {
     /// The requestid of this write; from the second generation on, the generation is part of it
     /// (the first keeps the ids it always had, so an upgrade repeats nothing).
     func requestID(_ operation: String, revision: String) -> String {
-        RequestID.derive(firm: firm.firmID, entity: "\(document.kind.rawValue):\(self.operation.role)", id: document.documentID,
-                         operation: operation, revision: generation == 0 ? revision : "\(revision)/g\(generation)")
+        RequestID.derive(
+            firm: firm.firmID, entity: "\(document.kind.rawValue):\(self.operation.role)", id: document.documentID,
+            operation: operation, revision: generation == 0 ? revision : "\(revision)/g\(generation)")
     }
 }
 

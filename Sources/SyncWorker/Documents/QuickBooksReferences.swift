@@ -78,10 +78,12 @@ struct QuickBooksReferences: Sendable {
     }
 
     private func lookUpServiceItems(named names: [String], firm: FirmRecord) async throws -> [String: ReferenceType] {
-        let requestID = RequestID.derive(firm: firm.firmID, entity: "item", id: names.joined(separator: "\u{1F}"), operation: "create", revision: "")
+        let requestID = RequestID.derive(
+            firm: firm.firmID, entity: "item", id: names.joined(separator: "\u{1F}"), operation: "create", revision: "")
         // The income account is only needed to create an item: asked in the same request when not known.
         var income = try await knownAccount(.income, firm: firm)
-        let (items, account) = try await gateway.perform(firmID: firm.firmID, "find items") { [income] client, access throws(QuickBooksError) in
+        let (items, account) = try await gateway.perform(firmID: firm.firmID, "find items") {
+            [income] client, access throws(QuickBooksError) in
             try await client.items(named: names, withIncomeAccount: income == nil, access: access)
         }
         var result: [String: ReferenceType] = [:]
@@ -126,7 +128,8 @@ struct QuickBooksReferences: Sendable {
     static func noAccount(_ type: String) -> QuickBooksProblem {
         QuickBooksProblem(
             kind: .validation, code: "no_account", message: "the QuickBooks company has no active \(type) account",
-            detail: "QuickBooks has no active \(type) account to use. Add one in QuickBooks, or choose one in the firm's QuickBooks settings")
+            detail:
+                "QuickBooks has no active \(type) account to use. Add one in QuickBooks, or choose one in the firm's QuickBooks settings")
     }
 
     func account(_ role: AccountRole, firm: FirmRecord) async throws -> ReferenceType {
@@ -143,11 +146,12 @@ struct QuickBooksReferences: Sendable {
     private func lookUpAccount(_ role: AccountRole, firm: FirmRecord) async throws -> ReferenceType {
         if let id = try await cached(firmID: firm.firmID, kind: "account", name: role.rawValue) { return ReferenceType(value: id) }
         // The preferred detail type first, then any account of the type.
-        let (subType, type): (String?, String) = switch role {
-        case .income: ("ServiceFeeIncome", "Income")
-        case .fee: ("BankCharges", "Expense")
-        case .bank: (nil, "Bank")
-        }
+        let (subType, type): (String?, String) =
+            switch role {
+            case .income: ("ServiceFeeIncome", "Income")
+            case .fee: ("BankCharges", "Expense")
+            case .bank: (nil, "Bank")
+            }
         let found = try await gateway.perform(firmID: firm.firmID, "find account") { client, access throws(QuickBooksError) -> Account? in
             if let subType, let account = try await client.accounts(subType: subType, access: access).first { return account }
             return try await client.accounts(type: type, access: access).first
@@ -176,21 +180,26 @@ struct QuickBooksReferences: Sendable {
 
     private func cached(firmID: String, kind: String, names: [String]) async throws -> [(name: String, id: String)] {
         try await database.withConnection { connection in
-            try await connection.query("select name, qbo_id from qbo_references where firm_id = $1 and kind = $2 and name = any($3)",
-                                       [.text(firmID), .text(kind), .textArray(names)]).map { (try $0.decode(String.self, "name"), try $0.decode(String.self, "qbo_id")) }
+            try await connection.query(
+                "select name, qbo_id from qbo_references where firm_id = $1 and kind = $2 and name = any($3)",
+                [.text(firmID), .text(kind), .textArray(names)]
+            ).map { (try $0.decode(String.self, "name"), try $0.decode(String.self, "qbo_id")) }
         }
     }
 
     private func cached(firmID: String, kind: String, name: String) async throws -> String? {
         try await database.withConnection { connection in
-            try await connection.query("select qbo_id from qbo_references where firm_id = $1 and kind = $2 and name = $3",
-                                       [.text(firmID), .text(kind), .text(name)]).first?.decode(String.self, "qbo_id")
+            try await connection.query(
+                "select qbo_id from qbo_references where firm_id = $1 and kind = $2 and name = $3",
+                [.text(firmID), .text(kind), .text(name)]
+            ).first?.decode(String.self, "qbo_id")
         }
     }
 
     private func remember(firmID: String, kind: String, name: String, id: String) async throws {
         try await database.withConnection { connection in
-            _ = try await connection.execute("""
+            _ = try await connection.execute(
+                """
                 insert into qbo_references (firm_id, kind, name, qbo_id) values ($1, $2, $3, $4)
                 on conflict (firm_id, kind, name) do update set qbo_id = excluded.qbo_id
                 """, [.text(firmID), .text(kind), .text(name), .text(id)])

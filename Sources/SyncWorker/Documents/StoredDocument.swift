@@ -81,9 +81,10 @@ struct StoredDocument: Sendable, Equatable {
 
     /// The planner's view of what the newest revision asks for.
     func shape(refunds: [StoredRefund]) -> DocumentPlanner.Shape {
-        var shape = DocumentPlanner.Shape(kind: kind, lifecycle: lifecycle, revision: revision, hasContent: content != nil,
-                                          refunds: refunds.map { .init(id: $0.refundID, revision: $0.revision) },
-                                          withdrawn: manualChoice == .unsync)
+        var shape = DocumentPlanner.Shape(
+            kind: kind, lifecycle: lifecycle, revision: revision, hasContent: content != nil,
+            refunds: refunds.map { .init(id: $0.refundID, revision: $0.revision) },
+            withdrawn: manualChoice == .unsync)
         if case .paymentUpserted(let payment)? = payload {
             shape.isPromotionalCredit = payment.method == .promotionalCredit
             shape.appliesToInvoices = !payment.appliedTo.isEmpty

@@ -1,5 +1,5 @@
-import Logging
 import Foundation
+import Logging
 import Postgres
 import QuickBooks
 import SyncCore
@@ -33,7 +33,10 @@ public struct CustomerPicker: Sendable {
         public var linkedAccounts: [String]
 
         enum CodingKeys: String, CodingKey {
-            case qboID = "qbo_id", displayName = "display_name", active, linkedAccounts = "linked_accounts"
+            case qboID = "qbo_id"
+            case displayName = "display_name"
+            case active
+            case linkedAccounts = "linked_accounts"
         }
     }
 
@@ -42,7 +45,10 @@ public struct CustomerPicker: Sendable {
         /// Pass as `cursor` for the next page; nil on the last one.
         public var nextCursor: String?
 
-        enum CodingKeys: String, CodingKey { case customers, nextCursor = "next_cursor" }
+        enum CodingKeys: String, CodingKey {
+            case customers
+            case nextCursor = "next_cursor"
+        }
     }
 
     /// Why no page can be given, in words for the admin who asked.
@@ -80,7 +86,8 @@ public struct CustomerPicker: Sendable {
         var position = Position.first
         if let cursor = request.cursor {
             guard let decoded = Position(cursor: cursor), decoded.inactive == false || request.includeInactive else {
-                throw .invalidRequest("cursor '\(cursor.prefix(40))' is not one this list gave (or belongs to a list with inactive customers)")
+                throw .invalidRequest(
+                    "cursor '\(cursor.prefix(40))' is not one this list gave (or belongs to a list with inactive customers)")
             }
             position = decoded
         }
@@ -106,8 +113,9 @@ public struct CustomerPicker: Sendable {
     private func fetch(firmID: String, search: String, at position: Position, count: Int) async throws(Failure) -> [Customer] {
         do {
             return try await gateway.perform(firmID: firmID, "list customers") { client, access throws(QuickBooksError) in
-                try await client.customers(containing: search, active: !position.inactive, startPosition: position.start,
-                                           maxResults: count, access: access)
+                try await client.customers(
+                    containing: search, active: !position.inactive, startPosition: position.start,
+                    maxResults: count, access: access)
             }
         } catch let problem as QuickBooksProblem {
             if problem.code == "not_connected" { throw .notConnected(firmID: firmID) }
@@ -125,16 +133,21 @@ public struct CustomerPicker: Sendable {
         var linked: [String: [String]] = [:]
         do {
             let rows = try await database.withConnection { connection in
-                try await connection.query("""
+                try await connection.query(
+                    """
                     select qbo_customer_id, account_id from accounts where firm_id = $1 and qbo_customer_id = any($2) order by account_id
                     """, [.text(firmID), .textArray(ids)])
             }
-            for row in rows { linked[try row.decode(String.self, "qbo_customer_id"), default: []].append(try row.decode(String.self, "account_id")) }
+            for row in rows {
+                linked[try row.decode(String.self, "qbo_customer_id"), default: []].append(try row.decode(String.self, "account_id"))
+            }
         } catch {
             throw .unavailable("the accounts linked to these customers could not be read: \(error)")
         }
         return customers.compactMap { customer in
-            customer.id.map { Entry(qboID: $0, displayName: customer.displayName, active: customer.isActive, linkedAccounts: linked[$0] ?? []) }
+            customer.id.map {
+                Entry(qboID: $0, displayName: customer.displayName, active: customer.isActive, linkedAccounts: linked[$0] ?? [])
+            }
         }
     }
 
@@ -159,7 +172,8 @@ public struct CustomerPicker: Sendable {
             var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
             while base64.count % 4 != 0 { base64 += "=" }
             guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8), let kind = text.first,
-                  kind == "a" || kind == "i", let start = Int(text.dropFirst()), start >= 1 else { return nil }
+                kind == "a" || kind == "i", let start = Int(text.dropFirst()), start >= 1
+            else { return nil }
             self.init(inactive: kind == "i", start: start)
         }
     }
@@ -199,7 +213,8 @@ extension CustomerPicker {
     public static func withStandalone<T: Sendable>(
         configuration: WorkerConfiguration, logger: Logger, _ body: (CustomerPicker) async throws -> T
     ) async throws -> T {
-        try await QuickBooksGateway.withStandalone(configuration: configuration, applicationName: "qbsync-customers", logger: logger) { database, gateway in
+        try await QuickBooksGateway.withStandalone(configuration: configuration, applicationName: "qbsync-customers", logger: logger) {
+            database, gateway in
             try await body(CustomerPicker(database: database, gateway: gateway))
         }
     }

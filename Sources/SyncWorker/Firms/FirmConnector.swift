@@ -35,8 +35,10 @@ public struct FirmConnector: Sendable {
     /// How long a payment waits for its invoices (``WorkerConfiguration/paymentInvoiceWait``).
     let invoiceWait: Duration
 
-    public init(database: PostgresClient, client: QuickBooksClient, tokenKey: [UInt8], statusTopic: String, logger: Logger,
-                invoiceWait: Duration = .seconds(24 * 3600)) throws {
+    public init(
+        database: PostgresClient, client: QuickBooksClient, tokenKey: [UInt8], statusTopic: String, logger: Logger,
+        invoiceWait: Duration = .seconds(24 * 3600)
+    ) throws {
         self.invoiceWait = invoiceWait
         self.database = database
         self.client = client
@@ -57,40 +59,49 @@ public struct FirmConnector: Sendable {
         let connectID = "firm-connect:\(UUID().uuidString.lowercased())"
         let result = try await database.withTransaction { connection in
             // Two connects of one firm (or a connect and a token refresh) do not exchange at once.
-            _ = try await connection.query("select pg_advisory_xact_lock(hashtextextended($1, 0))", [.text("firm-connect:\(settings.firmID)")])
+            _ = try await connection.query(
+                "select pg_advisory_xact_lock(hashtextextended($1, 0))", [.text("firm-connect:\(settings.firmID)")])
             let before = try await FirmStore.load(firmID: settings.firmID, forUpdate: true, on: connection)
             let tokens: OAuthTokens
             switch credential {
             case .refreshToken(let token): tokens = try await client.refreshTokens(token)
-            case .authorizationCode(let code, let redirectURI): tokens = try await client.exchangeAuthorizationCode(code, redirectURI: redirectURI)
+            case .authorizationCode(let code, let redirectURI):
+                tokens = try await client.exchangeAuthorizationCode(code, redirectURI: redirectURI)
             }
-            try await FirmStore.upsert(settings, sealedRefreshToken: try cipher.seal(tokens.refreshToken, firmID: settings.firmID),
-                                       sealedAccessToken: try cipher.seal(tokens.accessToken, firmID: settings.firmID),
-                                       accessTokenExpiresAt: Date().addingTimeInterval(TimeInterval(tokens.expiresIn)), on: connection)
+            try await FirmStore.upsert(
+                settings, sealedRefreshToken: try cipher.seal(tokens.refreshToken, firmID: settings.firmID),
+                sealedAccessToken: try cipher.seal(tokens.accessToken, firmID: settings.firmID),
+                accessTokenExpiresAt: Date().addingTimeInterval(TimeInterval(tokens.expiresIn)), on: connection)
             var state = before?.connection ?? FirmConnectionState(status: .notSynced)
             if let update = state.apply(.connected) {
                 try await FirmStore.saveConnection(firmID: settings.firmID, state, on: connection)
-                try await Outbox.enqueue(StatusChange(
-                    firmID: settings.firmID, entity: .firm, entityID: settings.firmID, accountID: nil, status: update.status,
-                    previousStatus: before == nil ? nil : update.previousStatus, detail: nil, errorCode: nil, qboID: settings.realmID,
-                    sequence: update.sequence, causedBy: connectID), topic: statusTopic, on: connection)
+                try await Outbox.enqueue(
+                    StatusChange(
+                        firmID: settings.firmID, entity: .firm, entityID: settings.firmID, accountID: nil, status: update.status,
+                        previousStatus: before == nil ? nil : update.previousStatus, detail: nil, errorCode: nil, qboID: settings.realmID,
+                        sequence: update.sequence, causedBy: connectID), topic: statusTopic, on: connection)
             }
-            let resumed = try await connection.execute("""
+            let resumed = try await connection.execute(
+                """
                 update accounts set next_attempt_at = now(), attempts = 0
                 where firm_id = $1 and status = 'syncing' and (next_attempt_at is null or next_attempt_at > now()) and lease_owner is null
                 """, [.text(settings.firmID)])
             let started = try await startEligibleAccounts(settings, connectID: connectID, on: connection)
             // Settings that changed apply to what they held back, not only to what comes later.
             if let before, before.settings != settings, let firm = try await FirmStore.load(firmID: settings.firmID, on: connection) {
-                try await DocumentReview(statusTopic: statusTopic, invoiceWait: invoiceWait).firmSettingsChanged(firm, causedBy: connectID, on: connection)
+                try await DocumentReview(statusTopic: statusTopic, invoiceWait: invoiceWait).firmSettingsChanged(
+                    firm, causedBy: connectID, on: connection)
             }
             // Documents waiting for the connection are written again.
             try await DocumentQueueStore.wakeFirm(settings.firmID, on: connection)
             return Result(firmID: settings.firmID, realmID: settings.realmID, resumedAccounts: resumed, startedAccounts: started)
         }
-        logger.info("firm connected to QuickBooks", metadata: [
-            "firm_id": "\(settings.firmID)", "realm_id": "\(settings.realmID)", "policy": "\(settings.policy.rawValue)",
-            "resumed": "\(result.resumedAccounts)", "started": "\(result.startedAccounts)"])
+        logger.info(
+            "firm connected to QuickBooks",
+            metadata: [
+                "firm_id": "\(settings.firmID)", "realm_id": "\(settings.realmID)", "policy": "\(settings.policy.rawValue)",
+                "resumed": "\(result.resumedAccounts)", "started": "\(result.startedAccounts)",
+            ])
         return result
     }
 
@@ -104,8 +115,10 @@ public struct FirmConnector: Sendable {
         public var feeAccountID: String?
         public var quickBooksChanges: QuickBooksChangeRule?
 
-        public init(policy: FirmPolicy? = nil, syncStartDate: CalendarDate?? = nil, manualPaymentsSync: Bool? = nil,
-                    incomeAccountID: String? = nil, feeAccountID: String? = nil, quickBooksChanges: QuickBooksChangeRule? = nil) {
+        public init(
+            policy: FirmPolicy? = nil, syncStartDate: CalendarDate?? = nil, manualPaymentsSync: Bool? = nil,
+            incomeAccountID: String? = nil, feeAccountID: String? = nil, quickBooksChanges: QuickBooksChangeRule? = nil
+        ) {
             self.policy = policy
             self.syncStartDate = syncStartDate
             self.manualPaymentsSync = manualPaymentsSync
@@ -122,7 +135,11 @@ public struct FirmConnector: Sendable {
         /// Accounts whose first sync the new policy started.
         public var startedAccounts: Int
 
-        enum CodingKeys: String, CodingKey { case settings, releasedDocuments = "released_documents", startedAccounts = "started_accounts" }
+        enum CodingKeys: String, CodingKey {
+            case settings
+            case releasedDocuments = "released_documents"
+            case startedAccounts = "started_accounts"
+        }
     }
 
     /// Changes a connected firm's settings without a new token. They apply to what is held back
@@ -146,10 +163,15 @@ public struct FirmConnector: Sendable {
             guard settings != firm.settings else { return SettingsResult(settings: settings, releasedDocuments: 0, startedAccounts: 0) }
             try await FirmStore.updateSettings(settings, on: connection)
             guard let updated = try await FirmStore.load(firmID: firmID, on: connection) else { throw UnknownFirm.unknownFirm(firmID) }
-            let released = try await DocumentReview(statusTopic: statusTopic, invoiceWait: invoiceWait).firmSettingsChanged(updated, causedBy: changeID, on: connection)
-            let started = updated.connection.isConnected ? try await startEligibleAccounts(settings, connectID: changeID, on: connection) : 0
-            logger.info("firm settings changed", metadata: [
-                "firm_id": "\(firmID)", "released_documents": "\(released)", "started_accounts": "\(started)"])
+            let released = try await DocumentReview(statusTopic: statusTopic, invoiceWait: invoiceWait).firmSettingsChanged(
+                updated, causedBy: changeID, on: connection)
+            let started =
+                updated.connection.isConnected ? try await startEligibleAccounts(settings, connectID: changeID, on: connection) : 0
+            logger.info(
+                "firm settings changed",
+                metadata: [
+                    "firm_id": "\(firmID)", "released_documents": "\(released)", "started_accounts": "\(started)",
+                ])
             return SettingsResult(settings: settings, releasedDocuments: released, startedAccounts: started)
         }
     }
@@ -159,7 +181,10 @@ public struct FirmConnector: Sendable {
         /// Whether the firm was connected (false: it was disconnected already; nothing changed).
         public var changed: Bool
 
-        enum CodingKeys: String, CodingKey { case firmID = "firm_id", changed }
+        enum CodingKeys: String, CodingKey {
+            case firmID = "firm_id"
+            case changed
+        }
     }
 
     /// A firm that was never connected.
@@ -175,32 +200,40 @@ public struct FirmConnector: Sendable {
     /// Disconnects the firm's QuickBooks company: revokes its tokens at Intuit, forgets them,
     /// publishes the firm's status (`not_synced`) once, and holds its work until it connects again,
     /// which resumes it. When Intuit cannot be reached nothing changes, so the request can be repeated.
-    public func disconnect(firmID: String, causedBy: String = "firm-disconnect:\(UUID().uuidString.lowercased())") async throws -> Disconnected {
+    public func disconnect(firmID: String, causedBy: String = "firm-disconnect:\(UUID().uuidString.lowercased())") async throws
+        -> Disconnected
+    {
         let result = try await database.withTransaction { connection -> Disconnected in
             _ = try await connection.query("select pg_advisory_xact_lock(hashtextextended($1, 0))", [.text("firm-connect:\(firmID)")])
             guard let firm = try await FirmStore.load(firmID: firmID, forUpdate: true, on: connection) else {
                 throw UnknownFirm.unknownFirm(firmID)
             }
             guard !firm.connection.isDisconnected else { return Disconnected(firmID: firmID, changed: false) }
-            let sealed = try await connection.query("select refresh_token from firms where firm_id = $1", [.text(firmID)]).first?
+            let sealed =
+                try await connection.query("select refresh_token from firms where firm_id = $1", [.text(firmID)]).first?
                 .decode([UInt8].self, "refresh_token") ?? []
             // A token this worker cannot open, or one Intuit no longer knows, is gone already; the rest is revoked.
             if let token = try? cipher.open(sealed, firmID: firmID), !token.isEmpty {
                 do {
                     try await client.revokeToken(token)
                 } catch let error as QuickBooksError where error.httpStatus == 400 {
-                    logger.info("Intuit no longer knew the firm's token; forgetting it", metadata: ["firm_id": "\(firmID)", "error": "\(error)"])
+                    logger.info(
+                        "Intuit no longer knew the firm's token; forgetting it", metadata: ["firm_id": "\(firmID)", "error": "\(error)"])
                 }
             }
             var state = firm.connection
-            try await connection.execute("""
+            try await connection.execute(
+                """
                 update firms set refresh_token = ''::bytea, access_token = null, access_token_expires_at = null, updated_at = now() where firm_id = $1
                 """, [.text(firmID)])
             if let update = state.apply(.disconnected(detail: FailureDetail.disconnected)) {
                 try await FirmStore.saveConnection(firmID: firmID, state, on: connection)
-                try await Outbox.enqueue(StatusChange(
-                    firmID: firmID, entity: .firm, entityID: firmID, accountID: nil, status: update.status, previousStatus: update.previousStatus,
-                    detail: update.detail, errorCode: update.errorCode, qboID: firm.realmID, sequence: update.sequence, causedBy: causedBy),
+                try await Outbox.enqueue(
+                    StatusChange(
+                        firmID: firmID, entity: .firm, entityID: firmID, accountID: nil, status: update.status,
+                        previousStatus: update.previousStatus,
+                        detail: update.detail, errorCode: update.errorCode, qboID: firm.realmID, sequence: update.sequence,
+                        causedBy: causedBy),
                     topic: statusTopic, on: connection)
             }
             return Disconnected(firmID: firmID, changed: true)
@@ -212,20 +245,25 @@ public struct FirmConnector: Sendable {
     /// Accounts the policy wants synced that are still not synced start linking now; the
     /// ``RetrySweeper`` makes the QuickBooks calls.
     private func startEligibleAccounts(_ settings: FirmSettings, connectID: String, on connection: PostgresConnection) async throws -> Int {
-        let candidates = try await connection.query("""
+        let candidates = try await connection.query(
+            """
             select account_id from accounts where firm_id = $1 and status = 'not_synced' and (has_activity or $2) for update
             """, [.text(settings.firmID), .bool(settings.policy == .allAccounts)])
         var started = 0
         for row in candidates {
-            guard var account = try await AccountStore.lock(firmID: settings.firmID, accountID: try row.decode(String.self, "account_id"), on: connection) else { continue }
+            guard
+                var account = try await AccountStore.lock(
+                    firmID: settings.firmID, accountID: try row.decode(String.self, "account_id"), on: connection)
+            else { continue }
             let input: AccountSyncInput = account.state.hasActivity ? .activity(name: nil) : .learned(name: account.state.name)
             let transition = AccountSyncMachine.transition(from: account.state, on: input, policy: settings.policy)
             guard let next = transition.state, next.status == .syncing else { continue }
             for case .publish(let update) in transition.actions {
-                try await Outbox.enqueue(StatusChange(
-                    firmID: settings.firmID, entity: .account, entityID: account.accountID, accountID: account.accountID,
-                    status: update.status, previousStatus: update.previousStatus, detail: update.detail, errorCode: update.errorCode,
-                    qboID: update.qboID, sequence: update.sequence, causedBy: connectID), topic: statusTopic, on: connection)
+                try await Outbox.enqueue(
+                    StatusChange(
+                        firmID: settings.firmID, entity: .account, entityID: account.accountID, accountID: account.accountID,
+                        status: update.status, previousStatus: update.previousStatus, detail: update.detail, errorCode: update.errorCode,
+                        qboID: update.qboID, sequence: update.sequence, causedBy: connectID), topic: statusTopic, on: connection)
             }
             account.state = next
             account.pendingEventID = "\(connectID):\(account.accountID)"

@@ -15,8 +15,9 @@ struct FirmRecord: Sendable {
 
     /// What `qbsync firm connect` and the admin endpoint set.
     var settings: FirmSettings {
-        FirmSettings(firmID: firmID, realmID: realmID, policy: policy, syncStartDate: syncStartDate, manualPaymentsSync: manualPaymentsSync,
-                     incomeAccountID: incomeAccountID, feeAccountID: feeAccountID, quickBooksChanges: quickBooksChanges)
+        FirmSettings(
+            firmID: firmID, realmID: realmID, policy: policy, syncStartDate: syncStartDate, manualPaymentsSync: manualPaymentsSync,
+            incomeAccountID: incomeAccountID, feeAccountID: feeAccountID, quickBooksChanges: quickBooksChanges)
     }
 }
 
@@ -33,9 +34,11 @@ public struct FirmSettings: Sendable, Hashable, Codable {
     /// What happens when an accountant changes in QuickBooks what qbsync wrote.
     public var quickBooksChanges: QuickBooksChangeRule
 
-    public init(firmID: String, realmID: String, policy: FirmPolicy = .accountsWithActivity, syncStartDate: CalendarDate? = nil,
-                manualPaymentsSync: Bool = true, incomeAccountID: String? = nil, feeAccountID: String? = nil,
-                quickBooksChanges: QuickBooksChangeRule = .report) {
+    public init(
+        firmID: String, realmID: String, policy: FirmPolicy = .accountsWithActivity, syncStartDate: CalendarDate? = nil,
+        manualPaymentsSync: Bool = true, incomeAccountID: String? = nil, feeAccountID: String? = nil,
+        quickBooksChanges: QuickBooksChangeRule = .report
+    ) {
         self.firmID = firmID
         self.realmID = realmID
         self.policy = policy
@@ -47,8 +50,13 @@ public struct FirmSettings: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case firmID = "firm_id", realmID = "realm_id", policy, syncStartDate = "sync_start_date"
-        case manualPaymentsSync = "manual_payments_sync", incomeAccountID = "income_account_id", feeAccountID = "fee_account_id"
+        case firmID = "firm_id"
+        case realmID = "realm_id"
+        case policy
+        case syncStartDate = "sync_start_date"
+        case manualPaymentsSync = "manual_payments_sync"
+        case incomeAccountID = "income_account_id"
+        case feeAccountID = "fee_account_id"
         case quickBooksChanges = "quickbooks_changes"
     }
 }
@@ -59,7 +67,9 @@ extension FirmSettings {
     public func validate() throws(FirmSettingsError) {
         func identifier(_ value: String, _ field: String, maxLength: Int) throws(FirmSettingsError) {
             guard !value.trimmingWhitespace.isEmpty else { throw FirmSettingsError("\(field) must not be empty") }
-            guard value.unicodeScalars.count <= maxLength else { throw FirmSettingsError("\(field) is longer than \(maxLength) characters") }
+            guard value.unicodeScalars.count <= maxLength else {
+                throw FirmSettingsError("\(field) is longer than \(maxLength) characters")
+            }
             guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
                 throw FirmSettingsError("\(field) contains control characters")
             }

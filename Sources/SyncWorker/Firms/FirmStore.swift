@@ -10,19 +10,24 @@ enum FirmStore {
         """
 
     static func load(firmID: String, forUpdate: Bool = false, on connection: PostgresConnection) async throws -> FirmRecord? {
-        let rows = try await connection.query("select \(columns) from firms where firm_id = $1\(forUpdate ? " for update" : "")", [.text(firmID)])
+        let rows = try await connection.query(
+            "select \(columns) from firms where firm_id = $1\(forUpdate ? " for update" : "")", [.text(firmID)])
         return try rows.first.map(decode)
     }
 
     /// Replaces the firm's sync settings, keeping its connection.
     static func updateSettings(_ settings: FirmSettings, on connection: PostgresConnection) async throws {
-        try await connection.execute("""
+        try await connection.execute(
+            """
             update firms set policy = $2, sync_start_date = $3::date, manual_payments_sync = $4, income_account_id = $5, fee_account_id = $6,
                              quickbooks_changes = $7, updated_at = now()
             where firm_id = $1
-            """, [.text(settings.firmID), .text(settings.policy.rawValue), settings.syncStartDate.map { .text($0.description) } ?? .null,
-                  .bool(settings.manualPaymentsSync), settings.incomeAccountID.map { .text($0) } ?? .null,
-                  settings.feeAccountID.map { .text($0) } ?? .null, .text(settings.quickBooksChanges.rawValue)])
+            """,
+            [
+                .text(settings.firmID), .text(settings.policy.rawValue), settings.syncStartDate.map { .text($0.description) } ?? .null,
+                .bool(settings.manualPaymentsSync), settings.incomeAccountID.map { .text($0) } ?? .null,
+                settings.feeAccountID.map { .text($0) } ?? .null, .text(settings.quickBooksChanges.rawValue),
+            ])
     }
 
     /// Whether the firm was ever connected.
@@ -33,8 +38,12 @@ enum FirmStore {
     }
 
     /// Inserts or replaces a firm's connection with freshly obtained tokens.
-    static func upsert(_ settings: FirmSettings, sealedRefreshToken: [UInt8], sealedAccessToken: [UInt8]?, accessTokenExpiresAt: Date?, on connection: PostgresConnection) async throws {
-        try await connection.execute("""
+    static func upsert(
+        _ settings: FirmSettings, sealedRefreshToken: [UInt8], sealedAccessToken: [UInt8]?, accessTokenExpiresAt: Date?,
+        on connection: PostgresConnection
+    ) async throws {
+        try await connection.execute(
+            """
             insert into firms (firm_id, realm_id, refresh_token, access_token, access_token_expires_at, policy, sync_start_date,
                                manual_payments_sync, income_account_id, fee_account_id, quickbooks_changes, connected_at, updated_at)
             values ($1, $2, $3, $4, $5, $6, $7::date, $8, $9, $10, $11, now(), now())
@@ -45,20 +54,25 @@ enum FirmStore {
                 income_account_id = excluded.income_account_id, fee_account_id = excluded.fee_account_id,
                 quickbooks_changes = excluded.quickbooks_changes, connected_at = now(), updated_at = now()
             """,
-            [.text(settings.firmID), .text(settings.realmID), .bytea(sealedRefreshToken), sealedAccessToken.map { .bytea($0) } ?? .null,
-             accessTokenExpiresAt.map { .timestamptz($0) } ?? .null, .text(settings.policy.rawValue),
-             settings.syncStartDate.map { .text($0.description) } ?? .null, .bool(settings.manualPaymentsSync),
-             settings.incomeAccountID.map { .text($0) } ?? .null, settings.feeAccountID.map { .text($0) } ?? .null,
-             .text(settings.quickBooksChanges.rawValue)])
+            [
+                .text(settings.firmID), .text(settings.realmID), .bytea(sealedRefreshToken), sealedAccessToken.map { .bytea($0) } ?? .null,
+                accessTokenExpiresAt.map { .timestamptz($0) } ?? .null, .text(settings.policy.rawValue),
+                settings.syncStartDate.map { .text($0.description) } ?? .null, .bool(settings.manualPaymentsSync),
+                settings.incomeAccountID.map { .text($0) } ?? .null, settings.feeAccountID.map { .text($0) } ?? .null,
+                .text(settings.quickBooksChanges.rawValue),
+            ])
     }
 
     static func saveConnection(firmID: String, _ state: FirmConnectionState, on connection: PostgresConnection) async throws {
-        try await connection.execute("""
+        try await connection.execute(
+            """
             update firms set connection_status = $2, connection_detail = $3, connection_error_code = $4, status_sequence = $5, updated_at = now()
             where firm_id = $1
             """,
-            [.text(firmID), .text(state.status.rawValue), state.detail.map { .text($0) } ?? .null,
-             state.errorCode.map { .text($0) } ?? .null, .int64(state.sequence)])
+            [
+                .text(firmID), .text(state.status.rawValue), state.detail.map { .text($0) } ?? .null,
+                state.errorCode.map { .text($0) } ?? .null, .int64(state.sequence),
+            ])
     }
 
     private static func decode(_ row: PostgresRow) throws -> FirmRecord {
@@ -66,30 +80,38 @@ enum FirmStore {
         let statusText = try row.decode(String.self, "connection_status")
         let ruleText = try row.decode(String.self, "quickbooks_changes")
         guard let policy = FirmPolicy(rawValue: policyText), let status = SyncStatus(rawValue: statusText),
-              let rule = QuickBooksChangeRule(rawValue: ruleText) else {
+            let rule = QuickBooksChangeRule(rawValue: ruleText)
+        else {
             throw StoredDataError("firm row holds unknown policy '\(policyText)', status '\(statusText)' or rule '\(ruleText)'")
         }
         return FirmRecord(
             firmID: try row.decode(String.self, "firm_id"), realmID: try row.decode(String.self, "realm_id"), policy: policy,
             syncStartDate: try row.decode(String?.self, "sync_start_date").flatMap(CalendarDate.init),
             manualPaymentsSync: try row.decode(Bool.self, "manual_payments_sync"),
-            incomeAccountID: try row.decode(String?.self, "income_account_id"), feeAccountID: try row.decode(String?.self, "fee_account_id"),
-            quickBooksChanges: rule, connection: FirmConnectionState(status: status, detail: try row.decode(String?.self, "connection_detail"),
-                                            errorCode: try row.decode(String?.self, "connection_error_code"),
-                                            sequence: try row.decode(Int64.self, "status_sequence")))
+            incomeAccountID: try row.decode(String?.self, "income_account_id"),
+            feeAccountID: try row.decode(String?.self, "fee_account_id"),
+            quickBooksChanges: rule,
+            connection: FirmConnectionState(
+                status: status, detail: try row.decode(String?.self, "connection_detail"),
+                errorCode: try row.decode(String?.self, "connection_error_code"),
+                sequence: try row.decode(Int64.self, "status_sequence")))
     }
 
     /// Marks the firm disconnected (a revoked or expired connection) and publishes that once, as
     /// the firm's status; returns false when it was already marked.
-    static func recordConnectionLost(firmID: String, _ problem: QuickBooksProblem, causedBy: String, statusTopic: String,
-                                     on connection: PostgresConnection) async throws -> Bool {
+    static func recordConnectionLost(
+        firmID: String, _ problem: QuickBooksProblem, causedBy: String, statusTopic: String,
+        on connection: PostgresConnection
+    ) async throws -> Bool {
         guard var firm = try await load(firmID: firmID, forUpdate: true, on: connection),
-              let update = firm.connection.apply(.connectionLost(code: problem.code, detail: FailureDetail.firmConnectionLost(problem)))
+            let update = firm.connection.apply(.connectionLost(code: problem.code, detail: FailureDetail.firmConnectionLost(problem)))
         else { return false }
         try await saveConnection(firmID: firmID, firm.connection, on: connection)
-        try await Outbox.enqueue(StatusChange(
-            firmID: firmID, entity: .firm, entityID: firmID, accountID: nil, status: update.status, previousStatus: update.previousStatus,
-            detail: update.detail, errorCode: update.errorCode, qboID: firm.realmID, sequence: update.sequence, causedBy: causedBy),
+        try await Outbox.enqueue(
+            StatusChange(
+                firmID: firmID, entity: .firm, entityID: firmID, accountID: nil, status: update.status,
+                previousStatus: update.previousStatus,
+                detail: update.detail, errorCode: update.errorCode, qboID: firm.realmID, sequence: update.sequence, causedBy: causedBy),
             topic: statusTopic, on: connection)
         return true
     }

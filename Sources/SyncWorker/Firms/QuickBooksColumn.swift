@@ -14,7 +14,10 @@ public struct QuickBooksColumn: Sendable, Codable {
         public var qboCustomerID: String?
 
         enum CodingKeys: String, CodingKey {
-            case accountID = "account_id", name, status, detail, errorCode = "error_code", qboCustomerID = "qbo_customer_id"
+            case accountID = "account_id"
+            case name, status, detail
+            case errorCode = "error_code"
+            case qboCustomerID = "qbo_customer_id"
         }
     }
 
@@ -31,7 +34,11 @@ public struct QuickBooksColumn: Sendable, Codable {
         public var qboID: String?
 
         enum CodingKeys: String, CodingKey {
-            case documentID = "id", accountID = "account_id", label, date, status, detail, errorCode = "error_code", qboID = "qbo_id"
+            case documentID = "id"
+            case accountID = "account_id"
+            case label, date, status, detail
+            case errorCode = "error_code"
+            case qboID = "qbo_id"
         }
     }
 
@@ -44,18 +51,23 @@ public struct QuickBooksColumn: Sendable, Codable {
     public var payments: [DocumentRow]
 
     enum CodingKeys: String, CodingKey {
-        case firmID = "firm_id", connection, connectionDetail = "connection_detail", accounts, invoices, payments
+        case firmID = "firm_id"
+        case connection
+        case connectionDetail = "connection_detail"
+        case accounts, invoices, payments
     }
 
     public static func load(firmID: String, from database: PostgresClient) async throws -> QuickBooksColumn {
         try await database.withConnection { connection in
             let firm = try await FirmStore.load(firmID: firmID, on: connection)
             let accounts = try await AccountStore.load(firmID: firmID, on: connection)
-            let documents = try await connection.query("""
+            let documents = try await connection.query(
+                """
                 select kind, document_id, account_id, label, doc_date::text as doc_date, status, detail, error_code, qbo_id from documents
                 where firm_id = $1 and status is not null order by doc_date, label, document_id
                 """, [.text(firmID)])
-            var invoices: [DocumentRow] = [], payments: [DocumentRow] = []
+            var invoices: [DocumentRow] = []
+            var payments: [DocumentRow] = []
             for row in documents {
                 let statusText = try row.decode(String.self, "status")
                 guard let status = SyncStatus(rawValue: statusText) else { continue }
@@ -64,12 +76,19 @@ public struct QuickBooksColumn: Sendable, Codable {
                     label: try row.decode(String.self, "label"), date: try row.decode(String?.self, "doc_date"), status: status,
                     detail: try row.decode(String?.self, "detail"), errorCode: try row.decode(String?.self, "error_code"),
                     qboID: try row.decode(String?.self, "qbo_id"))
-                if try row.decode(String.self, "kind") == DocumentKind.invoice.rawValue { invoices.append(document) } else { payments.append(document) }
+                if try row.decode(String.self, "kind") == DocumentKind.invoice.rawValue {
+                    invoices.append(document)
+                } else {
+                    payments.append(document)
+                }
             }
             return QuickBooksColumn(
                 firmID: firmID, connection: firm?.connection.status, connectionDetail: firm?.connection.detail,
-                accounts: accounts.map { Row(accountID: $0.accountID, name: $0.state.name, status: $0.state.status,
-                                             detail: $0.state.detail, errorCode: $0.state.errorCode, qboCustomerID: $0.state.qboCustomerID) },
+                accounts: accounts.map {
+                    Row(
+                        accountID: $0.accountID, name: $0.state.name, status: $0.state.status,
+                        detail: $0.state.detail, errorCode: $0.state.errorCode, qboCustomerID: $0.state.qboCustomerID)
+                },
                 invoices: invoices, payments: payments)
         }
     }
@@ -80,14 +99,18 @@ public struct QuickBooksColumn: Sendable, Codable {
         if let connectionDetail { lines.append("  \(connectionDetail)") }
         let names = Dictionary(accounts.map { ($0.accountID, $0.name) }, uniquingKeysWith: { first, _ in first })
         lines.append("")
-        lines += Self.table(["ACCOUNT", "QUICKBOOKS", "QBO ID", "DETAIL"],
-                            accounts.map { [$0.name, Self.label($0.status), $0.qboCustomerID ?? "-", $0.detail ?? ""] },
-                            empty: "(no accounts yet)")
+        lines += Self.table(
+            ["ACCOUNT", "QUICKBOOKS", "QBO ID", "DETAIL"],
+            accounts.map { [$0.name, Self.label($0.status), $0.qboCustomerID ?? "-", $0.detail ?? ""] },
+            empty: "(no accounts yet)")
         for (title, rows) in [("INVOICE", invoices), ("PAYMENT", payments)] where !rows.isEmpty {
             lines.append("")
-            lines += Self.table([title, "ACCOUNT", "DATE", "QUICKBOOKS", "QBO ID", "DETAIL"],
-                                rows.map { [$0.label, names[$0.accountID] ?? $0.accountID, $0.date ?? "", Self.label($0.status), $0.qboID ?? "-", $0.detail ?? ""] },
-                                empty: "")
+            lines += Self.table(
+                [title, "ACCOUNT", "DATE", "QUICKBOOKS", "QBO ID", "DETAIL"],
+                rows.map {
+                    [$0.label, names[$0.accountID] ?? $0.accountID, $0.date ?? "", Self.label($0.status), $0.qboID ?? "-", $0.detail ?? ""]
+                },
+                empty: "")
         }
         return lines.joined(separator: "\n")
     }
@@ -110,7 +133,10 @@ public struct QuickBooksColumn: Sendable, Codable {
         func line(_ cells: [String]) -> String {
             var text = ""
             for (column, cell) in cells.enumerated() {
-                guard column < widths.count else { text += cell; break }
+                guard column < widths.count else {
+                    text += cell
+                    break
+                }
                 let clipped = cell.count > widths[column] ? String(cell.prefix(widths[column])) : cell
                 text += clipped + String(repeating: " ", count: widths[column] - clipped.count) + "  "
             }

@@ -11,7 +11,9 @@ struct TokenCipher: Sendable {
     /// - Parameter keyMaterial: exactly 32 bytes.
     init(keyMaterial: [UInt8]) throws(WorkerConfigurationError) {
         guard keyMaterial.count == 32 else {
-            throw WorkerConfigurationError("the token encryption key must be 32 bytes (256 bits), got \(keyMaterial.count); generate one with `openssl rand -base64 32`")
+            throw WorkerConfigurationError(
+                "the token encryption key must be 32 bytes (256 bits), got \(keyMaterial.count); generate one with `openssl rand -base64 32`"
+            )
         }
         key = SymmetricKey(data: keyMaterial)
     }
@@ -40,7 +42,8 @@ enum TokenCipherError: Error, CustomStringConvertible {
     var description: String {
         switch self {
         case .sealFailed: "could not encrypt a token"
-        case .openFailed(let firm): "the stored QuickBooks tokens of firm \(firm) cannot be decrypted with the configured key (was QBSYNC_TOKEN_KEY changed?); reconnect the firm or restore the key"
+        case .openFailed(let firm):
+            "the stored QuickBooks tokens of firm \(firm) cannot be decrypted with the configured key (was QBSYNC_TOKEN_KEY changed?); reconnect the firm or restore the key"
         }
     }
 }

@@ -13,7 +13,8 @@ enum TokenKeyCheck {
     }
 
     static let subject = "qbsync-token-key-check"
-    static let differsDetail = "this worker cannot read the firms' QuickBooks tokens: its QBSYNC_TOKEN_KEY differs from the one that sealed them; start it with the same key as the other workers"
+    static let differsDetail =
+        "this worker cannot read the firms' QuickBooks tokens: its QBSYNC_TOKEN_KEY differs from the one that sealed them; start it with the same key as the other workers"
 
     static func verify(_ cipher: TokenCipher, database: PostgresClient) async throws -> Verdict {
         try await database.withTransaction { connection in
@@ -29,8 +30,9 @@ enum TokenKeyCheck {
                 }
                 guard opens else { return .differs }
             }
-            try await connection.execute("insert into token_key_check (id, sealed) values (1, $1)",
-                                         [.bytea(try cipher.seal(subject, firmID: subject))])
+            try await connection.execute(
+                "insert into token_key_check (id, sealed) values (1, $1)",
+                [.bytea(try cipher.seal(subject, firmID: subject))])
             return .matches
         }
     }

@@ -35,8 +35,9 @@ struct DeploymentFigureReporter: Service {
                 _ = try await connection.execute("delete from metrics_reporter where worker_id = $1", [.text(workerID)])
             }
         } catch {
-            logger.info("could not hand over reporting the deployment's figures; another worker takes over when the lease lapses",
-                        metadata: ["error": "\(error)"])
+            logger.info(
+                "could not hand over reporting the deployment's figures; another worker takes over when the lease lapses",
+                metadata: ["error": "\(error)"])
         }
         metrics.deploymentFigures(nil)
     }
@@ -44,14 +45,16 @@ struct DeploymentFigureReporter: Service {
     /// The figures when this worker holds (or takes) the lease; nil when another does.
     func sample() async throws -> DeploymentFigures? {
         try await database.withConnection { connection in
-            let lease = try await connection.query("""
+            let lease = try await connection.query(
+                """
                 insert into metrics_reporter (id, worker_id, expires_at) values (1, $1, now() + $2 * interval '1 millisecond')
                 on conflict (id) do update set worker_id = excluded.worker_id, expires_at = excluded.expires_at
                 where metrics_reporter.worker_id = excluded.worker_id or metrics_reporter.expires_at < now()
                 returning worker_id
                 """, [.text(workerID), .int64(interval.milliseconds * 3)])
             guard !lease.isEmpty else { return nil }
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 select
                     (select count(*) from accounts where status = 'syncing')::bigint as parked_accounts,
                     (select count(*) from document_queues where next_attempt_at > now())::bigint as parked_queues,
@@ -63,9 +66,12 @@ struct DeploymentFigureReporter: Service {
                 """)
             guard let row = rows.first else { return nil }
             return DeploymentFigures(
-                parkedAccounts: try row.decode(Int64.self, "parked_accounts"), parkedDocumentQueues: try row.decode(Int64.self, "parked_queues"),
-                outboxPending: try row.decode(Int64.self, "outbox_pending"), outboxOldestPendingSeconds: try row.decode(Double.self, "outbox_oldest"),
-                outboxSetAside: try row.decode(Int64.self, "set_aside"), firmsDisconnected: try row.decode(Int64.self, "firms_disconnected"))
+                parkedAccounts: try row.decode(Int64.self, "parked_accounts"),
+                parkedDocumentQueues: try row.decode(Int64.self, "parked_queues"),
+                outboxPending: try row.decode(Int64.self, "outbox_pending"),
+                outboxOldestPendingSeconds: try row.decode(Double.self, "outbox_oldest"),
+                outboxSetAside: try row.decode(Int64.self, "set_aside"), firmsDisconnected: try row.decode(Int64.self, "firms_disconnected")
+            )
         }
     }
 }
@@ -85,8 +91,12 @@ struct ConsumerLagReporter: Service {
             do {
                 let lags = try await consumer.lag()
                 let held = Set(lags.map(\.topicPartition))
-                for lag in lags { metrics.consumerLag(topic: lag.topicPartition.topic, partition: lag.topicPartition.partition, lag: lag.lag) }
-                for partition in reported.subtracting(held) { metrics.consumerLag(topic: partition.topic, partition: partition.partition, lag: 0) }
+                for lag in lags {
+                    metrics.consumerLag(topic: lag.topicPartition.topic, partition: lag.topicPartition.partition, lag: lag.lag)
+                }
+                for partition in reported.subtracting(held) {
+                    metrics.consumerLag(topic: partition.topic, partition: partition.partition, lag: 0)
+                }
                 reported = held
             } catch {
                 logger.info("could not sample consumer lag; trying again", metadata: ["error": "\(error)"])

@@ -16,7 +16,10 @@ struct WorkerMetrics: Sendable {
     }
 
     enum EventOutcome: String, Sendable {
-        case applied, duplicate, deadLettered = "dead_lettered", rejectedToggle = "rejected_toggle", superseded
+        case applied, duplicate
+        case deadLettered = "dead_lettered"
+        case rejectedToggle = "rejected_toggle"
+        case superseded
     }
 
     func event(topic: String, outcome: EventOutcome) {
@@ -39,7 +42,10 @@ struct WorkerMetrics: Sendable {
 
     /// `role` comes from the event, so it is folded onto a fixed set: a label must not take any string.
     func rejectedToggle(entity: String, action: String, role: String) {
-        Counter(label: "qbsync_rejected_toggles_total", dimensions: [("entity", entity), ("action", action), ("role", Self.roleLabel(role))], factory: factory).increment()
+        Counter(
+            label: "qbsync_rejected_toggles_total", dimensions: [("entity", entity), ("action", action), ("role", Self.roleLabel(role))],
+            factory: factory
+        ).increment()
     }
 
     static let knownRoles: Set<String> = ["owner", "admin", "staff", "employee", "contractor", "client", "accountant", "viewer"]
@@ -86,7 +92,8 @@ struct WorkerMetrics: Sendable {
         case .success: result = "ok"
         case .failure(let error): result = error.httpStatus == 429 || error.code == "003001" ? "throttled" : "error"
         }
-        Counter(label: "qbsync_qbo_requests_total", dimensions: [("operation", operation), ("outcome", result)], factory: factory).increment()
+        Counter(label: "qbsync_qbo_requests_total", dimensions: [("operation", operation), ("outcome", result)], factory: factory)
+            .increment()
         if result == "throttled" { Counter(label: "qbsync_qbo_throttled_total", factory: factory).increment() }
         Timer(label: "qbsync_qbo_request_duration_seconds", dimensions: [("operation", operation)], factory: factory)
             .recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
@@ -105,7 +112,8 @@ struct WorkerMetrics: Sendable {
     }
 
     func documentWrite(_ operation: String, outcome: String) {
-        Counter(label: "qbsync_document_writes_total", dimensions: [("operation", operation), ("outcome", outcome)], factory: factory).increment()
+        Counter(label: "qbsync_document_writes_total", dimensions: [("operation", operation), ("outcome", outcome)], factory: factory)
+            .increment()
     }
 
     /// This worker's use of its realms' QuickBooks budgets (a firm's realm is on one worker at a

@@ -25,9 +25,12 @@ final class ConsumerService: Service, Sendable {
     let readiness: Readiness
     let tracing: PipelineTracing
 
-    init(consumer: KafkaConsumer, processor: EventProcessor, deadLetters: DeadLetterRecorder, limits: EventLimits,
-         dispatch: Dispatcher.Settings, drainTimeout: Duration, assignment: PartitionAssignment, metrics: WorkerMetrics, logger: Logger, readiness: Readiness,
-         tracing: PipelineTracing = PipelineTracing()) {
+    init(
+        consumer: KafkaConsumer, processor: EventProcessor, deadLetters: DeadLetterRecorder, limits: EventLimits,
+        dispatch: Dispatcher.Settings, drainTimeout: Duration, assignment: PartitionAssignment, metrics: WorkerMetrics, logger: Logger,
+        readiness: Readiness,
+        tracing: PipelineTracing = PipelineTracing()
+    ) {
         self.tracing = tracing
         self.consumer = consumer
         self.processor = processor
@@ -52,7 +55,8 @@ final class ConsumerService: Service, Sendable {
                     try consumer.storeOffset(topic: partition.topic, partition: partition.partition, offset: offset)
                 } catch {
                     // The partition moved on; its next owner reprocesses from the last commit.
-                    logger.info("offset not stored: partition no longer assigned", metadata: ["partition": "\(partition)", "error": "\(error)"])
+                    logger.info(
+                        "offset not stored: partition no longer assigned", metadata: ["partition": "\(partition)", "error": "\(error)"])
                 }
             })
         await readiness.set(.consumer, ready: true)
@@ -79,7 +83,9 @@ final class ConsumerService: Service, Sendable {
                             await dispatcher.abandon(partitions)
                             completion.complete()
                         case .partitionsLost(let partitions):
-                            logger.warning("partitions lost; their in-flight work will be redone by the next owner", metadata: ["partitions": "\(partitions.map(\.description))"])
+                            logger.warning(
+                                "partitions lost; their in-flight work will be redone by the next owner",
+                                metadata: ["partitions": "\(partitions.map(\.description))"])
                             await self.assignment.revoked(partitions)
                             await dispatcher.abandon(partitions)
                         }
@@ -105,8 +111,9 @@ final class ConsumerService: Service, Sendable {
         } catch {
             // Everything processed is in the database; a refused final commit only means those
             // records are delivered again, and the ledger turns them into no-ops.
-            logger.warning("final Kafka commit failed; records since the last commit will be redelivered and skipped as duplicates",
-                           metadata: ["error": "\(error)"])
+            logger.warning(
+                "final Kafka commit failed; records since the last commit will be redelivered and skipped as duplicates",
+                metadata: ["error": "\(error)"])
         }
     }
 
@@ -115,11 +122,13 @@ final class ConsumerService: Service, Sendable {
         let started = DefaultTracerClock.now
         do {
             let event = try IngressEvent.decode(value: message.value, key: message.key, limits: limits)
-            return Dispatcher.Work(message: message, lane: "\(event.firmID)\u{1F}\(event.accountID)", event: .success(event),
-                                   decodeStarted: started, decodeEnded: DefaultTracerClock.now)
+            return Dispatcher.Work(
+                message: message, lane: "\(event.firmID)\u{1F}\(event.accountID)", event: .success(event),
+                decodeStarted: started, decodeEnded: DefaultTracerClock.now)
         } catch {
-            return Dispatcher.Work(message: message, lane: "dlq\u{1F}\(message.topic)\u{1F}\(message.partition)\u{1F}\(message.offset)",
-                                   event: .failure(error), decodeStarted: started, decodeEnded: DefaultTracerClock.now)
+            return Dispatcher.Work(
+                message: message, lane: "dlq\u{1F}\(message.topic)\u{1F}\(message.partition)\u{1F}\(message.offset)",
+                event: .failure(error), decodeStarted: started, decodeEnded: DefaultTracerClock.now)
         }
     }
 
@@ -133,9 +142,10 @@ final class ConsumerService: Service, Sendable {
         for work in batch {
             if case .success(let event) = work.event, batch.count > 1 {
                 let message = work.message
-                items.append(EventProcessor.BatchItem(
-                    event: event, origin: MessageOrigin(topic: message.topic, partition: message.partition, offset: message.offset),
-                    value: message.value ?? [], lane: work.lane, trace: trace(of: work)))
+                items.append(
+                    EventProcessor.BatchItem(
+                        event: event, origin: MessageOrigin(topic: message.topic, partition: message.partition, offset: message.offset),
+                        value: message.value ?? [], lane: work.lane, trace: trace(of: work)))
                 itemWork.append(work)
             } else {
                 alone.append(work)
@@ -151,7 +161,9 @@ final class ConsumerService: Service, Sendable {
                 metrics.consumerBatch(messages: items.count, committed: true)
             } catch {
                 if !Task.isCancelled {
-                    logger.info("a batch failed; applying its messages one at a time", metadata: ["messages": "\(items.count)", "error": "\(error)"])
+                    logger.info(
+                        "a batch failed; applying its messages one at a time",
+                        metadata: ["messages": "\(items.count)", "error": "\(error)"])
                 }
                 metrics.consumerBatch(messages: items.count, committed: false)
                 alone += itemWork
@@ -187,8 +199,9 @@ final class ConsumerService: Service, Sendable {
             "messaging.kafka.offset": "\(message.offset)", "messaging.message.id": event?.id ?? "", "qbsync.firm_id": event?.firmID ?? "",
         ]
         if case .failure(let rejection) = work.event { attributes["qbsync.dead_letter.reason"] = rejection.reason.rawValue }
-        return EventTrace(name: "qbsync.event \(event?.type ?? "unreadable")", parent: TraceHeaders(event: event, headers: message.headers),
-                          attributes: attributes, decodeStarted: work.decodeStarted, decodeEnded: work.decodeEnded)
+        return EventTrace(
+            name: "qbsync.event \(event?.type ?? "unreadable")", parent: TraceHeaders(event: event, headers: message.headers),
+            attributes: attributes, decodeStarted: work.decodeStarted, decodeEnded: work.decodeEnded)
     }
 
     /// Processes one message until it is applied or dead-lettered; infrastructure failures
@@ -201,9 +214,12 @@ final class ConsumerService: Service, Sendable {
         let message = work.message
         do {
             try await RetryPolicy.messageProcessing.run(willRetry: { error, attempt, _ in
-                logger.warning("processing failed; retrying", metadata: [
-                    "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
-                    "attempt": "\(attempt)", "error": "\(error)"])
+                logger.warning(
+                    "processing failed; retrying",
+                    metadata: [
+                        "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
+                        "attempt": "\(attempt)", "error": "\(error)",
+                    ])
             }) { attempt in
                 try await apply(work, attempt: attempt, span: span)
             }
@@ -220,9 +236,12 @@ final class ConsumerService: Service, Sendable {
             switch work.event {
             case .failure(let rejection):
                 let fresh = try await deadLetters.record(message, rejection: rejection)
-                logger.warning(fresh ? "dead-lettered a message that cannot be applied" : "a message dead-lettered before was read again", metadata: [
-                    "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
-                    "reason": "\(rejection.reason.rawValue)", "error": "\(rejection.message)"])
+                logger.warning(
+                    fresh ? "dead-lettered a message that cannot be applied" : "a message dead-lettered before was read again",
+                    metadata: [
+                        "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
+                        "reason": "\(rejection.reason.rawValue)", "error": "\(rejection.message)",
+                    ])
                 metrics.event(topic: message.topic, outcome: .deadLettered)
             case .success(let event):
                 let origin = MessageOrigin(topic: message.topic, partition: message.partition, offset: message.offset)
@@ -242,8 +261,14 @@ final class ConsumerService: Service, Sendable {
     private func drain(_ body: @escaping @Sendable () async -> Void) async -> Bool {
         let timeout = drainTimeout
         let finished = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { await body(); return true }
-            group.addTask { try? await Task.sleep(for: timeout); return false }
+            group.addTask {
+                await body()
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
             let first = await group.next() ?? false
             group.cancelAll()
             return first

@@ -88,7 +88,10 @@ actor Dispatcher {
     }
 
     /// One message at a time per handler call: `maxInFlight` handlers at once.
-    init(maxInFlight: Int, handler: @escaping @Sendable (Work) async -> Bool, storeOffset: @escaping @Sendable (TopicPartition, Int64) -> Void) {
+    init(
+        maxInFlight: Int, handler: @escaping @Sendable (Work) async -> Bool,
+        storeOffset: @escaping @Sendable (TopicPartition, Int64) -> Void
+    ) {
         self.init(Settings(maxInFlight: maxInFlight), handler: { batch in await handler(batch[0]) }, storeOffset: storeOffset)
     }
 

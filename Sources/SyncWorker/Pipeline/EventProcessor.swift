@@ -27,8 +27,11 @@ final class EventProcessor: Sendable {
     let documents: DocumentIngest
     let tracing: PipelineTracing
 
-    init(database: PostgresClient, linker: CustomerLinker, documents: DocumentIngest, configuration: WorkerConfiguration, workerID: String,
-         metrics: WorkerMetrics, logger: Logger, outboxSignal: WakeSignal, pusherSignal: WakeSignal, tracing: PipelineTracing = PipelineTracing()) {
+    init(
+        database: PostgresClient, linker: CustomerLinker, documents: DocumentIngest, configuration: WorkerConfiguration, workerID: String,
+        metrics: WorkerMetrics, logger: Logger, outboxSignal: WakeSignal, pusherSignal: WakeSignal,
+        tracing: PipelineTracing = PipelineTracing()
+    ) {
         self.tracing = tracing
         self.database = database
         self.linker = linker
@@ -81,8 +84,9 @@ final class EventProcessor: Sendable {
     /// Finishes a link that was parked or abandoned (called by the ``RetrySweeper``).
     func resume(_ account: StoredAccount) async throws {
         guard let mode = account.state.pendingLink else { return }
-        let job = CustomerLinker.Job(firmID: account.firmID, accountID: account.accountID, accountName: account.state.name,
-                                     mode: mode, requestSeed: account.pendingEventID ?? "\(account.firmID)/\(account.accountID)")
+        let job = CustomerLinker.Job(
+            firmID: account.firmID, accountID: account.accountID, accountName: account.state.name,
+            mode: mode, requestSeed: account.pendingEventID ?? "\(account.firmID)/\(account.accountID)")
         let result = await runLink(job, attemptsSoFar: account.attempts)
         _ = try await record(result, for: job, ledger: account.pendingEventID.map { .pendingEvent(id: $0) } ?? .none)
         outboxSignal.nudge()
@@ -108,8 +112,10 @@ final class EventProcessor: Sendable {
     /// The decision inside the caller's transaction, for an event not in the ledger, whose account
     /// (`existing`, nil when unknown) the caller has locked. Returns the account as the event
     /// left it. A plan that is `done` is the caller's to enter in the ledger.
-    private func decide(_ event: IngressEvent, origin: MessageOrigin, value: [UInt8], firm: FirmRecord?, account existing: StoredAccount?,
-                        on connection: PostgresConnection) async throws -> (Plan, Bool, StoredAccount?) {
+    private func decide(
+        _ event: IngressEvent, origin: MessageOrigin, value: [UInt8], firm: FirmRecord?, account existing: StoredAccount?,
+        on connection: PostgresConnection
+    ) async throws -> (Plan, Bool, StoredAccount?) {
         if let existing, existing.isLeased(byOtherThan: workerID, at: Date()), let until = existing.leaseExpiresAt {
             return (.waitForLease(until: until), false, existing)
         }
@@ -120,7 +126,8 @@ final class EventProcessor: Sendable {
         }
         var queueDue = false
         if event.payload.isDocument {
-            let ingested = try await documents.apply(event, value: value, origin: origin, firm: firm, account: account?.state, on: connection)
+            let ingested = try await documents.apply(
+                event, value: value, origin: origin, firm: firm, account: account?.state, on: connection)
             queueDue = ingested.queueDue
             if let refused = ingested.refused, let (kind, toggle, _) = event.payload.documentToggle {
                 try await audit(refused, of: event, entity: kind.entity, entityID: toggle.documentID, on: connection)
@@ -198,9 +205,12 @@ final class EventProcessor: Sendable {
                 }
                 let key = AccountStore.Key(firmID: item.event.firmID, accountID: item.event.accountID)
                 let (plan, due, account, headers) = try await item.trace.run(tracing) { span in
-                    let (plan, due, account) = try await self.decide(item.event, origin: item.origin, value: item.value, firm: firm,
-                                                                     account: accounts[key], on: connection)
-                    if case .done(let outcome) = plan { span.attributes["qbsync.outcome"] = ConsumerService.metricOutcome(outcome).rawValue }
+                    let (plan, due, account) = try await self.decide(
+                        item.event, origin: item.origin, value: item.value, firm: firm,
+                        account: accounts[key], on: connection)
+                    if case .done(let outcome) = plan {
+                        span.attributes["qbsync.outcome"] = ConsumerService.metricOutcome(outcome).rawValue
+                    }
                     return (plan, due, account, PipelineTracing.current)
                 }
                 accounts[key] = account
@@ -295,11 +305,14 @@ final class EventProcessor: Sendable {
                 account.leaseOwner = workerID
                 account.leaseExpiresAt = leaseEnd
                 account.nextAttemptAt = leaseEnd  // if this worker dies, the sweeper finishes the link then
-                plan = .link(CustomerLinker.Job(firmID: event.firmID, accountID: event.accountID, accountName: state.name,
-                                                mode: linkMode, requestSeed: event.id), attempts: 0)
+                plan = .link(
+                    CustomerLinker.Job(
+                        firmID: event.firmID, accountID: event.accountID, accountName: state.name,
+                        mode: linkMode, requestSeed: event.id), attempts: 0)
             } else {
                 // Nothing to call yet: the link waits, visibly, until the firm (re)connects.
-                let waiting = AccountSyncMachine.transition(from: state, on: .linkDeferred(detail: FailureDetail.waitingForConnection), policy: .accountsWithActivity)
+                let waiting = AccountSyncMachine.transition(
+                    from: state, on: .linkDeferred(detail: FailureDetail.waitingForConnection), policy: .accountsWithActivity)
                 for case .publish(let update) in waiting.actions { updates.append(update) }
                 state = waiting.state ?? state
                 account.state = state
@@ -314,12 +327,19 @@ final class EventProcessor: Sendable {
     }
 
     /// Keeps a refused sync or unsync in the audit table, counts and logs it.
-    private func audit(_ rejected: RejectedToggle, of event: IngressEvent, entity: EntityKind, entityID: String, on connection: PostgresConnection) async throws {
+    private func audit(
+        _ rejected: RejectedToggle, of event: IngressEvent, entity: EntityKind, entityID: String, on connection: PostgresConnection
+    ) async throws {
         try await AccountStore.audit(rejected, event: event, entity: entity, entityID: entityID, on: connection)
         metrics.rejectedToggle(entity: entity.rawValue, action: rejected.action.rawValue, role: rejected.actor.role)
-        logger.notice("refused a sync or unsync request", metadata: [
-            "firm_id": "\(event.firmID)", "account_id": "\(event.accountID)", "entity": "\(entity.rawValue)", "entity_id": "\(entityID)",
-            "actor": "\(rejected.actor.userID)", "role": "\(rejected.actor.role)", "event_id": "\(event.id)", "reason": "\(rejected.reason)"])
+        logger.notice(
+            "refused a sync or unsync request",
+            metadata: [
+                "firm_id": "\(event.firmID)", "account_id": "\(event.accountID)", "entity": "\(entity.rawValue)",
+                "entity_id": "\(entityID)",
+                "actor": "\(rejected.actor.userID)", "role": "\(rejected.actor.role)", "event_id": "\(event.id)",
+                "reason": "\(rejected.reason)",
+            ])
     }
 
     /// The account input an event means; nil for document removals, which carry no account news.
@@ -351,32 +371,47 @@ final class EventProcessor: Sendable {
     /// worker) start the same link a second time.
     private func runLink(_ job: CustomerLinker.Job, attemptsSoFar: Int) async -> LinkResult {
         let (database, workerID, leaseDuration, logger) = (database, workerID, configuration.leaseDuration, logger)
-        return await whileRenewing(every: leaseDuration / 3, {
-            _ = try await database.withConnection { connection in
-                try await AccountStore.renewLease(firmID: job.firmID, accountID: job.accountID, worker: workerID,
-                                                  until: Date().addingTimeInterval(leaseDuration.timeInterval), on: connection)
+        return await whileRenewing(
+            every: leaseDuration / 3,
+            {
+                _ = try await database.withConnection { connection in
+                    try await AccountStore.renewLease(
+                        firmID: job.firmID, accountID: job.accountID, worker: workerID,
+                        until: Date().addingTimeInterval(leaseDuration.timeInterval), on: connection)
+                }
+            },
+            failed: { error in
+                // The lease may lapse; the link's record still checks who holds the account.
+                logger.info(
+                    "could not renew an account's lease during its link",
+                    metadata: [
+                        "firm_id": "\(job.firmID)", "account_id": "\(job.accountID)", "error": "\(error)",
+                    ])
             }
-        }, failed: { error in
-            // The lease may lapse; the link's record still checks who holds the account.
-            logger.info("could not renew an account's lease during its link", metadata: [
-                "firm_id": "\(job.firmID)", "account_id": "\(job.accountID)", "error": "\(error)"])
-        }) {
+        ) {
             await link(job, attemptsSoFar: attemptsSoFar)
         }
     }
 
     private func link(_ job: CustomerLinker.Job, attemptsSoFar: Int) async -> LinkResult {
         do {
-            return .linked(customerID: try await configuration.quickBooksCallRetry.run(transient: { error in
-                guard let problem = error as? QuickBooksProblem, case .retryLater = problem.disposition else { return false }
-                return true
-            }, willRetry: { error, attempt, _ in
-                let code = (error as? QuickBooksProblem)?.code ?? ""
-                logger.info("QuickBooks unavailable; retrying", metadata: [
-                    "firm_id": "\(job.firmID)", "account_id": "\(job.accountID)", "code": "\(code)", "attempt": "\(attempt)"])
-            }) { _ in
-                try await linker.link(job)
-            })
+            return .linked(
+                customerID: try await configuration.quickBooksCallRetry.run(
+                    transient: { error in
+                        guard let problem = error as? QuickBooksProblem, case .retryLater = problem.disposition else { return false }
+                        return true
+                    },
+                    willRetry: { error, attempt, _ in
+                        let code = (error as? QuickBooksProblem)?.code ?? ""
+                        logger.info(
+                            "QuickBooks unavailable; retrying",
+                            metadata: [
+                                "firm_id": "\(job.firmID)", "account_id": "\(job.accountID)", "code": "\(code)", "attempt": "\(attempt)",
+                            ])
+                    }
+                ) { _ in
+                    try await linker.link(job)
+                })
         } catch let problem as QuickBooksProblem {
             switch problem.disposition {
             case .account: return .failed(problem)
@@ -386,7 +421,9 @@ final class EventProcessor: Sendable {
         } catch {
             // Database trouble while fetching tokens and the like: the same as QuickBooks being away.
             let problem = QuickBooksProblem(kind: .unavailable, code: "internal", message: String(describing: error))
-            logger.warning("could not reach QuickBooks for an account", metadata: ["firm_id": "\(job.firmID)", "account_id": "\(job.accountID)", "error": "\(error)"])
+            logger.warning(
+                "could not reach QuickBooks for an account",
+                metadata: ["firm_id": "\(job.firmID)", "account_id": "\(job.accountID)", "error": "\(error)"])
             return .unavailable(problem, attempts: attemptsSoFar + 1)
         }
     }
@@ -407,7 +444,7 @@ final class EventProcessor: Sendable {
             }
             let now = Date()
             guard account.leaseOwner == workerID || !account.isLeased(byOtherThan: workerID, at: now),
-                  account.state.status == .syncing, account.pendingEventID == job.requestSeed || account.pendingEventID == nil
+                account.state.status == .syncing, account.pendingEventID == job.requestSeed || account.pendingEventID == nil
             else {
                 // Someone else holds or has finished this link, or a later event moved the account
                 // on; their result stands. The event itself was applied (its decision is in the
@@ -426,7 +463,8 @@ final class EventProcessor: Sendable {
                 account.attempts = 0
                 account.nextAttemptAt = nil
             case .failed(let problem):
-                input = .linkFailed(code: problem.code, detail: FailureDetail.linkFailed(problem, accountName: job.accountName, mode: job.mode))
+                input = .linkFailed(
+                    code: problem.code, detail: FailureDetail.linkFailed(problem, accountName: job.accountName, mode: job.mode))
                 account.nextAttemptAt = nil
             case .firmConnectionLost(let problem):
                 input = .linkDeferred(detail: FailureDetail.waitingForConnection)
@@ -435,7 +473,11 @@ final class EventProcessor: Sendable {
             case .unavailable(let problem, let attempts):
                 account.attempts = attempts
                 if attempts >= configuration.maxAttempts {
-                    input = .linkFailed(code: problem.code, detail: "QuickBooks did not accept the link after \(attempts) attempts (\(problem.code): \(problem.message)). Sync the account again to retry.")
+                    input = .linkFailed(
+                        code: problem.code,
+                        detail:
+                            "QuickBooks did not accept the link after \(attempts) attempts (\(problem.code): \(problem.message)). Sync the account again to retry."
+                    )
                     account.nextAttemptAt = nil
                 } else {
                     input = .linkDeferred(detail: FailureDetail.waitingForQuickBooks(problem))
@@ -476,22 +518,32 @@ final class EventProcessor: Sendable {
         }
     }
 
-    private func markFirmDisconnected(_ firmID: String, _ problem: QuickBooksProblem, causedBy: String, on connection: PostgresConnection) async throws {
-        if try await FirmStore.recordConnectionLost(firmID: firmID, problem, causedBy: causedBy, statusTopic: configuration.topics.syncStatus, on: connection) {
-            logger.error("QuickBooks connection lost; the firm's work waits until it reconnects", metadata: ["firm_id": "\(firmID)", "code": "\(problem.code)"])
+    private func markFirmDisconnected(_ firmID: String, _ problem: QuickBooksProblem, causedBy: String, on connection: PostgresConnection)
+        async throws
+    {
+        if try await FirmStore.recordConnectionLost(
+            firmID: firmID, problem, causedBy: causedBy, statusTopic: configuration.topics.syncStatus, on: connection)
+        {
+            logger.error(
+                "QuickBooks connection lost; the firm's work waits until it reconnects",
+                metadata: ["firm_id": "\(firmID)", "code": "\(problem.code)"])
         }
     }
 
     /// Publishes the account's column changes; the documents that wait on the account follow it.
-    private func publish(_ updates: [AccountStatusUpdate], account: StoredAccount, firm: FirmRecord?, causedBy: String, on connection: PostgresConnection) async throws {
+    private func publish(
+        _ updates: [AccountStatusUpdate], account: StoredAccount, firm: FirmRecord?, causedBy: String, on connection: PostgresConnection
+    ) async throws {
         guard !updates.isEmpty else { return }
         for update in updates {
-            let change = StatusChange(firmID: account.firmID, entity: .account, entityID: account.accountID, accountID: account.accountID,
-                                      status: update.status, previousStatus: update.previousStatus, detail: update.detail,
-                                      errorCode: update.errorCode, qboID: update.qboID, sequence: update.sequence, causedBy: causedBy)
+            let change = StatusChange(
+                firmID: account.firmID, entity: .account, entityID: account.accountID, accountID: account.accountID,
+                status: update.status, previousStatus: update.previousStatus, detail: update.detail,
+                errorCode: update.errorCode, qboID: update.qboID, sequence: update.sequence, causedBy: causedBy)
             try await Outbox.enqueue(change, topic: configuration.topics.syncStatus, on: connection)
         }
-        try await documents.review.accountChanged(firmID: account.firmID, accountID: account.accountID, account: account.state, firm: firm,
-                                                  causedBy: causedBy, on: connection)
+        try await documents.review.accountChanged(
+            firmID: account.firmID, accountID: account.accountID, account: account.state, firm: firm,
+            causedBy: causedBy, on: connection)
     }
 }

@@ -71,14 +71,16 @@ struct OutboxRelay: Service {
                     while true {
                         let outcome = try await publishBatch()
                         if let failure = outcome.failure {
-                            logger.warning("outbox relay could not publish every row at shutdown; the next worker publishes them",
-                                           metadata: ["error": "\(failure)"])
+                            logger.warning(
+                                "outbox relay could not publish every row at shutdown; the next worker publishes them",
+                                metadata: ["error": "\(failure)"])
                         }
                         guard outcome.failure == nil, outcome.settled == batchSize else { break }
                     }
                 } catch {
-                    logger.warning("outbox relay could not read the outbox at shutdown; the next worker publishes what is left",
-                                   metadata: ["error": "\(error)"])
+                    logger.warning(
+                        "outbox relay could not read the outbox at shutdown; the next worker publishes what is left",
+                        metadata: ["error": "\(error)"])
                 }
             }
             group.addTask {
@@ -105,9 +107,14 @@ struct OutboxRelay: Service {
         }
         // While Kafka delivers (for as long as its delivery timeout, brokers away), the claims are
         // renewed: a claim lapses only when its relay is gone, never under a slow delivery.
-        let results = await whileRenewing(every: claimDuration / 3, renewClaims, failed: { error in
-            logger.info("could not renew the outbox rows this relay is delivering; another relay may send them too", metadata: ["error": "\(error)"])
-        }) {
+        let results = await whileRenewing(
+            every: claimDuration / 3, renewClaims,
+            failed: { error in
+                logger.info(
+                    "could not renew the outbox rows this relay is delivering; another relay may send them too",
+                    metadata: ["error": "\(error)"])
+            }
+        ) {
             await withTaskGroup(of: GroupResult.self) { tasks in
                 for key in order {
                     let messages = groups[key] ?? []
@@ -123,11 +130,13 @@ struct OutboxRelay: Service {
         let settled = Set(published).union(setAside.map(\.id))
         try await database.withTransaction { connection in
             if !published.isEmpty {
-                try await connection.execute("update outbox set published_at = now(), claimed_by = null, claimed_until = null where id = any($1)",
-                                             [.int64Array(published)])
+                try await connection.execute(
+                    "update outbox set published_at = now(), claimed_by = null, claimed_until = null where id = any($1)",
+                    [.int64Array(published)])
             }
             if !setAside.isEmpty {
-                try await connection.execute("""
+                try await connection.execute(
+                    """
                     update outbox set set_aside_at = now(), set_aside_reason = reasons.reason, claimed_by = null, claimed_until = null
                     from unnest($1::bigint[], $2::text[]) as reasons(id, reason) where outbox.id = reasons.id
                     """, [.int64Array(setAside.map(\.id)), .textArray(setAside.map(\.reason))])
@@ -135,16 +144,20 @@ struct OutboxRelay: Service {
             // What could not be sent now is anyone's again.
             let unsent = rows.map(\.id).filter { !settled.contains($0) }
             if !unsent.isEmpty {
-                try await connection.execute("update outbox set claimed_by = null, claimed_until = null where id = any($1) and claimed_by = $2",
-                                             [.int64Array(unsent), .text(relayID)])
+                try await connection.execute(
+                    "update outbox set claimed_by = null, claimed_until = null where id = any($1) and claimed_by = $2",
+                    [.int64Array(unsent), .text(relayID)])
             }
         }
         if !published.isEmpty { metrics.outboxPublished(published.count) }
         for row in setAside {
             metrics.outboxSetAside(topic: row.topic)
-            logger.error("Kafka refused an outbox row for good; it is set aside (kept in the outbox) and the rest flow", metadata: [
-                "outbox_id": "\(row.id)", "topic": "\(row.topic)", "bytes": "\(row.bytes)", "error": "\(row.reason)",
-                "fix": "raise the topic's max.message.bytes (or the producer's), then `qbsync outbox release \(row.id)`"])
+            logger.error(
+                "Kafka refused an outbox row for good; it is set aside (kept in the outbox) and the rest flow",
+                metadata: [
+                    "outbox_id": "\(row.id)", "topic": "\(row.topic)", "bytes": "\(row.bytes)", "error": "\(row.reason)",
+                    "fix": "raise the topic's max.message.bytes (or the producer's), then `qbsync outbox release \(row.id)`",
+                ])
         }
         return Outcome(settled: published.count + setAside.count, failure: results.lazy.compactMap(\.failure).first)
     }
@@ -153,7 +166,8 @@ struct OutboxRelay: Service {
     private func claim() async throws -> [Row] {
         let rows = try await database.withTransaction { connection in
             _ = try await connection.query("select pg_advisory_xact_lock($1)", [.int64(Self.lockKey)])
-            return try await connection.query("""
+            return try await connection.query(
+                """
                 with claimable as (
                     select id from outbox o
                     where published_at is null and set_aside_at is null
@@ -169,16 +183,19 @@ struct OutboxRelay: Service {
         }
         return try rows.map { row in
             let group = try row.decode(String.self, "message_key")
-            let trace = TraceHeaders(traceParent: try row.decode(String?.self, "trace_parent"), traceState: try row.decode(String?.self, "trace_state"))
+            let trace = TraceHeaders(
+                traceParent: try row.decode(String?.self, "trace_parent"), traceState: try row.decode(String?.self, "trace_state"))
             let message: OutboxMessage
             if try row.decode(Bool.self, "raw") {
-                message = OutboxMessage(topic: try row.decode(String.self, "topic"), key: try row.decode([UInt8]?.self, "key_bytes"),
-                                        value: try row.decode([UInt8]?.self, "payload"),
-                                        headers: try OutboxMessage.decodeHeaders(try row.decode([UInt8]?.self, "headers") ?? []))
+                message = OutboxMessage(
+                    topic: try row.decode(String.self, "topic"), key: try row.decode([UInt8]?.self, "key_bytes"),
+                    value: try row.decode([UInt8]?.self, "payload"),
+                    headers: try OutboxMessage.decodeHeaders(try row.decode([UInt8]?.self, "headers") ?? []))
             } else {
                 // A status event carries its trace as CloudEvents attributes and as Kafka headers.
-                message = OutboxMessage(topic: try row.decode(String.self, "topic"), key: Array(group.utf8),
-                                        value: try row.decode([UInt8].self, "payload"), headers: trace.kafkaHeaders)
+                message = OutboxMessage(
+                    topic: try row.decode(String.self, "topic"), key: Array(group.utf8),
+                    value: try row.decode([UInt8].self, "payload"), headers: trace.kafkaHeaders)
             }
             return Row(id: try row.decode(Int64.self, "id"), group: group, message: message, trace: trace)
         }.sorted { $0.id < $1.id }
@@ -187,7 +204,8 @@ struct OutboxRelay: Service {
     /// This relay's claims hold another `claimDuration`.
     @Sendable private func renewClaims() async throws {
         try await database.withConnection { connection in
-            _ = try await connection.execute("""
+            _ = try await connection.execute(
+                """
                 update outbox set claimed_until = now() + $2 * interval '1 millisecond'
                 where claimed_by = $1 and published_at is null and set_aside_at is null
                 """, [.text(relayID), .int64(claimDuration.milliseconds)])
@@ -199,10 +217,13 @@ struct OutboxRelay: Service {
         do {
             try await database.withConnection { connection in
                 _ = try await connection.execute(
-                    "update outbox set claimed_by = null, claimed_until = null where claimed_by = $1 and published_at is null", [.text(relayID)])
+                    "update outbox set claimed_by = null, claimed_until = null where claimed_by = $1 and published_at is null",
+                    [.text(relayID)])
             }
         } catch {
-            logger.info("could not release the outbox rows this relay claimed; they are taken again once the claims lapse", metadata: ["error": "\(error)"])
+            logger.info(
+                "could not release the outbox rows this relay claimed; they are taken again once the claims lapse",
+                metadata: ["error": "\(error)"])
         }
     }
 
@@ -224,8 +245,10 @@ struct OutboxRelay: Service {
         var result = GroupResult()
         for row in rows {
             let message = row.message
-            let sent: Result<Void, KafkaError> = await tracing.span("publish \(message.topic)", parent: row.trace, kind: .producer,
-                                                                    attributes: ["messaging.system": "kafka", "messaging.destination.name": message.topic]) { span in
+            let sent: Result<Void, KafkaError> = await tracing.span(
+                "publish \(message.topic)", parent: row.trace, kind: .producer,
+                attributes: ["messaging.system": "kafka", "messaging.destination.name": message.topic]
+            ) { span in
                 do throws(KafkaError) {
                     _ = try await producer.send(topic: message.topic, key: message.key, value: message.value, headers: message.headers)
                     return .success(())
@@ -238,7 +261,9 @@ struct OutboxRelay: Service {
             case .success:
                 result.published.append(row.id)
             case .failure(let error) where Self.refusedForGood(error):
-                let bytes = (message.value?.count ?? 0) + (message.key?.count ?? 0) + message.headers.reduce(0) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) }
+                let bytes =
+                    (message.value?.count ?? 0) + (message.key?.count ?? 0)
+                    + message.headers.reduce(0) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) }
                 result.setAside.append((row.id, message.topic, bytes, "\(error.code.name): \(error.message)"))
             case .failure(let error):
                 result.failure = error

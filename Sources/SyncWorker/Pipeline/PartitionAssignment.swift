@@ -19,7 +19,6 @@ actor PartitionAssignment {
         partitions.map { "\($0.topic)/\($0.partition)" }
     }
 
-
     func owns(_ ownerPartition: String) -> Bool {
         partitions.contains { "\($0.topic)/\($0.partition)" == ownerPartition }
     }

@@ -29,8 +29,11 @@ struct RetrySweeper: Service {
                         for account in claimed {
                             group.addTask {
                                 do { try await processor.resume(account) } catch {
-                                    logger.warning("resuming a link failed; it stays waiting", metadata: [
-                                        "firm_id": "\(account.firmID)", "account_id": "\(account.accountID)", "error": "\(error)"])
+                                    logger.warning(
+                                        "resuming a link failed; it stays waiting",
+                                        metadata: [
+                                            "firm_id": "\(account.firmID)", "account_id": "\(account.accountID)", "error": "\(error)",
+                                        ])
                                 }
                             }
                         }
@@ -46,7 +49,8 @@ struct RetrySweeper: Service {
 
     func claim() async throws -> [StoredAccount] {
         try await database.withTransaction { connection in
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 select a.firm_id, a.account_id from accounts a join firms f using (firm_id)
                 where a.status = 'syncing' and a.next_attempt_at <= now() and f.connection_status = 'synced'
                 order by a.next_attempt_at limit $1 for update of a skip locked
@@ -54,8 +58,10 @@ struct RetrySweeper: Service {
             var claimed: [StoredAccount] = []
             let leaseEnd = Date().addingTimeInterval(leaseDuration.timeInterval)
             for row in rows {
-                guard var account = try await AccountStore.lock(firmID: try row.decode(String.self, "firm_id"),
-                                                                accountID: try row.decode(String.self, "account_id"), on: connection)
+                guard
+                    var account = try await AccountStore.lock(
+                        firmID: try row.decode(String.self, "firm_id"),
+                        accountID: try row.decode(String.self, "account_id"), on: connection)
                 else { continue }
                 account.leaseOwner = workerID
                 account.leaseExpiresAt = leaseEnd

@@ -50,13 +50,15 @@ struct CustomerLinker: Sendable {
     }
 
     private func create(_ job: Job) async throws -> String {
-        let requestID = RequestID.derive(firm: job.firmID, entity: "customer", id: job.accountID, operation: "create", revision: job.requestSeed)
+        let requestID = RequestID.derive(
+            firm: job.firmID, entity: "customer", id: job.accountID, operation: "create", revision: job.requestSeed)
         let name = job.accountName
         // The help article: a new customer gets the type "Individual" when the company has one.
         let individual = try await individualTypes.value(for: job.firmID) {
-            ReferenceTypeBox(reference: try await gateway.perform(firmID: job.firmID, "find customer type") { client, access throws(QuickBooksError) in
-                try await client.customerType(named: "Individual", access: access)
-            })
+            ReferenceTypeBox(
+                reference: try await gateway.perform(firmID: job.firmID, "find customer type") { client, access throws(QuickBooksError) in
+                    try await client.customerType(named: "Individual", access: access)
+                })
         }.reference
         let customer = try await gateway.perform(firmID: job.firmID, "create customer") { client, access throws(QuickBooksError) in
             try await client.createCustomer(displayName: name, customerType: individual, requestID: requestID, access: access)
@@ -72,7 +74,8 @@ struct CustomerLinker: Sendable {
             throw QuickBooksProblem(kind: .unavailable, code: "no_id", message: "QuickBooks returned a customer without an Id")
         }
         guard !customer.isActive else { return id }
-        let requestID = RequestID.derive(firm: job.firmID, entity: "customer", id: job.accountID, operation: "reactivate", revision: job.requestSeed)
+        let requestID = RequestID.derive(
+            firm: job.firmID, entity: "customer", id: job.accountID, operation: "reactivate", revision: job.requestSeed)
         _ = try await gateway.perform(firmID: job.firmID, "reactivate customer") { client, access throws(QuickBooksError) in
             try await client.reactivate(customer, requestID: requestID, access: access)
         }

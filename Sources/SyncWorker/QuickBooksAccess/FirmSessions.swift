@@ -55,27 +55,33 @@ actor FirmSessions {
     private nonisolated func open(_ sealed: [UInt8], firmID: String) throws -> String {
         do { return try cipher.open(sealed, firmID: firmID) } catch {
             logger.error("cannot decrypt a firm's QuickBooks tokens with this worker's key", metadata: ["firm_id": "\(firmID)"])
-            throw QuickBooksProblem(kind: .authentication, code: QuickBooksProblem.tokenKeyCode,
-                                    message: "this worker cannot read the firm's QuickBooks tokens: the token key differs from the one that sealed them")
+            throw QuickBooksProblem(
+                kind: .authentication, code: QuickBooksProblem.tokenKeyCode,
+                message: "this worker cannot read the firm's QuickBooks tokens: the token key differs from the one that sealed them")
         }
     }
 
     private nonisolated func loadOrRefresh(firmID: String, rejected: String?) async throws -> (RealmAccess, Date) {
         try await database.withTransaction { connection in
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 select realm_id, refresh_token, access_token, access_token_expires_at, connection_status, connection_error_code, connection_detail
                 from firms where firm_id = $1 for update
                 """, [.text(firmID)])
             guard let row = rows.first else {
-                throw QuickBooksProblem(kind: .authentication, code: "not_connected", message: "QuickBooks is not connected for firm \(firmID)")
+                throw QuickBooksProblem(
+                    kind: .authentication, code: "not_connected", message: "QuickBooks is not connected for firm \(firmID)")
             }
             guard try row.decode(String.self, "connection_status") == SyncStatus.synced.rawValue else {
-                throw QuickBooksProblem(kind: .authentication, code: try row.decode(String?.self, "connection_error_code") ?? "invalid_grant",
-                                        message: try row.decode(String?.self, "connection_detail") ?? "the firm must reconnect QuickBooks")
+                throw QuickBooksProblem(
+                    kind: .authentication, code: try row.decode(String?.self, "connection_error_code") ?? "invalid_grant",
+                    message: try row.decode(String?.self, "connection_detail") ?? "the firm must reconnect QuickBooks")
             }
             let realmID = try row.decode(String.self, "realm_id")
-            if let sealed = try row.decode([UInt8]?.self, "access_token"), let expiresAt = try row.decode(Date?.self, "access_token_expires_at"),
-               expiresAt.timeIntervalSinceNow > renewBefore {
+            if let sealed = try row.decode([UInt8]?.self, "access_token"),
+                let expiresAt = try row.decode(Date?.self, "access_token_expires_at"),
+                expiresAt.timeIntervalSinceNow > renewBefore
+            {
                 let token = try open(sealed, firmID: firmID)
                 if token != rejected { return (RealmAccess(realmID: realmID, accessToken: token), expiresAt) }
             }
@@ -89,10 +95,14 @@ actor FirmSessions {
             }
             let expiresAt = Date().addingTimeInterval(TimeInterval(tokens.expiresIn))
             // Store the rolled refresh token before anything else can fail: the old one is spent.
-            try await connection.execute("""
+            try await connection.execute(
+                """
                 update firms set refresh_token = $2, access_token = $3, access_token_expires_at = $4, updated_at = now() where firm_id = $1
-                """, [.text(firmID), .bytea(try cipher.seal(tokens.refreshToken, firmID: firmID)),
-                      .bytea(try cipher.seal(tokens.accessToken, firmID: firmID)), .timestamptz(expiresAt)])
+                """,
+                [
+                    .text(firmID), .bytea(try cipher.seal(tokens.refreshToken, firmID: firmID)),
+                    .bytea(try cipher.seal(tokens.accessToken, firmID: firmID)), .timestamptz(expiresAt),
+                ])
             logger.info("refreshed QuickBooks access token", metadata: ["firm_id": "\(firmID)", "realm_id": "\(realmID)"])
             return (RealmAccess(realmID: realmID, accessToken: tokens.accessToken), expiresAt)
         }

@@ -83,10 +83,12 @@ actor RealmBatcher {
         }
         guard settings.batchesPerWindow > 0 else { return try await client.send(write, access: access) }
         nextID += 1
-        let id = nextID, realm = access.realmID
+        let id = nextID
+        let realm = access.realmID
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                realms[realm, default: Realm()].waiting.append(Waiting(id: id, write: write, access: access, since: clock.now, continuation: continuation))
+                realms[realm, default: Realm()].waiting.append(
+                    Waiting(id: id, write: write, access: access, since: clock.now, continuation: continuation))
                 dispatch(realm)
             }
         } onCancel: {
@@ -99,8 +101,11 @@ actor RealmBatcher {
     private func withdraw(_ id: Int, from realm: String) {
         guard let index = realms[realm]?.waiting.firstIndex(where: { $0.id == id }) else { return }
         let waiting = realms[realm]?.waiting.remove(at: index)
-        waiting?.resume(.failure(QuickBooksError(httpStatus: nil, faultType: nil, errors: [], operation: waiting?.write.name ?? "write",
-                                                 transportError: "not sent: cancelled")))
+        waiting?.resume(
+            .failure(
+                QuickBooksError(
+                    httpStatus: nil, faultType: nil, errors: [], operation: waiting?.write.name ?? "write",
+                    transportError: "not sent: cancelled")))
     }
 
     // MARK: - A repeat of a write that went in a batch
@@ -108,13 +113,16 @@ actor RealmBatcher {
     /// The answer a repeated write already has from its batch (sending the batch again when its
     /// answer was lost), or nil when it never went in one or its batch wrote nothing (it goes
     /// afresh: its own requestid was never used).
-    private func earlierAnswer(_ write: QuickBooksWrite, access: RealmAccess) async throws(QuickBooksError) -> Result<WrittenObject, QuickBooksError>? {
+    private func earlierAnswer(_ write: QuickBooksWrite, access: RealmAccess) async throws(QuickBooksError) -> Result<
+        WrittenObject, QuickBooksError
+    >? {
         let membership: BatchStore.Membership?
         do {
             membership = try await store.membership(realm: access.realmID, itemRequestID: write.requestID)
         } catch {
-            throw QuickBooksError(httpStatus: nil, faultType: nil, errors: [], operation: write.name,
-                                  transportError: "not sent: could not look up its earlier batch: \(error)")
+            throw QuickBooksError(
+                httpStatus: nil, faultType: nil, errors: [], operation: write.name,
+                transportError: "not sent: could not look up its earlier batch: \(error)")
         }
         guard let membership else { return nil }
         let answer: Data
@@ -175,7 +183,9 @@ actor RealmBatcher {
             let free = settings.maxInFlight - current.inFlight
             let count = current.waiting.count
             if budget.batches > 0 && (count > free || budget.singles == 0) {
-                if budget.singles == 0, count < settings.maxItems, let oldest = current.waiting.first?.since, clock.now - oldest < settings.fillWait {
+                if budget.singles == 0, count < settings.maxItems, let oldest = current.waiting.first?.since,
+                    clock.now - oldest < settings.fillWait
+                {
                     try? await clock.sleep(until: oldest + settings.fillWait)
                     continue
                 }
@@ -221,14 +231,18 @@ actor RealmBatcher {
 
     /// Records a batch, sends it and returns each write's result; a failure of the whole batch
     /// (not recorded, not answered) is every write's.
-    private func batch(_ realm: String, _ writes: [QuickBooksWrite], access: RealmAccess) async -> [Result<WrittenObject, QuickBooksError>] {
+    private func batch(_ realm: String, _ writes: [QuickBooksWrite], access: RealmAccess) async -> [Result<WrittenObject, QuickBooksError>]
+    {
         let requestID = UUID().uuidString.lowercased()
         let body = QuickBooksClient.batchBody(writes)
         do {
             try await store.record(realm: realm, requestID: requestID, body: body, items: writes.map(\.requestID))
         } catch {
-            return Array(repeating: .failure(QuickBooksError(httpStatus: nil, faultType: nil, errors: [], operation: "batch",
-                                                             transportError: "not sent: could not record the batch: \(error)")), count: writes.count)
+            return Array(
+                repeating: .failure(
+                    QuickBooksError(
+                        httpStatus: nil, faultType: nil, errors: [], operation: "batch",
+                        transportError: "not sent: could not record the batch: \(error)")), count: writes.count)
         }
         metrics.quickBooksBatch(items: writes.count)
         do {
@@ -242,7 +256,8 @@ actor RealmBatcher {
 
     private func recordAnswer(_ answer: Data, of requestID: String) async {
         do { try await store.recordAnswer(requestID: requestID, answer: answer) } catch {
-            logger.warning("could not record a batch answer; the batch is sent again if one of its writes asks", metadata: ["error": "\(error)"])
+            logger.warning(
+                "could not record a batch answer; the batch is sent again if one of its writes asks", metadata: ["error": "\(error)"])
         }
     }
 }

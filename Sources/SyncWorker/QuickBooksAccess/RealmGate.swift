@@ -163,7 +163,8 @@ actor RealmGate {
             guard let state = realms[realm] else { continue }
             switch state.lease {
             case .held(let since, let renewAt):
-                let idle = state.inFlight == 0 && state.waiting.isEmpty && state.windowWaiters == 0 && state.leaseWaiters.isEmpty
+                let idle =
+                    state.inFlight == 0 && state.waiting.isEmpty && state.windowWaiters == 0 && state.leaseWaiters.isEmpty
                     && state.lastCall.map { now - $0 >= idleRelease } ?? true
                 if idle {
                     await letGo(realm, leases)
@@ -216,7 +217,10 @@ actor RealmGate {
     private func takeUnrecorded(_ realm: String, at now: ContinuousClock.Instant) -> (calls: [RecordedCall], recorded: RealmLeases.Window) {
         let calls = realms[realm]?.unrecorded ?? []
         realms[realm]?.unrecorded = []
-        return (calls, RealmLeases.Window(singles: calls.filter { !$0.batch }.map { now - $0.at }, batches: calls.filter(\.batch).map { now - $0.at }))
+        return (
+            calls,
+            RealmLeases.Window(singles: calls.filter { !$0.batch }.map { now - $0.at }, batches: calls.filter(\.batch).map { now - $0.at })
+        )
     }
 
     /// What the realm's window still allows, as this worker knows it: single requests (after
@@ -275,7 +279,11 @@ actor RealmGate {
         let id = nextWaiter
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                if Task.isCancelled { continuation.resume() } else { realms[realm, default: Realm()][keyPath: queue.path].append((id, continuation)) }
+                if Task.isCancelled {
+                    continuation.resume()
+                } else {
+                    realms[realm, default: Realm()][keyPath: queue.path].append((id, continuation))
+                }
             }
         } onCancel: {
             Task { await self.cancelWaiter(id, in: queue, of: realm) }
@@ -344,7 +352,7 @@ struct RealmUsage: Sendable, Equatable {
 }
 
 /// A call made under a realm lease, not yet recorded in the shared window.
-fileprivate struct RecordedCall: Sendable {
+private struct RecordedCall: Sendable {
     var at: ContinuousClock.Instant
     var batch: Bool
 }

@@ -35,17 +35,20 @@ struct RealmLeases: Sendable {
     func take(_ realm: String) async throws -> Window? {
         try await database.withTransaction { connection in
             try await Self.softCommit(connection)
-            let taken = try await connection.query("""
+            let taken = try await connection.query(
+                """
                 insert into realm_leases as lease (realm_id, worker_id, expires_at) values ($1, $2, now() + $3 * interval '1 millisecond')
                 on conflict (realm_id) do update set worker_id = excluded.worker_id, expires_at = excluded.expires_at, wanted_at = null
                 where lease.worker_id = excluded.worker_id or lease.expires_at < now()
                 returning 1 as taken
                 """, [.text(realm), .text(workerID), .int64(duration.milliseconds)])
             guard !taken.isEmpty else {
-                try await connection.execute("update realm_leases set wanted_at = coalesce(wanted_at, now()) where realm_id = $1", [.text(realm)])
+                try await connection.execute(
+                    "update realm_leases set wanted_at = coalesce(wanted_at, now()) where realm_id = $1", [.text(realm)])
                 return nil
             }
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 select extract(epoch from now() - second)::float8 as age, calls, batches from realm_calls
                 where realm_id = $1 and second > now() - $2 * interval '1 millisecond'
                 """, [.text(realm), .int64(window.milliseconds + 1000)])
@@ -67,7 +70,8 @@ struct RealmLeases: Sendable {
         try await database.withTransaction { connection in
             try await Self.softCommit(connection)
             try await record(realm, calls: calls, on: connection)
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 update realm_leases set expires_at = now() + $3 * interval '1 millisecond'
                 where realm_id = $1 and worker_id = $2 returning wanted_at is not null as wanted
                 """, [.text(realm), .text(workerID), .int64(duration.milliseconds)])
@@ -81,7 +85,8 @@ struct RealmLeases: Sendable {
         try await database.withTransaction { connection in
             try await Self.softCommit(connection)
             try await record(realm, calls: calls, on: connection)
-            try await connection.execute("delete from realm_leases where realm_id = $1 and worker_id = $2", [.text(realm), .text(workerID)])
+            try await connection.execute(
+                "delete from realm_leases where realm_id = $1 and worker_id = $2", [.text(realm), .text(workerID)])
         }
     }
 
@@ -95,7 +100,8 @@ struct RealmLeases: Sendable {
     /// younger than it was, never older, so the next holder never sends one too soon.
     private func record(_ realm: String, calls: Window, on connection: PostgresConnection) async throws {
         guard !calls.singles.isEmpty || !calls.batches.isEmpty else { return }
-        try await connection.execute("""
+        try await connection.execute(
+            """
             insert into realm_calls (realm_id, second, calls, batches)
             select $1, date_trunc('second', now() - age * interval '1 millisecond') + interval '1 second', count(*)::integer,
                    (count(*) filter (where batch))::integer

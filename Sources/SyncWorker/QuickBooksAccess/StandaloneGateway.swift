@@ -10,14 +10,17 @@ extension QuickBooksGateway {
         _ body: (PostgresClient, QuickBooksGateway) async throws -> T
     ) async throws -> T {
         let database = try PostgresClient(
-            configuration: PostgresConfiguration(connectionString: configuration.databaseURL, poolSize: 2, applicationName: applicationName),
+            configuration: PostgresConfiguration(
+                connectionString: configuration.databaseURL, poolSize: 2, applicationName: applicationName),
             logger: logger)
         do {
             let gate = RealmGate(limits: configuration.realmLimits)
             let client = QuickBooksClient(configuration: configuration.quickBooks, limiter: gate, logger: logger)
-            let sessions = FirmSessions(database: database, client: client, cipher: try TokenCipher(keyMaterial: configuration.tokenKey), logger: logger)
-            let gateway = QuickBooksGateway(client: client, sessions: sessions, gate: gate, throttlePause: configuration.throttlePause,
-                                            metrics: WorkerMetrics())
+            let sessions = FirmSessions(
+                database: database, client: client, cipher: try TokenCipher(keyMaterial: configuration.tokenKey), logger: logger)
+            let gateway = QuickBooksGateway(
+                client: client, sessions: sessions, gate: gate, throttlePause: configuration.throttlePause,
+                metrics: WorkerMetrics())
             let result = try await body(database, gateway)
             await database.shutdown()
             return result

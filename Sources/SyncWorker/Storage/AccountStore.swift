@@ -37,10 +37,12 @@ enum AccountStore {
     /// cycle), then the rows that exist.
     static func lock(_ keys: [Key], on connection: PostgresConnection) async throws -> [Key: StoredAccount] {
         guard !keys.isEmpty else { return [:] }
-        _ = try await connection.query("""
+        _ = try await connection.query(
+            """
             select pg_advisory_xact_lock(hashtextextended(name, 0)) from unnest($1::text[]) with ordinality as k(name, position) order by position
             """, [.textArray(keys.map(\.lockName))])
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             select \(columns) from accounts
             where (firm_id, account_id) in (select * from unnest($1::text[], $2::text[])) for update
             """, [.textArray(keys.map(\.firmID)), .textArray(keys.map(\.accountID))])
@@ -54,17 +56,21 @@ enum AccountStore {
 
     /// The account as committed, without locking it (a reader that must not wait for its lane).
     static func read(firmID: String, accountID: String, on connection: PostgresConnection) async throws -> StoredAccount? {
-        try await connection.query("select \(columns) from accounts where firm_id = $1 and account_id = $2",
-                                   [.text(firmID), .text(accountID)]).first.map(decode)
+        try await connection.query(
+            "select \(columns) from accounts where firm_id = $1 and account_id = $2",
+            [.text(firmID), .text(accountID)]
+        ).first.map(decode)
     }
 
     static func load(firmID: String, on connection: PostgresConnection) async throws -> [StoredAccount] {
-        try await connection.query("select \(columns) from accounts where firm_id = $1 order by name, account_id", [.text(firmID)]).map(decode)
+        try await connection.query("select \(columns) from accounts where firm_id = $1 order by name, account_id", [.text(firmID)]).map(
+            decode)
     }
 
     static func save(_ account: StoredAccount, on connection: PostgresConnection) async throws {
         let s = account.state
-        try await connection.execute("""
+        try await connection.execute(
+            """
             insert into accounts (\(columns), updated_at)
             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, now())
             on conflict (firm_id, account_id) do update set
@@ -93,8 +99,11 @@ enum AccountStore {
     /// Moves the lease of an account this worker holds (and the moment the sweeper would take
     /// its link over) to `until`; false when the worker no longer holds it.
     @discardableResult
-    static func renewLease(firmID: String, accountID: String, worker: String, until: Date, on connection: PostgresConnection) async throws -> Bool {
-        try await connection.execute("""
+    static func renewLease(firmID: String, accountID: String, worker: String, until: Date, on connection: PostgresConnection) async throws
+        -> Bool
+    {
+        try await connection.execute(
+            """
             update accounts set lease_expires_at = $4, next_attempt_at = $4
             where firm_id = $1 and account_id = $2 and lease_owner = $3 and status = 'syncing'
             """, [.text(firmID), .text(accountID), .text(worker), .timestamptz(until)]) == 1
@@ -103,50 +112,65 @@ enum AccountStore {
     /// Which of `eventIDs` were applied before, in one statement.
     static func processed(eventIDs: [String], on connection: PostgresConnection) async throws -> Set<String> {
         guard !eventIDs.isEmpty else { return [] }
-        let rows = try await connection.query("select event_id from processed_events where event_id = any($1::text[])", [.textArray(eventIDs)])
+        let rows = try await connection.query(
+            "select event_id from processed_events where event_id = any($1::text[])", [.textArray(eventIDs)])
         return Set(try rows.map { try $0.decode(String.self, 0) })
     }
 
-    static func markProcessed(_ event: IngressEvent, origin: MessageOrigin, workerID: String, on connection: PostgresConnection) async throws {
-        try await connection.execute("""
+    static func markProcessed(_ event: IngressEvent, origin: MessageOrigin, workerID: String, on connection: PostgresConnection)
+        async throws
+    {
+        try await connection.execute(
+            """
             insert into processed_events (event_id, firm_id, event_type, topic, kafka_partition, kafka_offset, worker_id)
             values ($1, $2, $3, $4, $5, $6, $7) on conflict (event_id) do nothing
             """,
-            [.text(event.id), .text(event.firmID), .text(event.type), .text(origin.topic), .int(Int(origin.partition)),
-             .int64(origin.offset), .text(workerID)])
+            [
+                .text(event.id), .text(event.firmID), .text(event.type), .text(origin.topic), .int(Int(origin.partition)),
+                .int64(origin.offset), .text(workerID),
+            ])
     }
 
     /// ``markProcessed(_:origin:workerID:on:)`` for many events in one statement.
     static func markProcessed(_ events: [(IngressEvent, MessageOrigin)], workerID: String, on connection: PostgresConnection) async throws {
         guard !events.isEmpty else { return }
-        try await connection.execute("""
+        try await connection.execute(
+            """
             insert into processed_events (event_id, firm_id, event_type, topic, kafka_partition, kafka_offset, worker_id)
             select id, firm, type, topic, kafka_partition, kafka_offset, $7
             from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
                 as e(id, firm, type, topic, kafka_partition, kafka_offset)
             on conflict (event_id) do nothing
             """,
-            [.textArray(events.map(\.0.id)), .textArray(events.map(\.0.firmID)), .textArray(events.map(\.0.type)),
-             .textArray(events.map(\.1.topic)), .int64Array(events.map { Int64($0.1.partition) }), .int64Array(events.map(\.1.offset)),
-             .text(workerID)])
+            [
+                .textArray(events.map(\.0.id)), .textArray(events.map(\.0.firmID)), .textArray(events.map(\.0.type)),
+                .textArray(events.map(\.1.topic)), .int64Array(events.map { Int64($0.1.partition) }), .int64Array(events.map(\.1.offset)),
+                .text(workerID),
+            ])
     }
 
     /// Records an event as applied by a retry that finished its pending link.
     static func markProcessed(eventID: String, firmID: String, workerID: String, on connection: PostgresConnection) async throws {
-        try await connection.execute("""
+        try await connection.execute(
+            """
             insert into processed_events (event_id, firm_id, event_type, worker_id) values ($1, $2, 'account.link', $3)
             on conflict (event_id) do nothing
             """, [.text(eventID), .text(firmID), .text(workerID)])
     }
 
     /// Keeps a refused sync or unsync request of an account, invoice or payment.
-    static func audit(_ rejected: RejectedToggle, event: IngressEvent, entity: EntityKind, entityID: String, on connection: PostgresConnection) async throws {
-        try await connection.execute("""
+    static func audit(
+        _ rejected: RejectedToggle, event: IngressEvent, entity: EntityKind, entityID: String, on connection: PostgresConnection
+    ) async throws {
+        try await connection.execute(
+            """
             insert into rejected_toggles (event_id, firm_id, account_id, entity, entity_id, action, actor_user_id, actor_role, reason)
             values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
             """,
-            [.text(event.id), .text(event.firmID), .text(event.accountID), .text(entity.rawValue), .text(entityID),
-             .text(rejected.action.rawValue), .text(rejected.actor.userID), .text(rejected.actor.role), .text(rejected.reason)])
+            [
+                .text(event.id), .text(event.firmID), .text(event.accountID), .text(entity.rawValue), .text(entityID),
+                .text(rejected.action.rawValue), .text(rejected.actor.userID), .text(rejected.actor.role), .text(rejected.reason),
+            ])
     }
 
     private static func optional(_ text: String?) -> PostgresValue { text.map { .text($0) } ?? .null }
@@ -163,7 +187,8 @@ enum AccountStore {
             detail: try row.decode(String?.self, "detail"), errorCode: try row.decode(String?.self, "error_code"),
             sequence: try row.decode(Int64.self, "sequence"), hasActivity: try row.decode(Bool.self, "has_activity"),
             pendingLink: modeName.flatMap { LinkMode(name: $0, customerID: try? row.decode(String?.self, "pending_link_customer_id")) })
-        var account = StoredAccount(firmID: try row.decode(String.self, "firm_id"), accountID: try row.decode(String.self, "account_id"), state: state)
+        var account = StoredAccount(
+            firmID: try row.decode(String.self, "firm_id"), accountID: try row.decode(String.self, "account_id"), state: state)
         account.pendingEventID = try row.decode(String?.self, "pending_link_event_id")
         account.attempts = try row.decode(Int.self, "attempts")
         account.nextAttemptAt = try row.decode(Date?.self, "next_attempt_at")

@@ -31,7 +31,8 @@ public struct Migrator: Sendable {
     }
 
     private func apply(on connection: PostgresConnection) async throws -> [Int] {
-        try await connection.executeScript("""
+        try await connection.executeScript(
+            """
             create table if not exists schema_migrations (
                 version integer primary key,
                 name text not null,
@@ -40,14 +41,16 @@ public struct Migrator: Sendable {
             """)
         let done = Set(try await connection.query("select version from schema_migrations").map { try $0.decode(Int.self, "version") })
         if let newest = done.max(), let known = Migration.all.last?.version, newest > known {
-            throw WorkerConfigurationError("the database schema is at version \(newest) but this qbsync knows only up to \(known); deploy the newer qbsync")
+            throw WorkerConfigurationError(
+                "the database schema is at version \(newest) but this qbsync knows only up to \(known); deploy the newer qbsync")
         }
         var applied: [Int] = []
         for migration in Migration.all where !done.contains(migration.version) {
             try await connection.executeScript("begin")
             do {
                 try await connection.executeScript(migration.sql)
-                try await connection.execute("insert into schema_migrations (version, name) values ($1, $2)", [.int(migration.version), .text(migration.name)])
+                try await connection.execute(
+                    "insert into schema_migrations (version, name) values ($1, $2)", [.int(migration.version), .text(migration.name)])
                 try await connection.executeScript("commit")
             } catch {
                 try? await connection.executeScript("rollback")

@@ -12,8 +12,10 @@ enum Outbox {
         let trace = PipelineTracing.current
         try await connection.execute(
             "insert into outbox (topic, message_key, payload, trace_parent, trace_state) values ($1, $2, $3, $4, $5)",
-            [.text(topic), .text(change.key), .bytea(StatusEvent.encode(change, trace: trace)),
-             trace.traceParent.map { .text($0) } ?? .null, trace.traceState.map { .text($0) } ?? .null])
+            [
+                .text(topic), .text(change.key), .bytea(StatusEvent.encode(change, trace: trace)),
+                trace.traceParent.map { .text($0) } ?? .null, trace.traceState.map { .text($0) } ?? .null,
+            ])
     }
 
     /// Enqueues a message as it is (any key and value bytes, headers). Messages of one `group`
@@ -21,8 +23,10 @@ enum Outbox {
     static func enqueue(_ message: OutboxMessage, group: String, on connection: PostgresConnection) async throws {
         try await connection.execute(
             "insert into outbox (topic, message_key, raw, key_bytes, payload, headers) values ($1, $2, true, $3, $4, $5)",
-            [.text(message.topic), .text(group), message.key.map { .bytea($0) } ?? .null, message.value.map { .bytea($0) } ?? .null,
-             .bytea(OutboxMessage.encode(message.headers))])
+            [
+                .text(message.topic), .text(group), message.key.map { .bytea($0) } ?? .null, message.value.map { .bytea($0) } ?? .null,
+                .bytea(OutboxMessage.encode(message.headers)),
+            ])
     }
 }
 
@@ -37,7 +41,9 @@ struct OutboxMessage: Sendable, Hashable {
     /// 0xFFFFFFFF for a null value) and the value; lengths big-endian.
     static func encode(_ headers: [KafkaHeader]) -> [UInt8] {
         var bytes: [UInt8] = []
-        func append(_ length: UInt32) { bytes += [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)] }
+        func append(_ length: UInt32) {
+            bytes += [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)]
+        }
         for header in headers {
             let name = Array(header.name.utf8)
             append(UInt32(name.count))
@@ -100,8 +106,9 @@ enum StatusEvent {
     static func encode(_ change: StatusChange, trace: TraceHeaders = TraceHeaders(), at time: Date = Date()) throws -> [UInt8] {
         // The id is stable for (entity, sequence): a republished row carries the same id.
         let id = RequestID.stableUUID(["status", change.key, String(change.sequence)])
-        let envelope = Envelope(id: id, time: time.formatted(.iso8601), subject: change.key, traceparent: trace.traceParent,
-                                tracestate: trace.traceState, data: change)
+        let envelope = Envelope(
+            id: id, time: time.formatted(.iso8601), subject: change.key, traceparent: trace.traceParent,
+            tracestate: trace.traceState, data: change)
         return Array(try JSONEncoder().encode(envelope))
     }
 }

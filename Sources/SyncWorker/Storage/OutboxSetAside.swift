@@ -15,11 +15,15 @@ public enum OutboxSetAside {
 
     public static func list(_ database: PostgresClient) async throws -> [Row] {
         try await database.withConnection { connection in
-            try await connection.query("""
+            try await connection.query(
+                """
                 select id, topic, message_key, coalesce(octet_length(payload), 0)::bigint as bytes, set_aside_reason, set_aside_at
                 from outbox where set_aside_at is not null and published_at is null order by id
-                """).map { row in
-                Row(id: try row.decode(Int64.self, "id"), topic: try row.decode(String.self, "topic"), key: try row.decode(String.self, "message_key"),
+                """
+            ).map { row in
+                Row(
+                    id: try row.decode(Int64.self, "id"), topic: try row.decode(String.self, "topic"),
+                    key: try row.decode(String.self, "message_key"),
                     bytes: Int(try row.decode(Int64.self, "bytes")), reason: try row.decode(String?.self, "set_aside_reason") ?? "",
                     setAsideAt: try row.decode(Date.self, "set_aside_at"))
             }
@@ -29,7 +33,8 @@ public enum OutboxSetAside {
     /// Puts the rows (all of them for nil) back in line for the relay; returns how many were set aside.
     public static func release(_ ids: [Int64]?, from database: PostgresClient) async throws -> Int {
         try await database.withConnection { connection in
-            try await connection.execute("""
+            try await connection.execute(
+                """
                 update outbox set set_aside_at = null, set_aside_reason = null
                 where ($1::bigint[] is null or id = any($1)) and set_aside_at is not null and published_at is null
                 """, [ids.map { .int64Array($0) } ?? .null])

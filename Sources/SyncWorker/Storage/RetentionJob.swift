@@ -35,22 +35,26 @@ struct RetentionJob: Service {
         let seconds = ledgerRetention.components.seconds
         return try await database.withConnection { connection in
             // A status event is republished within minutes of a crash; a day on it is history.
-            _ = try await connection.execute("""
+            _ = try await connection.execute(
+                """
                 delete from outbox where id in (select id from outbox where published_at < now() - interval '15 minutes' limit $1)
                 """, [.int(chunk)])
             // A week on, a recreated topic's offsets must not look seen.
-            _ = try await connection.execute("""
+            _ = try await connection.execute(
+                """
                 delete from dead_letters where (topic, kafka_partition, kafka_offset) in (
                     select topic, kafka_partition, kafka_offset from dead_letters where dead_lettered_at < now() - interval '7 days' limit $1)
                 """, [.int(chunk)])
             // A batch is kept until its writes are surely recorded; a week covers a firm reconnecting late.
-            _ = try await connection.execute("""
+            _ = try await connection.execute(
+                """
                 delete from quickbooks_batches where request_id in (
                     select request_id from quickbooks_batches where created_at < now() - interval '7 days' limit $1)
                 """, [.int(chunk)])
             var deleted = 0
             while !Task.isCancelled {
-                let count = try await connection.execute("""
+                let count = try await connection.execute(
+                    """
                     delete from processed_events where event_id in (
                         select event_id from processed_events where processed_at < now() - make_interval(secs => $1) limit $2)
                     """, [.int64(seconds), .int(chunk)])

@@ -33,8 +33,10 @@ struct PipelineTracing: Sendable {
         Self.record(tracer, name, from: start, to: end)
     }
 
-    private static func record<Backend: Tracer>(_ tracer: Backend, _ name: String, from start: DefaultTracerClock.Instant,
-                                                to end: DefaultTracerClock.Instant) {
+    private static func record<Backend: Tracer>(
+        _ tracer: Backend, _ name: String, from start: DefaultTracerClock.Instant,
+        to end: DefaultTracerClock.Instant
+    ) {
         let span = tracer.startSpan(name, context: ServiceContext.current ?? .topLevel, ofKind: .internal, at: start)
         span.end(at: end)
     }

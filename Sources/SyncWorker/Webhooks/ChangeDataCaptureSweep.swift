@@ -50,11 +50,15 @@ struct ChangeDataCaptureSweep: Service {
                     do {
                         try await sweep(realm: realm, firmID: firmID, checkedUntil: checkedUntil)
                     } catch {
-                        logger.warning("could not ask QuickBooks what changed in a company; asking again later", metadata: [
-                            "realm_id": "\(realm)", "error": "\(error)"])
+                        logger.warning(
+                            "could not ask QuickBooks what changed in a company; asking again later",
+                            metadata: [
+                                "realm_id": "\(realm)", "error": "\(error)",
+                            ])
                         do { try await release(realm, nextSweep: Date().addingTimeInterval(min(60, interval.timeInterval))) } catch {
                             // Its claim runs out within a minute, and the realm is swept then.
-                            logger.debug("could not release a change-data-capture claim", metadata: ["realm_id": "\(realm)", "error": "\(error)"])
+                            logger.debug(
+                                "could not release a change-data-capture claim", metadata: ["realm_id": "\(realm)", "error": "\(error)"])
                         }
                     }
                 }
@@ -66,12 +70,14 @@ struct ChangeDataCaptureSweep: Service {
     private func claimDue() async throws -> [(realm: String, firmID: String, checkedUntil: Date)] {
         try await database.withTransaction { connection in
             // Realms connected since the last pass start from their connection.
-            _ = try await connection.execute("""
+            _ = try await connection.execute(
+                """
                 insert into quickbooks_cdc_checkpoints (realm_id, checked_until)
                 select realm_id, min(connected_at) from firms where connection_status = 'synced' group by realm_id
                 on conflict (realm_id) do nothing
                 """)
-            return try await connection.query("""
+            return try await connection.query(
+                """
                 update quickbooks_cdc_checkpoints c set claimed_by = $1, claimed_until = now() + interval '60 seconds'
                 from (select realm_id from quickbooks_cdc_checkpoints
                       where next_sweep_at <= now() and (claimed_until is null or claimed_until < now())
@@ -80,7 +86,8 @@ struct ChangeDataCaptureSweep: Service {
                               order by connected_at limit 1) firm
                 where c.realm_id = due.realm_id
                 returning c.realm_id, firm.firm_id, c.checked_until
-                """, [.text(workerID), .int(realmsPerPass)]).map {
+                """, [.text(workerID), .int(realmsPerPass)]
+            ).map {
                 (try $0.decode(String.self, "realm_id"), try $0.decode(String.self, "firm_id"), try $0.decode(Date.self, "checked_until"))
             }
         }
@@ -93,8 +100,11 @@ struct ChangeDataCaptureSweep: Service {
         let reach = asked.addingTimeInterval(-QuickBooksClient.changeDataCaptureReach.timeInterval + 3600)
         if checkedUntil < reach {
             let queued = try await queueFullReconcile(realm: realm, at: asked)
-            logger.warning("a company's changes are older than change-data-capture reaches; checking everything qbsync wrote there", metadata: [
-                "realm_id": "\(realm)", "checked_until": "\(checkedUntil)", "objects": "\(queued)"])
+            logger.warning(
+                "a company's changes are older than change-data-capture reaches; checking everything qbsync wrote there",
+                metadata: [
+                    "realm_id": "\(realm)", "checked_until": "\(checkedUntil)", "objects": "\(queued)",
+                ])
         }
         let since = max(checkedUntil, reach).addingTimeInterval(-1)  // a second of overlap: repeats are kept once
         let changes = try await gateway.perform(firmID: firmID, "cdc") { client, access throws(QuickBooksError) in
@@ -102,18 +112,24 @@ struct ChangeDataCaptureSweep: Service {
         }
         // An active customer needs no reconciling (only one made inactive, merged away or deleted does).
         let notifications = changes.objects.filter { !($0.entity == "Customer" && !$0.deleted && $0.active != false) }.map { object in
-            QuickBooksNotification(realmID: realm, entity: object.entity, entityID: object.id, operation: object.deleted ? .delete : .update,
-                                   changedAt: object.lastUpdated ?? "cdc \(asked.timeIntervalSince1970)", syncToken: object.syncToken)
+            QuickBooksNotification(
+                realmID: realm, entity: object.entity, entityID: object.id, operation: object.deleted ? .delete : .update,
+                changedAt: object.lastUpdated ?? "cdc \(asked.timeIntervalSince1970)", syncToken: object.syncToken)
         }
         // Cut at 1,000: the next pass starts from the newest change seen, at once.
         let newest = changes.truncated.isEmpty ? nil : changes.objects.compactMap { $0.lastUpdated.flatMap(Self.date) }.max()
         try await database.withTransaction { connection in
             let new = try await NotificationStore.record(notifications, source: "cdc", on: connection)
             metrics.notificationsReceived(new: new, repeated: notifications.count - new)
-            _ = try await connection.execute("""
+            _ = try await connection.execute(
+                """
                 update quickbooks_cdc_checkpoints set checked_until = $2, next_sweep_at = $3, claimed_by = null, claimed_until = null
                 where realm_id = $1
-                """, [.text(realm), .timestamptz(newest ?? asked), .timestamptz(newest == nil ? asked.addingTimeInterval(interval.timeInterval) : Date())])
+                """,
+                [
+                    .text(realm), .timestamptz(newest ?? asked),
+                    .timestamptz(newest == nil ? asked.addingTimeInterval(interval.timeInterval) : Date()),
+                ])
         }
     }
 
@@ -129,7 +145,8 @@ struct ChangeDataCaptureSweep: Service {
     private func queueFullReconcile(realm: String, at moment: Date) async throws -> Int {
         let marker = "full reconcile \(moment.timeIntervalSince1970)"
         return try await database.withConnection { connection in
-            try await connection.execute("""
+            try await connection.execute(
+                """
                 insert into quickbooks_notifications (realm_id, entity, entity_id, operation, changed_at, source)
                 select f.realm_id, c.qbo_type, c.qbo_id, 'Update', $2, 'reconcile' from document_components c
                 join firms f on f.firm_id = c.firm_id where f.realm_id = $1 and c.state = 'live' and c.qbo_id is not null and c.role = 'main'

@@ -58,9 +58,13 @@ struct ChangeReconciler: Service {
                 try await reconcile(item)
             } catch {
                 // Left claimed: it is taken again when the claim runs out.
-                logger.warning("could not reconcile a QuickBooks change; it is tried again", metadata: [
-                    "realm_id": "\(item.notification.realmID)", "entity": "\(item.notification.entity)", "id": "\(item.notification.entityID)",
-                    "error": "\(error)"])
+                logger.warning(
+                    "could not reconcile a QuickBooks change; it is tried again",
+                    metadata: [
+                        "realm_id": "\(item.notification.realmID)", "entity": "\(item.notification.entity)",
+                        "id": "\(item.notification.entityID)",
+                        "error": "\(error)",
+                    ])
             }
         }
         if !claimed.isEmpty { outboxSignal.nudge() }
@@ -69,20 +73,26 @@ struct ChangeReconciler: Service {
 
     private func claim() async throws -> [Claimed] {
         try await database.withConnection { connection in
-            try await connection.query("""
+            try await connection.query(
+                """
                 update quickbooks_notifications set claimed_by = $1, claimed_until = now() + interval '60 seconds'
                 where id in (
                     select id from quickbooks_notifications
                     where reconciled_at is null and (claimed_until is null or claimed_until < now())
                     order by id limit $2 for update skip locked)
                 returning id, realm_id, entity, entity_id, operation, changed_at, deleted_id, sync_token
-                """, [.text(workerID), .int(batchSize)]).compactMap { row in
-                guard let operation = QuickBooksNotification.Operation(rawValue: try row.decode(String.self, "operation")) else { return nil }
-                return Claimed(id: try row.decode(Int64.self, "id"), notification: QuickBooksNotification(
-                    realmID: try row.decode(String.self, "realm_id"), entity: try row.decode(String.self, "entity"),
-                    entityID: try row.decode(String.self, "entity_id"), operation: operation,
-                    changedAt: try row.decode(String.self, "changed_at"), deletedID: try row.decode(String?.self, "deleted_id"),
-                    syncToken: try row.decode(String?.self, "sync_token")))
+                """, [.text(workerID), .int(batchSize)]
+            ).compactMap { row in
+                guard let operation = QuickBooksNotification.Operation(rawValue: try row.decode(String.self, "operation")) else {
+                    return nil
+                }
+                return Claimed(
+                    id: try row.decode(Int64.self, "id"),
+                    notification: QuickBooksNotification(
+                        realmID: try row.decode(String.self, "realm_id"), entity: try row.decode(String.self, "entity"),
+                        entityID: try row.decode(String.self, "entity_id"), operation: operation,
+                        changedAt: try row.decode(String.self, "changed_at"), deletedID: try row.decode(String?.self, "deleted_id"),
+                        syncToken: try row.decode(String?.self, "sync_token")))
             }.sorted { $0.id < $1.id }
         }
     }
@@ -100,7 +110,9 @@ struct ChangeReconciler: Service {
 
     private func markReconciled(_ id: Int64, on connection: PostgresConnection? = nil) async throws {
         let sql = "update quickbooks_notifications set reconciled_at = now() where id = $1"
-        if let connection { _ = try await connection.execute(sql, [.int64(id)]) } else {
+        if let connection {
+            _ = try await connection.execute(sql, [.int64(id)])
+        } else {
             _ = try await database.withConnection { try await $0.execute(sql, [.int64(id)]) }
         }
     }
@@ -109,15 +121,19 @@ struct ChangeReconciler: Service {
 
     private func written(_ notification: QuickBooksNotification) async throws -> [DriftCheck.Written] {
         try await database.withConnection { connection in
-            try await connection.query("""
+            try await connection.query(
+                """
                 select c.firm_id, c.kind, c.document_id, c.role, c.sync_token, c.state from document_components c
                 join firms f on f.firm_id = c.firm_id
                 where f.realm_id = $1 and c.qbo_type = $2 and c.qbo_id = $3
-                """, [.text(notification.realmID), .text(notification.entity), .text(notification.entityID)]).compactMap { row in
+                """, [.text(notification.realmID), .text(notification.entity), .text(notification.entityID)]
+            ).compactMap { row in
                 guard let kind = DocumentKind(rawValue: try row.decode(String.self, "kind")) else { return nil }
-                return DriftCheck.Written(firmID: try row.decode(String.self, "firm_id"), kind: kind, documentID: try row.decode(String.self, "document_id"),
-                               role: try row.decode(String.self, "role"), qboID: notification.entityID, syncToken: try row.decode(String?.self, "sync_token"),
-                               state: try row.decode(String.self, "state"))
+                return DriftCheck.Written(
+                    firmID: try row.decode(String.self, "firm_id"), kind: kind, documentID: try row.decode(String.self, "document_id"),
+                    role: try row.decode(String.self, "role"), qboID: notification.entityID,
+                    syncToken: try row.decode(String?.self, "sync_token"),
+                    state: try row.decode(String.self, "state"))
             }
         }
     }
@@ -141,7 +157,10 @@ struct ChangeReconciler: Service {
 
     private func record(_ drift: Reconciliation.Drift, of written: DriftCheck.Written, notificationID: Int64) async throws {
         try await database.withTransaction { connection in
-            guard var document = try await DocumentStore.lock(firmID: written.firmID, kind: written.kind, documentID: written.documentID, on: connection) else {
+            guard
+                var document = try await DocumentStore.lock(
+                    firmID: written.firmID, kind: written.kind, documentID: written.documentID, on: connection)
+            else {
                 return
             }
             var component = try await DocumentStore.components(of: document, on: connection).first { $0.role.description == written.role }
@@ -162,18 +181,24 @@ struct ChangeReconciler: Service {
             // A firm whose platform wins gets its version written back (a deleted one anew); a void cannot be undone.
             let writeBack = firm?.quickBooksChanges == .platformWins && drift != .voided
             if !writeBack {
-                document.recordFailure(code: code, detail: FailureDetail.changedInQuickBooks(drift, kind: document.kind, label: document.label))
+                document.recordFailure(
+                    code: code, detail: FailureDetail.changedInQuickBooks(drift, kind: document.kind, label: document.label))
             }
             let account = try await AccountStore.read(firmID: document.firmID, accountID: document.accountID, on: connection)
-            let verdict = try await review.review(&document, around: .init(firm: firm, account: account?.state),
-                                                  causedBy: "quickbooks-\(notificationID)", on: connection)
+            let verdict = try await review.review(
+                &document, around: .init(firm: firm, account: account?.state),
+                causedBy: "quickbooks-\(notificationID)", on: connection)
             if writeBack, verdict.next == .push {
                 try await DocumentQueueStore.wake(firmID: document.firmID, accountID: document.accountID, on: connection)
             }
             metrics.driftFound(kind: code)
-            logger.notice(writeBack ? "a document qbsync wrote was changed in QuickBooks; the platform's version is written back"
-                                    : "a document qbsync wrote was changed in QuickBooks", metadata: [
-                "firm_id": "\(document.firmID)", "document": "\(document.kind.rawValue) \(document.documentID)", "drift": "\(code)"])
+            logger.notice(
+                writeBack
+                    ? "a document qbsync wrote was changed in QuickBooks; the platform's version is written back"
+                    : "a document qbsync wrote was changed in QuickBooks",
+                metadata: [
+                    "firm_id": "\(document.firmID)", "document": "\(document.kind.rawValue) \(document.documentID)", "drift": "\(code)",
+                ])
         }
     }
 
@@ -181,7 +206,9 @@ struct ChangeReconciler: Service {
 
     private func reconcileCustomer(_ item: Claimed) async throws {
         let notification = item.notification
-        let detail: String, code: String, customerID: String
+        let detail: String
+        let code: String
+        let customerID: String
         switch notification.operation {
         case .merge:
             customerID = notification.deletedID ?? notification.entityID
@@ -200,8 +227,9 @@ struct ChangeReconciler: Service {
             case nil:
                 return try await markReconciled(item.id)
             case .deleted?:
-                return try await failAccounts(linkedTo: customerID, realm: notification.realmID, code: "customer_deleted_in_quickbooks",
-                                              detail: FailureDetail.customerMerged(intoID: nil), notificationID: item.id)
+                return try await failAccounts(
+                    linkedTo: customerID, realm: notification.realmID, code: "customer_deleted_in_quickbooks",
+                    detail: FailureDetail.customerMerged(intoID: nil), notificationID: item.id)
             case .inactive(let name)?:
                 code = "customer_inactive_in_quickbooks"
                 detail = FailureDetail.customerInactive(name)
@@ -214,39 +242,50 @@ struct ChangeReconciler: Service {
 
     private func linkedFirms(realm: String, customerID: String) async throws -> [String] {
         try await database.withConnection { connection in
-            try await connection.query("""
+            try await connection.query(
+                """
                 select distinct a.firm_id from accounts a join firms f on f.firm_id = a.firm_id
                 where f.realm_id = $1 and a.qbo_customer_id = $2 and a.status = 'synced'
-                """, [.text(realm), .text(customerID)]).map { try $0.decode(String.self, "firm_id") }
+                """, [.text(realm), .text(customerID)]
+            ).map { try $0.decode(String.self, "firm_id") }
         }
     }
 
-    private func failAccounts(linkedTo customerID: String, realm: String, code: String, detail: String, notificationID: Int64) async throws {
+    private func failAccounts(linkedTo customerID: String, realm: String, code: String, detail: String, notificationID: Int64) async throws
+    {
         try await database.withTransaction { connection in
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 select a.firm_id, a.account_id from accounts a join firms f on f.firm_id = a.firm_id
                 where f.realm_id = $1 and a.qbo_customer_id = $2 and a.status = 'synced' order by a.firm_id, a.account_id
                 """, [.text(realm), .text(customerID)])
             for row in rows {
-                let firmID = try row.decode(String.self, "firm_id"), accountID = try row.decode(String.self, "account_id")
+                let firmID = try row.decode(String.self, "firm_id")
+                let accountID = try row.decode(String.self, "account_id")
                 guard var account = try await AccountStore.lock(firmID: firmID, accountID: accountID, on: connection) else { continue }
-                let transition = AccountSyncMachine.transition(from: account.state, on: .customerChangedInQuickBooks(code: code, detail: detail),
-                                                               policy: .accountsWithActivity)
+                let transition = AccountSyncMachine.transition(
+                    from: account.state, on: .customerChangedInQuickBooks(code: code, detail: detail),
+                    policy: .accountsWithActivity)
                 guard let state = transition.state else { continue }
                 account.state = state
                 try await AccountStore.save(account, on: connection)
                 for case .publish(let update) in transition.actions {
-                    try await Outbox.enqueue(StatusChange(
-                        firmID: firmID, entity: .account, entityID: accountID, accountID: accountID, status: update.status,
-                        previousStatus: update.previousStatus, detail: update.detail, errorCode: update.errorCode, qboID: update.qboID,
-                        sequence: update.sequence, causedBy: "quickbooks-\(notificationID)"), topic: statusTopic, on: connection)
+                    try await Outbox.enqueue(
+                        StatusChange(
+                            firmID: firmID, entity: .account, entityID: accountID, accountID: accountID, status: update.status,
+                            previousStatus: update.previousStatus, detail: update.detail, errorCode: update.errorCode, qboID: update.qboID,
+                            sequence: update.sequence, causedBy: "quickbooks-\(notificationID)"), topic: statusTopic, on: connection)
                 }
                 let firm = try await FirmStore.load(firmID: firmID, on: connection)
-                try await review.accountChanged(firmID: firmID, accountID: accountID, account: account.state, firm: firm,
-                                                causedBy: "quickbooks-\(notificationID)", on: connection)
+                try await review.accountChanged(
+                    firmID: firmID, accountID: accountID, account: account.state, firm: firm,
+                    causedBy: "quickbooks-\(notificationID)", on: connection)
                 metrics.driftFound(kind: code)
-                logger.notice("the customer of a synced account was changed in QuickBooks", metadata: [
-                    "firm_id": "\(firmID)", "account_id": "\(accountID)", "drift": "\(code)"])
+                logger.notice(
+                    "the customer of a synced account was changed in QuickBooks",
+                    metadata: [
+                        "firm_id": "\(firmID)", "account_id": "\(accountID)", "drift": "\(code)",
+                    ])
             }
             try await markReconciled(notificationID, on: connection)
         }

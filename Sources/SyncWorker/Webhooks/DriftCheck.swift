@@ -37,18 +37,21 @@ struct DriftCheck: Sendable {
                 if now.totalAmt?.value == .zero, now.privateNote?.hasPrefix("Voided") == true, invoice.total != .zero { return .voided }
                 return Reconciliation.drift(
                     writtenSyncToken: written.syncToken,
-                    written: .init(total: invoice.total, date: invoice.issueDate.description, dueDate: invoice.dueDate?.description,
-                                   lineAmounts: invoice.lines.map(\.amount)),
+                    written: .init(
+                        total: invoice.total, date: invoice.issueDate.description, dueDate: invoice.dueDate?.description,
+                        lineAmounts: invoice.lines.map(\.amount)),
                     nowSyncToken: now.syncToken,
-                    now: .init(total: now.totalAmt?.value, date: now.txnDate?.description, dueDate: now.dueDate?.description,
-                               lineAmounts: (now.lines ?? []).filter(\.isSalesItem).compactMap { $0.amount?.value }))
+                    now: .init(
+                        total: now.totalAmt?.value, date: now.txnDate?.description, dueDate: now.dueDate?.description,
+                        lineAmounts: (now.lines ?? []).filter(\.isSalesItem).compactMap { $0.amount?.value }))
             case .paymentUpserted(let payment)? where written.kind == .payment:
                 let now = try await gateway.perform(firmID: written.firmID, "read Payment") { client, access throws(QuickBooksError) in
                     try await client.read(Payment.entityName, id: id, as: Payment.self, access: access)
                 }
                 if now.totalAmt?.value == .zero, now.privateNote?.hasPrefix("Voided") == true, payment.amount != .zero { return .voided }
-                return Reconciliation.drift(writtenSyncToken: written.syncToken, written: .init(total: payment.amount, date: payment.date.description),
-                                            nowSyncToken: now.syncToken, now: .init(total: now.totalAmt?.value, date: now.txnDate?.description))
+                return Reconciliation.drift(
+                    writtenSyncToken: written.syncToken, written: .init(total: payment.amount, date: payment.date.description),
+                    nowSyncToken: now.syncToken, now: .init(total: now.totalAmt?.value, date: now.txnDate?.description))
             default:
                 return nil
             }
@@ -59,7 +62,8 @@ struct DriftCheck: Sendable {
 
     private func storedDocument(_ written: Written) async throws -> StoredDocument? {
         try await database.withConnection { connection in
-            try await DocumentStore.load(firmID: written.firmID, kind: written.kind, documentID: written.documentID, forUpdate: false, on: connection)
+            try await DocumentStore.load(
+                firmID: written.firmID, kind: written.kind, documentID: written.documentID, forUpdate: false, on: connection)
         }
     }
 

@@ -26,7 +26,8 @@ struct ConfigCommand: ParsableCommand {
     }
 
     struct Check: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Validate the environment as a worker would at start; exit 1 with the problem otherwise.")
+        static let configuration = CommandConfiguration(
+            abstract: "Validate the environment as a worker would at start; exit 1 with the problem otherwise.")
 
         func run() throws {
             do {

@@ -5,13 +5,17 @@ import SyncCore
 struct ContractCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contract",
-        abstract: "Print the event contract: the AsyncAPI 3.0 document of every topic qbsync reads and writes, or one message's JSON Schema.",
+        abstract:
+            "Print the event contract: the AsyncAPI 3.0 document of every topic qbsync reads and writes, or one message's JSON Schema.",
         discussion: """
             The document refers to its schemas as ./schemas/<name>.json; --output writes it with \
             them into a directory, so that AsyncAPI and JSON Schema tools can resolve the references.
             """)
 
-    @Option(help: "Print this JSON Schema instead: an event type (invoice.upserted, quickbooks.sync_status_changed…), common or dead-letter.headers.")
+    @Option(
+        help:
+            "Print this JSON Schema instead: an event type (invoice.upserted, quickbooks.sync_status_changed…), common or dead-letter.headers."
+    )
     var schema: String?
     @Flag(help: "List the schemas, one a line.") var list = false
     @Option(help: "Write asyncapi.yaml and schemas/ into this directory (created if missing) instead of printing.")

@@ -38,7 +38,9 @@ struct CustomersCommand: AsyncParsableCommand {
         }
         print("ID\tNAME\tACTIVE\tLINKED ACCOUNTS")
         for customer in page.customers {
-            print("\(customer.qboID)\t\(customer.displayName)\t\(customer.active ? "yes" : "no")\t\(customer.linkedAccounts.joined(separator: ", "))")
+            print(
+                "\(customer.qboID)\t\(customer.displayName)\t\(customer.active ? "yes" : "no")\t\(customer.linkedAccounts.joined(separator: ", "))"
+            )
         }
         print("\(page.customers.count) customer(s)" + (page.nextCursor.map { "; next page: --cursor \($0)" } ?? ""))
     }

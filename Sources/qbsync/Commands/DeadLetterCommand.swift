@@ -12,7 +12,10 @@ struct DeadLetterCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List dead letters with why and where they came from.")
         @OptionGroup var logging: LoggingOptions
-        @Option(help: "Only dead letters with this reason (not_json, unknown_type, missing_field, invalid_field, too_large, key_mismatch, unprocessable…).") var reason: String?
+        @Option(
+            help:
+                "Only dead letters with this reason (not_json, unknown_type, missing_field, invalid_field, too_large, key_mismatch, unprocessable…)."
+        ) var reason: String?
 
         func run() async throws {
             let logger = logging.bootstrap()
@@ -47,7 +50,9 @@ struct DeadLetterCommand: AsyncParsableCommand {
             let letters = try await queue.list()
             let known = Set(letters.map(\.id))
             let missing = ids.filter { !known.contains($0) }
-            guard missing.isEmpty else { throw ValidationError("no dead letter with id \(missing.joined(separator: ", ")); see `qbsync dlq list`") }
+            guard missing.isEmpty else {
+                throw ValidationError("no dead letter with id \(missing.joined(separator: ", ")); see `qbsync dlq list`")
+            }
             let chosen = letters.filter { all || ids.contains($0.id) || (reason != nil && $0.reason == reason) }
             if dryRun {
                 for letter in chosen { print("would replay \(letter.id) (\(letter.reason)) to \(letter.originalTopic ?? "?")") }

@@ -13,7 +13,8 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = logging.bootstrap()
         let configuration = try WorkerConfiguration.fromEnvironment()
-        let database = try PostgresClient(configuration: PostgresConfiguration(connectionString: configuration.databaseURL, poolSize: 1), logger: logger)
+        let database = try PostgresClient(
+            configuration: PostgresConfiguration(connectionString: configuration.databaseURL, poolSize: 1), logger: logger)
         do {
             let applied = try await Migrator(database: database, logger: logger).migrate()
             print(applied.isEmpty ? "schema up to date" : "applied migrations \(applied.map(String.init).joined(separator: ", "))")

@@ -17,7 +17,8 @@ struct OutboxCommand: AsyncParsableCommand {
         func run() async throws {
             let logger = logging.bootstrap()
             let configuration = try WorkerConfiguration.fromEnvironment()
-            let database = try PostgresClient(configuration: PostgresConfiguration(connectionString: configuration.databaseURL, poolSize: 1), logger: logger)
+            let database = try PostgresClient(
+                configuration: PostgresConfiguration(connectionString: configuration.databaseURL, poolSize: 1), logger: logger)
             let rows: [OutboxSetAside.Row]
             do { rows = try await OutboxSetAside.list(database) } catch {
                 await database.shutdown()
@@ -33,7 +34,8 @@ struct OutboxCommand: AsyncParsableCommand {
     }
 
     struct Release: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Put set-aside rows back in line for publishing (after raising the size limit, say).")
+        static let configuration = CommandConfiguration(
+            abstract: "Put set-aside rows back in line for publishing (after raising the size limit, say).")
         @OptionGroup var logging: LoggingOptions
         @Argument(help: "Row ids, as `qbsync outbox held` prints them.") var ids: [Int64] = []
         @Flag(help: "Release every row set aside.") var all = false
@@ -45,7 +47,8 @@ struct OutboxCommand: AsyncParsableCommand {
         func run() async throws {
             let logger = logging.bootstrap()
             let configuration = try WorkerConfiguration.fromEnvironment()
-            let database = try PostgresClient(configuration: PostgresConfiguration(connectionString: configuration.databaseURL, poolSize: 1), logger: logger)
+            let database = try PostgresClient(
+                configuration: PostgresConfiguration(connectionString: configuration.databaseURL, poolSize: 1), logger: logger)
             let released: Int
             do { released = try await OutboxSetAside.release(all ? nil : ids, from: database) } catch {
                 await database.shutdown()

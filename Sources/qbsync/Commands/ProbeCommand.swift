@@ -3,7 +3,8 @@ import AsyncHTTPClient
 
 /// A health probe for images without curl: exits 0 when the URL answers 2xx.
 struct ProbeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "probe", abstract: "Exit 0 when an HTTP URL answers 2xx (container health checks).")
+    static let configuration = CommandConfiguration(
+        commandName: "probe", abstract: "Exit 0 when an HTTP URL answers 2xx (container health checks).")
 
     @Option(help: "The URL to GET.") var url: String
 

@@ -24,7 +24,8 @@ struct ReconcileCommand: AsyncParsableCommand {
         try configuration.validate()
         let (differences, fixed): ([FirmReconciliation.Difference], Int?)
         do {
-            (differences, fixed) = try await FirmReconciliation.withStandalone(configuration: configuration, logger: logger) { reconciliation in
+            (differences, fixed) = try await FirmReconciliation.withStandalone(configuration: configuration, logger: logger) {
+                reconciliation in
                 let differences = try await reconciliation.differences(firmID: firm)
                 return (differences, fix ? try await reconciliation.fix(differences, firmID: firm) : nil)
             }
@@ -42,7 +43,8 @@ struct ReconcileCommand: AsyncParsableCommand {
         }
         var lines = ["ENTITY\tID\tQUICKBOOKS\tWHAT CHANGED"]
         for difference in differences {
-            lines.append("\(difference.entity)\t\(difference.id)\t\(difference.quickBooksEntity) \(difference.quickBooksID)\t\(difference.detail)")
+            lines.append(
+                "\(difference.entity)\t\(difference.id)\t\(difference.quickBooksEntity) \(difference.quickBooksID)\t\(difference.detail)")
         }
         lines.append("\(differences.count) difference(s)" + (fixed.map { "; \($0) queued for the workers to mark in the column" } ?? ""))
         return lines.joined(separator: "\n")

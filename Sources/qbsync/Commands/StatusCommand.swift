@@ -16,7 +16,8 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = logging.bootstrap()
         let configuration = try WorkerConfiguration.fromEnvironment()
-        let database = try PostgresClient(configuration: PostgresConfiguration(connectionString: configuration.databaseURL, poolSize: 1), logger: logger)
+        let database = try PostgresClient(
+            configuration: PostgresConfiguration(connectionString: configuration.databaseURL, poolSize: 1), logger: logger)
         do {
             let column = try await QuickBooksColumn.load(firmID: firm, from: database)
             if json {

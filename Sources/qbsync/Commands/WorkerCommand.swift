@@ -26,8 +26,9 @@ struct WorkerCommand: AsyncParsableCommand {
             tracer = backend.factory
             observability = [backend.service]
         }
-        let worker = try await Worker(configuration: configuration, logger: logger, metricsRegistry: registry, tracer: tracer,
-                                      observability: observability)
+        let worker = try await Worker(
+            configuration: configuration, logger: logger, metricsRegistry: registry, tracer: tracer,
+            observability: observability)
         try await worker.run()
     }
 }

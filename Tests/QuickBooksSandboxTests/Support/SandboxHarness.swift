@@ -111,8 +111,7 @@ struct SandboxHarness {
     }
 
     /// Creates an entity and returns the entity object from the answer, failing on any fault.
-    func create(_ company: Company, _ entity: String, _ json: String, requestId: String? = nil) async throws -> JSONDoc
-    {
+    func create(_ company: Company, _ entity: String, _ json: String, requestId: String? = nil) async throws -> JSONDoc {
         let reply = try await api(
             company, .POST, entity.lowercased(), query: ["requestid": requestId ?? ""], body: json)
         guard reply.status == 200, reply.json[entity].exists else {

@@ -25,7 +25,8 @@ extension SandboxCompany {
     }
 
     func newServiceItem(_ name: String) async throws -> Item {
-        try await client.createItem(.service(named: name, incomeAccount: servicesIncomeAccount()), requestID: SandboxCompany.requestID(), access: access)
+        try await client.createItem(
+            .service(named: name, incomeAccount: servicesIncomeAccount()), requestID: SandboxCompany.requestID(), access: access)
     }
 
     /// An invoice of `quantity × unitPrice` of one service for `customer`.

@@ -4,11 +4,15 @@ import Logging
 
 /// Reads the dead-letter topic (or another) from the beginning in a group of its own.
 enum DeadLetterReader {
-    static func read(count: Int, bootstrapServers: String, topic: String = "qbsync.dead-letter", timeout: Duration = .seconds(60),
-                     logger: Logger) async throws -> [KafkaMessage] {
-        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(
-            connection: KafkaConfiguration(bootstrapServers: bootstrapServers), groupID: "dlq-reader-\(UUID().uuidString)",
-            topics: [topic]).tunedForMockCluster(), logger: logger)
+    static func read(
+        count: Int, bootstrapServers: String, topic: String = "qbsync.dead-letter", timeout: Duration = .seconds(60),
+        logger: Logger
+    ) async throws -> [KafkaMessage] {
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(
+                connection: KafkaConfiguration(bootstrapServers: bootstrapServers), groupID: "dlq-reader-\(UUID().uuidString)",
+                topics: [topic]
+            ).tunedForMockCluster(), logger: logger)
         let collected = try await withThrowingTaskGroup(of: [KafkaMessage]?.self) { group in
             group.addTask {
                 var messages: [KafkaMessage] = []
@@ -26,7 +30,10 @@ enum DeadLetterReader {
                 }
                 return messages
             }
-            group.addTask { try await Task.sleep(for: timeout); return nil }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
             let first = try await group.next() ?? nil
             group.cancelAll()
             return first

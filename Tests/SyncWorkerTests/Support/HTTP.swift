@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import NIOCore
+
 @testable import SyncWorker
 
 /// Minimal HTTP calls for tests of the worker's own endpoints.
@@ -44,8 +45,9 @@ extension TestEnvironment {
     /// `body` gets the port its HTTP server listens on.
     func withHTTPWorker(_ configuration: WorkerConfiguration? = nil, _ body: (Int) async throws -> Void) async throws {
         let port = PortBox()
-        let worker = try await Worker(configuration: configuration ?? workerConfiguration(), logger: logger, gracefulShutdownSignals: [],
-                                      onHTTPListening: { await port.set($0) })
+        let worker = try await Worker(
+            configuration: configuration ?? workerConfiguration(), logger: logger, gracefulShutdownSignals: [],
+            onHTTPListening: { await port.set($0) })
         let running = Task { try await worker.run() }
         do { try await body(try await port.value()) } catch {
             await worker.shutdown()

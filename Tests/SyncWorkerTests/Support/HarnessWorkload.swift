@@ -7,7 +7,12 @@ import SyncCore
 /// of the first invoice (card with a fee, or promotional credit; sometimes refunded, sometimes
 /// deleted), owner, admin and staff toggles, and now and then a redelivered copy.
 struct Workload {
-    struct Message { var firm: String; var topic: String; var key: String; var value: [UInt8] }
+    struct Message {
+        var firm: String
+        var topic: String
+        var key: String
+        var value: [UInt8]
+    }
 
     struct Invoice {
         var firm: String, account: String, id: String, number: String
@@ -50,22 +55,31 @@ struct Workload {
                 add(firm, TestEvents.accountUpserted(firm: firm, account: account, name: name))
                 let invoiceIDs = (1...Int.random(in: 1...3, using: &random)).map { "inv-\(firmIndex + 1)-\(index)-\($0)" }
                 for (k, id) in invoiceIDs.enumerated() {
-                    addInvoice(firm: firm, account: account, name: name, id: id, number: "N\(firmIndex + 1)-\(index)-\(k + 1)", revision: 1, random: &random)
+                    addInvoice(
+                        firm: firm, account: account, name: name, id: id, number: "N\(firmIndex + 1)-\(index)-\(k + 1)", revision: 1,
+                        random: &random)
                 }
                 if Int.random(in: 0..<2, using: &random) == 0, let first = invoiceIDs.first, let number = invoices[first]?.number {
                     addInvoice(firm: firm, account: account, name: name, id: first, number: number, revision: 2, random: &random)
                 }
                 if Int.random(in: 0..<2, using: &random) == 0, let first = invoiceIDs.first {
-                    addPayment(firm: firm, account: account, name: name, id: "pay-\(firmIndex + 1)-\(index)", invoice: first, random: &random)
+                    addPayment(
+                        firm: firm, account: account, name: name, id: "pay-\(firmIndex + 1)-\(index)", invoice: first, random: &random)
                 }
                 if invoiceIDs.count > 1, Int.random(in: 0..<5, using: &random) == 0 {
-                    add(firm, TestEvents.invoiceRemoved("invoice.voided", firm: firm, account: account, invoice: invoiceIDs[1], revision: 2))
+                    add(
+                        firm, TestEvents.invoiceRemoved("invoice.voided", firm: firm, account: account, invoice: invoiceIDs[1], revision: 2)
+                    )
                     invoices[invoiceIDs[1]]?.voided = true
                 }
                 for _ in 0..<Int.random(in: 0...3, using: &random) {
                     switch Int.random(in: 0..<3, using: &random) {
-                    case 0: add(firm, TestEvents.unsyncRequested(firm: firm, account: account, role: "owner")); lastToggle = "unsync"
-                    case 1: add(firm, TestEvents.syncRequested(firm: firm, account: account, name: name, role: "admin", mode: "auto")); lastToggle = "sync"
+                    case 0:
+                        add(firm, TestEvents.unsyncRequested(firm: firm, account: account, role: "owner"))
+                        lastToggle = "unsync"
+                    case 1:
+                        add(firm, TestEvents.syncRequested(firm: firm, account: account, name: name, role: "admin", mode: "auto"))
+                        lastToggle = "sync"
                     default: add(firm, TestEvents.unsyncRequested(firm: firm, account: account, role: "staff"))
                     }
                 }
@@ -82,15 +96,20 @@ struct Workload {
         }
     }
 
-    private mutating func addInvoice(firm: String, account: String, name: String, id: String, number: String, revision: Int, random: inout SplitMix64) {
+    private mutating func addInvoice(
+        firm: String, account: String, name: String, id: String, number: String, revision: Int, random: inout SplitMix64
+    ) {
         let lines = (0..<Int.random(in: 1...3, using: &random)).map { _ in
             let quantity = Int.random(in: 1...4, using: &random)
             let rate = Self.rates[Int.random(in: 0..<Self.rates.count, using: &random)]
             let amount = FixedDecimal(micros: (FixedDecimal(rate)?.micros ?? 0) * Int64(quantity))
-            return TestEvents.Line(service: ["Bookkeeping", "Payroll", "Tax prep: \"federal\"", "Advisory — Łódź"][quantity - 1],
-                                   quantity: String(quantity), rate: rate, amount: amount.description)
+            return TestEvents.Line(
+                service: ["Bookkeeping", "Payroll", "Tax prep: \"federal\"", "Advisory — Łódź"][quantity - 1],
+                quantity: String(quantity), rate: rate, amount: amount.description)
         }
-        add(firm, TestEvents.invoice(firm: firm, account: account, name: name, invoice: id, number: number, lines: lines, revision: revision))
+        add(
+            firm,
+            TestEvents.invoice(firm: firm, account: account, name: name, invoice: id, number: number, lines: lines, revision: revision))
         let total = lines.compactMap { FixedDecimal($0.amount) }.reduce(FixedDecimal.zero, +)
         invoices[id] = Invoice(firm: firm, account: account, id: id, number: number, total: total, lines: lines.count)
     }
@@ -101,10 +120,14 @@ struct Workload {
         let promotional = Int.random(in: 0..<5, using: &random) == 0
         let amount = applied + FixedDecimal(micros: Int64(Int.random(in: 0...2, using: &random)) * 5_000_000)
         let fee = !promotional && Int.random(in: 0..<2, using: &random) == 0 ? (FixedDecimal("1.23") ?? .zero) : .zero
-        add(firm, TestEvents.payment(firm: firm, account: account, name: name, payment: id, amount: amount.description,
-                                     method: promotional ? "promotional_credit" : "card", reference: "ch_\(id)'x",
-                                     fee: fee > .zero ? fee.description : nil, appliedTo: [(invoice, applied.description)]))
-        var payment = Payment(firm: firm, account: account, id: id, amount: amount, promotional: promotional, invoice: invoice, applied: applied, fee: fee)
+        add(
+            firm,
+            TestEvents.payment(
+                firm: firm, account: account, name: name, payment: id, amount: amount.description,
+                method: promotional ? "promotional_credit" : "card", reference: "ch_\(id)'x",
+                fee: fee > .zero ? fee.description : nil, appliedTo: [(invoice, applied.description)]))
+        var payment = Payment(
+            firm: firm, account: account, id: id, amount: amount, promotional: promotional, invoice: invoice, applied: applied, fee: fee)
         if !promotional, Int.random(in: 0..<4, using: &random) == 0 {
             add(firm, TestEvents.refund(firm: firm, account: account, payment: id, refund: "re-\(id)", amount: "5.00", revision: 2))
             payment.refunds["re-\(id)"] = FixedDecimal("5.00")
@@ -120,7 +143,8 @@ struct Workload {
         messages.append(Message(firm: firm, topic: message.topic, key: message.key, value: message.value))
         validIDs.insert(message.id)
         if let json = try? JSONSerialization.jsonObject(with: Data(message.value)) as? [String: Any],
-           let data = json["data"] as? [String: Any], let account = data["account_id"] as? String {
+            let data = json["data"] as? [String: Any], let account = data["account_id"] as? String
+        {
             let role = (data["actor"] as? [String: Any])?["role"] as? String
             trace["\(firm):account:\(account)", default: []].append("\(json["type"] ?? "?")\(role.map { "(\($0))" } ?? "") \(message.id)")
         }

@@ -28,8 +28,11 @@ final class StatusStream: Sendable {
     private let task: Task<Void, Never>
 
     init(bootstrapServers: String, topic: String, logger: Logger) throws {
-        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(
-            connection: KafkaConfiguration(bootstrapServers: bootstrapServers), groupID: "status-reader-\(UUID().uuidString)", topics: [topic]).tunedForMockCluster(),
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(
+                connection: KafkaConfiguration(bootstrapServers: bootstrapServers), groupID: "status-reader-\(UUID().uuidString)",
+                topics: [topic]
+            ).tunedForMockCluster(),
             logger: logger)
         self.consumer = consumer
         let store = self.store
@@ -68,7 +71,9 @@ final class StatusStream: Sendable {
             if predicate(events) { return events }
             if let failure = await store.failure { throw StreamFailed(message: failure) }
             guard ContinuousClock.now < deadline else {
-                throw Timeout(what: description, seen: events.map { "\($0.key) \($0.previousStatus ?? "nil")→\($0.status) #\($0.sequence) \($0.detail ?? "")" })
+                throw Timeout(
+                    what: description,
+                    seen: events.map { "\($0.key) \($0.previousStatus ?? "nil")→\($0.status) #\($0.sequence) \($0.detail ?? "")" })
             }
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -96,13 +101,16 @@ final class StatusStream: Sendable {
 
     private static func decode(_ message: KafkaMessage) -> Event? {
         guard let value = message.value,
-              let json = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any],
-              let data = json["data"] as? [String: Any] else { return nil }
+            let json = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any],
+            let data = json["data"] as? [String: Any]
+        else { return nil }
         return Event(
             key: message.key.map { String(decoding: $0, as: UTF8.self) } ?? "", id: json["id"] as? String ?? "",
             firmID: data["firm_id"] as? String ?? "", entity: data["entity"] as? String ?? "", entityID: data["entity_id"] as? String ?? "",
-            accountID: data["account_id"] as? String, status: data["status"] as? String ?? "", previousStatus: data["previous_status"] as? String, detail: data["detail"] as? String,
-            errorCode: data["error_code"] as? String, qboID: data["qbo_id"] as? String, sequence: (data["sequence"] as? NSNumber)?.int64Value ?? -1,
+            accountID: data["account_id"] as? String, status: data["status"] as? String ?? "",
+            previousStatus: data["previous_status"] as? String, detail: data["detail"] as? String,
+            errorCode: data["error_code"] as? String, qboID: data["qbo_id"] as? String,
+            sequence: (data["sequence"] as? NSNumber)?.int64Value ?? -1,
             causedBy: data["caused_by"] as? String ?? "", traceParent: json["traceparent"] as? String,
             traceParentHeader: message.headers.first { $0.name == "traceparent" }?.value.map { String(decoding: $0, as: UTF8.self) })
     }
@@ -116,7 +124,9 @@ extension StatusStream {
 
     /// Waits until the entity's newest event has `status` (and, when given, a detail containing `detail`).
     @discardableResult
-    func wait(_ key: String, is status: String, detailContaining detail: String? = nil, timeout: Duration = .seconds(20)) async throws -> Event {
+    func wait(_ key: String, is status: String, detailContaining detail: String? = nil, timeout: Duration = .seconds(20)) async throws
+        -> Event
+    {
         let events = try await wait(timeout: timeout, for: "\(key) \(status)\(detail.map { " (\($0))" } ?? "")") { events in
             guard let last = events.last(where: { $0.key == key }) else { return false }
             return last.status == status && (detail.map { (last.detail ?? "").contains($0) } ?? true)

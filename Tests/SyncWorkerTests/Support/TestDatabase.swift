@@ -31,11 +31,14 @@ enum TestDatabase {
         }
         components.path = "/\(name)"
         let url = components.string ?? server
-        return (url, {
-            _ = try? await admin.withConnection { connection in
-                try await connection.executeScript("drop database if exists \(name) with (force)")
+        return (
+            url,
+            {
+                _ = try? await admin.withConnection { connection in
+                    try await connection.executeScript("drop database if exists \(name) with (force)")
+                }
+                await admin.shutdown()
             }
-            await admin.shutdown()
-        })
+        )
     }
 }

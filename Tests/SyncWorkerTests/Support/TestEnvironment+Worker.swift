@@ -27,7 +27,9 @@ extension TestEnvironment {
 
     /// Creates a sandbox company and connects `firm` to it through the OAuth code flow.
     @discardableResult
-    func connectFirm(_ firm: String, policy: FirmPolicy = .accountsWithActivity, settings: (inout FirmSettings) -> Void = { _ in }) async throws -> String {
+    func connectFirm(_ firm: String, policy: FirmPolicy = .accountsWithActivity, settings: (inout FirmSettings) -> Void = { _ in })
+        async throws -> String
+    {
         let grant = sandbox.inspector.createRealm(companyName: "Firm \(firm)")
         let configuration = workerConfiguration()
         let connector = try FirmConnector(
@@ -36,7 +38,8 @@ extension TestEnvironment {
         try await Migrator(database: database, logger: logger).migrate()
         var firmSettings = FirmSettings(firmID: firm, realmID: grant.realmId, policy: policy)
         settings(&firmSettings)
-        _ = try await connector.connect(firmSettings, credential: .authorizationCode(grant.authorizationCode, redirectURI: "http://localhost/callback"))
+        _ = try await connector.connect(
+            firmSettings, credential: .authorizationCode(grant.authorizationCode, redirectURI: "http://localhost/callback"))
         return grant.realmId
     }
 
@@ -47,12 +50,14 @@ extension TestEnvironment {
         let connector = try FirmConnector(
             database: database, client: QuickBooksClient(configuration: configuration.quickBooks, logger: logger),
             tokenKey: tokenKey, statusTopic: configuration.topics.syncStatus, logger: logger)
-        return try await connector.connect(FirmSettings(firmID: firm, realmID: realm, policy: policy),
-                                           credential: .authorizationCode(grant.authorizationCode, redirectURI: "http://localhost/callback"))
+        return try await connector.connect(
+            FirmSettings(firmID: firm, realmID: realm, policy: policy),
+            credential: .authorizationCode(grant.authorizationCode, redirectURI: "http://localhost/callback"))
     }
 
     /// Starts a worker in this process; stop it with ``RunningWorker/stop()``.
-    func startWorker(group: String = "qbsync-test", configure: (inout WorkerConfiguration) -> Void = { _ in }) async throws -> RunningWorker {
+    func startWorker(group: String = "qbsync-test", configure: (inout WorkerConfiguration) -> Void = { _ in }) async throws -> RunningWorker
+    {
         var configuration = workerConfiguration(group: group)
         configure(&configuration)
         let worker = try await Worker(configuration: configuration, logger: logger, gracefulShutdownSignals: [])

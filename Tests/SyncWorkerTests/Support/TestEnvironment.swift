@@ -37,7 +37,9 @@ struct TestEnvironment: Sendable {
         }
         let sandbox = QuickBooksSandbox(configuration: sandboxConfiguration, logger: logger)
         let database = try PostgresClient(configuration: PostgresConfiguration(connectionString: databaseURL, poolSize: 4), logger: logger)
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(connection: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)), logger: logger)
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(connection: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)),
+            logger: logger)
         let status = try StatusStream(bootstrapServers: cluster.bootstrapServers, topic: topics.syncStatus, logger: logger)
         let outcome: Result<T, any Error>
         do {

@@ -28,12 +28,16 @@ actor TraceCollector {
                 for span in scope["spans"] as? [[String: Any]] ?? [] {
                     var attributes: [String: String] = [:]
                     for attribute in span["attributes"] as? [[String: Any]] ?? [] {
-                        if let key = attribute["key"] as? String, let value = (attribute["value"] as? [String: Any])?["stringValue"] as? String {
+                        if let key = attribute["key"] as? String,
+                            let value = (attribute["value"] as? [String: Any])?["stringValue"] as? String
+                        {
                             attributes[key] = value
                         }
                     }
-                    spans.append(Span(traceID: hex(span["traceId"]), spanID: hex(span["spanId"]), parentSpanID: hex(span["parentSpanId"]),
-                                      name: span["name"] as? String ?? "", attributes: attributes))
+                    spans.append(
+                        Span(
+                            traceID: hex(span["traceId"]), spanID: hex(span["spanId"]), parentSpanID: hex(span["parentSpanId"]),
+                            name: span["name"] as? String ?? "", attributes: attributes))
                 }
             }
         }
@@ -62,9 +66,10 @@ actor TraceCollector {
             await self.receive(Data(buffer: body))
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{}")))
         }
-        let application = Application(router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
-                                      onServerRunning: { [self] channel in await self.listening(at: channel.localAddress?.port ?? 0) },
-                                      logger: logger)
+        let application = Application(
+            router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { [self] channel in await self.listening(at: channel.localAddress?.port ?? 0) },
+            logger: logger)
         try await application.run()
     }
 }

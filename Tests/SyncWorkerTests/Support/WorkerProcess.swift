@@ -33,7 +33,8 @@ final class WorkerProcess: @unchecked Sendable {
     }
 
     func start() throws {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         let process = Process()
         process.executableURL = binary
         process.arguments = ["worker", "--log-level", "warning"]
