@@ -404,14 +404,28 @@ struct ReconciliationTests {
             _ = try await env.status.wait("f1:invoice:i1", is: "synced")
             let edited = try #require(try await env.status.wait("f1:invoice:i2", is: "synced").qboID)
             try await Self.allReconciled(env)
-            // Forty days without a sweep: an edit from back then is out of CDC's reach.
+            // Forty days without a sweep: an edit from back then is out of CDC's reach. The test
+            // holds the realm's checkpoint as a sweep would while it edits, so that no sweep in
+            // flight reads the edit through CDC first.
+            try await env.eventually("the realm's checkpoint held by the test, no sweep in flight") {
+                try await env.database.withConnection { connection in
+                    try await connection.query(
+                        """
+                        update quickbooks_cdc_checkpoints set claimed_by = 'test', claimed_until = now() + interval '60 seconds'
+                        where realm_id = $1 and (claimed_until is null or claimed_until < now()) returning realm_id
+                        """, [.text(realm)]
+                    ).count == 1
+                }
+            }
             let accountant = try await Accountant.of(realm: realm, env)
             try await accountant.redateInvoice(edited, to: "2026-11-10")
             try await env.database.withConnection { connection in
                 _ = try await connection.execute("delete from quickbooks_notifications")
                 _ = try await connection.execute(
                     """
-                    update quickbooks_cdc_checkpoints set checked_until = now() - interval '40 days', next_sweep_at = now() where realm_id = $1
+                    update quickbooks_cdc_checkpoints set checked_until = now() - interval '40 days', next_sweep_at = now(),
+                        claimed_by = null, claimed_until = null
+                    where realm_id = $1
                     """, [.text(realm)])
             }
             _ = try await env.status.wait(
