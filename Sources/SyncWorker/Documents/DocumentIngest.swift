@@ -47,7 +47,7 @@ struct DocumentIngest: Sendable {
         document.awaiting = []
         document.awaitingLabels = []
         document.parkedDetail = nil
-        let verdict = try await review.review(&document, around: around, causedBy: event.id, on: connection)
+        let verdict = try await review.reviewAndSave(&document, around: around, causedBy: event.id, on: connection)
         return Ingested(
             queueDue: try await DocumentQueueStore.touch(
                 firmID: document.firmID, accountID: document.accountID, ownerPartition: origin.ownerPartition, due: verdict.next == .push,

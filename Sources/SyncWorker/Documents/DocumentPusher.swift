@@ -173,7 +173,7 @@ struct DocumentPusher: Service {
             detour = nil
             let components = try await DocumentStore.components(of: document, on: connection)
             let refunds = try await DocumentStore.refunds(of: document, on: connection)
-            let verdict = try await review.review(
+            let verdict = try await review.reviewAndSave(
                 &document, components: components, refunds: refunds, around: around,
                 causedBy: document.lastEventID, asLoaded: true, on: connection)
             switch verdict.next {
@@ -228,7 +228,7 @@ struct DocumentPusher: Service {
                 if !awaiting.isEmpty {
                     document.awaiting = awaiting
                     document.awaitingLabels = labels
-                    try await review.review(
+                    try await review.reviewAndSave(
                         &document, components: components, refunds: refunds, around: around,
                         causedBy: document.lastEventID, on: connection)
                     continue
@@ -424,7 +424,7 @@ struct DocumentPusher: Service {
             try await DocumentQueueStore.release(firmID: firmID, accountID: accountID, worker: workerID, nextAttempt: nil, on: connection)
             after = .stop
         }
-        try await review.review(&document, around: around, causedBy: document.lastEventID, on: connection)
+        try await review.reviewAndSave(&document, around: around, causedBy: document.lastEventID, on: connection)
         if lease == nil { after = .stop }  // someone else holds the queue now
         return after
     }
@@ -438,7 +438,7 @@ struct DocumentPusher: Service {
             for var payment in payments {
                 let firm = try await FirmStore.load(firmID: payment.firmID, on: connection)
                 let account = try await AccountStore.read(firmID: payment.firmID, accountID: payment.accountID, on: connection)?.state
-                try await review.review(
+                try await review.reviewAndSave(
                     &payment, around: .init(firm: firm, account: account), causedBy: payment.lastEventID, on: connection)
             }
             return payments.count
@@ -462,7 +462,7 @@ struct DocumentPusher: Service {
                 surroundings.account = try await AccountStore.read(firmID: payment.firmID, accountID: payment.accountID, on: connection)?
                     .state
             }
-            let verdict = try await review.review(&payment, around: surroundings, causedBy: payment.lastEventID, on: connection)
+            let verdict = try await review.reviewAndSave(&payment, around: surroundings, causedBy: payment.lastEventID, on: connection)
             if verdict.next == .push {
                 try await DocumentQueueStore.wake(firmID: payment.firmID, accountID: payment.accountID, on: connection)
             }
@@ -476,7 +476,7 @@ struct DocumentPusher: Service {
         for var invoice in try await DocumentStore.refusedDeletions(firmID: firmID, accountID: accountID, on: connection) {
             invoice.clearFailure()
             invoice.changeSeq = nil
-            try await review.review(&invoice, around: around, causedBy: invoice.lastEventID, on: connection)
+            try await review.reviewAndSave(&invoice, around: around, causedBy: invoice.lastEventID, on: connection)
         }
     }
 }

@@ -2,9 +2,9 @@ import Foundation
 import Postgres
 import SyncCore
 
-/// Applies the document rules (``DocumentSyncRules``) to a stored invoice or payment: decides its
-/// QuickBooks column and whether it has work, and publishes the change through the outbox in
-/// the caller's transaction.
+/// Applies the document rules (``DocumentSyncRules``) to a stored invoice or payment: ``decide``
+/// works out its QuickBooks column and whether it has work; ``reviewAndSave`` records that in the
+/// caller's transaction (the document saved, its column's change in the outbox).
 struct DocumentReview: Sendable {
     let statusTopic: String
     /// How long a payment waits for its invoices before its column says they never came.
@@ -18,23 +18,28 @@ struct DocumentReview: Sendable {
         var firmConnected: Bool { firm?.connection.isConnected ?? false }
     }
 
-    /// Re-evaluates `document` (locked by the caller), sets whether it has work, saves it, and
-    /// publishes its column when it changed.
-    ///
-    /// - Parameter asLoaded: the caller changed nothing since it loaded the document, so it is
-    ///   saved only if the review changes it.
-    @discardableResult
-    func review(
-        _ document: inout StoredDocument, components: [AppliedComponent], refunds: [StoredRefund], around: Surroundings,
-        causedBy: String, asLoaded: Bool = false, on connection: PostgresConnection
-    ) async throws -> DocumentSyncRules.Verdict {
-        let before = document
+    /// What the document rules decide for a stored document, before anything is written.
+    struct Decision: Sendable {
+        /// The document as it is to be stored: whether it has work, since when it waits for its
+        /// invoices, the column it shows.
+        var document: StoredDocument
+        var verdict: DocumentSyncRules.Verdict
+        /// The column's change, to publish; nil when the column stays as it was.
+        var statusUpdate: StatusUpdate?
+    }
+
+    /// Applies the document rules to `document`: no I/O, so a caller (or a test) sees everything a
+    /// review changes before it is recorded.
+    func decide(
+        _ document: StoredDocument, components: [AppliedComponent], refunds: [StoredRefund], around: Surroundings, now: Date = Date()
+    ) -> Decision {
+        var document = document
         if document.awaiting.isEmpty {
             document.awaitingSince = nil
         } else if document.awaitingSince == nil {
-            document.awaitingSince = Date()
+            document.awaitingSince = now
         }
-        let waitedTooLong = document.awaitingSince.map { Date().timeIntervalSince($0) >= invoiceWait.timeInterval } ?? false
+        let waitedTooLong = document.awaitingSince.map { now.timeIntervalSince($0) >= invoiceWait.timeInterval } ?? false
         let desired = DocumentPlanner.desired(document.shape(refunds: refunds))
         let facts = DocumentSyncRules.Facts(
             kind: document.kind, label: document.label, lifecycle: document.lifecycle, hasContent: document.content != nil,
@@ -55,11 +60,28 @@ struct DocumentReview: Sendable {
         // The QuickBooks id is shown once the document is synced; on the way there (a payment
         // written but its fee not yet, say) the column keeps what it showed.
         let qboID = verdict.status == .synced ? components.first { $0.role == .main }?.qboID : document.status.qboID
-        if let update = document.status.show(verdict, qboID: qboID) {
+        let update = document.status.show(verdict, qboID: qboID)
+        return Decision(document: document, verdict: verdict, statusUpdate: update)
+    }
+
+    /// Decides for `document` (locked by the caller) and records the decision in the caller's
+    /// transaction: saves the document and enqueues its column's change in the outbox.
+    ///
+    /// - Parameter asLoaded: the caller changed nothing since it loaded the document, so it is
+    ///   saved only if the decision changes it.
+    @discardableResult
+    func reviewAndSave(
+        _ document: inout StoredDocument, components: [AppliedComponent], refunds: [StoredRefund], around: Surroundings,
+        causedBy: String, asLoaded: Bool = false, on connection: PostgresConnection
+    ) async throws -> DocumentSyncRules.Verdict {
+        let before = document
+        let decision = decide(document, components: components, refunds: refunds, around: around)
+        document = decision.document
+        if let update = decision.statusUpdate {
             try await publish(update, of: document, causedBy: causedBy, on: connection)
         }
         if !asLoaded || document != before { try await DocumentStore.save(document, on: connection) }
-        return verdict
+        return decision.verdict
     }
 
     /// Publishes a change of the document's column through the outbox.
@@ -71,14 +93,16 @@ struct DocumentReview: Sendable {
                 qboID: update.qboID, sequence: update.sequence, causedBy: causedBy), topic: statusTopic, on: connection)
     }
 
-    /// Loads what `review` needs and reviews.
+    /// Loads what ``reviewAndSave(_:components:refunds:around:causedBy:asLoaded:on:)`` needs, and reviews and saves.
     @discardableResult
-    func review(_ document: inout StoredDocument, around: Surroundings, causedBy: String, on connection: PostgresConnection) async throws
+    func reviewAndSave(_ document: inout StoredDocument, around: Surroundings, causedBy: String, on connection: PostgresConnection)
+        async throws
         -> DocumentSyncRules.Verdict
     {
         let components = try await DocumentStore.components(of: document, on: connection)
         let refunds = try await DocumentStore.refunds(of: document, on: connection)
-        return try await review(&document, components: components, refunds: refunds, around: around, causedBy: causedBy, on: connection)
+        return try await reviewAndSave(
+            &document, components: components, refunds: refunds, around: around, causedBy: causedBy, on: connection)
     }
 
     /// The account's column changed: its documents that wait on it follow. Unsyncing also turns
@@ -94,7 +118,7 @@ struct DocumentReview: Sendable {
         let around = Surroundings(firm: firm, account: account)
         for var document in documents {
             if unsynced { document.clearFailure() }
-            try await review(&document, around: around, causedBy: causedBy, on: connection)
+            try await reviewAndSave(&document, around: around, causedBy: causedBy, on: connection)
         }
         if account.status == .synced, around.firmConnected {
             try await DocumentQueueStore.wake(firmID: firmID, accountID: accountID, on: connection)
@@ -115,7 +139,7 @@ extension DocumentReview {
         var due: Set<String> = []
         for var document in try await DocumentStore.heldByFirm(firmID: firm.firmID, on: connection) {
             let wasPending = document.pending
-            let verdict = try await review(
+            let verdict = try await reviewAndSave(
                 &document, around: Surroundings(firm: firm, account: accounts[document.accountID]),
                 causedBy: causedBy, on: connection)
             if document.pending && !wasPending {

@@ -185,7 +185,7 @@ struct ChangeReconciler: Service {
                     code: code, detail: FailureDetail.changedInQuickBooks(drift, kind: document.kind, label: document.label))
             }
             let account = try await AccountStore.read(firmID: document.firmID, accountID: document.accountID, on: connection)
-            let verdict = try await review.review(
+            let verdict = try await review.reviewAndSave(
                 &document, around: .init(firm: firm, account: account?.state),
                 causedBy: "quickbooks-\(notificationID)", on: connection)
             if writeBack, verdict.next == .push {
