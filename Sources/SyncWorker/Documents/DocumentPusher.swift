@@ -309,8 +309,7 @@ struct DocumentPusher: Service {
     private func execute(_ step: DocumentWriter.Step, attemptsSoFar: Int) async -> WriteResult {
         do {
             let component = try await configuration.quickBooksCallRetry.run(transient: { error in
-                guard let problem = error as? QuickBooksProblem, case .retryLater = problem.disposition else { return false }
-                return !Task.isShuttingDownGracefully
+                QuickBooksProblem.asksToRetry(error) && !Task.isShuttingDownGracefully
             }) { attempt in
                 var step = step
                 if attempt > 1 { step.mayHaveBeenSent = true }  // the attempt before may have reached QuickBooks

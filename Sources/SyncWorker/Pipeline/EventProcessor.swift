@@ -397,10 +397,7 @@ final class EventProcessor: Sendable {
         do {
             return .linked(
                 customerID: try await configuration.quickBooksCallRetry.run(
-                    transient: { error in
-                        guard let problem = error as? QuickBooksProblem, case .retryLater = problem.disposition else { return false }
-                        return true
-                    },
+                    transient: QuickBooksProblem.asksToRetry,
                     willRetry: { error, attempt, _ in
                         let code = (error as? QuickBooksProblem)?.code ?? ""
                         logger.info(

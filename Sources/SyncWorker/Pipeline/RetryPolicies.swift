@@ -1,4 +1,5 @@
 import Retry
+import SyncCore
 
 /// The worker's retry policies, all of one ``RetryPolicy`` type.
 extension WorkerConfiguration {
@@ -23,6 +24,15 @@ extension RetryPolicy {
     /// Start-up while PostgreSQL refuses connections, for up to `wait`.
     static func databaseStartup(waitingUpTo wait: Duration) -> RetryPolicy {
         RetryPolicy(baseDelay: .milliseconds(200), maxDelay: .seconds(5), budget: wait)
+    }
+}
+
+extension QuickBooksProblem {
+    /// Whether `error` is QuickBooks asking to be called again later (429, 5xx, a timeout): what
+    /// ``WorkerConfiguration/quickBooksCallRetry`` retries in place.
+    static func asksToRetry(_ error: any Error) -> Bool {
+        guard let problem = error as? QuickBooksProblem, case .retryLater = problem.disposition else { return false }
+        return true
     }
 }
 
