@@ -146,36 +146,23 @@ public final class Worker: Sendable {
             let pusherSignal = WakeSignal()
             let review = DocumentReview(statusTopic: configuration.topics.syncStatus, invoiceWait: configuration.paymentInvoiceWait)
             let assignment = PartitionAssignment()
+            let context = WorkerContext(
+                database: database, workerID: workerID, configuration: configuration, metrics: metrics, logger: logger,
+                tracing: tracing, outboxSignal: signal)
             let processor = EventProcessor(
-                database: database, linker: CustomerLinker(gateway: gateway),
-                documents: DocumentIngest(review: review), configuration: configuration,
-                workerID: workerID, metrics: metrics, logger: logger, outboxSignal: signal, pusherSignal: pusherSignal,
-                tracing: tracing)
+                context, linker: CustomerLinker(gateway: gateway), documents: DocumentIngest(review: review), pusherSignal: pusherSignal)
             let pusher = DocumentPusher(
-                database: database,
-                writer: DocumentWriter(gateway: gateway, references: QuickBooksReferences(database: database, gateway: gateway)),
-                review: review, assignment: assignment, signal: pusherSignal, outboxSignal: signal, workerID: workerID,
-                configuration: configuration, metrics: metrics, logger: logger, tracing: tracing)
-            let sweeper = RetrySweeper(
-                database: database, processor: processor, workerID: workerID, interval: configuration.sweepInterval,
-                leaseDuration: configuration.leaseDuration, batchSize: 32, metrics: metrics, logger: logger)
+                context, writer: DocumentWriter(gateway: gateway, references: QuickBooksReferences(database: database, gateway: gateway)),
+                review: review, assignment: assignment, signal: pusherSignal)
+            let sweeper = RetrySweeper(context, processor: processor)
             let consumerService = ConsumerService(
-                consumer: consumer, processor: processor,
-                deadLetters: DeadLetterRecorder(
-                    database: database, topic: configuration.topics.deadLetter, consumerGroup: configuration.kafka.groupID,
-                    metrics: metrics, outboxSignal: signal),
-                limits: configuration.eventLimits, dispatch: configuration.dispatcherSettings, drainTimeout: configuration.drainTimeout,
-                assignment: assignment, metrics: metrics, logger: logger, readiness: readiness, tracing: tracing)
+                context, consumer: consumer, processor: processor, assignment: assignment, readiness: readiness)
             let monitor = ReadinessMonitor(
                 database: database, brokersReachable: { await consumer.brokersReachable(timeout: $0) },
                 readiness: readiness, interval: configuration.readinessInterval, logger: logger)
             let lag = ConsumerLagReporter(consumer: consumer, interval: configuration.metricsInterval, metrics: metrics, logger: logger)
-            let reconciler = ChangeReconciler(
-                database: database, gateway: gateway, review: review, workerID: workerID,
-                statusTopic: configuration.topics.syncStatus, outboxSignal: signal, metrics: metrics, logger: logger)
-            let changeCapture = ChangeDataCaptureSweep(
-                database: database, gateway: gateway, workerID: workerID,
-                interval: configuration.changeDataCaptureInterval, metrics: metrics, logger: logger)
+            let reconciler = ChangeReconciler(context, gateway: gateway, review: review)
+            let changeCapture = ChangeDataCaptureSweep(context, gateway: gateway)
             services += [
                 .init(service: monitor), .init(service: lag), .init(service: sweeper), .init(service: pusher), .init(service: reconciler),
                 .init(service: changeCapture),

@@ -26,22 +26,20 @@ final class ConsumerService: Service, Sendable {
     let tracing: PipelineTracing
 
     init(
-        consumer: KafkaConsumer, processor: EventProcessor, deadLetters: DeadLetterRecorder, limits: EventLimits,
-        dispatch: Dispatcher.Settings, drainTimeout: Duration, assignment: PartitionAssignment, metrics: WorkerMetrics, logger: Logger,
-        readiness: Readiness,
-        tracing: PipelineTracing = PipelineTracing()
+        _ context: WorkerContext, consumer: KafkaConsumer, processor: EventProcessor, assignment: PartitionAssignment, readiness: Readiness
     ) {
-        self.tracing = tracing
+        let configuration = context.configuration
         self.consumer = consumer
         self.processor = processor
-        self.deadLetters = deadLetters
-        self.limits = limits
-        self.dispatch = dispatch
-        self.drainTimeout = drainTimeout
+        self.deadLetters = DeadLetterRecorder(context)
+        self.limits = configuration.eventLimits
+        self.dispatch = configuration.dispatcherSettings
+        self.drainTimeout = configuration.drainTimeout
         self.assignment = assignment
-        self.metrics = metrics
-        self.logger = logger
+        self.metrics = context.metrics
+        self.logger = context.logger
         self.readiness = readiness
+        self.tracing = context.tracing
     }
 
     func run() async throws {

@@ -27,21 +27,17 @@ final class EventProcessor: Sendable {
     let documents: DocumentIngest
     let tracing: PipelineTracing
 
-    init(
-        database: PostgresClient, linker: CustomerLinker, documents: DocumentIngest, configuration: WorkerConfiguration, workerID: String,
-        metrics: WorkerMetrics, logger: Logger, outboxSignal: WakeSignal, pusherSignal: WakeSignal,
-        tracing: PipelineTracing = PipelineTracing()
-    ) {
-        self.tracing = tracing
-        self.database = database
+    init(_ context: WorkerContext, linker: CustomerLinker, documents: DocumentIngest, pusherSignal: WakeSignal) {
+        self.database = context.database
         self.linker = linker
         self.documents = documents
-        self.configuration = configuration
-        self.workerID = workerID
-        self.metrics = metrics
-        self.logger = logger
-        self.outboxSignal = outboxSignal
+        self.configuration = context.configuration
+        self.workerID = context.workerID
+        self.metrics = context.metrics
+        self.logger = context.logger
+        self.outboxSignal = context.outboxSignal
         self.pusherSignal = pusherSignal
+        self.tracing = context.tracing
     }
 
     enum Outcome: Sendable, Equatable {
