@@ -172,7 +172,10 @@ struct WorkerConfigurationTests {
             "\($0)".contains("not both")
         }
         #expect { try Self.configuration(["QBSYNC_QBO_CLIENT_SECRET_FILE": "/nonexistent"]) } throws: {
-            "\($0)".contains("QBSYNC_QBO_CLIENT_SECRET_FILE")
+            // The variable, the file and why it cannot be read.
+            let prefix = "QBSYNC_QBO_CLIENT_SECRET_FILE names '/nonexistent', which cannot be read: "
+            let message = "\($0)"
+            return message.contains(prefix) && !message.hasSuffix(prefix)
         }
     }
 

@@ -174,8 +174,11 @@ extension WorkerConfiguration {
                 return direct
             }
             guard let file else { return nil }
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw WorkerConfigurationError("\(name)_FILE names '\(file)', which cannot be read")
+            let text: String
+            do {
+                text = try String(contentsOfFile: file, encoding: .utf8)
+            } catch {
+                throw WorkerConfigurationError("\(name)_FILE names '\(file)', which cannot be read: \(error.localizedDescription)")
             }
             let value = text.trimmingCharacters(in: .newlines)
             guard !value.isEmpty else { throw WorkerConfigurationError("\(name)_FILE names '\(file)', which is empty") }

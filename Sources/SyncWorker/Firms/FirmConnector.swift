@@ -213,7 +213,17 @@ public struct FirmConnector: Sendable {
                 try await connection.query("select refresh_token from firms where firm_id = $1", [.text(firmID)]).first?
                 .decode([UInt8].self, "refresh_token") ?? []
             // A token this worker cannot open, or one Intuit no longer knows, is gone already; the rest is revoked.
-            if let token = try? cipher.open(sealed, firmID: firmID), !token.isEmpty {
+            var token: String?
+            if !sealed.isEmpty {
+                do {
+                    token = try cipher.open(sealed, firmID: firmID)
+                } catch {
+                    logger.warning(
+                        "could not open the firm's stored refresh token to revoke it; forgetting it without revoking",
+                        metadata: ["firm_id": "\(firmID)", "error": "\(error)", "hint": "sealed under another QBSYNC_TOKEN_KEY?"])
+                }
+            }
+            if let token, !token.isEmpty {
                 do {
                     try await client.revokeToken(token)
                 } catch let error as QuickBooksError where error.httpStatus == 400 {

@@ -181,12 +181,13 @@ enum AccountStore {
             throw StoredDataError("unknown account status '\(statusText)' in the database")
         }
         let modeName = try row.decode(String?.self, "pending_link_mode")
+        let linkCustomerID = try row.decode(String?.self, "pending_link_customer_id")
         let state = AccountSyncState(
             name: try row.decode(String.self, "name"), status: status,
             qboCustomerID: try row.decode(String?.self, "qbo_customer_id"),
             detail: try row.decode(String?.self, "detail"), errorCode: try row.decode(String?.self, "error_code"),
             sequence: try row.decode(Int64.self, "sequence"), hasActivity: try row.decode(Bool.self, "has_activity"),
-            pendingLink: modeName.flatMap { LinkMode(name: $0, customerID: try? row.decode(String?.self, "pending_link_customer_id")) })
+            pendingLink: modeName.flatMap { LinkMode(name: $0, customerID: linkCustomerID) })
         var account = StoredAccount(
             firmID: try row.decode(String.self, "firm_id"), accountID: try row.decode(String.self, "account_id"), state: state)
         account.pendingEventID = try row.decode(String?.self, "pending_link_event_id")

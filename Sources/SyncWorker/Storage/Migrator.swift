@@ -24,7 +24,14 @@ public struct Migrator: Sendable {
                 _ = try await connection.query("select pg_advisory_unlock($1)", [.int64(Self.lockKey)])
                 return applied
             } catch {
-                _ = try? await connection.query("select pg_advisory_unlock($1)", [.int64(Self.lockKey)])
+                do {
+                    _ = try await connection.query("select pg_advisory_unlock($1)", [.int64(Self.lockKey)])
+                } catch let unlockError {
+                    // The lock goes with the session: other workers' migrations wait until it closes.
+                    logger.warning(
+                        "could not release the migration lock after a failed migration",
+                        metadata: ["error": "\(unlockError)", "migration_error": "\(error)"])
+                }
                 throw error
             }
         }
@@ -53,7 +60,13 @@ public struct Migrator: Sendable {
                     "insert into schema_migrations (version, name) values ($1, $2)", [.int(migration.version), .text(migration.name)])
                 try await connection.executeScript("commit")
             } catch {
-                try? await connection.executeScript("rollback")
+                do {
+                    try await connection.executeScript("rollback")
+                } catch let rollbackError {
+                    logger.warning(
+                        "could not roll back a failed migration",
+                        metadata: ["version": "\(migration.version)", "error": "\(rollbackError)"])
+                }
                 throw error
             }
             logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])

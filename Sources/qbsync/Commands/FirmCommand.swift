@@ -124,10 +124,14 @@ struct FirmCommand: AsyncParsableCommand {
             if path == "-" {
                 text = String(data: FileHandle.standardInput.readDataToEndOfFile(), encoding: .utf8)
             } else {
-                text = try? String(contentsOfFile: path, encoding: .utf8)
+                do {
+                    text = try String(contentsOfFile: path, encoding: .utf8)
+                } catch {
+                    throw ValidationError("--refresh-token-file \(path) could not be read: \(error.localizedDescription)")
+                }
             }
             guard let token = text?.trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty else {
-                throw ValidationError("--refresh-token-file \(path) could not be read or is empty")
+                throw ValidationError("--refresh-token-file \(path) is empty or not UTF-8")
             }
             return token
         }
