@@ -6,11 +6,7 @@
 ///      "forced429Count": 3, "throttleBodyFormat": "xml"}
 ///
 /// A PUT sends any subset of the fields; the others keep their values.
-extension SandboxFaults {
-    struct AdminInputError: Error {
-        let reason: String
-    }
-
+extension SandboxFaults: AdminJSONSettings {
     var adminJSON: JSONValue {
         let latencyJSON: JSONValue
         switch latency {
@@ -105,15 +101,5 @@ extension SandboxFaults {
         case let mode?:
             throw AdminInputError(reason: "latency mode must be none, fixed or uniform; got \(mode)")
         }
-    }
-
-    private static func number(_ value: JSONValue, _ name: String) throws(AdminInputError) -> Double {
-        guard let number = value.doubleValue, case .number = value else { throw AdminInputError(reason: "\(name) must be a number") }
-        return number
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
     }
 }

@@ -8,11 +8,7 @@ import Foundation
 ///
 /// A PUT sends any subset of the fields over the settings in force (`url` and `verifierToken` are
 /// needed when there are none). Answers leave the verifier token out.
-extension SandboxWebhooks {
-    struct AdminInputError: Error {
-        let reason: String
-    }
-
+extension SandboxWebhooks: AdminJSONSettings {
     var adminJSON: JSONValue {
         .object([
             "url": .string(url),
@@ -74,15 +70,5 @@ extension SandboxWebhooks {
     static func format(named text: String) -> Format? {
         let wanted = text.lowercased().replacingOccurrences(of: "-", with: "")
         return Format.allCases.first { $0.rawValue.lowercased() == wanted }
-    }
-
-    private static func number(_ value: JSONValue, _ name: String) throws(AdminInputError) -> Double {
-        guard let number = value.doubleValue, case .number = value else { throw AdminInputError(reason: "\(name) must be a number") }
-        return number
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
     }
 }

@@ -13,7 +13,7 @@ extension AdminEndpoint {
         let updated: SandboxWebhooks
         do {
             updated = try SandboxWebhooks.merging(adminJSON: try JSONParser.parse(bytes), over: state.webhooks.settings)
-        } catch let error as SandboxWebhooks.AdminInputError {
+        } catch let error as AdminInputError {
             return Self.error(400, "Invalid webhook settings: \(error.reason).")
         } catch {
             return Self.error(400, "The body is not valid JSON: \(error)")

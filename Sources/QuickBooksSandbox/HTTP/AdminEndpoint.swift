@@ -105,7 +105,7 @@ struct AdminEndpoint: Sendable {
         do {
             let base = realm.map { state.faultSchedule(for: $0) } ?? state.globalFaults
             updated = try base.current(now: now).merging(adminJSON: try JSONParser.parse(bytes))
-        } catch let error as SandboxFaults.AdminInputError {
+        } catch let error as AdminInputError {
             return Self.error(400, "Invalid fault settings: \(error.reason).")
         } catch {
             return Self.error(400, "The body is not valid JSON: \(error)")
