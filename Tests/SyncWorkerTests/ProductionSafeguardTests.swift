@@ -100,7 +100,11 @@ struct ProductionSafeguardTests {
             let client = QuickBooksClient(configuration: env.workerConfiguration().quickBooks, logger: env.logger)
             let tokens = try await client.exchangeAuthorizationCode(grant.authorizationCode, redirectURI: "http://localhost/callback")
             func connect(_ firm: String) -> String {
-                let body: [String: Any] = ["firm_id": firm, "realm_id": grant.realmId, "refresh_token": tokens.refreshToken]
+                // With settings beside the credentials, as `qbsync firm connect` takes them.
+                let body: [String: Any] = [
+                    "firm_id": firm, "realm_id": grant.realmId, "refresh_token": tokens.refreshToken, "policy": "all_accounts",
+                    "sync_start_date": "2026-11-01", "manual_payments_sync": false, "quickbooks_changes": "report",
+                ]
                 return String(decoding: try! JSONSerialization.data(withJSONObject: body), as: UTF8.self)
             }
             for bad in ["bad\u{0}firm", "", "   "] {
@@ -111,6 +115,10 @@ struct ProductionSafeguardTests {
             // The refresh token was not spent by the refused requests: it still connects.
             let connected = try await HTTP.response("POST", "\(base)/admin/firms", token: token, body: connect("a b"))
             #expect(connected.status == 200, "\(connected.body)")
+            let stored = try await env.database.withConnection { try await FirmStore.load(firmID: "a b", on: $0) }
+            #expect(stored?.policy == .allAccounts)
+            #expect(stored?.syncStartDate?.description == "2026-11-01")
+            #expect(stored?.manualPaymentsSync == false)
             #expect(try await HTTP.status("GET", "\(base)/admin/firms/a%20b/accounts", token: token) == 200)
             let unknown = try await HTTP.response("GET", "\(base)/admin/firms/nobody/accounts", token: token)
             #expect(unknown.status == 404)

@@ -11,19 +11,15 @@ import SyncCore
 /// The worker's HTTP face: `/healthz`, `/readyz`, `/metrics`, and the authenticated admin API
 /// that connects firms and shows a firm's QuickBooks column.
 enum AdminServer {
-    /// The JSON body of `POST /admin/firms`: the same fields as `qbsync firm connect`.
+    /// The JSON body of `POST /admin/firms`: the same fields as `qbsync firm connect`; the
+    /// settings are read as a ``SettingsRequest`` from the same object.
     struct ConnectRequest: Decodable, Sendable {
         var firmID: String
         var realmID: String
         var refreshToken: String?
         var authorizationCode: String?
         var redirectURI: String?
-        var policy: FirmPolicy?
-        var syncStartDate: CalendarDate?
-        var manualPaymentsSync: Bool?
-        var incomeAccountID: String?
-        var feeAccountID: String?
-        var quickBooksChanges: QuickBooksChangeRule?
+        var settings: FirmConnector.SettingsChange
 
         enum CodingKeys: String, CodingKey {
             case firmID = "firm_id"
@@ -31,12 +27,16 @@ enum AdminServer {
             case refreshToken = "refresh_token"
             case authorizationCode = "authorization_code"
             case redirectURI = "redirect_uri"
-            case policy
-            case syncStartDate = "sync_start_date"
-            case manualPaymentsSync = "manual_payments_sync"
-            case incomeAccountID = "income_account_id"
-            case feeAccountID = "fee_account_id"
-            case quickBooksChanges = "quickbooks_changes"
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            firmID = try container.decode(String.self, forKey: .firmID)
+            realmID = try container.decode(String.self, forKey: .realmID)
+            refreshToken = try container.decodeIfPresent(String.self, forKey: .refreshToken)
+            authorizationCode = try container.decodeIfPresent(String.self, forKey: .authorizationCode)
+            redirectURI = try container.decodeIfPresent(String.self, forKey: .redirectURI)
+            settings = try SettingsRequest(from: decoder).change
         }
     }
 
@@ -127,11 +127,12 @@ enum AdminServer {
             } else {
                 throw HTTPError(.badRequest, message: "give refresh_token or authorization_code")
             }
+            let chosen = body.settings
             let settings = FirmSettings(
-                firmID: body.firmID, realmID: body.realmID, policy: body.policy ?? .accountsWithActivity,
-                syncStartDate: body.syncStartDate, manualPaymentsSync: body.manualPaymentsSync ?? true,
-                incomeAccountID: body.incomeAccountID, feeAccountID: body.feeAccountID,
-                quickBooksChanges: body.quickBooksChanges ?? .report)
+                firmID: body.firmID, realmID: body.realmID, policy: chosen.policy ?? .accountsWithActivity,
+                syncStartDate: chosen.syncStartDate ?? nil, manualPaymentsSync: chosen.manualPaymentsSync ?? true,
+                incomeAccountID: chosen.incomeAccountID, feeAccountID: chosen.feeAccountID,
+                quickBooksChanges: chosen.quickBooksChanges ?? .report)
             return try await answering("connect firm", logger: logger) {
                 do {
                     let result = try await connector.connect(settings, credential: credential)
