@@ -151,9 +151,11 @@ struct DocumentPusher: Service {
         /// The queue's lease held by this worker, locked, and its firm and account; nil when the
         /// worker no longer holds the queue.
         static func load(
-            firmID: String, accountID: String, worker: String, on connection: PostgresConnection
+            firmID: String, accountID: String, worker: String, leaseUntil: Date, on connection: PostgresConnection
         ) async throws -> Surroundings? {
-            guard let lease = try await DocumentQueueStore.lockLeased(firmID: firmID, accountID: accountID, worker: worker, on: connection)
+            guard
+                let lease = try await DocumentQueueStore.lockLeased(
+                    firmID: firmID, accountID: accountID, worker: worker, extendingTo: leaseUntil, on: connection)
             else { return nil }
             return Surroundings(
                 lease: lease, firm: try await FirmStore.load(firmID: firmID, on: connection),
@@ -164,7 +166,12 @@ struct DocumentPusher: Service {
     /// Plans the account's next write inside the caller's transaction: the queue's lease kept, the
     /// head document reviewed, what QuickBooks should hold compared with what it holds.
     private func plan(firmID: String, accountID: String, yield: Bool, on connection: PostgresConnection) async throws -> Next {
-        guard let surroundings = try await Surroundings.load(firmID: firmID, accountID: accountID, worker: workerID, on: connection) else {
+        guard
+            let surroundings = try await Surroundings.load(
+                firmID: firmID, accountID: accountID, worker: workerID,
+                leaseUntil: Date().addingTimeInterval(configuration.leaseDuration.timeInterval),
+                on: connection)
+        else {
             return .stop
         }
         return try await plan(firmID: firmID, accountID: accountID, yield: yield, surroundings, on: connection)
@@ -284,9 +291,10 @@ struct DocumentPusher: Service {
                         of: document, on: connection)
                 }
             }
-            try await DocumentQueueStore.extendLease(
-                firmID: firmID, accountID: accountID, worker: workerID,
-                until: Date().addingTimeInterval(configuration.leaseDuration.timeInterval), on: connection)
+            // The lease was moved on when the queue was locked, in this transaction.
+            if lease.attempts > 0 {
+                try await DocumentQueueStore.resetAttempts(firmID: firmID, accountID: accountID, worker: workerID, on: connection)
+            }
             let step = DocumentWriter.Step(
                 firm: firm, document: document, operation: operation, attemptRevision: attemptRevision, generation: generation,
                 customerID: customerID, invoiceIDs: invoiceIDs, components: components, refunds: refunds, mayHaveBeenSent: mayHaveBeenSent)
@@ -389,7 +397,10 @@ struct DocumentPusher: Service {
     ) {
         let firmID = step.firm.firmID
         let accountID = step.document.accountID
-        let surroundings = try await Surroundings.load(firmID: firmID, accountID: accountID, worker: workerID, on: connection)
+        let surroundings = try await Surroundings.load(
+            firmID: firmID, accountID: accountID, worker: workerID,
+            leaseUntil: Date().addingTimeInterval(configuration.leaseDuration.timeInterval),
+            on: connection)
         guard
             var document = try await DocumentStore.lock(
                 firmID: firmID, kind: step.document.kind, documentID: step.document.documentID, on: connection)
