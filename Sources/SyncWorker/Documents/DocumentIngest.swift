@@ -74,10 +74,16 @@ struct DocumentIngest: Sendable {
             verdict = try await review.reviewAndSave(&document, around: around, causedBy: event.id, on: connection)
         }
         prefetch?.saved(document)
+        let due = verdict.next == .push
+        guard
+            prefetch?.needsTouch(firmID: document.firmID, accountID: document.accountID, ownerPartition: origin.ownerPartition, due: due)
+                ?? true
+        else {
+            return Ingested()  // the batch touched the queue already; its wake-up, if any, is counted then
+        }
         return Ingested(
             queueDue: try await DocumentQueueStore.touch(
-                firmID: document.firmID, accountID: document.accountID, ownerPartition: origin.ownerPartition, due: verdict.next == .push,
-                on: connection))
+                firmID: document.firmID, accountID: document.accountID, ownerPartition: origin.ownerPartition, due: due, on: connection))
     }
 
     /// "Sync Invoice/Payment to QuickBooks", "Unsync Payment": the choice is kept on the document,

@@ -10,6 +10,9 @@ import Synchronization
 /// it saved (``saved(_:)``), so a second event on a document in the batch sees the first's
 /// result. Whatever else changes documents in the transaction (an account's column moving its
 /// documents' columns) calls ``forgetAll()``: from then on every document is read again.
+///
+/// It also remembers which account queues the batch has touched, so an account with several
+/// documents in the batch has its queue touched once (``needsTouch(firmID:accountID:ownerPartition:due:)``).
 final class DocumentPrefetch: Sendable {
     /// A document as this transaction left it (nil: it does not exist yet) and its QuickBooks objects.
     struct Entry: Sendable {
@@ -18,6 +21,8 @@ final class DocumentPrefetch: Sendable {
     }
 
     private let entries: Mutex<[DocumentStore.Key: Entry]>
+    /// Queues touched in this transaction, and whether one of those touches made them due.
+    private let touched = Mutex<[[String]: Bool]>([:])
 
     private init(_ entries: [DocumentStore.Key: Entry]) {
         self.entries = Mutex(entries)
@@ -44,6 +49,19 @@ final class DocumentPrefetch: Sendable {
         entries.withLock { entries in
             guard entries[key] != nil else { return }
             entries[key]?.document = document
+        }
+    }
+
+    /// Whether the account's queue must be touched (``DocumentQueueStore/touch(firmID:accountID:ownerPartition:due:on:)``)
+    /// for a document: not when this transaction touched it already for the same partition,
+    /// making it due then or not needing that now. The queue's row stays locked from the first
+    /// touch to the commit, so a second touch would change nothing and report nothing new.
+    func needsTouch(firmID: String, accountID: String, ownerPartition: String, due: Bool) -> Bool {
+        touched.withLock { touched in
+            let key = [firmID, accountID, ownerPartition]
+            if let madeDue = touched[key], madeDue || !due { return false }
+            touched[key] = due
+            return true
         }
     }
 
