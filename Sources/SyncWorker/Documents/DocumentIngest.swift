@@ -122,26 +122,25 @@ struct DocumentIngest: Sendable {
     private func updated(_ event: IngressEvent, value: [UInt8], prefetch: DocumentPrefetch?, on connection: PostgresConnection)
         async throws -> (StoredDocument, [AppliedComponent]?)?
     {
-        var components: [AppliedComponent]?
-        func load(_ kind: DocumentKind, _ id: String, label: String) async throws -> StoredDocument {
-            let (stored, known) = try await locked(
-                DocumentStore.Key(firmID: event.firmID, kind: kind, documentID: id), prefetch: prefetch, on: connection)
-            components = known
-            return stored
-                ?? StoredDocument(
-                    firmID: event.firmID, kind: kind, documentID: id, accountID: event.accountID, label: label, lastEventID: event.id)
-        }
-        guard let document = try await changed(event, value: value, load: load, on: connection) else { return nil }
-        return (document, components)
+        guard let key = event.documentKey else { return nil }
+        let (stored, components) = try await locked(key, prefetch: prefetch, on: connection)
+        // A document new to qbsync goes by its id until an event names it.
+        let document =
+            stored
+            ?? StoredDocument(
+                firmID: key.firmID, kind: key.kind, documentID: key.documentID, accountID: event.accountID, label: key.documentID,
+                lastEventID: event.id)
+        guard let changed = try await changed(document, by: event, value: value, on: connection) else { return nil }
+        return (changed, components)
     }
 
-    private func changed(
-        _ event: IngressEvent, value: [UInt8], load: (DocumentKind, String, String) async throws -> StoredDocument,
-        on connection: PostgresConnection
-    ) async throws -> StoredDocument? {
+    /// `document` with `event` applied, or nil when the event is not newer.
+    private func changed(_ stored: StoredDocument, by event: IngressEvent, value: [UInt8], on connection: PostgresConnection)
+        async throws -> StoredDocument?
+    {
         switch event.payload {
         case .invoiceUpserted(let invoice):
-            var document = try await load(.invoice, invoice.invoiceID, invoice.number)
+            var document = stored
             guard invoice.revision > document.revision else { return nil }
             document.revision = invoice.revision
             document.lifecycle = .active
@@ -151,13 +150,13 @@ struct DocumentIngest: Sendable {
             document.accountID = invoice.accountID
             return document
         case .invoiceVoided(let removal), .invoiceDeleted(let removal):
-            var document = try await load(.invoice, removal.invoiceID, removal.invoiceID)
+            var document = stored
             guard removal.revision > document.revision else { return nil }
             document.revision = removal.revision
             if case .invoiceVoided = event.payload { document.lifecycle = .voided } else { document.lifecycle = .deleted }
             return document
         case .paymentUpserted(let payment):
-            var document = try await load(.payment, payment.paymentID, payment.paymentID)
+            var document = stored
             guard payment.revision > document.revision else { return nil }
             // The payment's own checkbox changed on the platform: that is the newest choice.
             if let flag = payment.sync, flag != document.syncFlag { document.manualChoice = nil }
@@ -169,7 +168,7 @@ struct DocumentIngest: Sendable {
             document.accountID = payment.accountID
             return document
         case .paymentDeleted(let deletion):
-            var document = try await load(.payment, deletion.paymentID, deletion.paymentID)
+            var document = stored
             guard deletion.revision > document.revision else { return nil }
             document.revision = deletion.revision
             document.lifecycle = .deleted
@@ -177,7 +176,7 @@ struct DocumentIngest: Sendable {
         case .paymentRefunded(let refund):
             // Refunds are kept by their own id: one arriving before (or after a newer revision
             // of) its payment is never lost to the payment's revision order.
-            let document = try await load(.payment, refund.paymentID, refund.paymentID)
+            let document = stored
             let stored = StoredRefund(refundID: refund.refundID, amount: refund.amount, date: refund.date, revision: refund.revision)
             guard try await DocumentStore.saveRefund(stored, firmID: event.firmID, paymentID: refund.paymentID, on: connection) else {
                 return nil

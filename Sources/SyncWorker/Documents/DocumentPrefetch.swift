@@ -46,10 +46,7 @@ final class DocumentPrefetch: Sendable {
     /// The ingest saved `document`: later events of the batch start from it.
     func saved(_ document: StoredDocument) {
         let key = DocumentStore.Key(firmID: document.firmID, kind: document.kind, documentID: document.documentID)
-        entries.withLock { entries in
-            guard entries[key] != nil else { return }
-            entries[key]?.document = document
-        }
+        entries.withLock { $0[key]?.document = document }
     }
 
     /// Whether the account's queue must be touched (``DocumentQueueStore/touch(firmID:accountID:ownerPartition:due:on:)``)

@@ -148,29 +148,26 @@ struct DocumentPusher: Service {
         var firm: FirmRecord?
         var account: StoredAccount?
 
-        /// The queue's lease held by this worker, locked, and its firm and account; nil when the
-        /// worker no longer holds the queue.
-        static func load(
-            firmID: String, accountID: String, worker: String, leaseUntil: Date, on connection: PostgresConnection
-        ) async throws -> Surroundings? {
-            guard
-                let lease = try await DocumentQueueStore.lockLeased(
-                    firmID: firmID, accountID: accountID, worker: worker, extendingTo: leaseUntil, on: connection)
-            else { return nil }
-            return Surroundings(
-                lease: lease, firm: try await FirmStore.load(firmID: firmID, on: connection),
-                account: try await AccountStore.read(firmID: firmID, accountID: accountID, on: connection))
-        }
+    }
+
+    /// The queue's lease held by this worker, locked and moved on, and its firm and account; nil
+    /// when the worker no longer holds the queue.
+    private func surroundings(firmID: String, accountID: String, on connection: PostgresConnection) async throws -> Surroundings? {
+        guard
+            let lease = try await DocumentQueueStore.lockLeased(
+                firmID: firmID, accountID: accountID, worker: workerID,
+                extendingTo: Date().addingTimeInterval(configuration.leaseDuration.timeInterval), on: connection)
+        else { return nil }
+        return Surroundings(
+            lease: lease, firm: try await FirmStore.load(firmID: firmID, on: connection),
+            account: try await AccountStore.read(firmID: firmID, accountID: accountID, on: connection))
     }
 
     /// Plans the account's next write inside the caller's transaction: the queue's lease kept, the
     /// head document reviewed, what QuickBooks should hold compared with what it holds.
     private func plan(firmID: String, accountID: String, yield: Bool, on connection: PostgresConnection) async throws -> Next {
         guard
-            let surroundings = try await Surroundings.load(
-                firmID: firmID, accountID: accountID, worker: workerID,
-                leaseUntil: Date().addingTimeInterval(configuration.leaseDuration.timeInterval),
-                on: connection)
+            let surroundings = try await self.surroundings(firmID: firmID, accountID: accountID, on: connection)
         else {
             return .stop
         }
@@ -397,10 +394,7 @@ struct DocumentPusher: Service {
     ) {
         let firmID = step.firm.firmID
         let accountID = step.document.accountID
-        let surroundings = try await Surroundings.load(
-            firmID: firmID, accountID: accountID, worker: workerID,
-            leaseUntil: Date().addingTimeInterval(configuration.leaseDuration.timeInterval),
-            on: connection)
+        let surroundings = try await self.surroundings(firmID: firmID, accountID: accountID, on: connection)
         guard
             var document = try await DocumentStore.lock(
                 firmID: firmID, kind: step.document.kind, documentID: step.document.documentID, on: connection)
