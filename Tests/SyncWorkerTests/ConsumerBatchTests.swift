@@ -99,39 +99,6 @@ struct ConsumerBatchTests {
         }
     }
 
-    @Test("revisions of one invoice inside one batch each start from the one before: the newest stands, an older one after it is a no-op")
-    func revisionsInsideBatch() async throws {
-        try await TestEnvironment.with { env in
-            let realm = try await env.connectFirm("f1")
-            try await MetricsTests.withMeasuredWorker(env, configure: { $0.consumerBatchWait = .milliseconds(300) }) { url in
-                // The account is synced first: its link would hold the rest of its lane out of the batch.
-                try await env.send([TestEvents.invoiceUpserted(firm: "f1", account: "a1", name: "Account 1", invoice: "inv-0")])
-                try await env.status.wait(for: "the first invoice synced") { events in
-                    events.contains { $0.entityID == "inv-0" && $0.status == "synced" }
-                }
-                let batchedBefore = try await Self.metric(url, #"qbsync_consumer_batch_messages_total{outcome="committed"}"#)
-                // Read together, the three meet in one batch, whose documents are read once, up front.
-                try await env.send(
-                    [1, 3, 2].map {
-                        TestEvents.invoiceUpserted(firm: "f1", account: "a1", name: "Account 1", invoice: "inv-1", revision: $0)
-                    })
-                try await env.status.wait(for: "the invoice synced") { events in
-                    events.contains { $0.entityID == "inv-1" && $0.status == "synced" }
-                }
-                let batched = try await Self.metric(url, #"qbsync_consumer_batch_messages_total{outcome="committed"}"#) - batchedBefore
-                #expect(batched == 3, "the three revisions went in one batch (a message alone is not a batch)")
-            }
-            let revision = try await env.database.withConnection {
-                try await $0.query("select revision from documents where document_id = 'inv-1'")
-            }.first?.decode(Int64.self, "revision")
-            #expect(revision == 3, "revision 2, read after 3 in the same batch, changed nothing")
-            let sequences = await env.status.events.filter { $0.entityID == "inv-1" }.map(\.sequence)
-            #expect(
-                sequences == sequences.sorted() && Set(sequences).count == sequences.count, "one column, its steps in order: \(sequences)")
-            #expect(try await env.objects(realm: realm, .invoice).count == 2, "one QuickBooks invoice each")
-        }
-    }
-
     @Test("a batch delivered again applies nothing twice: no status event, no QuickBooks write, no ledger row")
     func redeliveredBatch() async throws {
         try await TestEnvironment.with { env in

@@ -20,42 +20,24 @@ struct DocumentIngest: Sendable {
     /// - Parameters:
     ///   - value: the message value as received; kept, so the document can be written (again) later.
     ///   - account: the account as this event left it (nil when unknown).
-    ///   - prefetch: the documents of the caller's batch, read and locked already; nil reads this one.
     func apply(
         _ event: IngressEvent, value: [UInt8], origin: MessageOrigin, firm: FirmRecord?, account: AccountSyncState?,
-        prefetch: DocumentPrefetch? = nil, on connection: PostgresConnection
+        on connection: PostgresConnection
     ) async throws -> Ingested {
         if let (kind, toggle, request) = event.payload.documentToggle {
             return try await applyToggle(
-                request, of: kind, toggle, event: event, origin: origin, firm: firm, account: account, prefetch: prefetch, on: connection)
+                request, of: kind, toggle, event: event, origin: origin, firm: firm, account: account, on: connection)
         }
-        guard let (document, components) = try await updated(event, value: value, prefetch: prefetch, on: connection) else {
-            return Ingested()
-        }
-        return try await requeue(
-            document, components: components, changedBy: event, origin: origin, around: .init(firm: firm, account: account),
-            prefetch: prefetch, on: connection)
-    }
-
-    /// The document locked, with its QuickBooks objects when they are known without reading
-    /// them (nil: read them); a document not stored yet has none.
-    private func locked(_ key: DocumentStore.Key, prefetch: DocumentPrefetch?, on connection: PostgresConnection) async throws -> (
-        StoredDocument?, [AppliedComponent]?
-    ) {
-        if let entry = prefetch?.entry(key) { return (entry.document, entry.components) }
-        guard let document = try await DocumentStore.lock(firmID: key.firmID, kind: key.kind, documentID: key.documentID, on: connection)
-        else {
-            return (nil, [])
-        }
-        return (document, nil)
+        guard let document = try await updated(event, value: value, on: connection) else { return Ingested() }
+        return try await requeue(document, changedBy: event, origin: origin, around: .init(firm: firm, account: account), on: connection)
     }
 
     /// `event` changed the document: it goes to the back of its account's queue with nothing of
     /// its previous attempt left (failure, awaited invoices, parked detail), is reviewed, and its
     /// account's queue is touched.
     private func requeue(
-        _ changed: StoredDocument, components: [AppliedComponent]?, changedBy event: IngressEvent, origin: MessageOrigin,
-        around: DocumentReview.Surroundings, prefetch: DocumentPrefetch?, on connection: PostgresConnection
+        _ changed: StoredDocument, changedBy event: IngressEvent, origin: MessageOrigin,
+        around: DocumentReview.Surroundings, on connection: PostgresConnection
     ) async throws -> Ingested {
         var document = changed
         document.lastEventID = event.id
@@ -65,25 +47,11 @@ struct DocumentIngest: Sendable {
         document.awaiting = []
         document.awaitingLabels = []
         document.parkedDetail = nil
-        let verdict: DocumentSyncRules.Verdict
-        if let components {
-            verdict = try await review.reviewAndSave(
-                &document, components: components, refunds: try await DocumentStore.refunds(of: document, on: connection),
-                around: around, causedBy: event.id, on: connection)
-        } else {
-            verdict = try await review.reviewAndSave(&document, around: around, causedBy: event.id, on: connection)
-        }
-        prefetch?.saved(document)
-        let due = verdict.next == .push
-        guard
-            prefetch?.needsTouch(firmID: document.firmID, accountID: document.accountID, ownerPartition: origin.ownerPartition, due: due)
-                ?? true
-        else {
-            return Ingested()  // the batch touched the queue already; its wake-up, if any, is counted then
-        }
+        let verdict = try await review.reviewAndSave(&document, around: around, causedBy: event.id, on: connection)
         return Ingested(
             queueDue: try await DocumentQueueStore.touch(
-                firmID: document.firmID, accountID: document.accountID, ownerPartition: origin.ownerPartition, due: due, on: connection))
+                firmID: document.firmID, accountID: document.accountID, ownerPartition: origin.ownerPartition, due: verdict.next == .push,
+                on: connection))
     }
 
     /// "Sync Invoice/Payment to QuickBooks", "Unsync Payment": the choice is kept on the document,
@@ -91,12 +59,11 @@ struct DocumentIngest: Sendable {
     /// removed) in order with the account's other documents.
     private func applyToggle(
         _ request: DocumentToggleRules.Request, of kind: DocumentKind, _ toggle: DocumentToggleRequested, event: IngressEvent,
-        origin: MessageOrigin, firm: FirmRecord?, account: AccountSyncState?, prefetch: DocumentPrefetch?, on connection: PostgresConnection
+        origin: MessageOrigin, firm: FirmRecord?, account: AccountSyncState?, on connection: PostgresConnection
     ) async throws -> Ingested {
-        let (stored, known) = try await locked(
-            DocumentStore.Key(firmID: toggle.firmID, kind: kind, documentID: toggle.documentID), prefetch: prefetch, on: connection)
-        var components = known ?? []
-        if let stored, known == nil { components = try await DocumentStore.components(of: stored, on: connection) }
+        let stored = try await DocumentStore.lock(firmID: toggle.firmID, kind: kind, documentID: toggle.documentID, on: connection)
+        var components: [AppliedComponent] = []
+        if let stored { components = try await DocumentStore.components(of: stored, on: connection) }
         let situation = DocumentToggleRules.Situation(
             kind: kind, label: stored?.label ?? toggle.documentID, status: stored?.status.status,
             inQuickBooks: components.contains(where: \.exists),
@@ -105,42 +72,25 @@ struct DocumentIngest: Sendable {
             if inColumn, var document = stored, let update = document.status.note(reason) {
                 try await review.publish(update, of: document, causedBy: event.id, on: connection)
                 try await DocumentStore.save(document, on: connection)
-                prefetch?.saved(document)
             }
             return Ingested(refused: RejectedToggle(action: request.action, actor: toggle.actor, reason: reason))
         }
         guard var document = stored else { return Ingested() }  // the rules refuse an unknown document
         document.manualChoice = request == .sync ? .sync : .unsync
         if request == .unsync { document.generation += 1 }
-        return try await requeue(
-            document, components: components, changedBy: event, origin: origin, around: .init(firm: firm, account: account),
-            prefetch: prefetch, on: connection)
+        return try await requeue(document, changedBy: event, origin: origin, around: .init(firm: firm, account: account), on: connection)
     }
 
-    /// The document with `event` applied and its QuickBooks objects when known (see
-    /// ``locked(_:prefetch:on:)``), or nil when the event changes nothing (not newer).
-    private func updated(_ event: IngressEvent, value: [UInt8], prefetch: DocumentPrefetch?, on connection: PostgresConnection)
-        async throws -> (StoredDocument, [AppliedComponent]?)?
-    {
-        guard let key = event.documentKey else { return nil }
-        let (stored, components) = try await locked(key, prefetch: prefetch, on: connection)
-        // A document new to qbsync goes by its id until an event names it.
-        let document =
-            stored
-            ?? StoredDocument(
-                firmID: key.firmID, kind: key.kind, documentID: key.documentID, accountID: event.accountID, label: key.documentID,
-                lastEventID: event.id)
-        guard let changed = try await changed(document, by: event, value: value, on: connection) else { return nil }
-        return (changed, components)
-    }
-
-    /// `document` with `event` applied, or nil when the event is not newer.
-    private func changed(_ stored: StoredDocument, by event: IngressEvent, value: [UInt8], on connection: PostgresConnection)
-        async throws -> StoredDocument?
-    {
+    /// The document with `event` applied, or nil when the event changes nothing (not newer).
+    private func updated(_ event: IngressEvent, value: [UInt8], on connection: PostgresConnection) async throws -> StoredDocument? {
+        func load(_ kind: DocumentKind, _ id: String, label: String) async throws -> StoredDocument {
+            try await DocumentStore.lock(firmID: event.firmID, kind: kind, documentID: id, on: connection)
+                ?? StoredDocument(
+                    firmID: event.firmID, kind: kind, documentID: id, accountID: event.accountID, label: label, lastEventID: event.id)
+        }
         switch event.payload {
         case .invoiceUpserted(let invoice):
-            var document = stored
+            var document = try await load(.invoice, invoice.invoiceID, label: invoice.number)
             guard invoice.revision > document.revision else { return nil }
             document.revision = invoice.revision
             document.lifecycle = .active
@@ -150,13 +100,13 @@ struct DocumentIngest: Sendable {
             document.accountID = invoice.accountID
             return document
         case .invoiceVoided(let removal), .invoiceDeleted(let removal):
-            var document = stored
+            var document = try await load(.invoice, removal.invoiceID, label: removal.invoiceID)
             guard removal.revision > document.revision else { return nil }
             document.revision = removal.revision
             if case .invoiceVoided = event.payload { document.lifecycle = .voided } else { document.lifecycle = .deleted }
             return document
         case .paymentUpserted(let payment):
-            var document = stored
+            var document = try await load(.payment, payment.paymentID, label: payment.paymentID)
             guard payment.revision > document.revision else { return nil }
             // The payment's own checkbox changed on the platform: that is the newest choice.
             if let flag = payment.sync, flag != document.syncFlag { document.manualChoice = nil }
@@ -168,7 +118,7 @@ struct DocumentIngest: Sendable {
             document.accountID = payment.accountID
             return document
         case .paymentDeleted(let deletion):
-            var document = stored
+            var document = try await load(.payment, deletion.paymentID, label: deletion.paymentID)
             guard deletion.revision > document.revision else { return nil }
             document.revision = deletion.revision
             document.lifecycle = .deleted
@@ -176,7 +126,7 @@ struct DocumentIngest: Sendable {
         case .paymentRefunded(let refund):
             // Refunds are kept by their own id: one arriving before (or after a newer revision
             // of) its payment is never lost to the payment's revision order.
-            let document = stored
+            let document = try await load(.payment, refund.paymentID, label: refund.paymentID)
             let stored = StoredRefund(refundID: refund.refundID, amount: refund.amount, date: refund.date, revision: refund.revision)
             guard try await DocumentStore.saveRefund(stored, firmID: event.firmID, paymentID: refund.paymentID, on: connection) else {
                 return nil

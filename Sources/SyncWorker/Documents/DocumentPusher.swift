@@ -141,45 +141,13 @@ struct DocumentPusher: Service {
         }
     }
 
-    /// What a write step reads of its account's queue, firm and account: read once in a
-    /// transaction, by the record of a write and the plan of the next one alike.
-    struct Surroundings: Sendable {
-        var lease: DocumentQueueStore.Lease
-        var firm: FirmRecord?
-        var account: StoredAccount?
-
-    }
-
-    /// The queue's lease held by this worker, locked and moved on, and its firm and account; nil
-    /// when the worker no longer holds the queue.
-    private func surroundings(firmID: String, accountID: String, on connection: PostgresConnection) async throws -> Surroundings? {
-        guard
-            let lease = try await DocumentQueueStore.lockLeased(
-                firmID: firmID, accountID: accountID, worker: workerID,
-                extendingTo: Date().addingTimeInterval(configuration.leaseDuration.timeInterval), on: connection)
-        else { return nil }
-        return Surroundings(
-            lease: lease, firm: try await FirmStore.load(firmID: firmID, on: connection),
-            account: try await AccountStore.read(firmID: firmID, accountID: accountID, on: connection))
-    }
-
     /// Plans the account's next write inside the caller's transaction: the queue's lease kept, the
     /// head document reviewed, what QuickBooks should hold compared with what it holds.
     private func plan(firmID: String, accountID: String, yield: Bool, on connection: PostgresConnection) async throws -> Next {
-        guard
-            let surroundings = try await self.surroundings(firmID: firmID, accountID: accountID, on: connection)
+        guard let lease = try await DocumentQueueStore.lockLeased(firmID: firmID, accountID: accountID, worker: workerID, on: connection)
         else {
             return .stop
         }
-        return try await plan(firmID: firmID, accountID: accountID, yield: yield, surroundings, on: connection)
-    }
-
-    /// ``plan(firmID:accountID:yield:on:)`` with the queue's lease, firm and account already read
-    /// (and the queue locked) in this transaction.
-    private func plan(
-        firmID: String, accountID: String, yield: Bool, _ surroundings: Surroundings, on connection: PostgresConnection
-    ) async throws -> Next {
-        let lease = surroundings.lease
         func release(_ next: Date?) async throws -> Next {
             try await DocumentQueueStore.release(firmID: firmID, accountID: accountID, worker: workerID, nextAttempt: next, on: connection)
             return .stop
@@ -187,10 +155,10 @@ struct DocumentPusher: Service {
         // Its turn is over, or a rebalance gave its partition to another worker, which takes it now.
         if yield { return try await release(Date()) }
         guard await assignment.owns(lease.ownerPartition) else { return try await release(Date()) }
-        guard let firm = surroundings.firm, firm.connection.isConnected else {
+        guard let firm = try await FirmStore.load(firmID: firmID, on: connection), firm.connection.isConnected else {
             return try await release(nil)  // the firm's reconnect wakes it
         }
-        let account = surroundings.account
+        let account = try await AccountStore.read(firmID: firmID, accountID: accountID, on: connection)
         let around = DocumentReview.Surroundings(firm: firm, account: account?.state)
         var detour: StoredDocument?
         var detoured: Set<String> = []
@@ -288,10 +256,9 @@ struct DocumentPusher: Service {
                         of: document, on: connection)
                 }
             }
-            // The lease was moved on when the queue was locked, in this transaction.
-            if lease.attempts > 0 {
-                try await DocumentQueueStore.resetAttempts(firmID: firmID, accountID: accountID, worker: workerID, on: connection)
-            }
+            try await DocumentQueueStore.extendLease(
+                firmID: firmID, accountID: accountID, worker: workerID,
+                until: Date().addingTimeInterval(configuration.leaseDuration.timeInterval), on: connection)
             let step = DocumentWriter.Step(
                 firm: firm, document: document, operation: operation, attemptRevision: attemptRevision, generation: generation,
                 customerID: customerID, invoiceIDs: invoiceIDs, components: components, refunds: refunds, mayHaveBeenSent: mayHaveBeenSent)
@@ -376,39 +343,27 @@ struct DocumentPusher: Service {
     /// Records `result` and, when the queue goes on, plans its next write, in one transaction.
     private func recordAndPlan(_ result: WriteResult, of step: DocumentWriter.Step, yield: Bool) async throws -> Next {
         try await database.withTransaction { connection in
-            // The queue, firm and account the record read serve the plan too: on the way on, the
-            // record changes none of them.
-            let (after, surroundings) = try await record(result, of: step, on: connection)
-            guard after == .goOn, let surroundings else { return .stop }
-            return try await plan(firmID: step.firm.firmID, accountID: step.document.accountID, yield: yield, surroundings, on: connection)
+            guard try await record(result, of: step, on: connection) == .goOn else { return .stop }
+            return try await plan(firmID: step.firm.firmID, accountID: step.document.accountID, yield: yield, on: connection)
         }
     }
 
     private func record(_ result: WriteResult, of step: DocumentWriter.Step) async throws -> AfterWrite {
-        try await database.withTransaction { connection in try await record(result, of: step, on: connection).0 }
+        try await database.withTransaction { connection in try await record(result, of: step, on: connection) }
     }
 
-    /// - Returns: whether the queue goes on, and what was read of it (nil when another worker holds it now).
-    private func record(_ result: WriteResult, of step: DocumentWriter.Step, on connection: PostgresConnection) async throws -> (
-        AfterWrite, Surroundings?
-    ) {
+    private func record(_ result: WriteResult, of step: DocumentWriter.Step, on connection: PostgresConnection) async throws -> AfterWrite {
         let firmID = step.firm.firmID
         let accountID = step.document.accountID
-        let surroundings = try await self.surroundings(firmID: firmID, accountID: accountID, on: connection)
+        let lease = try await DocumentQueueStore.lockLeased(firmID: firmID, accountID: accountID, worker: workerID, on: connection)
         guard
             var document = try await DocumentStore.lock(
                 firmID: firmID, kind: step.document.kind, documentID: step.document.documentID, on: connection)
         else {
-            return (.stop, surroundings)
+            return .stop
         }
-        var firm = surroundings?.firm
-        var account = surroundings?.account
-        if surroundings == nil {
-            // The facts are recorded all the same; the queue is someone else's.
-            firm = try await FirmStore.load(firmID: firmID, on: connection)
-            account = try await AccountStore.read(firmID: firmID, accountID: accountID, on: connection)
-        }
-        let around = DocumentReview.Surroundings(firm: firm, account: account?.state)
+        let account = try await AccountStore.read(firmID: firmID, accountID: accountID, on: connection)
+        let around = DocumentReview.Surroundings(firm: try await FirmStore.load(firmID: firmID, on: connection), account: account?.state)
         var after = AfterWrite.goOn
         switch result {
         case .written(let component):
@@ -469,8 +424,8 @@ struct DocumentPusher: Service {
             after = .stop
         }
         try await review.reviewAndSave(&document, around: around, causedBy: document.lastEventID, on: connection)
-        if surroundings == nil { after = .stop }  // someone else holds the queue now
-        return (after, surroundings)
+        if lease == nil { after = .stop }  // someone else holds the queue now
+        return after
     }
 
     /// Payments that have waited for their invoices longer than the firm's patience say so

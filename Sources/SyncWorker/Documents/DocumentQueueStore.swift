@@ -70,26 +70,22 @@ enum DocumentQueueStore {
         var ownerPartition: String
     }
 
-    /// Locks the queue and moves its lease on to `until` when `worker` still holds it; returns its
-    /// state then (nil when another worker, or none, holds it).
-    static func lockLeased(firmID: String, accountID: String, worker: String, extendingTo until: Date, on connection: PostgresConnection)
-        async throws -> Lease?
-    {
+    /// Locks the queue; returns its state when `worker` still holds its lease.
+    static func lockLeased(firmID: String, accountID: String, worker: String, on connection: PostgresConnection) async throws -> Lease? {
         let rows = try await connection.query(
             """
-            update document_queues set lease_expires_at = $4 where firm_id = $1 and account_id = $2 and lease_owner = $3
-            returning attempts, owner_partition
-            """, [.text(firmID), .text(accountID), .text(worker), .timestamptz(until)])
+            select attempts, owner_partition from document_queues where firm_id = $1 and account_id = $2 and lease_owner = $3 for update
+            """, [.text(firmID), .text(accountID), .text(worker)])
         return try rows.first.map {
             Lease(attempts: try $0.decode(Int.self, "attempts"), ownerPartition: try $0.decode(String.self, "owner_partition"))
         }
     }
 
-    /// A write is planned: the attempts of the one before are forgotten.
-    static func resetAttempts(firmID: String, accountID: String, worker: String, on connection: PostgresConnection) async throws {
+    static func extendLease(firmID: String, accountID: String, worker: String, until: Date, on connection: PostgresConnection) async throws
+    {
         try await connection.execute(
-            "update document_queues set attempts = 0 where firm_id = $1 and account_id = $2 and lease_owner = $3",
-            [.text(firmID), .text(accountID), .text(worker)])
+            "update document_queues set lease_expires_at = $4, attempts = 0 where firm_id = $1 and account_id = $2 and lease_owner = $3",
+            [.text(firmID), .text(accountID), .text(worker), .timestamptz(until)])
     }
 
     /// Moves the lease on, while `worker` holds it (its write waits on QuickBooks).

@@ -132,82 +132,25 @@ enum DocumentStore {
     static func components(of document: StoredDocument, on connection: PostgresConnection) async throws -> [AppliedComponent] {
         let rows = try await connection.query(
             """
-            select \(componentColumns) from document_components
+            select role, qbo_type, qbo_id, sync_token, applied_revision, attempt_revision, attempt_generation, state from document_components
             where firm_id = $1 and kind = $2 and document_id = $3
             """, [.text(document.firmID), .text(document.kind.rawValue), .text(document.documentID)])
-        return try rows.map(decodeComponent)
-    }
-
-    /// A document by its key.
-    struct Key: Hashable, Comparable, Sendable {
-        var firmID: String
-        var kind: DocumentKind
-        var documentID: String
-
-        static func < (lhs: Key, rhs: Key) -> Bool {
-            (lhs.firmID, lhs.kind.rawValue, lhs.documentID) < (rhs.firmID, rhs.kind.rawValue, rhs.documentID)
-        }
-    }
-
-    /// ``lock(firmID:kind:documentID:on:)`` for many documents in one statement, locked in key
-    /// order (so two transactions that lock several never wait on each other in a cycle); the
-    /// keys of unknown documents are absent.
-    static func lock(_ keys: Set<Key>, on connection: PostgresConnection) async throws -> [Key: StoredDocument] {
-        guard !keys.isEmpty else { return [:] }
-        let keys = keys.sorted()
-        let rows = try await connection.query(
-            """
-            select \(columns) from documents
-            where (firm_id, kind, document_id) in (select * from unnest($1::text[], $2::text[], $3::text[]))
-            order by firm_id, kind, document_id for update
-            """, [.textArray(keys.map(\.firmID)), .textArray(keys.map(\.kind.rawValue)), .textArray(keys.map(\.documentID))])
-        var documents: [Key: StoredDocument] = [:]
-        for row in rows {
-            let document = try decode(row)
-            documents[Key(firmID: document.firmID, kind: document.kind, documentID: document.documentID)] = document
-        }
-        return documents
-    }
-
-    /// ``components(of:on:)`` for many documents in one statement.
-    static func components(of keys: Set<Key>, on connection: PostgresConnection) async throws -> [Key: [AppliedComponent]] {
-        guard !keys.isEmpty else { return [:] }
-        let rows = try await connection.query(
-            """
-            select firm_id, kind, document_id, \(componentColumns) from document_components
-            where (firm_id, kind, document_id) in (select * from unnest($1::text[], $2::text[], $3::text[]))
-            """, [.textArray(keys.map(\.firmID)), .textArray(keys.map(\.kind.rawValue)), .textArray(keys.map(\.documentID))])
-        var components: [Key: [AppliedComponent]] = [:]
-        for row in rows {
-            let kindText = try row.decode(String.self, "kind")
-            guard let kind = DocumentKind(rawValue: kindText) else {
-                throw StoredDataError("document_components holds an unknown kind '\(kindText)'")
+        return try rows.map { row in
+            let roleText = try row.decode(String.self, "role")
+            let typeText = try row.decode(String.self, "qbo_type")
+            let stateText = try row.decode(String.self, "state")
+            guard let role = ComponentRole(roleText), let type = QuickBooksObjectType(rawValue: typeText),
+                let state = AppliedComponent.State(rawValue: stateText)
+            else {
+                throw StoredDataError("document_components holds an unknown role '\(roleText)', type '\(typeText)' or state '\(stateText)'")
             }
-            let key = Key(
-                firmID: try row.decode(String.self, "firm_id"), kind: kind, documentID: try row.decode(String.self, "document_id"))
-            components[key, default: []].append(try decodeComponent(row))
+            return AppliedComponent(
+                role: role, type: type, qboID: try row.decode(String?.self, "qbo_id"),
+                syncToken: try row.decode(String?.self, "sync_token"),
+                appliedRevision: try row.decode(Int64?.self, "applied_revision"),
+                attemptRevision: try row.decode(Int64?.self, "attempt_revision"),
+                attemptGeneration: try row.decode(Int64.self, "attempt_generation"), state: state)
         }
-        return components
-    }
-
-    private static let componentColumns =
-        "role, qbo_type, qbo_id, sync_token, applied_revision, attempt_revision, attempt_generation, state"
-
-    private static func decodeComponent(_ row: PostgresRow) throws -> AppliedComponent {
-        let roleText = try row.decode(String.self, "role")
-        let typeText = try row.decode(String.self, "qbo_type")
-        let stateText = try row.decode(String.self, "state")
-        guard let role = ComponentRole(roleText), let type = QuickBooksObjectType(rawValue: typeText),
-            let state = AppliedComponent.State(rawValue: stateText)
-        else {
-            throw StoredDataError("document_components holds an unknown role '\(roleText)', type '\(typeText)' or state '\(stateText)'")
-        }
-        return AppliedComponent(
-            role: role, type: type, qboID: try row.decode(String?.self, "qbo_id"),
-            syncToken: try row.decode(String?.self, "sync_token"),
-            appliedRevision: try row.decode(Int64?.self, "applied_revision"),
-            attemptRevision: try row.decode(Int64?.self, "attempt_revision"),
-            attemptGeneration: try row.decode(Int64.self, "attempt_generation"), state: state)
     }
 
     static func saveComponent(_ component: AppliedComponent, of document: StoredDocument, on connection: PostgresConnection) async throws {

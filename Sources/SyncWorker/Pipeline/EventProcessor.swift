@@ -110,7 +110,7 @@ final class EventProcessor: Sendable {
     /// left it. A plan that is `done` is the caller's to enter in the ledger.
     private func decide(
         _ event: IngressEvent, origin: MessageOrigin, value: [UInt8], firm: FirmRecord?, account existing: StoredAccount?,
-        prefetch: DocumentPrefetch? = nil, on connection: PostgresConnection
+        on connection: PostgresConnection
     ) async throws -> (Plan, Bool, StoredAccount?) {
         if let existing, existing.isLeased(byOtherThan: workerID, at: Date()), let until = existing.leaseExpiresAt {
             return (.waitForLease(until: until), false, existing)
@@ -118,12 +118,12 @@ final class EventProcessor: Sendable {
         var account = existing
         var plan = Plan.done(.applied)
         if let input = Self.input(for: event) {
-            (account, plan) = try await apply(input, of: event, to: existing, firm: firm, prefetch: prefetch, on: connection)
+            (account, plan) = try await apply(input, of: event, to: existing, firm: firm, on: connection)
         }
         var queueDue = false
         if event.payload.isDocument {
             let ingested = try await documents.apply(
-                event, value: value, origin: origin, firm: firm, account: account?.state, prefetch: prefetch, on: connection)
+                event, value: value, origin: origin, firm: firm, account: account?.state, on: connection)
             queueDue = ingested.queueDue
             if let refused = ingested.refused, let (kind, toggle, _) = event.payload.documentToggle {
                 try await audit(refused, of: event, entity: kind.entity, entityID: toggle.documentID, on: connection)
@@ -178,9 +178,6 @@ final class EventProcessor: Sendable {
                 if accountKeys.last != key { accountKeys.append(key) }
             }
             var accounts = try await AccountStore.lock(accountKeys, on: connection)
-            // Their documents too, in key order: two statements for the batch instead of two an event.
-            let prefetch = try await DocumentPrefetch.load(
-                for: items.map(\.event).filter { !processed.contains($0.id) }, on: connection)
             var applied: [(IngressEvent, MessageOrigin)] = []
             var firms: [String: FirmRecord?] = [:]
             var seen: Set<String> = []
@@ -206,7 +203,7 @@ final class EventProcessor: Sendable {
                 let (plan, due, account, headers) = try await item.trace.run(tracing) { span in
                     let (plan, due, account) = try await self.decide(
                         item.event, origin: item.origin, value: item.value, firm: firm,
-                        account: accounts[key], prefetch: prefetch, on: connection)
+                        account: accounts[key], on: connection)
                     if case .done(let outcome) = plan {
                         span.attributes["qbsync.outcome"] = ConsumerService.metricOutcome(outcome).rawValue
                     }
@@ -261,8 +258,7 @@ final class EventProcessor: Sendable {
     /// Runs the account rules for `input` and saves the account; returns it and what is left to
     /// do (a link in QuickBooks, or nothing).
     private func apply(
-        _ input: AccountSyncInput, of event: IngressEvent, to existing: StoredAccount?, firm: FirmRecord?, prefetch: DocumentPrefetch?,
-        on connection: PostgresConnection
+        _ input: AccountSyncInput, of event: IngressEvent, to existing: StoredAccount?, firm: FirmRecord?, on connection: PostgresConnection
     ) async throws -> (StoredAccount?, Plan) {
         var current = existing?.state
         switch input {
@@ -322,8 +318,6 @@ final class EventProcessor: Sendable {
             }
         }
         if account != existing { try await AccountStore.save(account, on: connection) }
-        // The account's column moves its documents' columns: what the batch read of them is stale.
-        if !updates.isEmpty { prefetch?.forgetAll() }
         try await publish(updates, account: account, firm: firm, causedBy: event.id, on: connection)
         return (account, plan)
     }
