@@ -17,8 +17,9 @@ public struct PostgresConnection: Sendable {
     /// let name = try rows.first?.decode(String.self, "name")
     /// ```
     public func query(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> [PostgresRow] {
-        let result = try await lease.run(sql) { connection, begin in
-            try connection.execute(sql, parameters, after: begin)
+        let statement = try LibPQConnection.Statement(sql, parameters)
+        let result = try await lease.run(sql) { connection, prefix in
+            try connection.execute(statement, after: prefix)
         }
         guard result.rowCount > 0 else { return [] }
         return (0..<result.rowCount).map { PostgresRow(result: result, index: $0) }
@@ -28,16 +29,34 @@ public struct PostgresConnection: Sendable {
     /// deleted (0 for statements that do not report a count).
     @discardableResult
     public func execute(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> Int {
-        try await lease.run(sql) { connection, begin in
-            try connection.execute(sql, parameters, after: begin).affectedRows
+        let statement = try LibPQConnection.Statement(sql, parameters)
+        return try await lease.run(sql) { connection, prefix in
+            try connection.execute(statement, after: prefix).affectedRows
+        }
+    }
+
+    /// Runs a write whose result the caller does not need, sending it with the transaction's next
+    /// statement (or its `COMMIT`) in one round trip instead of on its own.
+    ///
+    /// Statements still run in the order they were called, so every later statement of the
+    /// transaction sees the write. What changes is where a failure shows: a refused parameter
+    /// throws here, but an error of the server (a constraint, a lost connection) is thrown by
+    /// that next statement or by the commit, and the transaction is rolled back as usual. Use
+    /// `execute` for a write whose failure the caller handles on its own. Outside a transaction
+    /// the write runs at once.
+    public func executeDeferred(_ sql: String, _ parameters: [PostgresValue] = []) async throws {
+        let statement = try LibPQConnection.Statement(sql, parameters)
+        guard try lease.defer(statement) else {
+            _ = try await lease.run(sql) { connection, prefix in try connection.execute(statement, after: prefix) }
+            return
         }
     }
 
     /// Runs SQL text without parameters, possibly several statements separated by
     /// semicolons (migrations, DDL). Never build this text from data; use `execute`.
     public func executeScript(_ sql: String) async throws {
-        _ = try await lease.run(sql) { connection, begin in
-            if let begin { _ = try connection.executeScript(begin) }
+        _ = try await lease.run(sql) { connection, prefix in
+            if let last = prefix.last { _ = try connection.execute(last, after: Array(prefix.dropLast())) }
             _ = try connection.executeScript(sql)
         }
     }
@@ -49,9 +68,22 @@ extension PostgresConnection {
     }
 
     func commitTransaction() async throws {
-        guard !lease.cancelPendingBegin() else { return }  // nothing ran, nothing to commit
-        let tag = try await lease.run("COMMIT") { connection, _ in
-            try connection.executeScript("COMMIT").commandTag
+        if lease.isUntouched {
+            _ = lease.cancelPendingBegin()
+            return  // nothing ran, nothing to commit
+        }
+        let commit = try LibPQConnection.Statement("COMMIT")
+        // Deferred writes (and a deferred BEGIN, when they are all the block did) go out with it.
+        let tag: String
+        do {
+            tag = try await lease.run("COMMIT") { connection, prefix in
+                try connection.execute(commit, after: prefix).commandTag
+            }
+        } catch {
+            // A deferred write failed before the COMMIT ran: the transaction is still open (and
+            // aborted); end it, so the connection goes back to the pool clean.
+            if lease.slot.transactionState != .idle { await rollback(after: error) }
+            throw error
         }
         // COMMIT of an aborted transaction "succeeds" with the tag ROLLBACK.
         if tag != "ROLLBACK" { lease.client.statistics.transactionCommitted() }

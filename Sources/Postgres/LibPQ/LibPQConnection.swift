@@ -73,54 +73,80 @@ final class LibPQConnection: @unchecked Sendable {
         return name
     }
 
+    /// A statement ready to send: its text and its parameters laid out for libpq. Building it is
+    /// where a parameter is refused, before anything goes to the server.
+    struct Statement: Sendable {
+        let sql: String
+        let bound: LibPQParameters
+
+        init(_ sql: String, _ parameters: [PostgresValue] = []) throws(PostgresError) {
+            self.sql = sql
+            self.bound = try LibPQParameters(parameters)
+        }
+    }
+
     /// Runs one statement with bound parameters; results come back in binary format.
     func execute(_ sql: String, _ parameters: [PostgresValue]) throws(PostgresError) -> LibPQResult {
-        let pointer = try livePointer(sql)
-        let bound = try LibPQParameters(parameters)
-        let name = try preparedName(sql, bound, on: pointer)
+        try execute(try Statement(sql, parameters))
+    }
+
+    func execute(_ statement: Statement) throws(PostgresError) -> LibPQResult {
+        let pointer = try livePointer(statement.sql)
+        let bound = statement.bound
+        let name = try preparedName(statement.sql, bound, on: pointer)
         let raw = bound.withUnsafeArrays { types, values, lengths, formats in
             if let name {
                 PQexecPrepared(pointer, name, Int32(bound.count), values, lengths, formats, 1)
             } else {
-                PQexecParams(pointer, sql, Int32(bound.count), types, values, lengths, formats, 1)
+                PQexecParams(pointer, statement.sql, Int32(bound.count), types, values, lengths, formats, 1)
             }
         }
-        return try check(raw, sql: sql)
+        return try check(raw, sql: statement.sql)
     }
 
-    /// Runs `prefix` (parameterless, e.g. `BEGIN`) and then the statement in one
-    /// libpq pipeline: both go out together, saving a network round trip.
-    /// If `prefix` fails the statement is skipped and `prefix`'s error is thrown.
-    func execute(_ sql: String, _ parameters: [PostgresValue], after prefix: String) throws(PostgresError) -> LibPQResult {
-        let pointer = try livePointer(sql)
-        let bound = try LibPQParameters(parameters)
-        // Preparing is a round trip of its own, outside the pipeline (and the transaction).
-        let name = try preparedName(sql, bound, on: pointer)
-        guard PQenterPipelineMode(pointer) == 1 else {
-            _ = try executeScript(prefix)
-            return try execute(sql, parameters)
+    /// Runs the statements of `prefix` (a deferred `BEGIN`, writes whose results nobody waits
+    /// for) and then `statement`, in order, in one libpq pipeline: all of them go out together in
+    /// one network round trip. Returns `statement`'s result. The first one that fails throws its
+    /// error, and the server skips the ones after it.
+    func execute(_ statement: Statement, after prefix: [Statement]) throws(PostgresError) -> LibPQResult {
+        guard !prefix.isEmpty else { return try execute(statement) }
+        let pointer = try livePointer(statement.sql)
+        let statements = prefix + [statement]
+        // Preparing is a round trip of its own, before the pipeline. Statements without
+        // parameters (BEGIN, COMMIT) go as they are.
+        var names: [String?] = []
+        names.reserveCapacity(statements.count)
+        for statement in statements {
+            names.append(statement.bound.count == 0 ? nil : try preparedName(statement.sql, statement.bound, on: pointer))
         }
-        let sent = bound.withUnsafeArrays { types, values, lengths, formats in
-            guard PQsendQueryParams(pointer, prefix, 0, nil, nil, nil, nil, 1) == 1 else { return false }
-            let statementSent =
+        guard PQenterPipelineMode(pointer) == 1 else {
+            for statement in prefix { _ = try execute(statement) }
+            return try execute(statement)
+        }
+        var sent = true
+        for (statement, name) in zip(statements, names) where sent {
+            let bound = statement.bound
+            // libpq copies the parameters into its output buffer here, so they need not outlive the call.
+            sent = bound.withUnsafeArrays { types, values, lengths, formats in
                 if let name {
                     PQsendQueryPrepared(pointer, name, Int32(bound.count), values, lengths, formats, 1) == 1
                 } else {
-                    PQsendQueryParams(pointer, sql, Int32(bound.count), types, values, lengths, formats, 1) == 1
+                    PQsendQueryParams(pointer, statement.sql, Int32(bound.count), types, values, lengths, formats, 1) == 1
                 }
-            return statementSent && PQpipelineSync(pointer) == 1
+            }
         }
-        guard sent else {
+        guard sent, PQpipelineSync(pointer) == 1 else {
             // Sending only fails when the connection is unusable; never reuse a half-sent pipeline.
-            let error = connectionLostError(statement: sql, result: nil)
+            let error = connectionLostError(statement: statement.sql, result: nil)
             finish()
             throw error
         }
 
-        // Per statement: its result, then NULL; finally the sync marker.
+        // Per statement: its result, then NULL; finally the sync marker. A statement after a
+        // failed one comes back as PGRES_PIPELINE_ABORTED.
         var results: [LibPQResult] = []
         var endsSeen = 0
-        while endsSeen <= 2 {
+        while endsSeen <= statements.count {
             guard let raw = PQgetResult(pointer) else {
                 endsSeen += 1
                 if PQstatus(pointer) != CONNECTION_OK { break }
@@ -131,21 +157,22 @@ final class LibPQConnection: @unchecked Sendable {
             results.append(result)
         }
         guard PQstatus(pointer) == CONNECTION_OK, PQexitPipelineMode(pointer) == 1 else {
-            let error = connectionLostError(statement: sql, result: results.last)
+            let error = connectionLostError(statement: statement.sql, result: results.last)
             finish()
             throw error
         }
-        guard results.count == 2 else {
+        guard results.count == statements.count else {
             let error = PostgresError(
                 kind: .connectionLost,
-                message: "unexpected pipeline response (\(results.count) results for 2 statements); the connection was closed",
-                statement: sql
+                message:
+                    "unexpected pipeline response (\(results.count) results for \(statements.count) statements); the connection was closed",
+                statement: statement.sql
             )
             finish()
             throw error
         }
-        _ = try classify(results[0], sql: prefix)
-        return try classify(results[1], sql: sql)
+        for (sent, result) in zip(prefix, results) { _ = try classify(result, sql: sent.sql) }
+        return try classify(results[results.count - 1], sql: statement.sql)
     }
 
     /// Runs a parameterless script, possibly several statements (simple query protocol).
@@ -352,14 +379,4 @@ private func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<Uns
     defer { copies.forEach { $0.deallocate() } }
     let pointers: [UnsafePointer<CChar>?] = copies.map { UnsafePointer($0) } + [nil]
     return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
-}
-
-extension LibPQConnection {
-    /// Runs the statement, preceded by `prefix` in the same round trip when there is one.
-    func execute(_ sql: String, _ parameters: [PostgresValue], after prefix: String?) throws(PostgresError) -> LibPQResult {
-        if let prefix {
-            return try execute(sql, parameters, after: prefix)
-        }
-        return try execute(sql, parameters)
-    }
 }

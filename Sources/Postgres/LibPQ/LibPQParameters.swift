@@ -9,7 +9,7 @@
 /// All values share one byte buffer so a statement costs a handful of
 /// allocations regardless of the parameter count. Values are sent in binary
 /// format except `numeric`, which goes as text so the server does the parsing.
-struct LibPQParameters {
+struct LibPQParameters: Sendable {
     private(set) var types: [UInt32]
     private(set) var lengths: [Int32]
     private(set) var formats: [Int32]

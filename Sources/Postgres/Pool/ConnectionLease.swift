@@ -19,6 +19,10 @@ final class ConnectionLease: Sendable {
         var lost: PostgresError?
         /// `BEGIN …` not sent yet: it rides along with the first statement.
         var pendingBegin: String?
+        /// Inside `withTransaction`: writes may wait for the next statement (``defer(_:)``).
+        var inTransaction = false
+        /// Writes not sent yet, in order: they go out with the next statement or the commit.
+        var deferred: [LibPQConnection.Statement] = []
     }
 
     init(slot: PooledConnection, client: PostgresClient) {
@@ -28,13 +32,13 @@ final class ConnectionLease: Sendable {
 
     /// Runs `operation` with the live connection on the slot's thread.
     ///
-    /// `operation` receives the deferred `BEGIN` (if any) and must send it
-    /// before its own statement.
+    /// `operation` receives what must go out before its own statement, in order: the deferred
+    /// `BEGIN` (if any) and the deferred writes. It sends them in the same round trip.
     func run<T: Sendable>(
         _ sql: String,
-        _ operation: @escaping @Sendable (LibPQConnection, _ pendingBegin: String?) throws -> T
+        _ operation: @escaping @Sendable (LibPQConnection, _ prefix: [LibPQConnection.Statement]) throws -> T
     ) async throws -> T {
-        let (verify, begin) = try state.withLockedValue { state in
+        let (verify, begin, deferred) = try state.withLockedValue { state in
             if state.ended {
                 throw PostgresError.misuse(
                     "a connection was used after its withConnection/withTransaction block returned; keep all work inside the block"
@@ -57,21 +61,28 @@ final class ConnectionLease: Sendable {
             state.verified = true
             let begin = state.pendingBegin
             state.pendingBegin = nil
-            return (verify, begin)
+            let deferred = state.deferred
+            state.deferred = []
+            return (verify, begin, deferred)
         }
-        client.statistics.statementSent(count: begin == nil ? 1 : 2)
+        let prefix = try (begin.map { [try LibPQConnection.Statement($0)] } ?? []) + deferred
+        client.statistics.sent(statements: prefix.count + 1)
         let slot = self.slot
         let parameters = client.connectParameters
         let logger = client.logger
         let work: @Sendable () throws -> T = { [self] in
             let connection = try slot.acquire(parameters: parameters, verify: verify, logger: logger)
             do {
-                return try operation(connection, begin)
+                return try operation(connection, prefix)
             } catch {
-                // If BEGIN never took effect (e.g. a parameter was rejected before anything
-                // was sent), keep it pending: the next statement must not run in autocommit.
+                // If BEGIN never took effect (preparing a statement failed before the pipeline
+                // went out), nothing was sent: keep it and the deferred writes pending, so the
+                // next statement neither runs in autocommit nor loses them.
                 if let begin, connection.transactionState == .idle {
-                    state.withLockedValue { $0.pendingBegin = begin }
+                    state.withLockedValue { state in
+                        state.pendingBegin = begin
+                        state.deferred = deferred + state.deferred
+                    }
                 }
                 throw error
             }
@@ -103,13 +114,40 @@ final class ConnectionLease: Sendable {
 
     /// Defers `BEGIN` to the first statement, which sends both in one round trip.
     func deferBegin(_ statement: String) {
-        state.withLockedValue { $0.pendingBegin = statement }
+        state.withLockedValue { state in
+            state.pendingBegin = statement
+            state.inTransaction = true
+        }
     }
 
-    /// Takes back a deferred `BEGIN` that was never sent (the block ran no statement).
+    /// Keeps a write of the open transaction to send with the next statement (or the commit);
+    /// false outside a transaction, where the caller runs it at once.
+    func `defer`(_ statement: LibPQConnection.Statement) throws -> Bool {
+        try state.withLockedValue { state in
+            if state.ended {
+                throw PostgresError.misuse(
+                    "a connection was used after its withConnection/withTransaction block returned; keep all work inside the block"
+                )
+            }
+            guard state.inTransaction else { return false }
+            state.deferred.append(statement)
+            return true
+        }
+    }
+
+    /// Whether the transaction has nothing to commit: no statement went out and none waits.
+    var isUntouched: Bool {
+        state.withLockedValue { $0.pendingBegin != nil && $0.deferred.isEmpty }
+    }
+
+    /// Takes back a deferred `BEGIN` that was never sent (the block ran no statement) and any
+    /// deferred writes (the transaction is rolled back); returns whether `BEGIN` was still pending.
     func cancelPendingBegin() -> Bool {
         state.withLockedValue { state in
-            defer { state.pendingBegin = nil }
+            defer {
+                state.pendingBegin = nil
+                state.deferred = []
+            }
             return state.pendingBegin != nil
         }
     }
