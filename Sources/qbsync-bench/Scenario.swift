@@ -74,10 +74,11 @@ struct Scenario {
         var idleLatencies: [Double] = []
         /// Requests of the link phase (``Scenario/linkFirst``), not among ``quickBooksRequests``.
         var linkRequests = 0
-        /// Statements the workers sent to PostgreSQL and transactions they committed, by their own
-        /// count; transactions PostgreSQL counted in the benchmark's database (autocommit
-        /// statements are one each; the benchmark's progress polls are among them).
+        /// Statements the workers sent to PostgreSQL, the round trips they took and the transactions
+        /// they committed, by their own count; transactions PostgreSQL counted in the benchmark's
+        /// database (autocommit statements are one each; the benchmark's progress polls are among them).
         var statements = 0
+        var roundTrips = 0
         var transactions = 0
         var serverTransactions = 0
         /// Resident memory of the workers each time another tenth of the invoices was applied.
@@ -117,6 +118,10 @@ struct Scenario {
                         "   PostgreSQL per event      %8.1f statements, %.2f transactions (%.2f as PostgreSQL counts them, autocommit included)",
                     Double(statements) / Double(events), Double(transactions) / Double(events), Double(serverTransactions) / Double(events))
             )
+            Swift.print(
+                String(
+                    format: "                             %8.1f round trips (statements sent together share one)",
+                    Double(roundTrips) / Double(events)))
             Swift.print(
                 String(
                     format: "   worker resident memory    %8.1f MiB at start, %.1f peak, %.1f at the end",
@@ -323,10 +328,13 @@ struct Scenario {
         try await Task.sleep(for: .milliseconds(450))
         let serverTransactions = try await Progress.serverTransactions(database) - serverTransactionsBefore
         var statements = 0
+        var roundTrips = 0
         var transactions = 0
         for port in ports {
-            let values = try await Machine.scrape(port: port, ["qbsync_database_statements_total", "qbsync_database_transactions_total"])
+            let values = try await Machine.scrape(
+                port: port, ["qbsync_database_statements_total", "qbsync_database_round_trips_total", "qbsync_database_transactions_total"])
             statements += Int(values["qbsync_database_statements_total"] ?? 0)
+            roundTrips += Int(values["qbsync_database_round_trips_total"] ?? 0)
             transactions += Int(values["qbsync_database_transactions_total"] ?? 0)
         }
         let times = try await Progress.times(database)
@@ -354,7 +362,8 @@ struct Scenario {
             throttled: total.throttled, throttledByWindow: total.throttledByWindow,
             throttledByBatchWindow: total.throttledByBatchWindow, throttledByConcurrency: total.throttledByConcurrency,
             peakInFlight: total.peakInFlight, idleLatencies: idle, linkRequests: linkRequests,
-            statements: statements, transactions: transactions, serverTransactions: serverTransactions, memoryTimeline: timeline)
+            statements: statements, roundTrips: roundTrips, transactions: transactions, serverTransactions: serverTransactions,
+            memoryTimeline: timeline)
     }
 
     /// Sends single invoices to the idle workers, one at a time, and times each to `synced` (the

@@ -31,7 +31,7 @@ enum DocumentQueueStore {
     /// Makes an existing queue due (its account was synced, a payment's invoice arrived) unless
     /// it is already due or waiting out a backoff.
     static func wake(firmID: String, accountID: String, on connection: PostgresConnection) async throws {
-        try await connection.execute(
+        try await connection.executeDeferred(
             """
             update document_queues set next_attempt_at = coalesce(next_attempt_at, now()) where firm_id = $1 and account_id = $2
             """, [.text(firmID), .text(accountID)])
@@ -83,7 +83,7 @@ enum DocumentQueueStore {
 
     static func extendLease(firmID: String, accountID: String, worker: String, until: Date, on connection: PostgresConnection) async throws
     {
-        try await connection.execute(
+        try await connection.executeDeferred(
             "update document_queues set lease_expires_at = $4, attempts = 0 where firm_id = $1 and account_id = $2 and lease_owner = $3",
             [.text(firmID), .text(accountID), .text(worker), .timestamptz(until)])
     }
@@ -99,7 +99,7 @@ enum DocumentQueueStore {
     static func release(
         firmID: String, accountID: String, worker: String, nextAttempt: Date?, attempts: Int? = nil, on connection: PostgresConnection
     ) async throws {
-        try await connection.execute(
+        try await connection.executeDeferred(
             """
             update document_queues set lease_owner = null, lease_expires_at = null, next_attempt_at = $4, attempts = coalesce($5, attempts)
             where firm_id = $1 and account_id = $2 and lease_owner = $3

@@ -94,7 +94,7 @@ enum DocumentStore {
     }
 
     static func save(_ document: StoredDocument, on connection: PostgresConnection) async throws {
-        try await connection.execute(
+        try await connection.executeDeferred(
             """
             insert into documents (firm_id, kind, document_id, account_id, revision, lifecycle, content, doc_date, label, change_seq,
                                    pending, awaiting, awaiting_labels, failed_revision, failure_code, failure_detail, parked_detail,
@@ -154,7 +154,7 @@ enum DocumentStore {
     }
 
     static func saveComponent(_ component: AppliedComponent, of document: StoredDocument, on connection: PostgresConnection) async throws {
-        try await connection.execute(
+        try await connection.executeDeferred(
             """
             insert into document_components (firm_id, kind, document_id, role, qbo_type, qbo_id, sync_token, applied_revision, attempt_revision,
                                              attempt_generation, state)

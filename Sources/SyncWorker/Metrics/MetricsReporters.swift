@@ -117,7 +117,7 @@ struct RealmUsageReporter: Service {
     }
 }
 
-/// Counts the statements and transactions the worker's database client has run, every interval
+/// Counts the statements, round trips and transactions the worker's database client has run, every interval
 /// and once more when the worker stops.
 struct DatabaseStatisticsReporter: Service {
     let database: PostgresClient
@@ -125,10 +125,13 @@ struct DatabaseStatisticsReporter: Service {
     let metrics: WorkerMetrics
 
     func run() async throws {
-        var reported = (statements: 0, transactions: 0)
+        var reported = (statements: 0, roundTrips: 0, transactions: 0)
         func report() {
-            let now = (statements: database.statistics.statements, transactions: database.statistics.transactions)
-            metrics.databaseWork(statements: now.statements - reported.statements, transactions: now.transactions - reported.transactions)
+            let statistics = database.statistics
+            let now = (statements: statistics.statements, roundTrips: statistics.roundTrips, transactions: statistics.transactions)
+            metrics.databaseWork(
+                statements: now.statements - reported.statements, roundTrips: now.roundTrips - reported.roundTrips,
+                transactions: now.transactions - reported.transactions)
             reported = now
         }
         await repeatUntilShutdown(every: interval) { report() }

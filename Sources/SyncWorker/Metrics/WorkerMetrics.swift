@@ -27,8 +27,9 @@ struct WorkerMetrics: Sendable {
     }
 
     /// Statements sent to PostgreSQL and transactions committed, since the last report.
-    func databaseWork(statements: Int, transactions: Int) {
+    func databaseWork(statements: Int, roundTrips: Int, transactions: Int) {
         Counter(label: "qbsync_database_statements_total", factory: factory).increment(by: statements)
+        Counter(label: "qbsync_database_round_trips_total", factory: factory).increment(by: roundTrips)
         Counter(label: "qbsync_database_transactions_total", factory: factory).increment(by: transactions)
     }
 

@@ -69,7 +69,7 @@ enum AccountStore {
 
     static func save(_ account: StoredAccount, on connection: PostgresConnection) async throws {
         let s = account.state
-        try await connection.execute(
+        try await connection.executeDeferred(
             """
             insert into accounts (\(columns), updated_at)
             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, now())
@@ -120,7 +120,7 @@ enum AccountStore {
     static func markProcessed(_ event: IngressEvent, origin: MessageOrigin, workerID: String, on connection: PostgresConnection)
         async throws
     {
-        try await connection.execute(
+        try await connection.executeDeferred(
             """
             insert into processed_events (event_id, firm_id, event_type, topic, kafka_partition, kafka_offset, worker_id)
             values ($1, $2, $3, $4, $5, $6, $7) on conflict (event_id) do nothing
@@ -134,7 +134,7 @@ enum AccountStore {
     /// ``markProcessed(_:origin:workerID:on:)`` for many events in one statement.
     static func markProcessed(_ events: [(IngressEvent, MessageOrigin)], workerID: String, on connection: PostgresConnection) async throws {
         guard !events.isEmpty else { return }
-        try await connection.execute(
+        try await connection.executeDeferred(
             """
             insert into processed_events (event_id, firm_id, event_type, topic, kafka_partition, kafka_offset, worker_id)
             select id, firm, type, topic, kafka_partition, kafka_offset, $7
@@ -151,7 +151,7 @@ enum AccountStore {
 
     /// Records an event as applied by a retry that finished its pending link.
     static func markProcessed(eventID: String, firmID: String, workerID: String, on connection: PostgresConnection) async throws {
-        try await connection.execute(
+        try await connection.executeDeferred(
             """
             insert into processed_events (event_id, firm_id, event_type, worker_id) values ($1, $2, 'account.link', $3)
             on conflict (event_id) do nothing
@@ -162,7 +162,7 @@ enum AccountStore {
     static func audit(
         _ rejected: RejectedToggle, event: IngressEvent, entity: EntityKind, entityID: String, on connection: PostgresConnection
     ) async throws {
-        try await connection.execute(
+        try await connection.executeDeferred(
             """
             insert into rejected_toggles (event_id, firm_id, account_id, entity, entity_id, action, actor_user_id, actor_role, reason)
             values ($1, $2, $3, $4, $5, $6, $7, $8, $9)

@@ -10,7 +10,7 @@ enum Outbox {
     /// Queues a status event; it belongs to the trace the current task runs in (``Tracing/current``).
     static func enqueue(_ change: StatusChange, topic: String, on connection: PostgresConnection) async throws {
         let trace = PipelineTracing.current
-        try await connection.execute(
+        try await connection.executeDeferred(
             "insert into outbox (topic, message_key, payload, trace_parent, trace_state) values ($1, $2, $3, $4, $5)",
             [
                 .text(topic), .text(change.key), .bytea(StatusEvent.encode(change, trace: trace)),
@@ -21,7 +21,7 @@ enum Outbox {
     /// Enqueues a message as it is (any key and value bytes, headers). Messages of one `group`
     /// leave in the order they were enqueued.
     static func enqueue(_ message: OutboxMessage, group: String, on connection: PostgresConnection) async throws {
-        try await connection.execute(
+        try await connection.executeDeferred(
             "insert into outbox (topic, message_key, raw, key_bytes, payload, headers) values ($1, $2, true, $3, $4, $5)",
             [
                 .text(message.topic), .text(group), message.key.map { .bytea($0) } ?? .null, message.value.map { .bytea($0) } ?? .null,
