@@ -137,17 +137,34 @@ struct DocumentPusher: Service {
 
     private func prepare(firmID: String, accountID: String, yield: Bool) async throws -> Next {
         try await database.withTransaction { connection in
-            try await plan(firmID: firmID, accountID: accountID, yield: yield, on: connection)
+            let reads = try await QueueReads.read(firmID: firmID, accountID: accountID, worker: workerID, on: connection)
+            return try await plan(firmID: firmID, accountID: accountID, yield: yield, reads, on: connection)
         }
     }
 
-    /// Plans the account's next write inside the caller's transaction: the queue's lease kept, the
-    /// head document reviewed, what QuickBooks should hold compared with what it holds.
-    private func plan(firmID: String, accountID: String, yield: Bool, on connection: PostgresConnection) async throws -> Next {
-        guard let lease = try await DocumentQueueStore.lockLeased(firmID: firmID, accountID: accountID, worker: workerID, on: connection)
-        else {
-            return .stop
+    /// What a transaction of the pusher reads around an account's queue, once: a write's record
+    /// and the plan of the next write share it.
+    struct QueueReads: Sendable {
+        /// The queue's lease, locked; nil when this worker no longer holds it.
+        var lease: DocumentQueueStore.Lease?
+        var firm: FirmRecord?
+        var account: StoredAccount?
+
+        static func read(firmID: String, accountID: String, worker: String, on connection: PostgresConnection) async throws -> QueueReads {
+            QueueReads(
+                lease: try await DocumentQueueStore.lockLeased(firmID: firmID, accountID: accountID, worker: worker, on: connection),
+                firm: try await FirmStore.load(firmID: firmID, on: connection),
+                account: try await AccountStore.read(firmID: firmID, accountID: accountID, on: connection))
         }
+    }
+
+    /// Plans the account's next write inside the caller's transaction, which has read `reads`:
+    /// the queue's lease kept, the head document reviewed, what QuickBooks should hold compared
+    /// with what it holds.
+    private func plan(
+        firmID: String, accountID: String, yield: Bool, _ reads: QueueReads, on connection: PostgresConnection
+    ) async throws -> Next {
+        guard let lease = reads.lease else { return .stop }
         func release(_ next: Date?) async throws -> Next {
             try await DocumentQueueStore.release(firmID: firmID, accountID: accountID, worker: workerID, nextAttempt: next, on: connection)
             return .stop
@@ -155,10 +172,10 @@ struct DocumentPusher: Service {
         // Its turn is over, or a rebalance gave its partition to another worker, which takes it now.
         if yield { return try await release(Date()) }
         guard await assignment.owns(lease.ownerPartition) else { return try await release(Date()) }
-        guard let firm = try await FirmStore.load(firmID: firmID, on: connection), firm.connection.isConnected else {
+        guard let firm = reads.firm, firm.connection.isConnected else {
             return try await release(nil)  // the firm's reconnect wakes it
         }
-        let account = try await AccountStore.read(firmID: firmID, accountID: accountID, on: connection)
+        let account = reads.account
         let around = DocumentReview.Surroundings(firm: firm, account: account?.state)
         var detour: StoredDocument?
         var detoured: Set<String> = []
@@ -343,27 +360,37 @@ struct DocumentPusher: Service {
     /// Records `result` and, when the queue goes on, plans its next write, in one transaction.
     private func recordAndPlan(_ result: WriteResult, of step: DocumentWriter.Step, yield: Bool) async throws -> Next {
         try await database.withTransaction { connection in
-            guard try await record(result, of: step, on: connection) == .goOn else { return .stop }
-            return try await plan(firmID: step.firm.firmID, accountID: step.document.accountID, yield: yield, on: connection)
+            let firmID = step.firm.firmID
+            let accountID = step.document.accountID
+            let reads = try await QueueReads.read(firmID: firmID, accountID: accountID, worker: workerID, on: connection)
+            // A record that goes on changed none of what it read (it stops where it would).
+            guard try await record(result, of: step, reads, on: connection) == .goOn else { return .stop }
+            return try await plan(firmID: firmID, accountID: accountID, yield: yield, reads, on: connection)
         }
     }
 
     private func record(_ result: WriteResult, of step: DocumentWriter.Step) async throws -> AfterWrite {
-        try await database.withTransaction { connection in try await record(result, of: step, on: connection) }
+        try await database.withTransaction { connection in
+            let reads = try await QueueReads.read(
+                firmID: step.firm.firmID, accountID: step.document.accountID, worker: workerID, on: connection)
+            return try await record(result, of: step, reads, on: connection)
+        }
     }
 
-    private func record(_ result: WriteResult, of step: DocumentWriter.Step, on connection: PostgresConnection) async throws -> AfterWrite {
+    /// Records `result` inside the caller's transaction, which has read `reads`.
+    private func record(
+        _ result: WriteResult, of step: DocumentWriter.Step, _ reads: QueueReads, on connection: PostgresConnection
+    ) async throws -> AfterWrite {
         let firmID = step.firm.firmID
         let accountID = step.document.accountID
-        let lease = try await DocumentQueueStore.lockLeased(firmID: firmID, accountID: accountID, worker: workerID, on: connection)
+        let lease = reads.lease
         guard
             var document = try await DocumentStore.lock(
                 firmID: firmID, kind: step.document.kind, documentID: step.document.documentID, on: connection)
         else {
             return .stop
         }
-        let account = try await AccountStore.read(firmID: firmID, accountID: accountID, on: connection)
-        let around = DocumentReview.Surroundings(firm: try await FirmStore.load(firmID: firmID, on: connection), account: account?.state)
+        let around = DocumentReview.Surroundings(firm: reads.firm, account: reads.account?.state)
         var after = AfterWrite.goOn
         switch result {
         case .written(let component):
