@@ -25,6 +25,38 @@ public struct PostgresConnection: Sendable {
         return (0..<result.rowCount).map { PostgresRow(result: result, index: $0) }
     }
 
+    /// Runs statements that do not depend on each other in one round trip (a libpq pipeline), in
+    /// order, and returns each one's rows. The first that fails throws; the server skips the
+    /// ones after it.
+    ///
+    /// ```swift
+    /// let (firm, account) = try await connection.query(
+    ///     ("select … from firms where firm_id = $1", [.text(firmID)]),
+    ///     ("select … from accounts where firm_id = $1 and account_id = $2", [.text(firmID), .text(accountID)]))
+    /// ```
+    public func query(_ first: (String, [PostgresValue]), _ second: (String, [PostgresValue])) async throws -> (
+        [PostgresRow], [PostgresRow]
+    ) {
+        let rows = try await query(batch: [first, second])
+        return (rows[0], rows[1])
+    }
+
+    /// ``query(_:_:)`` for three statements.
+    public func query(_ first: (String, [PostgresValue]), _ second: (String, [PostgresValue]), _ third: (String, [PostgresValue]))
+        async throws -> ([PostgresRow], [PostgresRow], [PostgresRow])
+    {
+        let rows = try await query(batch: [first, second, third])
+        return (rows[0], rows[1], rows[2])
+    }
+
+    private func query(batch: [(String, [PostgresValue])]) async throws -> [[PostgresRow]] {
+        let statements = try batch.map { sql, parameters throws(PostgresError) in try LibPQConnection.Statement(sql, parameters) }
+        let results = try await lease.run(batch[0].0, count: statements.count) { connection, prefix in
+            Array(try connection.execute(pipeline: prefix + statements).suffix(statements.count))
+        }
+        return results.map { result in (0..<result.rowCount).map { PostgresRow(result: result, index: $0) } }
+    }
+
     /// Runs a statement and returns the number of rows it inserted, updated or
     /// deleted (0 for statements that do not report a count).
     @discardableResult

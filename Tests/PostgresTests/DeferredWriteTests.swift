@@ -1,7 +1,8 @@
 import Postgres
 import Testing
 
-/// Writes a transaction does not wait for go out with its next statement, in one round trip.
+/// Writes a transaction does not wait for go out with its next statement, and reads that do not
+/// depend on each other go out together: one round trip for many statements.
 @Suite("Deferred writes")
 struct DeferredWriteTests {
     struct Boom: Error {}
@@ -110,6 +111,35 @@ struct DeferredWriteTests {
                 // The next block on the same connection does not send them either.
                 let count = try await client.withConnection { try await $0.query("select count(*) as n from \(table)") }
                 #expect(try count.first?.decode(Int.self, "n") == 0)
+            }
+        }
+    }
+
+    @Test("reads that do not depend on each other go out together with the deferred writes, each with its own rows")
+    func readsTogether() async throws {
+        try await TestDatabase.withClient(poolSize: 1) { client in
+            try await TestDatabase.withTable(client, prefix: "pipelinedreads", columns: "id int, note text") { table in
+                let trips = client.statistics.roundTrips
+                let (first, second, third) = try await client.withTransaction { tx in
+                    try await tx.executeDeferred(
+                        "insert into \(table) values ($1, $2), ($3, $4)", [.int32(1), .text("a"), .int32(2), .text("b")])
+                    return try await tx.query(
+                        ("select note from \(table) where id = $1", [.int32(1)]),
+                        ("select note from \(table) where id > $1 order by id", [.int32(0)]),
+                        ("select note from \(table) where id = $1", [.int32(9)]))
+                }
+                #expect(try first.map { try $0.decode(String.self, "note") } == ["a"])
+                #expect(try second.map { try $0.decode(String.self, "note") } == ["a", "b"])
+                #expect(third.isEmpty)
+                #expect(client.statistics.roundTrips - trips == 2)  // BEGIN, the write and three reads; COMMIT
+
+                let error = await #expect(throws: PostgresError.self) {
+                    try await client.withConnection { connection in
+                        try await connection.query(
+                            ("select 1 as n", []), ("select * from table_that_does_not_exist_\(UInt32.random(in: 0...UInt32.max))", []))
+                    }
+                }
+                #expect(error?.sqlState == "42P01")
             }
         }
     }

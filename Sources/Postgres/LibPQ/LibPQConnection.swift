@@ -110,8 +110,17 @@ final class LibPQConnection: @unchecked Sendable {
     /// error, and the server skips the ones after it.
     func execute(_ statement: Statement, after prefix: [Statement]) throws(PostgresError) -> LibPQResult {
         guard !prefix.isEmpty else { return try execute(statement) }
+        let results = try execute(pipeline: prefix + [statement])
+        return results[results.count - 1]
+    }
+
+    /// Runs `statements` in order in one libpq pipeline (one network round trip) and returns
+    /// their results. The first one that fails throws its error, and the server skips the ones
+    /// after it.
+    func execute(pipeline statements: [Statement]) throws(PostgresError) -> [LibPQResult] {
+        guard let statement = statements.last else { return [] }
+        guard statements.count > 1 else { return [try execute(statement)] }
         let pointer = try livePointer(statement.sql)
-        let statements = prefix + [statement]
         // Preparing is a round trip of its own, before the pipeline. Statements without
         // parameters (BEGIN, COMMIT) go as they are.
         var names: [String?] = []
@@ -120,8 +129,9 @@ final class LibPQConnection: @unchecked Sendable {
             names.append(statement.bound.count == 0 ? nil : try preparedName(statement.sql, statement.bound, on: pointer))
         }
         guard PQenterPipelineMode(pointer) == 1 else {
-            for statement in prefix { _ = try execute(statement) }
-            return try execute(statement)
+            var results: [LibPQResult] = []
+            for statement in statements { results.append(try execute(statement)) }
+            return results
         }
         var sent = true
         for (statement, name) in zip(statements, names) where sent {
@@ -171,8 +181,8 @@ final class LibPQConnection: @unchecked Sendable {
             finish()
             throw error
         }
-        for (sent, result) in zip(prefix, results) { _ = try classify(result, sql: sent.sql) }
-        return try classify(results[results.count - 1], sql: statement.sql)
+        for (sent, result) in zip(statements, results) { _ = try classify(result, sql: sent.sql) }
+        return results
     }
 
     /// Runs a parameterless script, possibly several statements (simple query protocol).

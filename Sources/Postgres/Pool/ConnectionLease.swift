@@ -32,10 +32,12 @@ final class ConnectionLease: Sendable {
 
     /// Runs `operation` with the live connection on the slot's thread.
     ///
-    /// `operation` receives what must go out before its own statement, in order: the deferred
-    /// `BEGIN` (if any) and the deferred writes. It sends them in the same round trip.
+    /// `operation` receives what must go out before its own statements (`count` of them), in
+    /// order: the deferred `BEGIN` (if any) and the deferred writes. It sends them in the same
+    /// round trip.
     func run<T: Sendable>(
         _ sql: String,
+        count: Int = 1,
         _ operation: @escaping @Sendable (LibPQConnection, _ prefix: [LibPQConnection.Statement]) throws -> T
     ) async throws -> T {
         let (verify, begin, deferred) = try state.withLockedValue { state in
@@ -66,7 +68,7 @@ final class ConnectionLease: Sendable {
             return (verify, begin, deferred)
         }
         let prefix = try (begin.map { [try LibPQConnection.Statement($0)] } ?? []) + deferred
-        client.statistics.sent(statements: prefix.count + 1)
+        client.statistics.sent(statements: prefix.count + count)
         let slot = self.slot
         let parameters = client.connectParameters
         let logger = client.logger
