@@ -10,8 +10,10 @@ struct DocumentIngest: Sendable {
 
     /// What an event did to its document.
     struct Ingested: Sendable {
-        /// The account's queue is due with no worker on it: the caller wakes the pusher once its
-        /// transaction has committed (woken earlier, it would not see the queue).
+        /// The account's queue is due: the caller wakes the pusher once its transaction has
+        /// committed (woken earlier, it would not see the queue). A pusher already writing the
+        /// account finds nothing more to claim; that costs one claim, where asking whether one
+        /// holds it cost a round trip per event.
         var queueDue = false
         /// A sync or unsync by hand that the rules refused: the caller audits and counts it.
         var refused: RejectedToggle?
@@ -59,10 +61,10 @@ struct DocumentIngest: Sendable {
             } else {
                 try await review.reviewAndSave(&document, around: around, causedBy: event.id, on: connection)
             }
-        return Ingested(
-            queueDue: try await DocumentQueueStore.touch(
-                firmID: document.firmID, accountID: document.accountID, ownerPartition: origin.ownerPartition, due: verdict.next == .push,
-                on: connection))
+        let due = verdict.next == .push
+        try await DocumentQueueStore.touch(
+            firmID: document.firmID, accountID: document.accountID, ownerPartition: origin.ownerPartition, due: due, on: connection)
+        return Ingested(queueDue: due)
     }
 
     /// "Sync Invoice/Payment to QuickBooks", "Unsync Payment": the choice is kept on the document,

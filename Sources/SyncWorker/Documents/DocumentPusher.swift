@@ -150,11 +150,14 @@ struct DocumentPusher: Service {
         var firm: FirmRecord?
         var account: StoredAccount?
 
+        /// The three reads go out together, in one round trip.
         static func read(firmID: String, accountID: String, worker: String, on connection: PostgresConnection) async throws -> QueueReads {
-            QueueReads(
-                lease: try await DocumentQueueStore.lockLeased(firmID: firmID, accountID: accountID, worker: worker, on: connection),
-                firm: try await FirmStore.load(firmID: firmID, on: connection),
-                account: try await AccountStore.read(firmID: firmID, accountID: accountID, on: connection))
+            let (lease, firm, account) = try await connection.query(
+                DocumentQueueStore.lockLeased(firmID: firmID, accountID: accountID, worker: worker), FirmStore.load(firmID: firmID),
+                AccountStore.read(firmID: firmID, accountID: accountID))
+            return QueueReads(
+                lease: try lease.first.map(DocumentQueueStore.Lease.init), firm: try firm.first.map(FirmStore.decode),
+                account: try account.first.map(AccountStore.decode))
         }
     }
 

@@ -9,23 +9,18 @@ import Postgres
 /// while it has none or waits for something else (its account, the firm's connection).
 enum DocumentQueueStore {
     /// Records that the account's documents arrive on `ownerPartition`, and makes the queue due
-    /// unless it is already due or waiting out a backoff.
-    /// - Returns: whether a pusher must be woken for it: it is due and no worker holds it (one
-    ///   that does keeps writing the account's documents, new ones included).
-    @discardableResult
+    /// unless it is already due or waiting out a backoff. It goes out with the transaction's next
+    /// statement: nothing waits for it.
     static func touch(firmID: String, accountID: String, ownerPartition: String, due: Bool, on connection: PostgresConnection) async throws
-        -> Bool
     {
-        let rows = try await connection.query(
+        try await connection.executeDeferred(
             """
             insert into document_queues (firm_id, account_id, owner_partition, next_attempt_at)
             values ($1, $2, $3, case when $4 then now() end)
             on conflict (firm_id, account_id) do update set
                 owner_partition = excluded.owner_partition,
                 next_attempt_at = case when $4 then coalesce(document_queues.next_attempt_at, now()) else document_queues.next_attempt_at end
-            returning $4 and (lease_expires_at is null or lease_expires_at < now()) as unclaimed
             """, [.text(firmID), .text(accountID), .text(ownerPartition), .bool(due)])
-        return try rows.first?.decode(Bool.self, "unclaimed") ?? due
     }
 
     /// Makes an existing queue due (its account was synced, a payment's invoice arrived) unless
@@ -72,13 +67,17 @@ enum DocumentQueueStore {
 
     /// Locks the queue; returns its state when `worker` still holds its lease.
     static func lockLeased(firmID: String, accountID: String, worker: String, on connection: PostgresConnection) async throws -> Lease? {
-        let rows = try await connection.query(
-            """
-            select attempts, owner_partition from document_queues where firm_id = $1 and account_id = $2 and lease_owner = $3 for update
-            """, [.text(firmID), .text(accountID), .text(worker)])
-        return try rows.first.map {
-            Lease(attempts: try $0.decode(Int.self, "attempts"), ownerPartition: try $0.decode(String.self, "owner_partition"))
-        }
+        let (sql, parameters) = lockLeased(firmID: firmID, accountID: accountID, worker: worker)
+        return try await connection.query(sql, parameters).first.map(Lease.init)
+    }
+
+    /// The statement of ``lockLeased(firmID:accountID:worker:on:)``, to send along with others; its
+    /// row decodes with ``Lease/init(_:)``.
+    static func lockLeased(firmID: String, accountID: String, worker: String) -> (String, [PostgresValue]) {
+        (
+            "select attempts, owner_partition from document_queues where firm_id = $1 and account_id = $2 and lease_owner = $3 for update",
+            [.text(firmID), .text(accountID), .text(worker)]
+        )
     }
 
     static func extendLease(firmID: String, accountID: String, worker: String, until: Date, on connection: PostgresConnection) async throws
@@ -108,5 +107,11 @@ enum DocumentQueueStore {
                 .text(firmID), .text(accountID), .text(worker), nextAttempt.map { .timestamptz($0) } ?? .null,
                 attempts.map { .int($0) } ?? .null,
             ])
+    }
+}
+
+extension DocumentQueueStore.Lease {
+    init(_ row: PostgresRow) throws {
+        self.init(attempts: try row.decode(Int.self, "attempts"), ownerPartition: try row.decode(String.self, "owner_partition"))
     }
 }

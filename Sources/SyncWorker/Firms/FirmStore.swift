@@ -10,9 +10,13 @@ enum FirmStore {
         """
 
     static func load(firmID: String, forUpdate: Bool = false, on connection: PostgresConnection) async throws -> FirmRecord? {
-        let rows = try await connection.query(
-            "select \(columns) from firms where firm_id = $1\(forUpdate ? " for update" : "")", [.text(firmID)])
-        return try rows.first.map(decode)
+        let (sql, parameters) = load(firmID: firmID, forUpdate: forUpdate)
+        return try await connection.query(sql, parameters).first.map(decode)
+    }
+
+    /// The statement of ``load(firmID:forUpdate:on:)``, to send along with others; its row decodes with ``decode(_:)``.
+    static func load(firmID: String, forUpdate: Bool = false) -> (String, [PostgresValue]) {
+        ("select \(columns) from firms where firm_id = $1\(forUpdate ? " for update" : "")", [.text(firmID)])
     }
 
     /// Replaces the firm's sync settings, keeping its connection.
@@ -75,7 +79,7 @@ enum FirmStore {
             ])
     }
 
-    private static func decode(_ row: PostgresRow) throws -> FirmRecord {
+    static func decode(_ row: PostgresRow) throws -> FirmRecord {
         let policyText = try row.decode(String.self, "policy")
         let statusText = try row.decode(String.self, "connection_status")
         let ruleText = try row.decode(String.self, "quickbooks_changes")

@@ -56,10 +56,13 @@ enum AccountStore {
 
     /// The account as committed, without locking it (a reader that must not wait for its lane).
     static func read(firmID: String, accountID: String, on connection: PostgresConnection) async throws -> StoredAccount? {
-        try await connection.query(
-            "select \(columns) from accounts where firm_id = $1 and account_id = $2",
-            [.text(firmID), .text(accountID)]
-        ).first.map(decode)
+        let (sql, parameters) = read(firmID: firmID, accountID: accountID)
+        return try await connection.query(sql, parameters).first.map(decode)
+    }
+
+    /// The statement of ``read(firmID:accountID:on:)``, to send along with others; its row decodes with ``decode(_:)``.
+    static func read(firmID: String, accountID: String) -> (String, [PostgresValue]) {
+        ("select \(columns) from accounts where firm_id = $1 and account_id = $2", [.text(firmID), .text(accountID)])
     }
 
     static func load(firmID: String, on connection: PostgresConnection) async throws -> [StoredAccount] {
@@ -175,7 +178,7 @@ enum AccountStore {
 
     private static func optional(_ text: String?) -> PostgresValue { text.map { .text($0) } ?? .null }
 
-    private static func decode(_ row: PostgresRow) throws -> StoredAccount {
+    static func decode(_ row: PostgresRow) throws -> StoredAccount {
         let statusText = try row.decode(String.self, "status")
         guard let status = SyncStatus(rawValue: statusText) else {
             throw StoredDataError("unknown account status '\(statusText)' in the database")
