@@ -120,10 +120,12 @@ struct Scenario {
                         "   PostgreSQL per event      %8.1f statements, %.2f transactions (%.2f as PostgreSQL counts them, autocommit included)",
                     Double(statements) / Double(events), Double(transactions) / Double(events), Double(serverTransactions) / Double(events))
             )
-            Swift.print(
-                String(
-                    format: "                             %8.1f round trips (statements sent together share one)",
-                    Double(roundTrips) / Double(events)))
+            if roundTrips > 0 {  // a worker built before qbsync counted them reports none
+                Swift.print(
+                    String(
+                        format: "                             %8.1f round trips (statements sent together share one)",
+                        Double(roundTrips) / Double(events)))
+            }
             Swift.print(
                 String(
                     format: "   worker resident memory    %8.1f MiB at start, %.1f peak, %.1f at the end",
