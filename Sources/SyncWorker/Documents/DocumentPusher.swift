@@ -387,12 +387,7 @@ struct DocumentPusher: Service {
         let firmID = step.firm.firmID
         let accountID = step.document.accountID
         let lease = reads.lease
-        guard
-            var document = try await DocumentStore.lock(
-                firmID: firmID, kind: step.document.kind, documentID: step.document.documentID, on: connection)
-        else {
-            return .stop
-        }
+        guard var document = try await DocumentStore.lock(step.document, on: connection) else { return .stop }
         let around = DocumentReview.Surroundings(firm: reads.firm, account: reads.account?.state)
         var after = AfterWrite.goOn
         switch result {
