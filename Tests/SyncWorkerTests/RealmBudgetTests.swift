@@ -52,6 +52,39 @@ struct RealmBudgetTests {
         }
     }
 
+    @Test("a link whose lease lapses while its worker still runs it (a renewal came late) is not started a second time")
+    func lapsedLeaseDuringLink() async throws {
+        try await TestEnvironment.with { env in
+            let realm = try await env.connectFirm("f1")
+            try await Self.noSweepForAnHour(env, realm: realm)
+            // A long lease (renewed every 20 s) and QuickBooks answering in 2 s: the test itself
+            // makes the lease lapse in the middle of the link, as a renewal late on a loaded machine would.
+            let worker = try await env.startWorker { configuration in configuration.leaseDuration = .seconds(60) }
+            try env.sandbox.inspector.setFaults(SandboxFaults(latency: .fixed(.milliseconds(2000))), realmId: realm)
+            try env.sandbox.inspector.resetCounters(realmId: realm)
+            try await env.send(TestEvents.syncRequested(firm: "f1", account: "a1", name: "Lapsed Lease", mode: "auto"))
+            let lapsed = ContinuousClock.now + .seconds(20)
+            var expired = 0
+            while expired == 0, ContinuousClock.now < lapsed {
+                expired = try await env.database.withConnection { connection in
+                    try await connection.execute(
+                        """
+                        update accounts set lease_expires_at = now() - interval '1 second', next_attempt_at = now() - interval '1 second'
+                        where firm_id = 'f1' and account_id = 'a1' and status = 'syncing' and lease_owner is not null
+                        """)
+                }
+                if expired == 0 { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(expired == 1, "the link started and held a lease")
+            try await env.status.wait("f1:account:a1", is: "synced", timeout: .seconds(30))
+            let counters = try env.sandbox.inspector.counters(realmId: realm)
+            // The sweeper, finding the lapsed lease, left the running link alone: no request went twice.
+            #expect(counters.idempotentReplays == 0 && counters.writes == 1, "\(counters)")
+            #expect(try await env.customers(realm: realm).count == 1)
+            try await worker.stop()
+        }
+    }
+
     @Test("at most the allowed number of calls run at once; the next waits for a release")
     func inFlight() async throws {
         let gate = RealmGate(limits: .init(maxInFlight: 2, requestsPerWindow: 100, window: .seconds(60)))

@@ -26,6 +26,8 @@ final class EventProcessor: Sendable {
     let pusherSignal: WakeSignal
     let documents: DocumentIngest
     let tracing: PipelineTracing
+    /// The accounts this worker is linking right now.
+    let linksRunning = RunningLinks()
 
     init(_ context: WorkerContext, linker: CustomerLinker, documents: DocumentIngest, pusherSignal: WakeSignal) {
         self.database = context.database
@@ -68,8 +70,7 @@ final class EventProcessor: Sendable {
                 try await Task.sleep(for: .milliseconds(max(10, Int(until.timeIntervalSinceNow * 1000) + 10)))
             case .link(let job, let attempts):
                 outboxSignal.nudge()
-                let result = await runLink(job, attemptsSoFar: attempts)
-                let outcome = try await record(result, for: job, ledger: .event(event, origin))
+                let outcome = try await linkAndRecord(job, attemptsSoFar: attempts, ledger: .event(event, origin))
                 outboxSignal.nudge()
                 pusherSignal.nudge()  // a linked account's documents may go now
                 return outcome
@@ -78,13 +79,22 @@ final class EventProcessor: Sendable {
     }
 
     /// Finishes a link that was parked or abandoned (called by the ``RetrySweeper``).
+    ///
+    /// A link this worker is still running is left to run: its lease lapsed only because a
+    /// renewal came late (a loaded machine), and starting it again would send its requests twice.
     func resume(_ account: StoredAccount) async throws {
         guard let mode = account.state.pendingLink else { return }
+        guard await !linksRunning.contains(firmID: account.firmID, accountID: account.accountID) else {
+            logger.info(
+                "an account's lease lapsed while this worker still links it; the running link goes on",
+                metadata: ["firm_id": "\(account.firmID)", "account_id": "\(account.accountID)"])
+            return
+        }
         let job = CustomerLinker.Job(
             firmID: account.firmID, accountID: account.accountID, accountName: account.state.name,
             mode: mode, requestSeed: account.pendingEventID ?? "\(account.firmID)/\(account.accountID)")
-        let result = await runLink(job, attemptsSoFar: account.attempts)
-        _ = try await record(result, for: job, ledger: account.pendingEventID.map { .pendingEvent(id: $0) } ?? .none)
+        _ = try await linkAndRecord(
+            job, attemptsSoFar: account.attempts, ledger: account.pendingEventID.map { .pendingEvent(id: $0) } ?? .none)
         outboxSignal.nudge()
         pusherSignal.nudge()
     }
@@ -239,8 +249,7 @@ final class EventProcessor: Sendable {
                 group.addTask {
                     // The link goes on in the event's trace, after the batch's commit.
                     let outcome = try await self.tracing.span("qbsync.link", parent: trace) { _ in
-                        let link = await self.runLink(job, attemptsSoFar: 0)
-                        return try await self.record(link, for: job, ledger: .event(item.event, item.origin))
+                        try await self.linkAndRecord(job, attemptsSoFar: 0, ledger: .event(item.event, item.origin))
                     }
                     return (index, outcome)
                 }
@@ -360,6 +369,20 @@ final class EventProcessor: Sendable {
         case firmConnectionLost(QuickBooksProblem)
         /// Transient problems outlasted this round of retries.
         case unavailable(QuickBooksProblem, attempts: Int)
+    }
+
+    /// Links the account and records the result; while it runs the account counts as linked by
+    /// this worker (``resume(_:)`` leaves it alone).
+    private func linkAndRecord(_ job: CustomerLinker.Job, attemptsSoFar: Int, ledger: LedgerEntry) async throws -> Outcome {
+        await linksRunning.insert(firmID: job.firmID, accountID: job.accountID)
+        do {
+            let outcome = try await record(await runLink(job, attemptsSoFar: attemptsSoFar), for: job, ledger: ledger)
+            await linksRunning.remove(firmID: job.firmID, accountID: job.accountID)
+            return outcome
+        } catch {
+            await linksRunning.remove(firmID: job.firmID, accountID: job.accountID)
+            throw error
+        }
     }
 
     /// Links the account while keeping this worker's lease on it alive: a link may wait for its
@@ -538,5 +561,25 @@ final class EventProcessor: Sendable {
         try await documents.review.accountChanged(
             firmID: account.firmID, accountID: account.accountID, account: account.state, firm: firm,
             causedBy: causedBy, on: connection)
+    }
+}
+
+/// The accounts a worker is linking right now, counted (a link the consumer starts and one the
+/// sweeper resumes may overlap for a moment).
+actor RunningLinks {
+    private var running: [[String]: Int] = [:]
+
+    func insert(firmID: String, accountID: String) {
+        running[[firmID, accountID], default: 0] += 1
+    }
+
+    func remove(firmID: String, accountID: String) {
+        let key = [firmID, accountID]
+        guard let count = running[key] else { return }
+        running[key] = count > 1 ? count - 1 : nil
+    }
+
+    func contains(firmID: String, accountID: String) -> Bool {
+        running[[firmID, accountID]] != nil
     }
 }
