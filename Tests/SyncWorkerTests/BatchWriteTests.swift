@@ -133,6 +133,10 @@ struct BatchWriteTests {
             let worker = try await env.startWorker { configuration in
                 Self.queueing(&configuration)
                 configuration.leaseDuration = .seconds(1)
+                // Far above the 3 s answers: with the tests' 5 s, a loaded machine (a fresh-clone
+                // CI run) timed the batch out, and sending it again unchanged, as it should, showed
+                // as a replay beside the repeats this test looks for.
+                configuration.quickBooks.requestTimeout = .seconds(30)
             }
             try await Self.prepare(env, accounts: 1...5)
             try env.sandbox.inspector.setFaults(SandboxFaults(latency: .fixed(.milliseconds(3000))), realmId: realm)
