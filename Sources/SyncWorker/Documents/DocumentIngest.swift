@@ -30,21 +30,20 @@ struct DocumentIngest: Sendable {
             return try await applyToggle(
                 request, of: kind, toggle, event: event, origin: origin, firm: firm, account: account, on: connection)
         }
-        guard let (document, isNew) = try await updated(event, value: value, on: connection) else { return Ingested() }
-        return try await requeue(
-            document, isNew: isNew, changedBy: event, origin: origin, around: .init(firm: firm, account: account), on: connection)
+        guard let document = try await updated(event, value: value, on: connection) else { return Ingested() }
+        return try await requeue(document, changedBy: event, origin: origin, around: .init(firm: firm, account: account), on: connection)
     }
 
     /// `event` changed the document: it goes to the back of its account's queue with nothing of
     /// its previous attempt left (failure, awaited invoices, parked detail), is reviewed, and its
     /// account's queue is touched.
-    ///
-    /// - Parameter isNew: the document was not stored before, so QuickBooks holds nothing of it
-    ///   yet (its objects are stored with it): none are read.
+    /// A document not stored before has no QuickBooks objects yet (they are stored with it): none
+    /// are read.
     private func requeue(
-        _ changed: StoredDocument, isNew: Bool = false, changedBy event: IngressEvent, origin: MessageOrigin,
+        _ changed: StoredDocument, changedBy event: IngressEvent, origin: MessageOrigin,
         around: DocumentReview.Surroundings, on connection: PostgresConnection
     ) async throws -> Ingested {
+        let isNew = !changed.isStored
         var document = changed
         document.lastEventID = event.id
         document.trace = PipelineTracing.current
@@ -94,28 +93,16 @@ struct DocumentIngest: Sendable {
         return try await requeue(document, changedBy: event, origin: origin, around: .init(firm: firm, account: account), on: connection)
     }
 
-    /// The document with `event` applied and whether it is new (not stored before), or nil when
-    /// the event changes nothing (not newer).
-    private func updated(_ event: IngressEvent, value: [UInt8], on connection: PostgresConnection) async throws -> (StoredDocument, Bool)? {
-        var isNew = false
+    /// The document with `event` applied, or nil when the event changes nothing (not newer).
+    private func updated(_ event: IngressEvent, value: [UInt8], on connection: PostgresConnection) async throws -> StoredDocument? {
         func load(_ kind: DocumentKind, _ id: String, label: String) async throws -> StoredDocument {
-            if let stored = try await DocumentStore.lock(firmID: event.firmID, kind: kind, documentID: id, on: connection) { return stored }
-            isNew = true
-            return StoredDocument(
-                firmID: event.firmID, kind: kind, documentID: id, accountID: event.accountID, label: label, lastEventID: event.id)
+            try await DocumentStore.lock(firmID: event.firmID, kind: kind, documentID: id, on: connection)
+                ?? StoredDocument(
+                    firmID: event.firmID, kind: kind, documentID: id, accountID: event.accountID, label: label, lastEventID: event.id)
         }
-        return try await changed(event, value: value, load: load, on: connection).map { ($0, isNew) }
-    }
-
-    /// The document `load` gives (as stored, or new) with `event` applied; nil when the event
-    /// changes nothing.
-    private func changed(
-        _ event: IngressEvent, value: [UInt8], load: (DocumentKind, String, _ label: String) async throws -> StoredDocument,
-        on connection: PostgresConnection
-    ) async throws -> StoredDocument? {
         switch event.payload {
         case .invoiceUpserted(let invoice):
-            var document = try await load(.invoice, invoice.invoiceID, invoice.number)
+            var document = try await load(.invoice, invoice.invoiceID, label: invoice.number)
             guard invoice.revision > document.revision else { return nil }
             document.revision = invoice.revision
             document.lifecycle = .active
@@ -125,13 +112,13 @@ struct DocumentIngest: Sendable {
             document.accountID = invoice.accountID
             return document
         case .invoiceVoided(let removal), .invoiceDeleted(let removal):
-            var document = try await load(.invoice, removal.invoiceID, removal.invoiceID)
+            var document = try await load(.invoice, removal.invoiceID, label: removal.invoiceID)
             guard removal.revision > document.revision else { return nil }
             document.revision = removal.revision
             if case .invoiceVoided = event.payload { document.lifecycle = .voided } else { document.lifecycle = .deleted }
             return document
         case .paymentUpserted(let payment):
-            var document = try await load(.payment, payment.paymentID, payment.paymentID)
+            var document = try await load(.payment, payment.paymentID, label: payment.paymentID)
             guard payment.revision > document.revision else { return nil }
             // The payment's own checkbox changed on the platform: that is the newest choice.
             if let flag = payment.sync, flag != document.syncFlag { document.manualChoice = nil }
@@ -143,7 +130,7 @@ struct DocumentIngest: Sendable {
             document.accountID = payment.accountID
             return document
         case .paymentDeleted(let deletion):
-            var document = try await load(.payment, deletion.paymentID, deletion.paymentID)
+            var document = try await load(.payment, deletion.paymentID, label: deletion.paymentID)
             guard deletion.revision > document.revision else { return nil }
             document.revision = deletion.revision
             document.lifecycle = .deleted
@@ -151,7 +138,7 @@ struct DocumentIngest: Sendable {
         case .paymentRefunded(let refund):
             // Refunds are kept by their own id: one arriving before (or after a newer revision
             // of) its payment is never lost to the payment's revision order.
-            let document = try await load(.payment, refund.paymentID, refund.paymentID)
+            let document = try await load(.payment, refund.paymentID, label: refund.paymentID)
             let stored = StoredRefund(refundID: refund.refundID, amount: refund.amount, date: refund.date, revision: refund.revision)
             guard try await DocumentStore.saveRefund(stored, firmID: event.firmID, paymentID: refund.paymentID, on: connection) else {
                 return nil

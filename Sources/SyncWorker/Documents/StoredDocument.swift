@@ -115,3 +115,9 @@ extension EventLimits {
         return limits
     }
 }
+
+extension StoredDocument {
+    /// Read from the database, as opposed to made for an event that names it first: every stored
+    /// document has its place in the write order.
+    var isStored: Bool { changeSeq != nil }
+}
