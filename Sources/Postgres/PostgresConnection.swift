@@ -145,3 +145,31 @@ extension PostgresConnection {
         }
     }
 }
+
+/// A row write that can share one statement with other rows of its type: inside a transaction,
+/// ``PostgresConnection/executeDeferred(row:)`` gathers the rows deferred one after another and
+/// sends them as one statement (typically an `insert … select … from unnest($1, $2, …)`).
+///
+/// Rows of different types deferred together go out as one statement per type, in the order each
+/// type first came, so the types' statements must not depend on one another (different tables,
+/// no triggers or foreign keys between them). Any other statement, deferred or not, sends the
+/// rows gathered before it first: later statements see them.
+public protocol PostgresBatchableWrite: Sendable {
+    /// One statement with the effect of writing `rows` one after another, in order. `rows` is
+    /// never empty.
+    static func statement(for rows: [Self]) -> (String, [PostgresValue])
+}
+
+extension PostgresConnection {
+    /// Defers a row write like ``executeDeferred(_:_:)``, in one statement with the rows of its type
+    /// deferred since the transaction's last other statement. A value the statement cannot take
+    /// is reported by the transaction's next statement or its commit. Outside a transaction the
+    /// row is written at once.
+    public func executeDeferred<Write: PostgresBatchableWrite>(row: Write) async throws {
+        guard try lease.defer(row: row) else {
+            let (sql, parameters) = Write.statement(for: [row])
+            try await execute(sql, parameters)
+            return
+        }
+    }
+}

@@ -48,6 +48,17 @@ public struct PostgresDataType: Sendable, Hashable, CustomStringConvertible {
     public static let uuidArray = PostgresDataType(oid: 2951)
     public static let jsonb = PostgresDataType(oid: 3802)
 
+    /// The type of a one-dimensional array of this type, for the scalars this package encodes.
+    public var arrayType: PostgresDataType? {
+        Self.arrayTypes[oid]
+    }
+
+    private static let arrayTypes: [UInt32: PostgresDataType] = [
+        bool.oid: boolArray, bytea.oid: byteaArray, int2.oid: int2Array, int4.oid: int4Array, int8.oid: int8Array,
+        text.oid: textArray, float8.oid: float8Array, date.oid: dateArray, timestamptz.oid: timestamptzArray,
+        uuid.oid: uuidArray,
+    ]
+
     /// The SQL name for built-in types, `oid <n>` otherwise.
     public var description: String {
         Self.names[oid] ?? "oid \(oid)"

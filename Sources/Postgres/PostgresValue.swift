@@ -44,6 +44,11 @@ public enum PostgresValue: Sendable, Hashable {
     case int64Array([Int64])
     /// `uuid[]`, handy for `= any($1)`.
     case uuidArray([UUID])
+    /// A one-dimensional array of `element` values, which may be `.null`: the columns of
+    /// `unnest($1, $2, …)`, to write many rows in one statement. Elements are scalars of `element`'s
+    /// type, sent in binary (not `numeric`, which goes as text, nor arrays); any other element is
+    /// refused when the statement is built.
+    case array([PostgresValue], of: PostgresDataType)
 
     /// The parameter for a Swift value, `.null` for `nil`.
     public init(_ value: some PostgresEncodable) {
@@ -75,6 +80,7 @@ public enum PostgresValue: Sendable, Hashable {
         case .textArray: .textArray
         case .int64Array: .int8Array
         case .uuidArray: .uuidArray
+        case .array(_, let element): element.arrayType ?? .unspecified
         }
     }
 }

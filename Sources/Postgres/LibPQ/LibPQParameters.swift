@@ -42,7 +42,7 @@ struct LibPQParameters: Sendable {
                 continue
             }
             let start = storage.count
-            let format = Self.append(value, to: &storage)
+            let format = try Self.append(value, to: &storage, parameter: index + 1)
             let length = storage.count - start
             guard length <= Int(Int32.max) else {
                 throw PostgresError.misuse(
@@ -90,7 +90,7 @@ struct LibPQParameters: Sendable {
     }
 
     /// Appends the wire form of `value`; returns the format code (0 text, 1 binary).
-    private static func append(_ value: PostgresValue, to buffer: inout [UInt8]) -> Int32 {
+    private static func append(_ value: PostgresValue, to buffer: inout [UInt8], parameter: Int) throws(PostgresError) -> Int32 {
         switch value {
         case .null:
             return 1
@@ -139,8 +139,41 @@ struct LibPQParameters: Sendable {
                 buffer.appendBigEndian(Int32(16))
                 buffer.appendUUID(uuid)
             }
+        case .array(let elements, let element):
+            try appendArray(elements, of: element, to: &buffer, parameter: parameter)
         }
         return 1
+    }
+
+    /// PostgreSQL's binary array format: a header, then each element's length (-1 for NULL) and bytes.
+    private static func appendArray(_ elements: [PostgresValue], of element: PostgresDataType, to buffer: inout [UInt8], parameter: Int)
+        throws(PostgresError)
+    {
+        guard element.arrayType != nil else {
+            throw PostgresError.misuse("parameter $\(parameter) is an array of \(element), which this package cannot send")
+        }
+        buffer.appendArrayHeader(elementType: element, count: elements.count, hasNulls: elements.contains(.null))
+        for (position, value) in elements.enumerated() {
+            if value == .null {
+                buffer.appendBigEndian(Int32(-1))
+                continue
+            }
+            guard value.dataType == element else {
+                throw PostgresError.misuse(
+                    "element \(position + 1) of array parameter $\(parameter) is \(value.dataType), not \(element) like the array")
+            }
+            let lengthAt = buffer.count
+            buffer.appendBigEndian(Int32(0))
+            let start = buffer.count
+            _ = try append(value, to: &buffer, parameter: parameter)
+            let length = buffer.count - start
+            guard length <= Int(Int32.max) else {
+                throw PostgresError.misuse("element \(position + 1) of parameter $\(parameter) is \(length) bytes, more than PostgreSQL accepts")
+            }
+            withUnsafeBytes(of: Int32(length).bigEndian) { bytes in
+                for offset in 0..<4 { buffer[lengthAt + offset] = bytes[offset] }
+            }
+        }
     }
 }
 
@@ -154,9 +187,9 @@ extension [UInt8] {
     }
 
     /// One-dimensional array header of PostgreSQL's binary array format.
-    mutating func appendArrayHeader(elementType: PostgresDataType, count: Int) {
+    mutating func appendArrayHeader(elementType: PostgresDataType, count: Int, hasNulls: Bool = false) {
         appendBigEndian(Int32(count == 0 ? 0 : 1))  // dimensions
-        appendBigEndian(Int32(0))  // flags: no NULL elements
+        appendBigEndian(Int32(hasNulls ? 1 : 0))  // flags: whether some elements are NULL
         appendBigEndian(elementType.oid)
         if count > 0 {
             appendBigEndian(Int32(truncatingIfNeeded: count))

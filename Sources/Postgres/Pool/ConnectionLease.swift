@@ -22,7 +22,42 @@ final class ConnectionLease: Sendable {
         /// Inside `withTransaction`: writes may wait for the next statement (``defer(_:)``).
         var inTransaction = false
         /// Writes not sent yet, in order: they go out with the next statement or the commit.
-        var deferred: [LibPQConnection.Statement] = []
+        var deferred: [DeferredWrite] = []
+    }
+
+    /// A write waiting for the next statement: one statement, or rows that go out as one.
+    enum DeferredWrite: Sendable {
+        case statement(LibPQConnection.Statement)
+        case rows(DeferredRows)
+
+        func statement() throws(PostgresError) -> LibPQConnection.Statement {
+            switch self {
+            case .statement(let statement): statement
+            case .rows(let rows): try rows.statement()
+            }
+        }
+    }
+
+    /// Rows of one ``PostgresBatchableWrite`` type, written by one statement when they are sent.
+    /// A reference, so a row joins its group without copying the rows before it; changed only
+    /// under the lease's lock, before the group is sent.
+    final class DeferredRows: @unchecked Sendable {
+        let kind: ObjectIdentifier
+        private(set) var rows: [any PostgresBatchableWrite]
+        let build: @Sendable ([any PostgresBatchableWrite]) throws(PostgresError) -> LibPQConnection.Statement
+
+        init<Write: PostgresBatchableWrite>(_ first: Write) {
+            kind = ObjectIdentifier(Write.self)
+            rows = [first]
+            build = { rows throws(PostgresError) in
+                let (sql, parameters) = Write.statement(for: rows.map { $0 as! Write })
+                return try LibPQConnection.Statement(sql, parameters)
+            }
+        }
+
+        func append(_ row: any PostgresBatchableWrite) { rows.append(row) }
+
+        func statement() throws(PostgresError) -> LibPQConnection.Statement { try build(rows) }
     }
 
     init(slot: PooledConnection, client: PostgresClient) {
@@ -58,16 +93,20 @@ final class ConnectionLease: Sendable {
                     statement: sql
                 )
             }
+            // Built before anything changes: rows a statement cannot be built for stay pending,
+            // and the error ends the transaction.
+            let deferred = try state.deferred.map { write throws(PostgresError) in try write.statement() }
             state.busy = true
             let verify = !state.verified
             state.verified = true
             let begin = state.pendingBegin
             state.pendingBegin = nil
-            let deferred = state.deferred
+            let pending = state.deferred
             state.deferred = []
-            return (verify, begin, deferred)
+            return (verify, begin, (deferred, pending))
         }
-        let prefix = try (begin.map { [try LibPQConnection.Statement($0)] } ?? []) + deferred
+        let (deferredStatements, deferredWrites) = deferred
+        let prefix = try (begin.map { [try LibPQConnection.Statement($0)] } ?? []) + deferredStatements
         client.statistics.sent(statements: prefix.count + count)
         let slot = self.slot
         let parameters = client.connectParameters
@@ -83,7 +122,7 @@ final class ConnectionLease: Sendable {
                 if let begin, connection.transactionState == .idle {
                     state.withLockedValue { state in
                         state.pendingBegin = begin
-                        state.deferred = deferred + state.deferred
+                        state.deferred = deferredWrites + state.deferred
                     }
                 }
                 throw error
@@ -126,14 +165,39 @@ final class ConnectionLease: Sendable {
     /// false outside a transaction, where the caller runs it at once.
     func `defer`(_ statement: LibPQConnection.Statement) throws -> Bool {
         try state.withLockedValue { state in
-            if state.ended {
-                throw PostgresError.misuse(
-                    "a connection was used after its withConnection/withTransaction block returned; keep all work inside the block"
-                )
-            }
+            try Self.checkOpen(state)
             guard state.inTransaction else { return false }
-            state.deferred.append(statement)
+            state.deferred.append(.statement(statement))
             return true
+        }
+    }
+
+    /// Keeps a row write of the open transaction like ``defer(_:)``, in one statement with the
+    /// rows of its type deferred since the last deferred statement; false outside a transaction.
+    func `defer`<Write: PostgresBatchableWrite>(row: Write) throws -> Bool {
+        try state.withLockedValue { state in
+            try Self.checkOpen(state)
+            guard state.inTransaction else { return false }
+            let kind = ObjectIdentifier(Write.self)
+            // Rows join their type's group unless a single statement came after it: those
+            // stay in order with everything around them.
+            for index in state.deferred.indices.reversed() {
+                guard case .rows(let group) = state.deferred[index] else { break }
+                if group.kind == kind {
+                    group.append(row)
+                    return true
+                }
+            }
+            state.deferred.append(.rows(DeferredRows(row)))
+            return true
+        }
+    }
+
+    private static func checkOpen(_ state: State) throws {
+        if state.ended {
+            throw PostgresError.misuse(
+                "a connection was used after its withConnection/withTransaction block returned; keep all work inside the block"
+            )
         }
     }
 
