@@ -92,7 +92,7 @@ struct BatchedRowWriteTests {
         }
     }
 
-    @Test("a row the server refuses fails the next statement, the whole group rolls back, and outside a transaction a row is written at once")
+    @Test("a refused row fails the next statement and rolls the group back; outside a transaction a row is written at once")
     func refusedRowAndAutocommit() async throws {
         try await TestDatabase.withClient(poolSize: 1) { client in
             try await TestDatabase.withTable(client, prefix: "rows_refused", columns: "id int primary key, note text") { table in

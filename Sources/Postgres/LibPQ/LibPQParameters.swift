@@ -168,7 +168,8 @@ struct LibPQParameters: Sendable {
             _ = try append(value, to: &buffer, parameter: parameter)
             let length = buffer.count - start
             guard length <= Int(Int32.max) else {
-                throw PostgresError.misuse("element \(position + 1) of parameter $\(parameter) is \(length) bytes, more than PostgreSQL accepts")
+                throw PostgresError.misuse(
+                    "element \(position + 1) of parameter $\(parameter) is \(length) bytes, more than PostgreSQL accepts in one value")
             }
             withUnsafeBytes(of: Int32(length).bigEndian) { bytes in
                 for offset in 0..<4 { buffer[lengthAt + offset] = bytes[offset] }
