@@ -36,4 +36,97 @@ struct DocumentStoreTests {
             #expect(reread?.payload != event.payload)
         }
     }
+
+    @Test("documents saved together go out as one statement: the last save of each wins, and the write order follows the saves")
+    func savesTogether() async throws {
+        try await TestEnvironment.with { env in
+            _ = try await Migrator(database: env.database, logger: env.logger).migrate()
+            func document(_ id: String, label: String, awaiting: [String] = []) -> StoredDocument {
+                var document = StoredDocument(
+                    firmID: "f1", kind: .invoice, documentID: id, accountID: "a1", label: label, lastEventID: "e-\(id)")
+                document.awaiting = awaiting
+                document.awaitingLabels = awaiting.map { "label \($0)" }
+                return document
+            }
+            let statements = env.database.statistics.statements
+            try await env.database.withTransaction { connection in
+                try await DocumentStore.save(document("i1", label: "first"), on: connection)
+                try await DocumentStore.save(
+                    document("i2", label: "second", awaiting: ["x", "quo\"te", "back\\slash", "comma,brace}"]), on: connection)
+                try await DocumentStore.save(document("i1", label: "first, saved again"), on: connection)
+            }
+            // BEGIN, one insert, COMMIT.
+            #expect(env.database.statistics.statements - statements == 3)
+            let rows = try await env.database.withConnection { connection in
+                try await connection.query("select document_id, label, awaiting, awaiting_labels from documents order by change_seq")
+            }
+            #expect(try rows.map { try $0.decode(String.self, "document_id") } == ["i2", "i1"])
+            #expect(try rows.map { try $0.decode(String.self, "label") } == ["second", "first, saved again"])
+            #expect(try rows[0].decode([String].self, "awaiting") == ["x", "quo\"te", "back\\slash", "comma,brace}"])
+            #expect(try rows[0].decode([String].self, "awaiting_labels").count == 4)
+            #expect(try rows[1].decode([String].self, "awaiting") == [])
+        }
+    }
+
+    @Test("documents locked up front are answered without a statement until they are saved; then they are read again")
+    func lockedUpFront() async throws {
+        try await TestEnvironment.with { env in
+            _ = try await Migrator(database: env.database, logger: env.logger).migrate()
+            var stored = StoredDocument(firmID: "f1", kind: .invoice, documentID: "i1", accountID: "a1", label: "INV-1", lastEventID: "e1")
+            stored.revision = 1
+            try await env.database.withTransaction { try await DocumentStore.save(stored, on: $0) }
+            let keys: Set<LockedDocuments.Key> = [
+                .init(firmID: "f1", kind: .invoice, documentID: "i1"), .init(firmID: "f1", kind: .invoice, documentID: "unknown"),
+            ]
+            try await env.database.withTransaction { connection in
+                try await DocumentStore.withLocked(keys, on: connection) {
+                    let statements = env.database.statistics.statements
+                    let known = try await DocumentStore.lock(firmID: "f1", kind: .invoice, documentID: "i1", on: connection)
+                    let unknown = try await DocumentStore.lock(firmID: "f1", kind: .invoice, documentID: "unknown", on: connection)
+                    #expect(known?.revision == 1)
+                    #expect(unknown == nil)
+                    #expect(env.database.statistics.statements == statements)
+
+                    var changed = try #require(known)
+                    changed.revision = 2
+                    try await DocumentStore.save(changed, on: connection)
+                    let again = try await DocumentStore.lock(firmID: "f1", kind: .invoice, documentID: "i1", on: connection)
+                    #expect(again?.revision == 2)
+                    #expect(again?.changeSeq == known?.changeSeq)
+                    #expect(env.database.statistics.statements > statements)
+                }
+            }
+            // The rows stayed locked for the transaction: another transaction could not take them meanwhile.
+            let locked = try await env.database.withTransaction { connection in
+                try await DocumentStore.withLocked(keys, on: connection) {
+                    try await env.database.withConnection { other in
+                        try await other.query(
+                            "select 1 as n from documents where firm_id = 'f1' and document_id = 'i1' for update skip locked")
+                    }
+                }
+            }
+            #expect(locked.isEmpty)
+        }
+    }
+
+    @Test("queue touches of one transaction go out as one statement; touches of one queue fold, due when any of them was")
+    func touchesTogether() async throws {
+        try await TestEnvironment.with { env in
+            _ = try await Migrator(database: env.database, logger: env.logger).migrate()
+            let statements = env.database.statistics.statements
+            try await env.database.withTransaction { connection in
+                try await DocumentQueueStore.touch(firmID: "f1", accountID: "a2", ownerPartition: "t/0", due: false, on: connection)
+                try await DocumentQueueStore.touch(firmID: "f1", accountID: "a1", ownerPartition: "t/0", due: true, on: connection)
+                try await DocumentQueueStore.touch(firmID: "f1", accountID: "a1", ownerPartition: "t/1", due: false, on: connection)
+            }
+            #expect(env.database.statistics.statements - statements == 3)
+            let rows = try await env.database.withConnection { connection in
+                try await connection.query(
+                    "select account_id, owner_partition, next_attempt_at is not null as due from document_queues order by account_id")
+            }
+            #expect(try rows.map { try $0.decode(String.self, "account_id") } == ["a1", "a2"])
+            #expect(try rows.map { try $0.decode(String.self, "owner_partition") } == ["t/1", "t/0"])
+            #expect(try rows.map { try $0.decode(Bool.self, "due") } == [true, false])
+        }
+    }
 }

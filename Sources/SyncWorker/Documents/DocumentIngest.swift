@@ -161,6 +161,22 @@ extension IngressEvent.Payload {
         }
     }
 
+    /// The stored document an event reads, when it reads one.
+    func document(firmID: String) -> LockedDocuments.Key? {
+        switch self {
+        case .invoiceUpserted(let invoice): LockedDocuments.Key(firmID: firmID, kind: .invoice, documentID: invoice.invoiceID)
+        case .invoiceVoided(let removal), .invoiceDeleted(let removal):
+            LockedDocuments.Key(firmID: firmID, kind: .invoice, documentID: removal.invoiceID)
+        case .paymentUpserted(let payment): LockedDocuments.Key(firmID: firmID, kind: .payment, documentID: payment.paymentID)
+        case .paymentDeleted(let deletion): LockedDocuments.Key(firmID: firmID, kind: .payment, documentID: deletion.paymentID)
+        case .paymentRefunded(let refund): LockedDocuments.Key(firmID: firmID, kind: .payment, documentID: refund.paymentID)
+        case .invoiceSyncRequested(let toggle): LockedDocuments.Key(firmID: toggle.firmID, kind: .invoice, documentID: toggle.documentID)
+        case .paymentSyncRequested(let toggle), .paymentUnsyncRequested(let toggle):
+            LockedDocuments.Key(firmID: toggle.firmID, kind: .payment, documentID: toggle.documentID)
+        case .accountUpserted, .accountSyncRequested, .accountUnsyncRequested: nil
+        }
+    }
+
     /// A sync or unsync of one invoice or payment by hand: its kind, the request, and which.
     var documentToggle: (DocumentKind, DocumentToggleRequested, DocumentToggleRules.Request)? {
         switch self {

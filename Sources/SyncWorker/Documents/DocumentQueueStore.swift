@@ -10,17 +10,47 @@ import Postgres
 enum DocumentQueueStore {
     /// Records that the account's documents arrive on `ownerPartition`, and makes the queue due
     /// unless it is already due or waiting out a backoff. It goes out with the transaction's next
-    /// statement: nothing waits for it.
+    /// statement, in one statement with the touches just before it (``Touch``): nothing waits for it.
     static func touch(firmID: String, accountID: String, ownerPartition: String, due: Bool, on connection: PostgresConnection) async throws
     {
-        try await connection.executeDeferred(
-            """
-            insert into document_queues (firm_id, account_id, owner_partition, next_attempt_at)
-            values ($1, $2, $3, case when $4 then now() end)
-            on conflict (firm_id, account_id) do update set
-                owner_partition = excluded.owner_partition,
-                next_attempt_at = case when $4 then coalesce(document_queues.next_attempt_at, now()) else document_queues.next_attempt_at end
-            """, [.text(firmID), .text(accountID), .text(ownerPartition), .bool(due)])
+        try await connection.executeDeferred(row: Touch(firmID: firmID, accountID: accountID, ownerPartition: ownerPartition, due: due))
+    }
+
+    /// One queue's touch, written together with the touches beside it.
+    struct Touch: PostgresBatchableWrite {
+        var firmID: String
+        var accountID: String
+        var ownerPartition: String
+        var due: Bool
+
+        /// Touches of one queue fold into one (the last partition; due when any was), as if made
+        /// one after another; the queues are written in key order, the same in every transaction.
+        static func statement(for rows: [Touch]) -> (String, [PostgresValue]) {
+            var folded: [[String]: Touch] = [:]
+            for row in rows {
+                let key = [row.firmID, row.accountID]
+                let due = row.due || (folded[key]?.due ?? false)
+                folded[key] = Touch(firmID: row.firmID, accountID: row.accountID, ownerPartition: row.ownerPartition, due: due)
+            }
+            let queues = folded.values.sorted { ($0.firmID, $0.accountID) < ($1.firmID, $1.accountID) }
+            return (
+                """
+                insert into document_queues (firm_id, account_id, owner_partition, next_attempt_at)
+                select firm_id, account_id, owner_partition, case when due then now() end
+                from unnest($1::text[], $2::text[], $3::text[], $4::boolean[])
+                    with ordinality as t(firm_id, account_id, owner_partition, due, position)
+                order by position
+                on conflict (firm_id, account_id) do update set
+                    owner_partition = excluded.owner_partition,
+                    next_attempt_at = case when excluded.next_attempt_at is not null
+                                           then coalesce(document_queues.next_attempt_at, now()) else document_queues.next_attempt_at end
+                """,
+                [
+                    .array(queues.map { .text($0.firmID) }, of: .text), .array(queues.map { .text($0.accountID) }, of: .text),
+                    .array(queues.map { .text($0.ownerPartition) }, of: .text), .array(queues.map { .bool($0.due) }, of: .bool),
+                ]
+            )
+        }
     }
 
     /// Makes an existing queue due (its account was synced, a payment's invoice arrived) unless

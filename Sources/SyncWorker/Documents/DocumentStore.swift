@@ -15,14 +15,18 @@ enum DocumentStore {
     static func lock(firmID: String, kind: DocumentKind, documentID: String, on connection: PostgresConnection) async throws
         -> StoredDocument?
     {
-        try await load(firmID: firmID, kind: kind, documentID: documentID, forUpdate: true, on: connection)
+        if let known = LockedDocuments.current?.document(.init(firmID: firmID, kind: kind, documentID: documentID)) { return known }
+        return try await load(firmID: firmID, kind: kind, documentID: documentID, forUpdate: true, on: connection)
     }
 
     /// Locks `known`'s row again and returns it as stored now, or nil when it is gone. The stored
     /// event is decoded only if it changed since `known` was read (decoding it is a tenth of the
     /// pusher's CPU).
     static func lock(_ known: StoredDocument, on connection: PostgresConnection) async throws -> StoredDocument? {
-        try await load(firmID: known.firmID, kind: known.kind, documentID: known.documentID, forUpdate: true, known: known, on: connection)
+        let key = LockedDocuments.Key(firmID: known.firmID, kind: known.kind, documentID: known.documentID)
+        if let locked = LockedDocuments.current?.document(key) { return locked }
+        return try await load(
+            firmID: known.firmID, kind: known.kind, documentID: known.documentID, forUpdate: true, known: known, on: connection)
     }
 
     /// The document as stored (locked for the transaction with `forUpdate`), or nil when it is unknown.
@@ -101,38 +105,91 @@ enum DocumentStore {
         ).map(decode)
     }
 
+    /// Saves the document. It goes out with the transaction's next statement, in one statement
+    /// with the documents saved just before it (``Row``).
     static func save(_ document: StoredDocument, on connection: PostgresConnection) async throws {
-        try await connection.executeDeferred(
-            """
-            insert into documents (firm_id, kind, document_id, account_id, revision, lifecycle, content, doc_date, label, change_seq,
-                                   pending, awaiting, awaiting_labels, failed_revision, failure_code, failure_detail, parked_detail,
-                                   status, detail, error_code, qbo_id, sequence, last_event_id, awaiting_since, manual_choice,
-                                   generation, trace_parent, trace_state, updated_at)
-            values ($1, $2, $3, $4, $5, $6, $7, $8::date, $9, coalesce($10, nextval('document_changes')), $11, $12, $13, $14, $15, $16,
-                    $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, now())
-            on conflict (firm_id, kind, document_id) do update set
-                account_id = excluded.account_id, revision = excluded.revision, lifecycle = excluded.lifecycle,
-                content = excluded.content, doc_date = excluded.doc_date, label = excluded.label, change_seq = excluded.change_seq,
-                pending = excluded.pending, awaiting = excluded.awaiting, awaiting_labels = excluded.awaiting_labels,
-                failed_revision = excluded.failed_revision, failure_code = excluded.failure_code,
-                failure_detail = excluded.failure_detail, parked_detail = excluded.parked_detail, status = excluded.status,
-                detail = excluded.detail, error_code = excluded.error_code, qbo_id = excluded.qbo_id, sequence = excluded.sequence,
-                last_event_id = excluded.last_event_id, awaiting_since = excluded.awaiting_since,
-                manual_choice = excluded.manual_choice, generation = excluded.generation, trace_parent = excluded.trace_parent,
-                trace_state = excluded.trace_state, updated_at = now()
-            """,
-            [
-                .text(document.firmID), .text(document.kind.rawValue), .text(document.documentID), .text(document.accountID),
-                .int64(document.revision), .text(document.lifecycle.rawValue), document.content.map { .bytea($0) } ?? .null,
-                optional(document.date?.description), .text(document.label), document.changeSeq.map { .int64($0) } ?? .null,
-                .bool(document.pending), .textArray(document.awaiting), .textArray(document.awaitingLabels),
-                document.failedRevision.map { .int64($0) } ?? .null, optional(document.failureCode), optional(document.failureDetail),
-                optional(document.parkedDetail), optional(document.status.status?.rawValue), optional(document.status.detail),
-                optional(document.status.errorCode), optional(document.status.qboID), .int64(document.status.sequence),
-                .text(document.lastEventID), document.awaitingSince.map { .timestamptz($0) } ?? .null,
-                optional(document.manualChoice?.rawValue), .int64(document.generation), optional(document.trace.traceParent),
-                optional(document.trace.traceState),
-            ])
+        LockedDocuments.current?.forget(document)
+        try await connection.executeDeferred(row: Row(document))
+    }
+
+    /// A document's save, written together with the saves deferred beside it.
+    struct Row: PostgresBatchableWrite {
+        var document: StoredDocument
+
+        init(_ document: StoredDocument) { self.document = document }
+
+        /// A document saved twice keeps its last save, in that save's place: the same as saving
+        /// one after another, also for the write order (`change_seq`), which is drawn in order.
+        static func statement(for rows: [Row]) -> (String, [PostgresValue]) {
+            var seen: Set<[String]> = []
+            var documents: [StoredDocument] = []
+            for row in rows.reversed() {
+                let document = row.document
+                guard seen.insert([document.firmID, document.kind.rawValue, document.documentID]).inserted else { continue }
+                documents.append(document)
+            }
+            documents.reverse()
+            func column(_ type: PostgresDataType, _ value: (StoredDocument) -> PostgresValue) -> PostgresValue {
+                .array(documents.map(value), of: type)
+            }
+            func text(_ value: (StoredDocument) -> String?) -> PostgresValue {
+                column(.text) { value($0).map { .text($0) } ?? .null }
+            }
+            func int64(_ value: (StoredDocument) -> Int64?) -> PostgresValue {
+                column(.int8) { value($0).map { .int64($0) } ?? .null }
+            }
+            return (
+                """
+                insert into documents (firm_id, kind, document_id, account_id, revision, lifecycle, content, doc_date, label, change_seq,
+                                       pending, awaiting, awaiting_labels, failed_revision, failure_code, failure_detail, parked_detail,
+                                       status, detail, error_code, qbo_id, sequence, last_event_id, awaiting_since, manual_choice,
+                                       generation, trace_parent, trace_state, updated_at)
+                select firm_id, kind, document_id, account_id, revision, lifecycle, content, doc_date::date, label,
+                       coalesce(change_seq, nextval('document_changes')), pending,
+                       awaiting::text[], awaiting_labels::text[], failed_revision, failure_code,
+                       failure_detail, parked_detail, status, detail, error_code, qbo_id, sequence, last_event_id, awaiting_since,
+                       manual_choice, generation, trace_parent, trace_state, now()
+                from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::bytea[], $8::text[], $9::text[],
+                            $10::bigint[], $11::boolean[], $12::text[], $13::text[], $14::bigint[], $15::text[], $16::text[], $17::text[],
+                            $18::text[], $19::text[], $20::text[], $21::text[], $22::bigint[], $23::text[], $24::timestamptz[],
+                            $25::text[], $26::bigint[], $27::text[], $28::text[])
+                    with ordinality as d(firm_id, kind, document_id, account_id, revision, lifecycle, content, doc_date, label, change_seq,
+                                         pending, awaiting, awaiting_labels, failed_revision, failure_code, failure_detail, parked_detail,
+                                         status, detail, error_code, qbo_id, sequence, last_event_id, awaiting_since, manual_choice,
+                                         generation, trace_parent, trace_state, position)
+                order by position
+                on conflict (firm_id, kind, document_id) do update set
+                    account_id = excluded.account_id, revision = excluded.revision, lifecycle = excluded.lifecycle,
+                    content = excluded.content, doc_date = excluded.doc_date, label = excluded.label, change_seq = excluded.change_seq,
+                    pending = excluded.pending, awaiting = excluded.awaiting, awaiting_labels = excluded.awaiting_labels,
+                    failed_revision = excluded.failed_revision, failure_code = excluded.failure_code,
+                    failure_detail = excluded.failure_detail, parked_detail = excluded.parked_detail, status = excluded.status,
+                    detail = excluded.detail, error_code = excluded.error_code, qbo_id = excluded.qbo_id, sequence = excluded.sequence,
+                    last_event_id = excluded.last_event_id, awaiting_since = excluded.awaiting_since,
+                    manual_choice = excluded.manual_choice, generation = excluded.generation, trace_parent = excluded.trace_parent,
+                    trace_state = excluded.trace_state, updated_at = now()
+                """,
+                [
+                    text(\.firmID), text(\.kind.rawValue), text(\.documentID), text(\.accountID), int64(\.revision),
+                    text(\.lifecycle.rawValue), column(.bytea) { $0.content.map { .bytea($0) } ?? .null }, text { $0.date?.description },
+                    text(\.label), int64(\.changeSeq), column(.bool) { .bool($0.pending) },
+                    text { arrayLiteral($0.awaiting) }, text { arrayLiteral($0.awaitingLabels) },
+                    int64(\.failedRevision), text(\.failureCode), text(\.failureDetail), text(\.parkedDetail),
+                    text { $0.status.status?.rawValue }, text(\.status.detail), text(\.status.errorCode), text(\.status.qboID),
+                    int64(\.status.sequence), text(\.lastEventID),
+                    column(.timestamptz) { $0.awaitingSince.map { .timestamptz($0) } ?? .null },
+                    text { $0.manualChoice?.rawValue }, int64(\.generation), text(\.trace.traceParent), text(\.trace.traceState),
+                ]
+            )
+        }
+    }
+
+    /// A `text[]` in PostgreSQL's input form (`{"a","b"}`), for a list inside an array parameter.
+    static func arrayLiteral(_ values: [String]) -> String {
+        let elements = values.map { value in
+            "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        return "{" + elements.joined(separator: ",") + "}"
     }
 
     // MARK: - QuickBooks objects
@@ -254,7 +311,7 @@ enum DocumentStore {
 
     private static func optional(_ text: String?) -> PostgresValue { text.map { .text($0) } ?? .null }
 
-    private static func decode(_ row: PostgresRow) throws -> StoredDocument {
+    static func decode(_ row: PostgresRow) throws -> StoredDocument {
         try decode(row, known: nil)
     }
 

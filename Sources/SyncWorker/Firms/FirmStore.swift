@@ -19,6 +19,18 @@ enum FirmStore {
         ("select \(columns) from firms where firm_id = $1\(forUpdate ? " for update" : "")", [.text(firmID)])
     }
 
+    /// These firms, by id (unknown ones are absent), in one statement.
+    static func load(firmIDs: Set<String>, on connection: PostgresConnection) async throws -> [String: FirmRecord] {
+        guard !firmIDs.isEmpty else { return [:] }
+        let rows = try await connection.query("select \(columns) from firms where firm_id = any($1)", [.textArray(firmIDs.sorted())])
+        var firms: [String: FirmRecord] = [:]
+        for row in rows {
+            let firm = try decode(row)
+            firms[firm.firmID] = firm
+        }
+        return firms
+    }
+
     /// Replaces the firm's sync settings, keeping its connection.
     static func updateSettings(_ settings: FirmSettings, on connection: PostgresConnection) async throws {
         try await connection.execute(

@@ -188,53 +188,52 @@ final class EventProcessor: Sendable {
                 if accountKeys.last != key { accountKeys.append(key) }
             }
             var accounts = try await AccountStore.lock(accountKeys, on: connection)
+            // The firms and the documents the batch reads, each read once, the documents locked.
+            let pending = order.map { items[$0].event }.filter { !processed.contains($0.id) }
+            let firms = try await FirmStore.load(firmIDs: Set(pending.map(\.firmID)), on: connection)
+            let documents = Set(pending.compactMap { $0.payload.document(firmID: $0.firmID) })
             var applied: [(IngressEvent, MessageOrigin)] = []
-            var firms: [String: FirmRecord?] = [:]
             var seen: Set<String> = []
             var blocked: Set<String> = []
-            for index in order {
-                let item = items[index]
-                if blocked.contains(item.lane) {
-                    result.deferred.append(index)
-                    continue
-                }
-                if processed.contains(item.event.id) || seen.contains(item.event.id) {
-                    result.outcomes[index] = .duplicate
-                    continue
-                }
-                let firm: FirmRecord?
-                if let known = firms[item.event.firmID] {
-                    firm = known
-                } else {
-                    firm = try await FirmStore.load(firmID: item.event.firmID, on: connection)
-                    firms[item.event.firmID] = firm
-                }
-                let key = AccountStore.Key(firmID: item.event.firmID, accountID: item.event.accountID)
-                let (plan, due, account, headers) = try await item.trace.run(tracing) { span in
-                    let (plan, due, account) = try await self.decide(
-                        item.event, origin: item.origin, value: item.value, firm: firm,
-                        account: accounts[key], on: connection)
-                    if case .done(let outcome) = plan {
-                        span.attributes["qbsync.outcome"] = ConsumerService.metricOutcome(outcome).rawValue
+            try await DocumentStore.withLocked(documents, on: connection) {
+                for index in order {
+                    let item = items[index]
+                    if blocked.contains(item.lane) {
+                        result.deferred.append(index)
+                        continue
                     }
-                    return (plan, due, account, PipelineTracing.current)
-                }
-                accounts[key] = account
-                queueDue = queueDue || due
-                switch plan {
-                case .done(let outcome):
-                    seen.insert(item.event.id)
-                    applied.append((item.event, item.origin))
-                    result.outcomes[index] = outcome
-                case .waitForLease:
-                    blocked.insert(item.lane)
-                    result.deferred.append(index)
-                case .link(let job, _):
-                    // The lane waits for its link, as it would one event at a time: a later
-                    // sync request of the account must not link it a second time meanwhile.
-                    seen.insert(item.event.id)
-                    blocked.insert(item.lane)
-                    links.append((index, job, headers))
+                    if processed.contains(item.event.id) || seen.contains(item.event.id) {
+                        result.outcomes[index] = .duplicate
+                        continue
+                    }
+                    let firm = firms[item.event.firmID]
+                    let key = AccountStore.Key(firmID: item.event.firmID, accountID: item.event.accountID)
+                    let (plan, due, account, headers) = try await item.trace.run(tracing) { span in
+                        let (plan, due, account) = try await self.decide(
+                            item.event, origin: item.origin, value: item.value, firm: firm,
+                            account: accounts[key], on: connection)
+                        if case .done(let outcome) = plan {
+                            span.attributes["qbsync.outcome"] = ConsumerService.metricOutcome(outcome).rawValue
+                        }
+                        return (plan, due, account, PipelineTracing.current)
+                    }
+                    accounts[key] = account
+                    queueDue = queueDue || due
+                    switch plan {
+                    case .done(let outcome):
+                        seen.insert(item.event.id)
+                        applied.append((item.event, item.origin))
+                        result.outcomes[index] = outcome
+                    case .waitForLease:
+                        blocked.insert(item.lane)
+                        result.deferred.append(index)
+                    case .link(let job, _):
+                        // The lane waits for its link, as it would one event at a time: a later
+                        // sync request of the account must not link it a second time meanwhile.
+                        seen.insert(item.event.id)
+                        blocked.insert(item.lane)
+                        links.append((index, job, headers))
+                    }
                 }
             }
             try await AccountStore.markProcessed(applied, workerID: workerID, on: connection)

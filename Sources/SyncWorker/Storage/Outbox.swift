@@ -8,14 +8,39 @@ import SyncCore
 /// never disagrees with the database.
 enum Outbox {
     /// Queues a status event; it belongs to the trace the current task runs in (``Tracing/current``).
+    /// It goes out with the transaction's next statement, in one insert with the status events
+    /// enqueued just before it, in order (``StatusRow``).
     static func enqueue(_ change: StatusChange, topic: String, on connection: PostgresConnection) async throws {
         let trace = PipelineTracing.current
         try await connection.executeDeferred(
-            "insert into outbox (topic, message_key, payload, trace_parent, trace_state) values ($1, $2, $3, $4, $5)",
-            [
-                .text(topic), .text(change.key), .bytea(StatusEvent.encode(change, trace: trace)),
-                trace.traceParent.map { .text($0) } ?? .null, trace.traceState.map { .text($0) } ?? .null,
-            ])
+            row: StatusRow(topic: topic, key: change.key, payload: try StatusEvent.encode(change, trace: trace), trace: trace))
+    }
+
+    /// A status event's outbox row, inserted together with those enqueued beside it.
+    struct StatusRow: PostgresBatchableWrite {
+        var topic: String
+        var key: String
+        var payload: [UInt8]
+        var trace: TraceHeaders
+
+        /// Rows take their ids (the order the relay keeps per key) in the order they were enqueued.
+        static func statement(for rows: [StatusRow]) -> (String, [PostgresValue]) {
+            (
+                """
+                insert into outbox (topic, message_key, payload, trace_parent, trace_state)
+                select topic, message_key, payload, trace_parent, trace_state
+                from unnest($1::text[], $2::text[], $3::bytea[], $4::text[], $5::text[])
+                    with ordinality as r(topic, message_key, payload, trace_parent, trace_state, position)
+                order by position
+                """,
+                [
+                    .array(rows.map { .text($0.topic) }, of: .text), .array(rows.map { .text($0.key) }, of: .text),
+                    .array(rows.map { .bytea($0.payload) }, of: .bytea),
+                    .array(rows.map { $0.trace.traceParent.map { .text($0) } ?? .null }, of: .text),
+                    .array(rows.map { $0.trace.traceState.map { .text($0) } ?? .null }, of: .text),
+                ]
+            )
+        }
     }
 
     /// Enqueues a message as it is (any key and value bytes, headers). Messages of one `group`
