@@ -115,10 +115,8 @@ extension Array: PostgresDecodable where Element: PostgresArrayElement {
                 guard type == .bytea else { throw .typeMismatch }
                 return [UInt8](bytes)
             }
-            guard let converted = bytes as? [Element] else {
-                throw cell.decodingError(.typeMismatch, as: Self.self, reason: "internal: bytea conversion failed")
-            }
-            self = converted
+            // Element is UInt8 (checked above): the same type, so no element-by-element cast.
+            self = unsafeBitCast(bytes, to: [Element].self)
             return
         }
         guard let elementType = Element.self as? any PostgresBinaryDecodable.Type else {

@@ -28,7 +28,7 @@ final class ConnectionLease: Sendable {
     /// A write waiting for the next statement: one statement, or rows that go out as one.
     enum DeferredWrite: Sendable {
         case statement(LibPQConnection.Statement)
-        case rows(DeferredRows)
+        case rows(any DeferredRows)
 
         func statement() throws(PostgresError) -> LibPQConnection.Statement {
             switch self {
@@ -39,25 +39,23 @@ final class ConnectionLease: Sendable {
     }
 
     /// Rows of one ``PostgresBatchableWrite`` type, written by one statement when they are sent.
+    protocol DeferredRows: AnyObject, Sendable {
+        func statement() throws(PostgresError) -> LibPQConnection.Statement
+    }
+
     /// A reference, so a row joins its group without copying the rows before it; changed only
     /// under the lease's lock, before the group is sent.
-    final class DeferredRows: @unchecked Sendable {
-        let kind: ObjectIdentifier
-        private(set) var rows: [any PostgresBatchableWrite]
-        let build: @Sendable ([any PostgresBatchableWrite]) throws(PostgresError) -> LibPQConnection.Statement
+    final class TypedRows<Write: PostgresBatchableWrite>: DeferredRows, @unchecked Sendable {
+        private var rows: [Write]
 
-        init<Write: PostgresBatchableWrite>(_ first: Write) {
-            kind = ObjectIdentifier(Write.self)
-            rows = [first]
-            build = { rows throws(PostgresError) in
-                let (sql, parameters) = Write.statement(for: rows.map { $0 as! Write })
-                return try LibPQConnection.Statement(sql, parameters)
-            }
+        init(_ first: Write) { rows = [first] }
+
+        func append(_ row: Write) { rows.append(row) }
+
+        func statement() throws(PostgresError) -> LibPQConnection.Statement {
+            let (sql, parameters) = Write.statement(for: rows)
+            return try LibPQConnection.Statement(sql, parameters)
         }
-
-        func append(_ row: any PostgresBatchableWrite) { rows.append(row) }
-
-        func statement() throws(PostgresError) -> LibPQConnection.Statement { try build(rows) }
     }
 
     init(slot: PooledConnection, client: PostgresClient) {
@@ -178,17 +176,16 @@ final class ConnectionLease: Sendable {
         try state.withLockedValue { state in
             try Self.checkOpen(state)
             guard state.inTransaction else { return false }
-            let kind = ObjectIdentifier(Write.self)
             // Rows join their type's group unless a single statement came after it: those
             // stay in order with everything around them.
             for index in state.deferred.indices.reversed() {
                 guard case .rows(let group) = state.deferred[index] else { break }
-                if group.kind == kind {
+                if let group = group as? TypedRows<Write> {
                     group.append(row)
                     return true
                 }
             }
-            state.deferred.append(.rows(DeferredRows(row)))
+            state.deferred.append(.rows(TypedRows(row)))
             return true
         }
     }
