@@ -365,5 +365,12 @@ extension Migration {
                 alter table outbox add column claimed_by text, add column claimed_until timestamptz;
                 create index outbox_unpublished_by_key on outbox (message_key, id) where published_at is null and set_aside_at is null;
                 """),
+        Migration(
+            version: 13, name: "room on the outbox's pages for its claims",
+            sql: """
+                -- a row is claimed (and its claim renewed) in place: with room left on its page the update
+                -- touches no index (a HOT update); at the default fill only about one claim in seven did
+                alter table outbox set (fillfactor = 50);
+                """),
     ]
 }
