@@ -49,7 +49,9 @@ public struct PostgresConnection: Sendable {
         return (rows[0], rows[1], rows[2])
     }
 
-    private func query(batch: [(String, [PostgresValue])]) async throws -> [[PostgresRow]] {
+    /// ``query(_:_:)`` for any number of statements (at least one): their rows, in order.
+    public func query(batch: [(String, [PostgresValue])]) async throws -> [[PostgresRow]] {
+        guard !batch.isEmpty else { throw PostgresError.misuse("query(batch:) needs at least one statement") }
         let statements = try batch.map { sql, parameters throws(PostgresError) in try LibPQConnection.Statement(sql, parameters) }
         let results = try await lease.run(batch[0].0, count: statements.count) { connection, prefix in
             Array(try connection.execute(pipeline: prefix + statements).suffix(statements.count))

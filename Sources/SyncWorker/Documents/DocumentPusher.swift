@@ -149,15 +149,32 @@ struct DocumentPusher: Service {
         var lease: DocumentQueueStore.Lease?
         var firm: FirmRecord?
         var account: StoredAccount?
+        /// The document a write was made for, locked, as stored now (nil when it is gone), with
+        /// its QuickBooks objects; read when a write is recorded.
+        var written: (document: StoredDocument, components: [AppliedComponent])?
 
-        /// The three reads go out together, in one round trip.
-        static func read(firmID: String, accountID: String, worker: String, on connection: PostgresConnection) async throws -> QueueReads {
-            let (lease, firm, account) = try await connection.query(
+        /// The reads go out together, in one round trip, the queue locked before the document.
+        /// - Parameter written: the document a write was made for, to read again.
+        static func read(
+            firmID: String, accountID: String, worker: String, written: StoredDocument? = nil, on connection: PostgresConnection
+        ) async throws -> QueueReads {
+            var statements = [
                 DocumentQueueStore.lockLeased(firmID: firmID, accountID: accountID, worker: worker), FirmStore.load(firmID: firmID),
-                AccountStore.read(firmID: firmID, accountID: accountID))
-            return QueueReads(
-                lease: try lease.first.map(DocumentQueueStore.Lease.init), firm: try firm.first.map(FirmStore.decode),
-                account: try account.first.map(AccountStore.decode))
+                AccountStore.read(firmID: firmID, accountID: accountID),
+            ]
+            if let written {
+                statements.append(
+                    DocumentStore.load(firmID: written.firmID, kind: written.kind, documentID: written.documentID, forUpdate: true))
+                statements.append(DocumentStore.components(of: written))
+            }
+            let rows = try await connection.query(batch: statements)
+            var reads = QueueReads(
+                lease: try rows[0].first.map(DocumentQueueStore.Lease.init), firm: try rows[1].first.map(FirmStore.decode),
+                account: try rows[2].first.map(AccountStore.decode))
+            if let written, let row = rows[3].first {
+                reads.written = (try DocumentStore.decode(row, known: written), try DocumentStore.decodeComponents(rows[4]))
+            }
+            return reads
         }
     }
 
@@ -365,7 +382,8 @@ struct DocumentPusher: Service {
         try await database.withTransaction { connection in
             let firmID = step.firm.firmID
             let accountID = step.document.accountID
-            let reads = try await QueueReads.read(firmID: firmID, accountID: accountID, worker: workerID, on: connection)
+            let reads = try await QueueReads.read(
+                firmID: firmID, accountID: accountID, worker: workerID, written: step.document, on: connection)
             // A record that goes on changed none of what it read (it stops where it would).
             guard try await record(result, of: step, reads, on: connection) == .goOn else { return .stop }
             return try await plan(firmID: firmID, accountID: accountID, yield: yield, reads, on: connection)
@@ -375,25 +393,31 @@ struct DocumentPusher: Service {
     private func record(_ result: WriteResult, of step: DocumentWriter.Step) async throws -> AfterWrite {
         try await database.withTransaction { connection in
             let reads = try await QueueReads.read(
-                firmID: step.firm.firmID, accountID: step.document.accountID, worker: workerID, on: connection)
+                firmID: step.firm.firmID, accountID: step.document.accountID, worker: workerID, written: step.document, on: connection)
             return try await record(result, of: step, reads, on: connection)
         }
     }
 
-    /// Records `result` inside the caller's transaction, which has read `reads`.
+    /// Records `result` inside the caller's transaction, which has read `reads` (with the written document).
     private func record(
         _ result: WriteResult, of step: DocumentWriter.Step, _ reads: QueueReads, on connection: PostgresConnection
     ) async throws -> AfterWrite {
         let firmID = step.firm.firmID
         let accountID = step.document.accountID
         let lease = reads.lease
-        guard var document = try await DocumentStore.lock(step.document, on: connection) else { return .stop }
+        guard var (document, components) = reads.written else { return .stop }
+        // The document's QuickBooks objects as this record leaves them.
+        func replace(_ component: AppliedComponent) {
+            components.removeAll { $0.role == component.role }
+            components.append(component)
+        }
         let around = DocumentReview.Surroundings(firm: reads.firm, account: reads.account?.state)
         var after = AfterWrite.goOn
         switch result {
         case .written(let component):
             // What QuickBooks holds is a fact, recorded whoever holds the queue now.
             try await DocumentStore.saveComponent(component, of: document, on: connection)
+            replace(component)
             document.parkedDetail = nil
             if case .create = step.operation, component.role == .main, component.type == .invoice {
                 try await wakePayments(awaiting: document, around: around, on: connection)
@@ -408,7 +432,9 @@ struct DocumentPusher: Service {
                 : FailureDetail.documentRefused(problem, kind: document.kind, label: document.label, operation: step.operation.verb)
             if case .create(let want) = step.operation {
                 // Refused: nothing was created, so the next create may start afresh.
-                try await DocumentStore.saveComponent(AppliedComponent(role: want.role, type: want.type), of: document, on: connection)
+                let fresh = AppliedComponent(role: want.role, type: want.type)
+                try await DocumentStore.saveComponent(fresh, of: document, on: connection)
+                replace(fresh)
             }
             document.recordFailure(code: problem.code, detail: detail)
             logger.notice(
@@ -448,7 +474,9 @@ struct DocumentPusher: Service {
             try await DocumentQueueStore.release(firmID: firmID, accountID: accountID, worker: workerID, nextAttempt: nil, on: connection)
             after = .stop
         }
-        try await review.reviewAndSave(&document, around: around, causedBy: document.lastEventID, on: connection)
+        try await review.reviewAndSave(
+            &document, components: components, refunds: try await DocumentStore.refunds(of: document, on: connection), around: around,
+            causedBy: document.lastEventID, on: connection)
         if lease == nil { after = .stop }  // someone else holds the queue now
         return after
     }

@@ -34,10 +34,17 @@ enum DocumentStore {
         firmID: String, kind: DocumentKind, documentID: String, forUpdate: Bool, known: StoredDocument? = nil,
         on connection: PostgresConnection
     ) async throws -> StoredDocument? {
-        let rows = try await connection.query(
+        let (sql, parameters) = load(firmID: firmID, kind: kind, documentID: documentID, forUpdate: forUpdate)
+        return try await connection.query(sql, parameters).first.map { try decode($0, known: known) }
+    }
+
+    /// The statement of ``load(firmID:kind:documentID:forUpdate:known:on:)``, to send along with
+    /// others; its row decodes with ``decode(_:known:)``.
+    static func load(firmID: String, kind: DocumentKind, documentID: String, forUpdate: Bool) -> (String, [PostgresValue]) {
+        (
             "select \(columns) from documents where firm_id = $1 and kind = $2 and document_id = $3\(forUpdate ? " for update" : "")",
-            [.text(firmID), .text(kind.rawValue), .text(documentID)])
-        return try rows.first.map { try decode($0, known: known) }
+            [.text(firmID), .text(kind.rawValue), .text(documentID)]
+        )
     }
 
     /// The account's first document with work to do, in write order, locked.
@@ -195,12 +202,22 @@ enum DocumentStore {
     // MARK: - QuickBooks objects
 
     static func components(of document: StoredDocument, on connection: PostgresConnection) async throws -> [AppliedComponent] {
-        let rows = try await connection.query(
+        let (sql, parameters) = components(of: document)
+        return try decodeComponents(try await connection.query(sql, parameters))
+    }
+
+    /// The statement of ``components(of:on:)``, to send along with others; its rows decode with ``decodeComponents(_:)``.
+    static func components(of document: StoredDocument) -> (String, [PostgresValue]) {
+        (
             """
             select role, qbo_type, qbo_id, sync_token, applied_revision, attempt_revision, attempt_generation, state from document_components
             where firm_id = $1 and kind = $2 and document_id = $3
-            """, [.text(document.firmID), .text(document.kind.rawValue), .text(document.documentID)])
-        return try rows.map { row in
+            """, [.text(document.firmID), .text(document.kind.rawValue), .text(document.documentID)]
+        )
+    }
+
+    static func decodeComponents(_ rows: [PostgresRow]) throws -> [AppliedComponent] {
+        try rows.map { row in
             let roleText = try row.decode(String.self, "role")
             let typeText = try row.decode(String.self, "qbo_type")
             let stateText = try row.decode(String.self, "state")
@@ -317,7 +334,7 @@ enum DocumentStore {
 
     /// - Parameter known: the same document as read before; when the stored event is still the
     ///   same bytes, its decoded payload is taken over instead of decoding them again.
-    private static func decode(_ row: PostgresRow, known: StoredDocument?) throws -> StoredDocument {
+    static func decode(_ row: PostgresRow, known: StoredDocument?) throws -> StoredDocument {
         let kindText = try row.decode(String.self, "kind")
         let lifecycleText = try row.decode(String.self, "lifecycle")
         let statusText = try row.decode(String?.self, "status")
