@@ -43,6 +43,8 @@ let package = Package(
 
         // Adapter: librdkafka behind a system-library target and a thin Swift wrapper.
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        // glibc's mallopt, which Swift's Glibc module leaves out.
+        .systemLibrary(name: "CMalloc"),
         .target(
             name: "Kafka",
             dependencies: [
@@ -164,7 +166,7 @@ let package = Package(
         .executableTarget(
             name: "qbsync",
             dependencies: [
-                "SyncWorker", "SyncCore", "Kafka", "Postgres", "QuickBooks", "CommandLineSupport",
+                "SyncWorker", "SyncCore", "Kafka", "Postgres", "QuickBooks", "CommandLineSupport", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

@@ -122,6 +122,7 @@ struct WorkerConfigurationTests {
             ("QBSYNC_QBO_API_URL", "ftp://example"), ("QBSYNC_KAFKA_MOCK_CLUSTER", "maybe"), ("QBSYNC_MAX_IN_FLIGHT", "many"),
             ("QBSYNC_QBO_BATCHES_PER_WINDOW", "-1"), ("QBSYNC_QBO_BATCHES_PER_WINDOW", "500"), ("QBSYNC_QBO_BATCH_ITEMS", "0"),
             ("QBSYNC_QBO_BATCH_ITEMS", "31"), ("QBSYNC_QBO_BATCH_FILL_MS", "-1"), ("QBSYNC_QBO_BATCH_FILL_MS", "60000"),
+            ("QBSYNC_MALLOC_ARENAS", "-1"), ("QBSYNC_MALLOC_ARENAS", "65"), ("QBSYNC_MALLOC_ARENAS", "two"),
         ])
     func limitsValidated(variable: String, value: String) {
         let name = variable == "QBSYNC_TOPIC_SYNC_STATUS" ? "QBSYNC_TOPIC_*" : variable

@@ -19,6 +19,7 @@ extension WorkerConfiguration {
         let env = Reader(environment: environment)
         if let v = env["QBSYNC_DATABASE_URL"] { c.databaseURL = v }
         if let v = try env.int("QBSYNC_DATABASE_POOL_SIZE") { c.databasePoolSize = v }
+        if let v = try env.int("QBSYNC_MALLOC_ARENAS") { c.mallocArenas = v }
         if let v = try env.milliseconds("QBSYNC_DATABASE_WAIT_MS") { c.databaseStartupWait = v }
         if let v = try env.bool("QBSYNC_KAFKA_MOCK_CLUSTER") { c.kafka.tunedForMockCluster = v }
         try readKafka(env, into: &c.kafka)

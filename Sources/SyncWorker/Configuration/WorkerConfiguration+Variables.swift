@@ -18,6 +18,11 @@ extension WorkerConfiguration {
             rule: "a postgresql:// URL or key=value pairs libpq parses; its password is never echoed"),
         Variable(name: "QBSYNC_DATABASE_POOL_SIZE", meaning: "PostgreSQL connections", defaultValue: "16", rule: "1–1000"),
         Variable(
+            name: "QBSYNC_MALLOC_ARENAS",
+            meaning:
+                "most arenas glibc's malloc keeps for the worker's threads (each connection has one); 0 leaves glibc's default or `MALLOC_ARENA_MAX`",
+            defaultValue: "2", rule: "0–64"),
+        Variable(
             name: "QBSYNC_DATABASE_WAIT_MS",
             meaning: "how long a starting worker waits for PostgreSQL to accept connections before it exits",
             defaultValue: "60000", rule: "0–3600000; 0 exits at the first refusal"),

@@ -43,6 +43,10 @@ public struct WorkerConfiguration: Sendable {
     /// libpq connection URL; `sslmode` and friends pass through.
     public var databaseURL = "postgresql://qbsync@127.0.0.1:5432/qbsync"
     public var databasePoolSize = 16
+    /// The most arenas glibc's malloc keeps (0: glibc's default, 8 per core, or `MALLOC_ARENA_MAX`).
+    /// Every database connection has its own thread, and each thread's arena keeps what its
+    /// largest statements once needed: 2 took 15 MiB off the benchmark's peak at no cost in speed.
+    public var mallocArenas = 2
     /// How long a starting worker waits for PostgreSQL to accept connections (it may be starting
     /// or restarting too) before it gives up; zero gives up at the first refusal.
     public var databaseStartupWait: Duration = .seconds(60)
@@ -140,6 +144,7 @@ public struct WorkerConfiguration: Sendable {
             "QBSYNC_DATABASE_URL must be a postgresql:// URL or a libpq keyword string, got '\(PostgresConfiguration.redacted(databaseURL))'"
         )
         try check((1...1000).contains(databasePoolSize), "QBSYNC_DATABASE_POOL_SIZE must be between 1 and 1000, got \(databasePoolSize)")
+        try check((0...64).contains(mallocArenas), "QBSYNC_MALLOC_ARENAS must be between 0 and 64, got \(mallocArenas)")
         try check(
             databaseStartupWait >= .zero && databaseStartupWait <= .seconds(3600),
             "QBSYNC_DATABASE_WAIT_MS must be between 0 and 3600000, got \(databaseStartupWait.milliseconds)")

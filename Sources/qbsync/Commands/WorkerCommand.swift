@@ -1,4 +1,5 @@
 import ArgumentParser
+import CMalloc
 import CommandLineSupport
 import Metrics
 import OTel
@@ -17,6 +18,10 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = logging.bootstrap()
         let configuration = try WorkerConfiguration.fromEnvironment()
+        // Before the connection threads start, so none of them gets an arena of its own.
+        if configuration.mallocArenas > 0, cmalloc_set_arena_max(Int32(configuration.mallocArenas)) != 1 {
+            logger.warning("glibc refused the arena cap; malloc keeps its default", metadata: ["arenas": "\(configuration.mallocArenas)"])
+        }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory.qbsync(registry: registry))
         var tracer: any Tracer = NoOpTracer()

@@ -1,0 +1,16 @@
+#ifndef CMALLOC_SHIM_H
+#define CMALLOC_SHIM_H
+
+#include <malloc.h>
+
+/*
+ * Caps how many arenas glibc's malloc keeps (by default 8 per core). Each thread that allocates
+ * may get its own arena, which keeps what it once held; few arenas keep a process with many
+ * threads (one per database connection here) from holding memory it no longer uses.
+ * Returns 1 on success, 0 on failure (mallopt's convention).
+ */
+static inline int cmalloc_set_arena_max(int arenas) {
+    return mallopt(M_ARENA_MAX, arenas);
+}
+
+#endif
