@@ -152,11 +152,16 @@ struct DocumentPusher: Service {
         /// The document a write was made for, locked, as stored now (nil when it is gone), with
         /// its QuickBooks objects; read when a write is recorded.
         var written: (document: StoredDocument, components: [AppliedComponent])?
+        /// When the write created an invoice: the payments waiting for it, locked.
+        var awaitingPayments: [StoredDocument] = []
 
-        /// The reads go out together, in one round trip, the queue locked before the document.
-        /// - Parameter written: the document a write was made for, to read again.
+        /// The reads go out together, in one round trip, the queue locked before the documents.
+        /// - Parameters:
+        ///   - written: the document a write was made for, to read again.
+        ///   - createdInvoice: the write created this invoice: read the payments waiting for it.
         static func read(
-            firmID: String, accountID: String, worker: String, written: StoredDocument? = nil, on connection: PostgresConnection
+            firmID: String, accountID: String, worker: String, written: StoredDocument? = nil, createdInvoice: Bool = false,
+            on connection: PostgresConnection
         ) async throws -> QueueReads {
             var statements = [
                 DocumentQueueStore.lockLeased(firmID: firmID, accountID: accountID, worker: worker), FirmStore.load(firmID: firmID),
@@ -166,6 +171,7 @@ struct DocumentPusher: Service {
                 statements.append(
                     DocumentStore.load(firmID: written.firmID, kind: written.kind, documentID: written.documentID, forUpdate: true))
                 statements.append(DocumentStore.components(of: written))
+                if createdInvoice { statements.append(DocumentStore.awaiting(invoiceID: written.documentID, firmID: written.firmID)) }
             }
             let rows = try await connection.query(batch: statements)
             var reads = QueueReads(
@@ -174,6 +180,7 @@ struct DocumentPusher: Service {
             if let written, let row = rows[3].first {
                 reads.written = (try DocumentStore.decode(row, known: written), try DocumentStore.decodeComponents(rows[4]))
             }
+            if rows.count > 5 { reads.awaitingPayments = try rows[5].map(DocumentStore.decode) }
             return reads
         }
     }
@@ -383,7 +390,8 @@ struct DocumentPusher: Service {
             let firmID = step.firm.firmID
             let accountID = step.document.accountID
             let reads = try await QueueReads.read(
-                firmID: firmID, accountID: accountID, worker: workerID, written: step.document, on: connection)
+                firmID: firmID, accountID: accountID, worker: workerID, written: step.document, createdInvoice: step.createsInvoice,
+                on: connection)
             // A record that goes on changed none of what it read (it stops where it would).
             guard try await record(result, of: step, reads, on: connection) == .goOn else { return .stop }
             return try await plan(firmID: firmID, accountID: accountID, yield: yield, reads, on: connection)
@@ -393,7 +401,8 @@ struct DocumentPusher: Service {
     private func record(_ result: WriteResult, of step: DocumentWriter.Step) async throws -> AfterWrite {
         try await database.withTransaction { connection in
             let reads = try await QueueReads.read(
-                firmID: step.firm.firmID, accountID: step.document.accountID, worker: workerID, written: step.document, on: connection)
+                firmID: step.firm.firmID, accountID: step.document.accountID, worker: workerID, written: step.document,
+                createdInvoice: step.createsInvoice, on: connection)
             return try await record(result, of: step, reads, on: connection)
         }
     }
@@ -419,8 +428,8 @@ struct DocumentPusher: Service {
             try await DocumentStore.saveComponent(component, of: document, on: connection)
             replace(component)
             document.parkedDetail = nil
-            if case .create = step.operation, component.role == .main, component.type == .invoice {
-                try await wakePayments(awaiting: document, around: around, on: connection)
+            if step.createsInvoice, component.role == .main, component.type == .invoice {
+                try await wakePayments(reads.awaitingPayments, awaiting: document, around: around, on: connection)
             }
             if case .delete = step.operation, document.kind == .payment, component.role == .main {
                 try await retryInvoiceDeletions(firmID: firmID, accountID: accountID, around: around, on: connection)
@@ -502,10 +511,12 @@ struct DocumentPusher: Service {
     static let ownDetailCodes: Set<String> = ["no_account", "docnumber_too_long"]
 
     /// An invoice reached QuickBooks: the payments waiting for it go back into their queues.
-    private func wakePayments(awaiting invoice: StoredDocument, around: DocumentReview.Surroundings, on connection: PostgresConnection)
-        async throws
-    {
-        for var payment in try await DocumentStore.awaiting(invoiceID: invoice.documentID, firmID: invoice.firmID, on: connection) {
+    /// - Parameter payments: the payments waiting for `invoice`, locked (``QueueReads/awaitingPayments``).
+    private func wakePayments(
+        _ payments: [StoredDocument], awaiting invoice: StoredDocument, around: DocumentReview.Surroundings,
+        on connection: PostgresConnection
+    ) async throws {
+        for var payment in payments {
             payment.awaiting = []
             payment.awaitingLabels = []
             payment.changeSeq = nil
@@ -549,6 +560,14 @@ private actor Slots {
     func put(_ firmID: String, _ accountID: String) {
         draining.remove([firmID, accountID])
         free += 1
+    }
+}
+
+extension DocumentWriter.Step {
+    /// The write creates an invoice's Invoice object: payments may be waiting for it.
+    var createsInvoice: Bool {
+        if case .create(let want) = operation { return want.role == .main && want.type == .invoice }
+        return false
     }
 }
 
