@@ -1,5 +1,4 @@
 import Foundation
-import NIOCore
 
 /// An object change-data-capture reports: changed (as it is now) or deleted.
 public struct ChangedObject: Sendable, Hashable {
@@ -29,21 +28,11 @@ extension QuickBooksClient {
     /// `GET /v3/company/{realm}/cdc?entities=…&changedSince=…`: the objects of `entities` changed
     /// or deleted since `since` (at most 30 days back).
     public func changes(entities: [String], since: Date, access: RealmAccess) async throws(QuickBooksError) -> ChangeSet {
-        try Self.decodeChanges(try await changeData(entities: entities, since: since, access: access))
-    }
-
-    /// ``changes(entities:since:access:)``'s answer as it came, to decode with ``decodeChanges(_:)``
-    /// when the caller chooses: an answer of thousands of objects takes megabytes to decode.
-    public func changeData(entities: [String], since: Date, access: RealmAccess) async throws(QuickBooksError) -> ByteBuffer {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return try await send(
+        let response = try await send(
             .GET, path: "cdc", query: [("entities", entities.joined(separator: ",")), ("changedSince", formatter.string(from: since))],
             body: nil, access: access, operation: "cdc")
-    }
-
-    /// The objects a change-data-capture answer names.
-    public static func decodeChanges(_ response: ByteBuffer) throws(QuickBooksError) -> ChangeSet {
         do {
             let envelope = try JSONDecoder().decode(ChangeEnvelope.self, from: response)
             var objects: [ChangedObject] = []

@@ -22,10 +22,11 @@ struct ChangeDataCaptureSweep: Service {
     let workerID: String
     let interval: Duration
     var realmsPerPass = 20
-    /// Answers decoded at once. The realms of a pass are asked at once (QuickBooks' latency), but
-    /// an answer of a thousand invoices takes megabytes while it is decoded: twenty at a time
-    /// raised the long benchmark's peak memory by a step of 20–30 MiB.
-    let decodes = DecodeTurns(atOnce: 2)
+    /// Four realms are swept at once (each pass claims `realmsPerPass`). An answer names up to a thousand
+    /// objects per entity, each in full (change-data-capture cannot select fields): megabytes per
+    /// realm while it is received and decoded. All of a pass at once raised the long benchmark's
+    /// peak memory by 30 MiB the first time the companies' own invoices came back.
+    let turns = Turns(atOnce: 4)
     let metrics: WorkerMetrics
     let logger: Logger
 
@@ -47,13 +48,13 @@ struct ChangeDataCaptureSweep: Service {
     @discardableResult
     func sweepOnce() async throws -> Int {
         let due = try await claimDue()
-        // Realms are swept at once (each within its own budget): one at a time, QuickBooks' latency
-        // would make a round of many companies longer than the interval.
+        // Realms are swept a few at once (each within its own budget): one at a time, QuickBooks'
+        // latency would make a round of many companies longer than the interval.
         await withDiscardingTaskGroup { group in
             for (realm, firmID, checkedUntil) in due {
                 group.addTask {
                     do {
-                        try await sweep(realm: realm, firmID: firmID, checkedUntil: checkedUntil)
+                        try await turns.run { try await sweep(realm: realm, firmID: firmID, checkedUntil: checkedUntil) }
                     } catch {
                         logger.warning(
                             "could not ask QuickBooks what changed in a company; asking again later",
@@ -112,10 +113,9 @@ struct ChangeDataCaptureSweep: Service {
                 ])
         }
         let since = max(checkedUntil, reach).addingTimeInterval(-1)  // a second of overlap: repeats are kept once
-        let answer = try await gateway.perform(firmID: firmID, "cdc") { client, access throws(QuickBooksError) in
-            try await client.changeData(entities: Self.entities, since: since, access: access)
+        let changes = try await gateway.perform(firmID: firmID, "cdc") { client, access throws(QuickBooksError) in
+            try await client.changes(entities: Self.entities, since: since, access: access)
         }
-        let changes = try await decodes.run { () throws(QuickBooksError) in try QuickBooksClient.decodeChanges(answer) }
         // An active customer needs no reconciling (only one made inactive, merged away or deleted does).
         let notifications = changes.objects.filter { !($0.entity == "Customer" && !$0.deleted && $0.active != false) }.map { object in
             QuickBooksNotification(
@@ -174,12 +174,12 @@ struct ChangeDataCaptureSweep: Service {
 }
 
 /// Runs at most `atOnce` bodies at a time; the others wait for their turn, first come first served.
-actor DecodeTurns {
+actor Turns {
     private var free: Int
     private var waiting: Deque<CheckedContinuation<Void, Never>> = []
 
     init(atOnce: Int) {
-        precondition(atOnce > 0, "DecodeTurns needs at least one turn")
+        precondition(atOnce > 0, "Turns needs at least one turn")
         free = atOnce
     }
 

@@ -3,9 +3,9 @@ import Testing
 
 @testable import SyncWorker
 
-/// The change-data-capture sweep asks many companies at once but decodes few answers at a time.
-@Suite("Decode turns")
-struct DecodeTurnsTests {
+/// The change-data-capture sweep claims many companies at a time but sweeps a few at once.
+@Suite("Turns")
+struct TurnsTests {
     struct Refused: Error {}
 
     /// The bodies running now, each parked until the test lets it finish.
@@ -18,7 +18,7 @@ struct DecodeTurnsTests {
 
     @Test("no more bodies run at once than there are turns; a waiting one runs when a turn is free, and an error frees its turn")
     func boundedAtOnce() async throws {
-        let turns = DecodeTurns(atOnce: 2)
+        let turns = Turns(atOnce: 2)
         let parked = Parked()
         try await withThrowingTaskGroup(of: Int.self) { group in
             for index in 0..<3 {
