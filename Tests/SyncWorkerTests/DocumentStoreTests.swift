@@ -129,4 +129,47 @@ struct DocumentStoreTests {
             #expect(try rows.map { try $0.decode(Bool.self, "due") } == [true, false])
         }
     }
+
+    @Test("the pusher reads an account's head document and its QuickBooks objects in one round trip")
+    func headWithComponents() async throws {
+        try await TestEnvironment.with { env in
+            _ = try await Migrator(database: env.database, logger: env.logger).migrate()
+            func document(_ id: String, pending: Bool) -> StoredDocument {
+                var document = StoredDocument(
+                    firmID: "f1", kind: .invoice, documentID: id, accountID: "a1", label: id, lastEventID: "e-\(id)")
+                document.pending = pending
+                return document
+            }
+            try await env.database.withTransaction { connection in
+                try await DocumentStore.save(document("done", pending: false), on: connection)
+                try await DocumentStore.save(document("first", pending: true), on: connection)
+                try await DocumentStore.save(document("second", pending: true), on: connection)
+            }
+            let main = AppliedComponent(role: .main, type: .invoice, qboID: "77", syncToken: "0", appliedRevision: 1, state: .live)
+            try await env.database.withTransaction { connection in
+                try await DocumentStore.saveComponent(main, of: document("first", pending: true), on: connection)
+            }
+            let (head, trips) = try await env.database.withTransaction { connection in
+                let trips = env.database.statistics.roundTrips
+                let head = try await DocumentStore.pendingHeadWithComponents(firmID: "f1", accountID: "a1", on: connection)
+                return (head, env.database.statistics.roundTrips - trips)
+            }
+            #expect(head?.0.documentID == "first")
+            #expect(head?.1 == [main])
+            #expect(trips == 1)
+
+            // A head with no QuickBooks objects yet, then none at all.
+            try await env.database.withTransaction { try await DocumentStore.save(document("first", pending: false), on: $0) }
+            let next = try await env.database.withTransaction {
+                try await DocumentStore.pendingHeadWithComponents(firmID: "f1", accountID: "a1", on: $0)
+            }
+            #expect(next?.0.documentID == "second")
+            #expect(next?.1 == [])
+            try await env.database.withTransaction { try await DocumentStore.save(document("second", pending: false), on: $0) }
+            let none = try await env.database.withTransaction {
+                try await DocumentStore.pendingHeadWithComponents(firmID: "f1", accountID: "a1", on: $0)
+            }
+            #expect(none == nil)
+        }
+    }
 }

@@ -207,15 +207,14 @@ struct DocumentPusher: Service {
         var detour: StoredDocument?
         var detoured: Set<String> = []
         while true {
-            let head: StoredDocument?
+            let head: (StoredDocument, [AppliedComponent])?
             if let detour {
-                head = detour
+                head = (detour, try await DocumentStore.components(of: detour, on: connection))
             } else {
-                head = try await DocumentStore.pendingHead(firmID: firmID, accountID: accountID, on: connection)
+                head = try await DocumentStore.pendingHeadWithComponents(firmID: firmID, accountID: accountID, on: connection)
             }
-            guard var document = head else { return try await release(nil) }
+            guard var (document, components) = head else { return try await release(nil) }
             detour = nil
-            let components = try await DocumentStore.components(of: document, on: connection)
             let refunds = try await DocumentStore.refunds(of: document, on: connection)
             let verdict = try await review.reviewAndSave(
                 &document, components: components, refunds: refunds, around: around,

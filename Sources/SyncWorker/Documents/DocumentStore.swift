@@ -47,12 +47,37 @@ enum DocumentStore {
         )
     }
 
-    /// The account's first document with work to do, in write order, locked.
-    static func pendingHead(firmID: String, accountID: String, on connection: PostgresConnection) async throws -> StoredDocument? {
-        let rows = try await connection.query(
-            "select \(columns) from documents where firm_id = $1 and account_id = $2 and pending order by change_seq limit 1 for update",
-            [.text(firmID), .text(accountID)])
-        return try rows.first.map(decode)
+    /// The account's first document with work to do, in write order, locked, with its QuickBooks
+    /// objects, in one round trip: the objects are read beside the head by a statement that finds
+    /// the head again, and on their own should it have found another document (one that became
+    /// the head in between).
+    static func pendingHeadWithComponents(firmID: String, accountID: String, on connection: PostgresConnection) async throws -> (
+        StoredDocument, [AppliedComponent]
+    )? {
+        let (heads, parts) = try await connection.query(
+            (
+                "select \(columns) from documents where firm_id = $1 and account_id = $2 and pending order by change_seq limit 1 for update",
+                [.text(firmID), .text(accountID)]
+            ),
+            (
+                """
+                with head as (
+                    select firm_id, kind, document_id from documents where firm_id = $1 and account_id = $2 and pending
+                    order by change_seq limit 1)
+                select head.kind as head_kind, head.document_id as head_id, c.role, c.qbo_type, c.qbo_id, c.sync_token, c.applied_revision,
+                       c.attempt_revision, c.attempt_generation, c.state
+                from head left join document_components c
+                    on c.firm_id = head.firm_id and c.kind = head.kind and c.document_id = head.document_id
+                """, [.text(firmID), .text(accountID)]
+            ))
+        guard let row = heads.first else { return nil }
+        let document = try decode(row)
+        if let first = parts.first, try first.decode(String.self, "head_kind") == document.kind.rawValue,
+            try first.decode(String.self, "head_id") == document.documentID
+        {
+            return (document, try decodeComponents(try parts.filter { try $0.decode(String?.self, "role") != nil }))
+        }
+        return (document, try await components(of: document, on: connection))
     }
 
     /// The account's documents whose column depends on the account: those with work to do, and
