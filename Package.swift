@@ -125,7 +125,7 @@ let package = Package(
         .target(
             name: "SyncWorker",
             dependencies: [
-                "SyncCore", "Kafka", "Postgres", "QuickBooks", "Retry",
+                "SyncCore", "Kafka", "Postgres", "QuickBooks", "Retry", "CMalloc",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),

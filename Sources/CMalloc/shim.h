@@ -13,4 +13,12 @@ static inline int cmalloc_set_arena_max(int arenas) {
     return mallopt(M_ARENA_MAX, arenas);
 }
 
+/*
+ * Hands the pages malloc holds free (at the top of its heaps and inside them) back to the
+ * system. Returns 1 when some memory was released.
+ */
+static inline int cmalloc_release_free_memory(void) {
+    return malloc_trim(0);
+}
+
 #endif
