@@ -167,20 +167,24 @@ struct DocumentPusher: Service {
                 DocumentQueueStore.lockLeased(firmID: firmID, accountID: accountID, worker: worker), FirmStore.load(firmID: firmID),
                 AccountStore.read(firmID: firmID, accountID: accountID),
             ]
+            let writtenAt = statements.count
             if let written {
                 statements.append(
                     DocumentStore.load(firmID: written.firmID, kind: written.kind, documentID: written.documentID, forUpdate: true))
                 statements.append(DocumentStore.components(of: written))
-                if createdInvoice { statements.append(DocumentStore.awaiting(invoiceID: written.documentID, firmID: written.firmID)) }
+            }
+            let awaitingAt = statements.count
+            if let written, createdInvoice {
+                statements.append(DocumentStore.awaiting(invoiceID: written.documentID, firmID: written.firmID))
             }
             let rows = try await connection.query(batch: statements)
             var reads = QueueReads(
                 lease: try rows[0].first.map(DocumentQueueStore.Lease.init), firm: try rows[1].first.map(FirmStore.decode),
                 account: try rows[2].first.map(AccountStore.decode))
-            if let written, let row = rows[3].first {
-                reads.written = (try DocumentStore.decode(row, known: written), try DocumentStore.decodeComponents(rows[4]))
+            if let written, let row = rows[writtenAt].first {
+                reads.written = (try DocumentStore.decode(row, known: written), try DocumentStore.decodeComponents(rows[writtenAt + 1]))
             }
-            if rows.count > 5 { reads.awaitingPayments = try rows[5].map(DocumentStore.decode) }
+            if rows.count > awaitingAt { reads.awaitingPayments = try rows[awaitingAt].map(DocumentStore.decode) }
             return reads
         }
     }

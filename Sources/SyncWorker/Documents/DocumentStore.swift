@@ -54,16 +54,12 @@ enum DocumentStore {
     static func pendingHeadWithComponents(firmID: String, accountID: String, on connection: PostgresConnection) async throws -> (
         StoredDocument, [AppliedComponent]
     )? {
+        let head = "from documents where firm_id = $1 and account_id = $2 and pending order by change_seq limit 1"
         let (heads, parts) = try await connection.query(
-            (
-                "select \(columns) from documents where firm_id = $1 and account_id = $2 and pending order by change_seq limit 1 for update",
-                [.text(firmID), .text(accountID)]
-            ),
+            ("select \(columns) \(head) for update", [.text(firmID), .text(accountID)]),
             (
                 """
-                with head as (
-                    select firm_id, kind, document_id from documents where firm_id = $1 and account_id = $2 and pending
-                    order by change_seq limit 1)
+                with head as (select firm_id, kind, document_id \(head))
                 select head.kind as head_kind, head.document_id as head_id, c.role, c.qbo_type, c.qbo_id, c.sync_token, c.applied_revision,
                        c.attempt_revision, c.attempt_generation, c.state
                 from head left join document_components c
