@@ -20,7 +20,9 @@ struct DocumentStoreTests {
             document.setContent(first.value, payload: event.payload)
             try await env.database.withTransaction { try await DocumentStore.save(document, on: $0) }
 
-            let again = try await env.database.withTransaction { try await DocumentStore.lock(document, on: $0) }
+            let again = try await env.database.withTransaction {
+                try await DocumentStore.load(firmID: "f1", kind: .invoice, documentID: "i1", forUpdate: true, known: document, on: $0)
+            }
             #expect(again?.payload == event.payload)
             #expect(again?.content == first.value)
 
@@ -31,7 +33,9 @@ struct DocumentStoreTests {
                 try await connection.execute(
                     "update documents set content = $1, revision = 2 where firm_id = 'f1' and document_id = 'i1'", [.bytea(second.value)])
             }
-            let reread = try await env.database.withTransaction { try await DocumentStore.lock(document, on: $0) }
+            let reread = try await env.database.withTransaction {
+                try await DocumentStore.load(firmID: "f1", kind: .invoice, documentID: "i1", forUpdate: true, known: document, on: $0)
+            }
             #expect(reread?.payload == newer.payload)
             #expect(reread?.payload != event.payload)
         }

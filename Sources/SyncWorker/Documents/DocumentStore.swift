@@ -19,17 +19,9 @@ enum DocumentStore {
         return try await load(firmID: firmID, kind: kind, documentID: documentID, forUpdate: true, on: connection)
     }
 
-    /// Locks `known`'s row again and returns it as stored now, or nil when it is gone. The stored
-    /// event is decoded only if it changed since `known` was read (decoding it is a tenth of the
-    /// pusher's CPU).
-    static func lock(_ known: StoredDocument, on connection: PostgresConnection) async throws -> StoredDocument? {
-        let key = LockedDocuments.Key(firmID: known.firmID, kind: known.kind, documentID: known.documentID)
-        if let locked = LockedDocuments.current?.document(key) { return locked }
-        return try await load(
-            firmID: known.firmID, kind: known.kind, documentID: known.documentID, forUpdate: true, known: known, on: connection)
-    }
-
     /// The document as stored (locked for the transaction with `forUpdate`), or nil when it is unknown.
+    /// With `known` (the same document as read before), the stored event is decoded only if it
+    /// changed since (decoding it is a tenth of the pusher's CPU).
     static func load(
         firmID: String, kind: DocumentKind, documentID: String, forUpdate: Bool, known: StoredDocument? = nil,
         on connection: PostgresConnection
