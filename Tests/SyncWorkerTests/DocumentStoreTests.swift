@@ -176,4 +176,118 @@ struct DocumentStoreTests {
             #expect(none == nil)
         }
     }
+
+    @Test("the heads of several accounts and their QuickBooks objects are read in one round trip, each account's own")
+    func headsOfSeveralAccounts() async throws {
+        try await TestEnvironment.with { env in
+            _ = try await Migrator(database: env.database, logger: env.logger).migrate()
+            func document(_ id: String, account: String) -> StoredDocument {
+                var document = StoredDocument(
+                    firmID: "f1", kind: .invoice, documentID: id, accountID: account, label: id, lastEventID: "e-\(id)")
+                document.pending = true
+                return document
+            }
+            try await env.database.withTransaction { connection in
+                for (id, account) in [("a1-first", "a1"), ("a2-first", "a2"), ("a1-second", "a1")] {
+                    try await DocumentStore.save(document(id, account: account), on: connection)
+                }
+            }
+            let main = AppliedComponent(role: .main, type: .invoice, qboID: "8", syncToken: "1", appliedRevision: 1, state: .live)
+            try await env.database.withTransaction {
+                try await DocumentStore.saveComponent(main, of: document("a2-first", account: "a2"), on: $0)
+            }
+            let (heads, trips) = try await env.database.withTransaction { connection in
+                let trips = env.database.statistics.roundTrips
+                let heads = try await DocumentStore.pendingHeadsWithComponents(
+                    of: [("f1", "a2"), ("f1", "a3"), ("f1", "a1")], on: connection)
+                return (heads, env.database.statistics.roundTrips - trips)
+            }
+            #expect(trips == 1)
+            #expect(heads.map { $0?.0.documentID } == ["a2-first", nil, "a1-first"])
+            #expect(heads.map { $0?.1 } == [[main], nil, []])
+        }
+    }
+
+    @Test("QuickBooks objects saved together go out as one statement; an object saved twice keeps its last save")
+    func componentsTogether() async throws {
+        try await TestEnvironment.with { env in
+            _ = try await Migrator(database: env.database, logger: env.logger).migrate()
+            let documents = ["i1", "i2"].map { id in
+                StoredDocument(firmID: "f1", kind: .invoice, documentID: id, accountID: "a1", label: id, lastEventID: "e-\(id)")
+            }
+            try await env.database.withTransaction { connection in
+                for document in documents { try await DocumentStore.save(document, on: connection) }
+            }
+            let attempt = AppliedComponent(role: .main, type: .invoice, attemptRevision: 3, attemptGeneration: 1)
+            let created = AppliedComponent(
+                role: .main, type: .invoice, qboID: "41", syncToken: "0", appliedRevision: 3, attemptRevision: 3, attemptGeneration: 1)
+            let other = AppliedComponent(role: .main, type: .invoice, qboID: "42", syncToken: "2", appliedRevision: 1, state: .voided)
+            let statements = env.database.statistics.statements
+            try await env.database.withTransaction { connection in
+                try await DocumentStore.saveComponent(attempt, of: documents[0], on: connection)
+                try await DocumentStore.saveComponent(other, of: documents[1], on: connection)
+                try await DocumentStore.saveComponent(created, of: documents[0], on: connection)
+            }
+            #expect(env.database.statistics.statements - statements == 3, "BEGIN, one insert, COMMIT")
+            let saved = try await env.database.withTransaction { connection in
+                var saved: [[AppliedComponent]] = []
+                for document in documents { saved.append(try await DocumentStore.components(of: document, on: connection)) }
+                return saved
+            }
+            #expect(saved == [[created], [other]])
+        }
+    }
+
+    @Test(
+        "lease changes go out as one statement; a lease extended then given up ends given up with its attempts afresh; a change by a worker that does not hold the lease matches nothing"
+    )
+    func leaseChangesTogether() async throws {
+        try await TestEnvironment.with { env in
+            _ = try await Migrator(database: env.database, logger: env.logger).migrate()
+            try await env.database.withConnection { connection in
+                _ = try await connection.execute(
+                    """
+                    insert into document_queues (firm_id, account_id, owner_partition, next_attempt_at, attempts, lease_owner, lease_expires_at)
+                    values ('f1', 'a1', 't/0', now(), 3, 'w1', now()), ('f1', 'a2', 't/0', now(), 2, 'w1', now()),
+                           ('f1', 'a3', 't/0', now(), 1, 'w2', now()), ('f1', 'a4', 't/0', now(), 4, 'w1', now())
+                    """)
+            }
+            let until = Date(timeIntervalSince1970: 2_000_000_000)
+            let later = Date(timeIntervalSince1970: 2_100_000_000)
+            let statements = env.database.statistics.statements
+            try await env.database.withTransaction { connection in
+                try await DocumentQueueStore.extendLease(firmID: "f1", accountID: "a1", worker: "w1", until: until, on: connection)
+                try await DocumentQueueStore.release(firmID: "f1", accountID: "a1", worker: "w1", nextAttempt: nil, on: connection)
+                try await DocumentQueueStore.extendLease(firmID: "f1", accountID: "a2", worker: "w1", until: until, on: connection)
+                try await DocumentQueueStore.release(firmID: "f1", accountID: "a3", worker: "w1", nextAttempt: later, on: connection)
+                try await DocumentQueueStore.release(
+                    firmID: "f1", accountID: "a4", worker: "w1", nextAttempt: later, attempts: 5, on: connection)
+                try await DocumentQueueStore.extendLease(firmID: "f1", accountID: "a4", worker: "w1", until: until, on: connection)
+            }
+            #expect(env.database.statistics.statements - statements == 3, "BEGIN, one update, COMMIT")
+            let rows = try await env.database.withConnection { connection in
+                try await connection.query(
+                    "select account_id, attempts, lease_owner, lease_expires_at, next_attempt_at from document_queues order by account_id")
+            }
+            struct Queue: Equatable {
+                var attempts: Int
+                var owner: String?
+                var expires: Date?
+                var next: Date?
+            }
+            let queues = try rows.map { row in
+                Queue(
+                    attempts: try row.decode(Int.self, "attempts"), owner: try row.decode(String?.self, "lease_owner"),
+                    expires: try row.decode(Date?.self, "lease_expires_at"), next: try row.decode(Date?.self, "next_attempt_at"))
+            }
+            // a1: extended, then given up: its attempts start afresh, and it waits to be woken.
+            #expect(queues[0] == Queue(attempts: 0, owner: nil, expires: nil, next: nil))
+            // a2: extended.
+            #expect(queues[1].attempts == 0 && queues[1].owner == "w1" && queues[1].expires == until)
+            // a3: w2's lease, untouched.
+            #expect(queues[2].attempts == 1 && queues[2].owner == "w2" && queues[2].next != later)
+            // a4: given up with five attempts, then an extension that no longer matches.
+            #expect(queues[3] == Queue(attempts: 5, owner: nil, expires: nil, next: later))
+        }
+    }
 }

@@ -110,11 +110,12 @@ enum DocumentQueueStore {
         )
     }
 
+    /// Moves the lease on and starts the count of attempts afresh, while `worker` holds it (a
+    /// write is planned). It goes out with the transaction's next statement (``LeaseChange``).
     static func extendLease(firmID: String, accountID: String, worker: String, until: Date, on connection: PostgresConnection) async throws
     {
         try await connection.executeDeferred(
-            "update document_queues set lease_expires_at = $4, attempts = 0 where firm_id = $1 and account_id = $2 and lease_owner = $3",
-            [.text(firmID), .text(accountID), .text(worker), .timestamptz(until)])
+            row: LeaseChange(firmID: firmID, accountID: accountID, worker: worker, change: .extend(until: until)))
     }
 
     /// Moves the lease on, while `worker` holds it (its write waits on QuickBooks).
@@ -124,19 +125,85 @@ enum DocumentQueueStore {
             [.text(firmID), .text(accountID), .text(worker), .timestamptz(until)])
     }
 
-    /// Gives the queue up: due again at `nextAttempt` (nil: until something wakes it).
+    /// Gives the queue up: due again at `nextAttempt` (nil: until something wakes it). It goes out
+    /// with the transaction's next statement (``LeaseChange``).
     static func release(
         firmID: String, accountID: String, worker: String, nextAttempt: Date?, attempts: Int? = nil, on connection: PostgresConnection
     ) async throws {
         try await connection.executeDeferred(
-            """
-            update document_queues set lease_owner = null, lease_expires_at = null, next_attempt_at = $4, attempts = coalesce($5, attempts)
-            where firm_id = $1 and account_id = $2 and lease_owner = $3
-            """,
-            [
-                .text(firmID), .text(accountID), .text(worker), nextAttempt.map { .timestamptz($0) } ?? .null,
-                attempts.map { .int($0) } ?? .null,
-            ])
+            row: LeaseChange(
+                firmID: firmID, accountID: accountID, worker: worker, change: .release(nextAttempt: nextAttempt, attempts: attempts)))
+    }
+
+    /// A lease extended or given up by the worker that holds it, written together with the lease
+    /// changes deferred beside it (the records of many accounts' writes share a transaction).
+    struct LeaseChange: PostgresBatchableWrite {
+        enum Change: Sendable, Equatable {
+            /// The lease runs until `until`; the count of attempts starts afresh.
+            case extend(until: Date)
+            /// The lease ends; the queue is due at `nextAttempt` (nil: when woken), with `attempts`
+            /// (nil: as counted).
+            case release(nextAttempt: Date?, attempts: Int?)
+        }
+
+        var firmID: String
+        var accountID: String
+        var worker: String
+        var change: Change
+
+        /// Changes of one queue fold into one, as if made one after another: a change by a worker
+        /// that gave the lease up (or never held it) matches nothing.
+        static func statement(for rows: [LeaseChange]) -> (String, [PostgresValue]) {
+            var folded: [[String]: LeaseChange] = [:]
+            var order: [[String]] = []
+            for row in rows {
+                let key = [row.firmID, row.accountID]
+                guard let earlier = folded[key] else {
+                    folded[key] = row
+                    order.append(key)
+                    continue
+                }
+                switch (earlier.change, row.change) {
+                case (.release, _):
+                    continue  // the lease is given up: what follows matches nothing
+                case (.extend, _) where earlier.worker != row.worker:
+                    continue  // the lease is the earlier worker's (one transaction is one worker's)
+                case (.extend, .extend):
+                    folded[key] = row
+                case (.extend, .release(let next, let attempts)):
+                    folded[key] = LeaseChange(
+                        firmID: row.firmID, accountID: row.accountID, worker: row.worker,
+                        change: .release(nextAttempt: next, attempts: attempts ?? 0))
+                }
+            }
+            let changes = order.sorted { ($0[0], $0[1]) < ($1[0], $1[1]) }.compactMap { folded[$0] }
+            func value(_ change: LeaseChange) -> (release: Bool, until: Date?, next: Date?, attempts: Int?) {
+                switch change.change {
+                case .extend(let until): (false, until, nil, 0)
+                case .release(let next, let attempts): (true, nil, next, attempts)
+                }
+            }
+            let values = changes.map(value)
+            return (
+                """
+                update document_queues q set
+                    lease_owner = case when c.release then null else q.lease_owner end,
+                    lease_expires_at = c.until,
+                    next_attempt_at = case when c.release then c.next_attempt else q.next_attempt_at end,
+                    attempts = coalesce(c.attempts, q.attempts)
+                from unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::timestamptz[], $6::timestamptz[], $7::bigint[])
+                    as c(firm_id, account_id, worker, release, until, next_attempt, attempts)
+                where q.firm_id = c.firm_id and q.account_id = c.account_id and q.lease_owner = c.worker
+                """,
+                [
+                    .array(changes.map { .text($0.firmID) }, of: .text), .array(changes.map { .text($0.accountID) }, of: .text),
+                    .array(changes.map { .text($0.worker) }, of: .text), .array(values.map { .bool($0.release) }, of: .bool),
+                    .array(values.map { $0.until.map { .timestamptz($0) } ?? .null }, of: .timestamptz),
+                    .array(values.map { $0.next.map { .timestamptz($0) } ?? .null }, of: .timestamptz),
+                    .array(values.map { $0.attempts.map { .int($0) } ?? .null }, of: .int8),
+                ]
+            )
+        }
     }
 }
 

@@ -46,26 +46,48 @@ enum DocumentStore {
     static func pendingHeadWithComponents(firmID: String, accountID: String, on connection: PostgresConnection) async throws -> (
         StoredDocument, [AppliedComponent]
     )? {
+        try await pendingHeadsWithComponents(of: [(firmID, accountID)], on: connection)[0]
+    }
+
+    /// ``pendingHeadWithComponents(firmID:accountID:on:)`` for several accounts, in one round trip,
+    /// their heads locked in the order given.
+    static func pendingHeadsWithComponents(of accounts: [(firmID: String, accountID: String)], on connection: PostgresConnection)
+        async throws -> [(StoredDocument, [AppliedComponent])?]
+    {
+        guard !accounts.isEmpty else { return [] }
         let head = "from documents where firm_id = $1 and account_id = $2 and pending order by change_seq limit 1"
-        let (heads, parts) = try await connection.query(
-            ("select \(columns) \(head) for update", [.text(firmID), .text(accountID)]),
-            (
-                """
-                with head as (select firm_id, kind, document_id \(head))
-                select head.kind as head_kind, head.document_id as head_id, c.role, c.qbo_type, c.qbo_id, c.sync_token, c.applied_revision,
-                       c.attempt_revision, c.attempt_generation, c.state
-                from head left join document_components c
-                    on c.firm_id = head.firm_id and c.kind = head.kind and c.document_id = head.document_id
-                """, [.text(firmID), .text(accountID)]
-            ))
-        guard let row = heads.first else { return nil }
-        let document = try decode(row)
-        if let first = parts.first, try first.decode(String.self, "head_kind") == document.kind.rawValue,
-            try first.decode(String.self, "head_id") == document.documentID
-        {
-            return (document, try decodeComponents(try parts.filter { try $0.decode(String?.self, "role") != nil }))
+        let statements = accounts.flatMap { firmID, accountID in
+            [
+                ("select \(columns) \(head) for update", [PostgresValue.text(firmID), .text(accountID)]),
+                (
+                    """
+                    with head as (select firm_id, kind, document_id \(head))
+                    select head.kind as head_kind, head.document_id as head_id, c.role, c.qbo_type, c.qbo_id, c.sync_token,
+                           c.applied_revision, c.attempt_revision, c.attempt_generation, c.state
+                    from head left join document_components c
+                        on c.firm_id = head.firm_id and c.kind = head.kind and c.document_id = head.document_id
+                    """, [.text(firmID), .text(accountID)]
+                ),
+            ]
         }
-        return (document, try await components(of: document, on: connection))
+        let rows = try await connection.query(batch: statements)
+        var found: [(StoredDocument, [AppliedComponent])?] = []
+        for index in accounts.indices {
+            let (heads, parts) = (rows[2 * index], rows[2 * index + 1])
+            guard let row = heads.first else {
+                found.append(nil)
+                continue
+            }
+            let document = try decode(row)
+            if let first = parts.first, try first.decode(String.self, "head_kind") == document.kind.rawValue,
+                try first.decode(String.self, "head_id") == document.documentID
+            {
+                found.append((document, try decodeComponents(try parts.filter { try $0.decode(String?.self, "role") != nil })))
+            } else {
+                found.append((document, try await components(of: document, on: connection)))
+            }
+        }
+        return found
     }
 
     /// The account's documents whose column depends on the account: those with work to do, and
@@ -254,23 +276,62 @@ enum DocumentStore {
         }
     }
 
+    /// Records what QuickBooks holds of one of the document's objects. It goes out with the
+    /// transaction's next statement, in one statement with the objects saved just before it
+    /// (``ComponentRow``).
     static func saveComponent(_ component: AppliedComponent, of document: StoredDocument, on connection: PostgresConnection) async throws {
         try await connection.executeDeferred(
-            """
-            insert into document_components (firm_id, kind, document_id, role, qbo_type, qbo_id, sync_token, applied_revision, attempt_revision,
-                                             attempt_generation, state)
-            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-            on conflict (firm_id, kind, document_id, role) do update set
-                qbo_type = excluded.qbo_type, qbo_id = excluded.qbo_id, sync_token = excluded.sync_token,
-                applied_revision = excluded.applied_revision, attempt_revision = excluded.attempt_revision,
-                attempt_generation = excluded.attempt_generation, state = excluded.state, updated_at = now()
-            """,
-            [
-                .text(document.firmID), .text(document.kind.rawValue), .text(document.documentID), .text(component.role.description),
-                .text(component.type.rawValue), optional(component.qboID), optional(component.syncToken),
-                component.appliedRevision.map { .int64($0) } ?? .null, component.attemptRevision.map { .int64($0) } ?? .null,
-                .int64(component.attemptGeneration), .text(component.state.rawValue),
-            ])
+            row: ComponentRow(firmID: document.firmID, kind: document.kind, documentID: document.documentID, component: component))
+    }
+
+    /// One object's save, written together with the saves deferred beside it.
+    struct ComponentRow: PostgresBatchableWrite {
+        var firmID: String
+        var kind: DocumentKind
+        var documentID: String
+        var component: AppliedComponent
+
+        /// An object saved twice keeps its last save: the same as saving one after another.
+        static func statement(for rows: [ComponentRow]) -> (String, [PostgresValue]) {
+            var seen: Set<[String]> = []
+            var saves: [ComponentRow] = []
+            for row in rows.reversed() {
+                guard seen.insert([row.firmID, row.kind.rawValue, row.documentID, row.component.role.description]).inserted else {
+                    continue
+                }
+                saves.append(row)
+            }
+            saves.reverse()
+            func text(_ value: (ComponentRow) -> String?) -> PostgresValue {
+                .array(saves.map { value($0).map { .text($0) } ?? .null }, of: .text)
+            }
+            func int64(_ value: (ComponentRow) -> Int64?) -> PostgresValue {
+                .array(saves.map { value($0).map { .int64($0) } ?? .null }, of: .int8)
+            }
+            return (
+                """
+                insert into document_components (firm_id, kind, document_id, role, qbo_type, qbo_id, sync_token, applied_revision,
+                                                 attempt_revision, attempt_generation, state)
+                select firm_id, kind, document_id, role, qbo_type, qbo_id, sync_token, applied_revision, attempt_revision,
+                       attempt_generation, state
+                from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
+                            $9::bigint[], $10::bigint[], $11::text[])
+                    with ordinality as c(firm_id, kind, document_id, role, qbo_type, qbo_id, sync_token, applied_revision,
+                                         attempt_revision, attempt_generation, state, position)
+                order by position
+                on conflict (firm_id, kind, document_id, role) do update set
+                    qbo_type = excluded.qbo_type, qbo_id = excluded.qbo_id, sync_token = excluded.sync_token,
+                    applied_revision = excluded.applied_revision, attempt_revision = excluded.attempt_revision,
+                    attempt_generation = excluded.attempt_generation, state = excluded.state, updated_at = now()
+                """,
+                [
+                    text(\.firmID), text(\.kind.rawValue), text(\.documentID), text(\.component.role.description),
+                    text(\.component.type.rawValue), text(\.component.qboID), text(\.component.syncToken),
+                    int64(\.component.appliedRevision), int64(\.component.attemptRevision), int64(\.component.attemptGeneration),
+                    text(\.component.state.rawValue),
+                ]
+            )
+        }
     }
 
     /// The QuickBooks Ids of these invoices' Invoice objects, for those that have one.
@@ -344,8 +405,6 @@ enum DocumentStore {
     }
 
     // MARK: - Decoding
-
-    private static func optional(_ text: String?) -> PostgresValue { text.map { .text($0) } ?? .null }
 
     static func decode(_ row: PostgresRow) throws -> StoredDocument {
         try decode(row, known: nil)
