@@ -31,8 +31,36 @@ struct DocumentPusher: Service {
     var concurrency: Int { configuration.pusherConcurrency }
     /// Writes to one account before it yields its place to others.
     var writesPerTurn = 50
+    /// Records of writes (to as many accounts) in one transaction, at most.
+    var recordsPerRound = 32
+    /// The drains' records, taken by one task, many accounts to a transaction.
+    let rounds = Rounds<[String], Record, Next> { [$0.step.firm.firmID, $0.step.document.accountID] }
 
     func run() async throws {
+        await withDiscardingTaskGroup { outer in
+            outer.addTask {
+                await rounds.run(limit: recordsPerRound) { records in
+                    do {
+                        let next = try await recordAndPlan(records)
+                        metrics.pusherRound(records: records.count, committed: true)
+                        return next
+                    } catch {
+                        // Each record is then made on its own by its drain.
+                        metrics.pusherRound(records: records.count, committed: false)
+                        logger.info(
+                            "a round of write records failed; each is recorded on its own",
+                            metadata: ["records": "\(records.count)", "error": "\(error)"])
+                        throw error
+                    }
+                }
+            }
+            await claimAndDrain()
+            rounds.close()
+        }
+    }
+
+    /// Claims due queues and drains them, as many at once as there are places, until shutdown.
+    private func claimAndDrain() async {
         let slots = Slots(free: concurrency)
         await withDiscardingTaskGroup { group in
             var lastExpiry = ContinuousClock.now
@@ -104,13 +132,16 @@ struct DocumentPusher: Service {
                 ]
             ) { span in
                 let result = await executeLeased(step, attemptsSoFar: attempts)
+                let record = Record(result: result, step: step, yield: yield || Task.isShuttingDownGracefully)
+                if let next = await rounds.submit(record) { return next }
+                // The round's transaction failed, perhaps for another account's record: this one on its own.
                 do {
-                    return try await recordAndPlan(result, of: step, yield: yield || Task.isShuttingDownGracefully)
+                    return try await recordAndPlan([record])[0]
                 } catch {
                     // Planning the next write failed, or recording this one did: record it on its
                     // own, so a next document the database cannot plan never holds this result back.
                     do {
-                        _ = try await record(result, of: step)
+                        _ = try await self.record(result, of: step)
                     } catch {
                         // The write stands in QuickBooks; its next attempt repeats it with the same requestid.
                         span.recordError(error)
@@ -137,7 +168,7 @@ struct DocumentPusher: Service {
 
     private func prepare(firmID: String, accountID: String, yield: Bool) async throws -> Next {
         try await database.withTransaction { connection in
-            let reads = try await QueueReads.read(firmID: firmID, accountID: accountID, worker: workerID, on: connection)
+            let reads = try await QueueReads.read(.init(firmID: firmID, accountID: accountID), worker: workerID, on: connection)
             return try await plan(firmID: firmID, accountID: accountID, yield: yield, reads, on: connection)
         }
     }
@@ -155,57 +186,100 @@ struct DocumentPusher: Service {
         /// When the write created an invoice: the payments waiting for it, locked.
         var awaitingPayments: [StoredDocument] = []
 
+        /// What to read around one account's queue.
+        struct Request: Sendable {
+            var firmID: String
+            var accountID: String
+            /// The document a write was made for, to read again.
+            var written: StoredDocument? = nil
+            /// The write created this invoice: read the payments waiting for it.
+            var createdInvoice = false
+        }
+
         /// The reads go out together, in one round trip, the queue locked before the documents.
-        /// - Parameters:
-        ///   - written: the document a write was made for, to read again.
-        ///   - createdInvoice: the write created this invoice: read the payments waiting for it.
-        static func read(
-            firmID: String, accountID: String, worker: String, written: StoredDocument? = nil, createdInvoice: Bool = false,
-            on connection: PostgresConnection
-        ) async throws -> QueueReads {
-            var statements = [
-                DocumentQueueStore.lockLeased(firmID: firmID, accountID: accountID, worker: worker), FirmStore.load(firmID: firmID),
-                AccountStore.read(firmID: firmID, accountID: accountID),
-            ]
-            let writtenAt = statements.count
-            if let written {
-                statements.append(
-                    DocumentStore.load(firmID: written.firmID, kind: written.kind, documentID: written.documentID, forUpdate: true))
-                statements.append(DocumentStore.components(of: written))
-            }
-            let awaitingAt = statements.count
-            if let written, createdInvoice {
-                statements.append(DocumentStore.awaiting(invoiceID: written.documentID, firmID: written.firmID))
+        static func read(_ request: Request, worker: String, on connection: PostgresConnection) async throws -> QueueReads {
+            try await read([request], worker: worker, on: connection)[0]
+        }
+
+        /// The reads of several accounts' queues, in one round trip, the queues locked in the order given.
+        static func read(_ requests: [Request], worker: String, on connection: PostgresConnection) async throws -> [QueueReads] {
+            var statements: [(String, [PostgresValue])] = []
+            var starts: [Int] = []
+            for request in requests {
+                starts.append(statements.count)
+                statements += [
+                    DocumentQueueStore.lockLeased(firmID: request.firmID, accountID: request.accountID, worker: worker),
+                    FirmStore.load(firmID: request.firmID), AccountStore.read(firmID: request.firmID, accountID: request.accountID),
+                ]
+                if let written = request.written {
+                    statements.append(
+                        DocumentStore.load(firmID: written.firmID, kind: written.kind, documentID: written.documentID, forUpdate: true))
+                    statements.append(DocumentStore.components(of: written))
+                    if request.createdInvoice {
+                        statements.append(DocumentStore.awaiting(invoiceID: written.documentID, firmID: written.firmID))
+                    }
+                }
             }
             let rows = try await connection.query(batch: statements)
-            var reads = QueueReads(
-                lease: try rows[0].first.map(DocumentQueueStore.Lease.init), firm: try rows[1].first.map(FirmStore.decode),
-                account: try rows[2].first.map(AccountStore.decode))
-            if let written, let row = rows[writtenAt].first {
-                reads.written = (try DocumentStore.decode(row, known: written), try DocumentStore.decodeComponents(rows[writtenAt + 1]))
+            return try zip(requests, starts).map { request, start in
+                var reads = QueueReads(
+                    lease: try rows[start].first.map(DocumentQueueStore.Lease.init), firm: try rows[start + 1].first.map(FirmStore.decode),
+                    account: try rows[start + 2].first.map(AccountStore.decode))
+                if let written = request.written {
+                    if let row = rows[start + 3].first {
+                        reads.written = (try DocumentStore.decode(row, known: written), try DocumentStore.decodeComponents(rows[start + 4]))
+                    }
+                    if request.createdInvoice { reads.awaitingPayments = try rows[start + 5].map(DocumentStore.decode) }
+                }
+                return reads
             }
-            if rows.count > awaitingAt { reads.awaitingPayments = try rows[awaitingAt].map(DocumentStore.decode) }
-            return reads
         }
+    }
+
+    /// What a plan does before it reads the account's head.
+    enum Gate: Equatable {
+        /// Reads the head and plans.
+        case proceed
+        /// Nothing: the lease is gone.
+        case stop
+        /// Gives the queue up, due again at the date (nil: when woken): the turn is over, a
+        /// rebalance gave the partition to another worker (which takes it now), or the firm is
+        /// not connected (its reconnect wakes the queue).
+        case release(Date?)
+    }
+
+    private func gate(yield: Bool, _ reads: QueueReads) async -> Gate {
+        guard let lease = reads.lease else { return .stop }
+        if yield { return .release(Date()) }
+        guard await assignment.owns(lease.ownerPartition) else { return .release(Date()) }
+        guard let firm = reads.firm, firm.connection.isConnected else { return .release(nil) }
+        return .proceed
+    }
+
+    /// An account's head before its plan: read with other accounts' heads, or still to read.
+    enum Head {
+        case toRead
+        case read((StoredDocument, [AppliedComponent])?)
     }
 
     /// Plans the account's next write inside the caller's transaction, which has read `reads`:
     /// the queue's lease kept, the head document reviewed, what QuickBooks should hold compared
     /// with what it holds.
     private func plan(
-        firmID: String, accountID: String, yield: Bool, _ reads: QueueReads, on connection: PostgresConnection
+        firmID: String, accountID: String, yield: Bool, _ reads: QueueReads, head first: Head = .toRead, on connection: PostgresConnection
     ) async throws -> Next {
-        guard let lease = reads.lease else { return .stop }
         func release(_ next: Date?) async throws -> Next {
             try await DocumentQueueStore.release(firmID: firmID, accountID: accountID, worker: workerID, nextAttempt: next, on: connection)
             return .stop
         }
-        // Its turn is over, or a rebalance gave its partition to another worker, which takes it now.
-        if yield { return try await release(Date()) }
-        guard await assignment.owns(lease.ownerPartition) else { return try await release(Date()) }
-        guard let firm = reads.firm, firm.connection.isConnected else {
-            return try await release(nil)  // the firm's reconnect wakes it
+        switch await gate(yield: yield, reads) {
+        case .stop: return .stop
+        case .release(let next): return try await release(next)
+        case .proceed: break
         }
+        // The gate let it through: the lease and the firm are there.
+        guard let lease = reads.lease, let firm = reads.firm else { return .stop }
+        var first = first
         let account = reads.account
         let around = DocumentReview.Surroundings(firm: firm, account: account?.state)
         var detour: StoredDocument?
@@ -214,10 +288,15 @@ struct DocumentPusher: Service {
             let head: (StoredDocument, [AppliedComponent])?
             if let detour {
                 head = (detour, try await DocumentStore.components(of: detour, on: connection))
+            } else if case .read(let found) = first {
+                head = found
+                first = .toRead
             } else {
                 head = try await DocumentStore.pendingHeadWithComponents(firmID: firmID, accountID: accountID, on: connection)
             }
-            guard var (document, components) = head else { return try await release(nil) }
+            guard let head else { return try await release(nil) }
+            var document = head.0
+            let components = head.1
             detour = nil
             let refunds = try await DocumentStore.refunds(of: document, on: connection)
             let verdict = try await review.reviewAndSave(
@@ -387,25 +466,71 @@ struct DocumentPusher: Service {
 
     enum AfterWrite: Sendable { case goOn, stop }
 
-    /// Records `result` and, when the queue goes on, plans its next write, in one transaction.
-    private func recordAndPlan(_ result: WriteResult, of step: DocumentWriter.Step, yield: Bool) async throws -> Next {
-        try await database.withTransaction { connection in
-            let firmID = step.firm.firmID
-            let accountID = step.document.accountID
-            let reads = try await QueueReads.read(
-                firmID: firmID, accountID: accountID, worker: workerID, written: step.document, createdInvoice: step.createsInvoice,
-                on: connection)
-            // A record that goes on changed none of what it read (it stops where it would).
-            guard try await record(result, of: step, reads, on: connection) == .goOn else { return .stop }
-            return try await plan(firmID: firmID, accountID: accountID, yield: yield, reads, on: connection)
+    /// A write's result, to record with the plan of its account's next write.
+    struct Record: Sendable {
+        var result: WriteResult
+        var step: DocumentWriter.Step
+        /// The account's turn is over: its queue is given up after this record.
+        var yield: Bool
+        /// The trace the record's status events join: the write's span.
+        var trace = PipelineTracing.current
+
+        var reads: QueueReads.Request {
+            .init(firmID: step.firm.firmID, accountID: step.document.accountID, written: step.document, createdInvoice: step.createsInvoice)
         }
+    }
+
+    /// Records the results of writes to several accounts (one each) and plans each account's
+    /// next write, in one transaction: the queues and written documents are read in one round
+    /// trip, the next heads in another, and the rows written go one statement per table.
+    func recordAndPlan(_ given: [Record]) async throws -> [Next] {
+        // The queues are locked in key order, the same in every round.
+        let order = given.indices.sorted {
+            (given[$0].step.firm.firmID, given[$0].step.document.accountID) < (
+                given[$1].step.firm.firmID, given[$1].step.document.accountID
+            )
+        }
+        let records = order.map { given[$0] }
+        let planned = try await database.withTransaction { connection in
+            let reads = try await QueueReads.read(records.map(\.reads), worker: workerID, on: connection)
+            var goOn: [Int] = []
+            for (index, record) in records.enumerated() {
+                // A record that goes on changed none of what it read (it stops where it would).
+                let after = try await PipelineTracing.$current.withValue(record.trace) {
+                    try await self.record(record.result, of: record.step, reads[index], on: connection)
+                }
+                if after == .goOn { goOn.append(index) }
+            }
+            // The heads of the accounts whose plans will read one, read together after the records' writes.
+            var ahead: [Int] = []
+            for index in goOn where await gate(yield: records[index].yield, reads[index]) == .proceed { ahead.append(index) }
+            let heads = try await DocumentStore.pendingHeadsWithComponents(
+                of: ahead.map { (records[$0].step.firm.firmID, records[$0].step.document.accountID) }, on: connection)
+            var headOf: [Int: (StoredDocument, [AppliedComponent])?] = [:]
+            for (index, head) in zip(ahead, heads) { headOf[index] = head }
+            var next = [Next](repeating: .stop, count: records.count)
+            for index in goOn {
+                let record = records[index]
+                next[index] = try await PipelineTracing.$current.withValue(record.trace) {
+                    try await plan(
+                        firmID: record.step.firm.firmID, accountID: record.step.document.accountID, yield: record.yield, reads[index],
+                        head: headOf[index].map(Head.read) ?? .toRead, on: connection)
+                }
+            }
+            return next
+        }
+        var answers = [Next](repeating: .stop, count: given.count)
+        for (position, index) in order.enumerated() { answers[index] = planned[position] }
+        return answers
     }
 
     private func record(_ result: WriteResult, of step: DocumentWriter.Step) async throws -> AfterWrite {
         try await database.withTransaction { connection in
             let reads = try await QueueReads.read(
-                firmID: step.firm.firmID, accountID: step.document.accountID, worker: workerID, written: step.document,
-                createdInvoice: step.createsInvoice, on: connection)
+                .init(
+                    firmID: step.firm.firmID, accountID: step.document.accountID, written: step.document,
+                    createdInvoice: step.createsInvoice),
+                worker: workerID, on: connection)
             return try await record(result, of: step, reads, on: connection)
         }
     }

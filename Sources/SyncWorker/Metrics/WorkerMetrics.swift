@@ -41,6 +41,14 @@ struct WorkerMetrics: Sendable {
         Counter(label: "qbsync_consumer_batch_messages_total", dimensions: [("outcome", outcome)], factory: factory).increment(by: messages)
     }
 
+    /// A round of the pusher's write records made in one transaction (`committed`), or whose
+    /// transaction failed, so each record was made on its own.
+    func pusherRound(records: Int, committed: Bool) {
+        let outcome = committed ? "committed" : "failed"
+        Counter(label: "qbsync_pusher_rounds_total", dimensions: [("outcome", outcome)], factory: factory).increment()
+        Counter(label: "qbsync_pusher_round_records_total", dimensions: [("outcome", outcome)], factory: factory).increment(by: records)
+    }
+
     /// `role` comes from the event, so it is folded onto a fixed set: a label must not take any string.
     func rejectedToggle(entity: String, action: String, role: String) {
         Counter(
