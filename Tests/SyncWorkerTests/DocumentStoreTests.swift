@@ -177,7 +177,7 @@ struct DocumentStoreTests {
         }
     }
 
-    @Test("the heads of several accounts and their QuickBooks objects are read in one round trip, each account's own")
+    @Test("the heads of several accounts and their QuickBooks objects are read in two statements and one round trip, each account's own")
     func headsOfSeveralAccounts() async throws {
         try await TestEnvironment.with { env in
             _ = try await Migrator(database: env.database, logger: env.logger).migrate()
@@ -196,13 +196,14 @@ struct DocumentStoreTests {
             try await env.database.withTransaction {
                 try await DocumentStore.saveComponent(main, of: document("a2-first", account: "a2"), on: $0)
             }
-            let (heads, trips) = try await env.database.withTransaction { connection in
-                let trips = env.database.statistics.roundTrips
+            let (heads, trips, statements) = try await env.database.withTransaction { connection in
+                let (trips, statements) = (env.database.statistics.roundTrips, env.database.statistics.statements)
                 let heads = try await DocumentStore.pendingHeadsWithComponents(
                     of: [("f1", "a2"), ("f1", "a3"), ("f1", "a1")], on: connection)
-                return (heads, env.database.statistics.roundTrips - trips)
+                return (heads, env.database.statistics.roundTrips - trips, env.database.statistics.statements - statements)
             }
             #expect(trips == 1)
+            #expect(statements == 3, "BEGIN, then two statements for the three accounts")
             #expect(heads.map { $0?.0.documentID } == ["a2-first", nil, "a1-first"])
             #expect(heads.map { $0?.1 } == [[main], nil, []])
         }

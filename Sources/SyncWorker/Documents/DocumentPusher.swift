@@ -201,35 +201,103 @@ struct DocumentPusher: Service {
             try await read([request], worker: worker, on: connection)[0]
         }
 
-        /// The reads of several accounts' queues, in one round trip, the queues locked in the order given.
+        /// The reads of several accounts' queues, in one round trip and one statement per table: the
+        /// queues locked in key order, then the written documents in key order.
         static func read(_ requests: [Request], worker: String, on connection: PostgresConnection) async throws -> [QueueReads] {
-            var statements: [(String, [PostgresValue])] = []
-            var starts: [Int] = []
-            for request in requests {
-                starts.append(statements.count)
+            guard !requests.isEmpty else { return [] }
+            let written = requests.compactMap(\.written)
+            let created = requests.filter(\.createdInvoice).compactMap(\.written)
+            let queues: [PostgresValue] = [.textArray(requests.map(\.firmID)), .textArray(requests.map(\.accountID))]
+            let documents: [PostgresValue] = [
+                .textArray(written.map(\.firmID)), .textArray(written.map(\.kind.rawValue)), .textArray(written.map(\.documentID)),
+            ]
+            var statements: [(String, [PostgresValue])] = [
+                (
+                    """
+                    select firm_id, account_id, attempts, owner_partition from document_queues
+                    where (firm_id, account_id) in (select * from unnest($1::text[], $2::text[])) and lease_owner = $3
+                    order by firm_id, account_id for update
+                    """, queues + [.text(worker)]
+                ),
+                ("select \(FirmStore.columns) from firms where firm_id = any($1)", [.textArray(Set(requests.map(\.firmID)).sorted())]),
+                (
+                    "select \(AccountStore.columns) from accounts where (firm_id, account_id) in (select * from unnest($1::text[], $2::text[]))",
+                    queues
+                ),
+            ]
+            if !written.isEmpty {
                 statements += [
-                    DocumentQueueStore.lockLeased(firmID: request.firmID, accountID: request.accountID, worker: worker),
-                    FirmStore.load(firmID: request.firmID), AccountStore.read(firmID: request.firmID, accountID: request.accountID),
+                    (
+                        """
+                        select \(DocumentStore.columns) from documents
+                        where (firm_id, kind, document_id) in (select * from unnest($1::text[], $2::text[], $3::text[]))
+                        order by firm_id, kind, document_id for update
+                        """, documents
+                    ),
+                    (
+                        """
+                        select firm_id, kind, document_id, role, qbo_type, qbo_id, sync_token, applied_revision, attempt_revision,
+                               attempt_generation, state
+                        from document_components
+                        where (firm_id, kind, document_id) in (select * from unnest($1::text[], $2::text[], $3::text[]))
+                        """, documents
+                    ),
                 ]
-                if let written = request.written {
-                    statements.append(
-                        DocumentStore.load(firmID: written.firmID, kind: written.kind, documentID: written.documentID, forUpdate: true))
-                    statements.append(DocumentStore.components(of: written))
-                    if request.createdInvoice {
-                        statements.append(DocumentStore.awaiting(invoiceID: written.documentID, firmID: written.firmID))
-                    }
-                }
+            }
+            if !created.isEmpty {
+                // Payments waiting for any of the created invoices (the same id in another firm's too: they are sorted out below).
+                statements.append(
+                    (
+                        """
+                        select \(DocumentStore.columns) from documents
+                        where kind = 'payment' and cardinality(awaiting) > 0 and awaiting && $1::text[] and firm_id = any($2)
+                        order by firm_id, kind, document_id for update
+                        """, [.textArray(created.map(\.documentID)), .textArray(Set(created.map(\.firmID)).sorted())]
+                    ))
             }
             let rows = try await connection.query(batch: statements)
-            return try zip(requests, starts).map { request, start in
+            var leases: [[String]: DocumentQueueStore.Lease] = [:]
+            for row in rows[0] {
+                leases[[try row.decode(String.self, "firm_id"), try row.decode(String.self, "account_id")]] = try .init(row)
+            }
+            var firms: [String: FirmRecord] = [:]
+            for firm in try rows[1].map(FirmStore.decode) { firms[firm.firmID] = firm }
+            var accounts: [[String]: StoredAccount] = [:]
+            for account in try rows[2].map(AccountStore.decode) { accounts[[account.firmID, account.accountID]] = account }
+            var stored: [[String]: PostgresRow] = [:]
+            for row in written.isEmpty ? [] : rows[3] {
+                stored[[
+                    try row.decode(String.self, "firm_id"), try row.decode(String.self, "kind"), try row.decode(String.self, "document_id"),
+                ]] =
+                    row
+            }
+            var components: [[String]: [PostgresRow]] = [:]
+            for row in written.isEmpty ? [] : rows[4] {
+                let key = [
+                    try row.decode(String.self, "firm_id"), try row.decode(String.self, "kind"), try row.decode(String.self, "document_id"),
+                ]
+                components[key, default: []].append(row)
+            }
+            let waiting = rows.count > 5 ? try rows[5].map(DocumentStore.decode) : []
+            // A payment waiting for two of the invoices goes to the first: waking it once is enough.
+            var woken: Set<[String]> = []
+            return try requests.map { request in
                 var reads = QueueReads(
-                    lease: try rows[start].first.map(DocumentQueueStore.Lease.init), firm: try rows[start + 1].first.map(FirmStore.decode),
-                    account: try rows[start + 2].first.map(AccountStore.decode))
+                    lease: leases[[request.firmID, request.accountID]], firm: firms[request.firmID],
+                    account: accounts[[request.firmID, request.accountID]])
                 if let written = request.written {
-                    if let row = rows[start + 3].first {
-                        reads.written = (try DocumentStore.decode(row, known: written), try DocumentStore.decodeComponents(rows[start + 4]))
+                    let key = [written.firmID, written.kind.rawValue, written.documentID]
+                    if let row = stored[key] {
+                        reads.written = (
+                            try DocumentStore.decode(row, known: written), try DocumentStore.decodeComponents(components[key] ?? [])
+                        )
                     }
-                    if request.createdInvoice { reads.awaitingPayments = try rows[start + 5].map(DocumentStore.decode) }
+                    if request.createdInvoice {
+                        reads.awaitingPayments = waiting.filter { payment in
+                            payment.firmID == written.firmID && payment.awaiting.contains(written.documentID)
+                                && woken.insert([payment.firmID, payment.documentID]).inserted
+                        }
+                    }
                 }
                 return reads
             }

@@ -49,45 +49,52 @@ enum DocumentStore {
         try await pendingHeadsWithComponents(of: [(firmID, accountID)], on: connection)[0]
     }
 
-    /// ``pendingHeadWithComponents(firmID:accountID:on:)`` for several accounts, in one round trip,
-    /// their heads locked in the order given.
+    /// ``pendingHeadWithComponents(firmID:accountID:on:)`` for several accounts, in two statements
+    /// and one round trip, their heads locked in the order given.
     static func pendingHeadsWithComponents(of accounts: [(firmID: String, accountID: String)], on connection: PostgresConnection)
         async throws -> [(StoredDocument, [AppliedComponent])?]
     {
         guard !accounts.isEmpty else { return [] }
-        let head = "from documents where firm_id = $1 and account_id = $2 and pending order by change_seq limit 1"
-        let statements = accounts.flatMap { firmID, accountID in
-            [
-                ("select \(columns) \(head) for update", [PostgresValue.text(firmID), .text(accountID)]),
-                (
-                    """
-                    with head as (select firm_id, kind, document_id \(head))
-                    select head.kind as head_kind, head.document_id as head_id, c.role, c.qbo_type, c.qbo_id, c.sync_token,
-                           c.applied_revision, c.attempt_revision, c.attempt_generation, c.state
-                    from head left join document_components c
-                        on c.firm_id = head.firm_id and c.kind = head.kind and c.document_id = head.document_id
-                    """, [.text(firmID), .text(accountID)]
-                ),
-            ]
+        let parameters: [PostgresValue] = [.textArray(accounts.map(\.firmID)), .textArray(accounts.map(\.accountID))]
+        let given = "unnest($1::text[], $2::text[]) with ordinality as a(firm_id, account_id, position)"
+        let pending = "from documents where firm_id = a.firm_id and account_id = a.account_id and pending order by change_seq limit 1"
+        let (heads, parts) = try await connection.query(
+            ("select h.* from \(given) cross join lateral (select \(columns) \(pending) for update) h order by a.position", parameters),
+            (
+                """
+                with head as (select h.* from \(given) cross join lateral (select firm_id, account_id, kind, document_id \(pending)) h)
+                select head.firm_id as head_firm, head.account_id as head_account, head.kind as head_kind, head.document_id as head_id,
+                       c.role, c.qbo_type, c.qbo_id, c.sync_token, c.applied_revision, c.attempt_revision, c.attempt_generation, c.state
+                from head left join document_components c
+                    on c.firm_id = head.firm_id and c.kind = head.kind and c.document_id = head.document_id
+                """, parameters
+            ))
+        var found: [[String]: StoredDocument] = [:]
+        for row in heads {
+            let document = try decode(row)
+            found[[document.firmID, document.accountID]] = document
         }
-        let rows = try await connection.query(batch: statements)
-        var found: [(StoredDocument, [AppliedComponent])?] = []
-        for index in accounts.indices {
-            let (heads, parts) = (rows[2 * index], rows[2 * index + 1])
-            guard let row = heads.first else {
-                found.append(nil)
+        // The objects, by account, of the document the second statement found as its head.
+        var objects: [[String]: (head: [String], rows: [PostgresRow])] = [:]
+        for row in parts {
+            let account = [try row.decode(String.self, "head_firm"), try row.decode(String.self, "head_account")]
+            let head = [try row.decode(String.self, "head_kind"), try row.decode(String.self, "head_id")]
+            objects[account, default: (head, [])].rows.append(row)
+        }
+        var result: [(StoredDocument, [AppliedComponent])?] = []
+        for (firmID, accountID) in accounts {
+            guard let document = found[[firmID, accountID]] else {
+                result.append(nil)
                 continue
             }
-            let document = try decode(row)
-            if let first = parts.first, try first.decode(String.self, "head_kind") == document.kind.rawValue,
-                try first.decode(String.self, "head_id") == document.documentID
-            {
-                found.append((document, try decodeComponents(try parts.filter { try $0.decode(String?.self, "role") != nil })))
+            if let parts = objects[[firmID, accountID]], parts.head == [document.kind.rawValue, document.documentID] {
+                result.append((document, try decodeComponents(try parts.rows.filter { try $0.decode(String?.self, "role") != nil })))
             } else {
-                found.append((document, try await components(of: document, on: connection)))
+                // Another document became the head between the two statements.
+                result.append((document, try await components(of: document, on: connection)))
             }
         }
-        return found
+        return result
     }
 
     /// The account's documents whose column depends on the account: those with work to do, and
