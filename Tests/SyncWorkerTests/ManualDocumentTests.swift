@@ -140,10 +140,17 @@ struct ManualDocumentTests {
             let fresh = try #require(payments.first { $0.status != .deleted })
             #expect(again.qboID == fresh.id && fresh.number("TotalAmt") == 450)
             #expect(try await live(.purchase) == 1)
-            #expect(try await env.objects(realm: realm, .invoice).first?.number("Balance") == 0)
+            // Invoices and payments come on their own topics: when the payments are consumed first,
+            // promo-1 (before the invoices in its account's queue) has inv-2 written ahead of inv-1,
+            // and a refund consumed after its payment was written syncs the payment once more.
+            let invoiceOne = try #require(try await env.objects(realm: realm, .invoice).first { $0.string("DocNumber") == "INV-1" })
+            #expect(invoiceOne.number("Balance") == 0)
             var shown: [String] = []
             for event in await env.status.entity("f1:payment:pay-1") where shown.last != event.status { shown.append(event.status) }
-            #expect(shown == ["syncing", "synced", "syncing", "skipped", "syncing", "synced"])
+            let unsynced = try #require(shown.firstIndex(of: "skipped"))
+            let before = shown.prefix(upTo: unsynced - 1)
+            #expect(Array(shown.suffix(from: unsynced - 1)) == ["syncing", "skipped", "syncing", "synced"], "\(shown)")
+            #expect(before.count >= 2 && before.allSatisfy { $0 == "syncing" || $0 == "synced" } && before.last == "synced", "\(shown)")
             try await worker.stop()
         }
     }
