@@ -95,21 +95,6 @@ enum DocumentQueueStore {
         var ownerPartition: String
     }
 
-    /// Locks the queue; returns its state when `worker` still holds its lease.
-    static func lockLeased(firmID: String, accountID: String, worker: String, on connection: PostgresConnection) async throws -> Lease? {
-        let (sql, parameters) = lockLeased(firmID: firmID, accountID: accountID, worker: worker)
-        return try await connection.query(sql, parameters).first.map(Lease.init)
-    }
-
-    /// The statement of ``lockLeased(firmID:accountID:worker:on:)``, to send along with others; its
-    /// row decodes with ``Lease/init(_:)``.
-    static func lockLeased(firmID: String, accountID: String, worker: String) -> (String, [PostgresValue]) {
-        (
-            "select attempts, owner_partition from document_queues where firm_id = $1 and account_id = $2 and lease_owner = $3 for update",
-            [.text(firmID), .text(accountID), .text(worker)]
-        )
-    }
-
     /// Moves the lease on and starts the count of attempts afresh, while `worker` holds it (a
     /// write is planned). It goes out with the transaction's next statement (``LeaseChange``).
     static func extendLease(firmID: String, accountID: String, worker: String, until: Date, on connection: PostgresConnection) async throws

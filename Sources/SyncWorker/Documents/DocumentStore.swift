@@ -133,22 +133,6 @@ enum DocumentStore {
         ).map(decode)
     }
 
-    /// Payments of the firm waiting for this invoice, locked.
-    static func awaiting(invoiceID: String, firmID: String, on connection: PostgresConnection) async throws -> [StoredDocument] {
-        let (sql, parameters) = awaiting(invoiceID: invoiceID, firmID: firmID)
-        return try await connection.query(sql, parameters).map(decode)
-    }
-
-    /// The statement of ``awaiting(invoiceID:firmID:on:)``, to send along with others; its rows decode with ``decode(_:)``.
-    static func awaiting(invoiceID: String, firmID: String) -> (String, [PostgresValue]) {
-        (
-            """
-            select \(columns) from documents
-            where firm_id = $1 and kind = 'payment' and cardinality(awaiting) > 0 and awaiting @> array[$2]::text[] for update
-            """, [.text(firmID), .text(invoiceID)]
-        )
-    }
-
     /// The account's deleted invoices whose deletion QuickBooks refused, locked.
     static func refusedDeletions(firmID: String, accountID: String, on connection: PostgresConnection) async throws -> [StoredDocument] {
         try await connection.query(
