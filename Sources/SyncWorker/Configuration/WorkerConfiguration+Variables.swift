@@ -137,7 +137,7 @@ extension WorkerConfiguration {
         Variable(
             name: "QBSYNC_PUSHER_CONCURRENCY",
             meaning: "accounts whose documents are written to QuickBooks at once (each account in order)",
-            defaultValue: "128", rule: "1–10000"),
+            defaultValue: "512", rule: "1–10000"),
         Variable(
             name: "QBSYNC_QBO_REQUESTS_PER_WINDOW", meaning: "calls per company per window", defaultValue: "500",
             rule: "at least 1 (QuickBooks allows 500 a minute)"),

@@ -100,7 +100,8 @@ public struct WorkerConfiguration: Sendable {
     public var qboBatchFill: Duration = .milliseconds(100)
     /// Accounts whose documents are written to QuickBooks at once (each account one write at a
     /// time, in order): with QuickBooks answering in 100–500 ms this, not CPU, decides throughput.
-    public var pusherConcurrency = 128
+    /// A drain costs a task while its write is out; its record goes in a round with the others'.
+    public var pusherConcurrency = 512
     /// Connections to QuickBooks across all realms: the cap on requests in flight for the worker.
     public var qboMaxConnections = 256
     /// How long a realm rests after QuickBooks answered 429 (Intuit asks for 60 s).
