@@ -246,13 +246,20 @@ struct Scenario {
             ].merging(workerLimits) { $1 }
         ) { $1 }
         let ports = try (0..<max(1, workers)).map { _ in try Machine.freePort() }
-        let processes = ports.map { port in
+        // QBSYNC_BENCH_WORKER_LOGS names a directory for the workers' warnings (one file per run and worker).
+        let logDirectory = ProcessInfo.processInfo.environment["QBSYNC_BENCH_WORKER_LOGS"]
+        let processes = try ports.enumerated().map { index, port in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["worker", "--log-level", "error"]
+            process.arguments = ["worker", "--log-level", logDirectory == nil ? "error" : "warning"]
             process.environment = environment.merging(["QBSYNC_HTTP_PORT": "\(port)", "QBSYNC_METRICS_INTERVAL_MS": "200"]) { $1 }
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
+            if let logDirectory {
+                let path = "\(logDirectory)/\(name)-\(Int(Date().timeIntervalSince1970))-worker-\(index).log"
+                FileManager.default.createFile(atPath: path, contents: nil)
+                process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            }
             return process
         }
         let databaseCPUBefore = Machine.postgresCPUSeconds()
