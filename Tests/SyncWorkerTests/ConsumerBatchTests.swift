@@ -137,4 +137,50 @@ struct ConsumerBatchTests {
             #expect(unsent.isEmpty)
         }
     }
+
+    @Test("an event waiting for a queue the pusher holds holds none of its documents meanwhile (the pusher's lock order)")
+    func queueBeforeDocuments() async throws {
+        @Sendable func invoice(_ number: String, revision: Int) -> TestEvents.Message {
+            let line = TestEvents.Line(service: "Bookkeeping", quantity: "1", rate: "100.00", amount: "100.00")
+            return TestEvents.invoice(
+                firm: "f1", account: "a1", name: "Client 1", invoice: "inv-1", number: number, lines: [line], revision: revision)
+        }
+        try await TestEnvironment.with { env in
+            let realm = try await env.connectFirm("f1")
+            let worker = try await env.startWorker()
+            do {
+                try await env.send([TestEvents.syncRequested(firm: "f1", account: "a1", name: "Client 1"), invoice("N-1", revision: 1)])
+                try await env.status.wait("f1:invoice:inv-1", is: "synced")
+                // The queue locked, as the pusher locks it before the account's documents.
+                try await env.database.withTransaction { holder in
+                    _ = try await holder.query(
+                        "select 1 from document_queues where firm_id = 'f1' and account_id = 'a1' for update")
+                    try await env.send(invoice("N-2", revision: 2))
+                    try await env.eventually("the worker waits for the queue") {
+                        try await env.database.withConnection { connection in
+                            try await connection.query(
+                                """
+                                select 1 from pg_stat_activity
+                                where wait_event_type = 'Lock' and query like '%document_queues%' and pid <> pg_backend_pid()
+                                """
+                            ).count == 1
+                        }
+                    }
+                    // Had it taken the invoice first, this lock (in a third transaction) would fail at once.
+                    try await env.database.withTransaction { other in
+                        let rows = try await other.query(
+                            "select 1 from documents where firm_id = 'f1' and document_id = 'inv-1' for update nowait")
+                        #expect(rows.count == 1)
+                    }
+                }
+                try await env.eventually("revision 2 written") {
+                    try await env.objects(realm: realm, .invoice).map { $0.string("DocNumber") } == ["N-2"]
+                }
+            } catch {
+                try? await worker.stop()
+                throw error
+            }
+            try await worker.stop()
+        }
+    }
 }

@@ -8,6 +8,21 @@ import Postgres
 /// QuickBooks errors: the whole account waits, so its documents keep their order) and null
 /// while it has none or waits for something else (its account, the firm's connection).
 enum DocumentQueueStore {
+    /// Locks the existing queues of `accounts` (in key order) before a transaction locks any of
+    /// their documents: the pusher locks a queue and then its documents, so a writer that took a
+    /// document first and the queue at its touch would wait on the pusher in a cycle. A queue not
+    /// yet created locks nothing; no pusher can hold it either.
+    static func lock(_ accounts: [AccountStore.Key], on connection: PostgresConnection) async throws {
+        guard !accounts.isEmpty else { return }
+        let sorted = Set(accounts).sorted { ($0.firmID, $0.accountID) < ($1.firmID, $1.accountID) }
+        _ = try await connection.query(
+            """
+            select 1 from document_queues
+            where (firm_id, account_id) in (select * from unnest($1::text[], $2::text[]))
+            order by firm_id, account_id for update
+            """, [.textArray(sorted.map(\.firmID)), .textArray(sorted.map(\.accountID))])
+    }
+
     /// Records that the account's documents arrive on `ownerPartition`, and makes the queue due
     /// unless it is already due or waiting out a backoff. It goes out with the transaction's next
     /// statement, in one statement with the touches just before it (``Touch``): nothing waits for it.

@@ -109,6 +109,7 @@ final class EventProcessor: Sendable {
             }
             let firm = try await FirmStore.load(firmID: event.firmID, on: connection)
             let existing = try await AccountStore.lock(firmID: event.firmID, accountID: event.accountID, on: connection)
+            try await DocumentQueueStore.lock([.init(firmID: event.firmID, accountID: event.accountID)], on: connection)
             let (plan, due, _) = try await decide(event, origin: origin, value: value, firm: firm, account: existing, on: connection)
             if case .done = plan { try await AccountStore.markProcessed(event, origin: origin, workerID: workerID, on: connection) }
             return (plan, due)
@@ -188,6 +189,9 @@ final class EventProcessor: Sendable {
                 if accountKeys.last != key { accountKeys.append(key) }
             }
             var accounts = try await AccountStore.lock(accountKeys, on: connection)
+            // Their document queues next, before any document (the pusher's order: an account's
+            // documents are locked by its invoice and payment events, and by its sync or unsync).
+            try await DocumentQueueStore.lock(accountKeys, on: connection)
             // The firms and the documents the batch reads, each read once, the documents locked.
             let pending = order.map { items[$0].event }.filter { !processed.contains($0.id) }
             let firms = try await FirmStore.load(firmIDs: Set(pending.map(\.firmID)), on: connection)
