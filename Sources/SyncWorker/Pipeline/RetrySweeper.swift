@@ -48,21 +48,29 @@ struct RetrySweeper: Service {
     }
 
     func claim() async throws -> [StoredAccount] {
+        try await Self.claim(limit: batchSize, worker: workerID, lease: leaseDuration, in: database)
+    }
+
+    /// Up to `limit` links that are due, leased to `worker` for `lease`.
+    static func claim(limit batchSize: Int, worker workerID: String, lease leaseDuration: Duration, in database: PostgresClient)
+        async throws -> [StoredAccount]
+    {
         try await database.withTransaction { connection in
             let rows = try await connection.query(
                 """
-                select a.firm_id, a.account_id from accounts a join firms f using (firm_id)
+                select \(AccountStore.columns(prefix: "a.")) from accounts a join firms f using (firm_id)
                 where a.status = 'syncing' and a.next_attempt_at <= now() and f.connection_status = 'synced'
                 order by a.next_attempt_at limit $1 for update of a skip locked
                 """, [.int(batchSize)])
+            let due = try rows.map(AccountStore.decode)
+            // The row first, its account's advisory lock second: the reverse of the consumer's
+            // order, so an account whose advisory lock is held (an event being applied) is
+            // skipped, as its locked row would be, instead of waited for in a cycle.
+            let free = try await AccountStore.tryLock(
+                due.map { AccountStore.Key(firmID: $0.firmID, accountID: $0.accountID) }, on: connection)
             var claimed: [StoredAccount] = []
             let leaseEnd = Date().addingTimeInterval(leaseDuration.timeInterval)
-            for row in rows {
-                guard
-                    var account = try await AccountStore.lock(
-                        firmID: try row.decode(String.self, "firm_id"),
-                        accountID: try row.decode(String.self, "account_id"), on: connection)
-                else { continue }
+            for (var account, locked) in zip(due, free) where locked {
                 account.leaseOwner = workerID
                 account.leaseExpiresAt = leaseEnd
                 account.nextAttemptAt = leaseEnd

@@ -54,6 +54,22 @@ enum AccountStore {
         return accounts
     }
 
+    /// The advisory locks of `keys`, each taken only if no other transaction holds it: whether it was, in the order given.
+    static func tryLock(_ keys: [Key], on connection: PostgresConnection) async throws -> [Bool] {
+        guard !keys.isEmpty else { return [] }
+        let rows = try await connection.query(
+            """
+            select pg_try_advisory_xact_lock(hashtextextended(name, 0)) as locked
+            from unnest($1::text[]) with ordinality as k(name, position) order by position
+            """, [.textArray(keys.map(\.lockName))])
+        return try rows.map { try $0.decode(Bool.self, "locked") }
+    }
+
+    /// ``columns``, each qualified by `prefix` (a table alias and its dot), for a statement that joins other tables.
+    static func columns(prefix: String) -> String {
+        columns.split(separator: ",").map { prefix + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
+    }
+
     /// The account as committed, without locking it (a reader that must not wait for its lane).
     static func read(firmID: String, accountID: String, on connection: PostgresConnection) async throws -> StoredAccount? {
         let (sql, parameters) = read(firmID: firmID, accountID: accountID)
