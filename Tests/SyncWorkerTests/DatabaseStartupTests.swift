@@ -63,6 +63,30 @@ struct DatabaseStartupTests {
             #expect(ContinuousClock.now - started >= .milliseconds(500))
         }
     }
+
+    @Test("SIGTERM while a worker waits for its database stops it at once and cleanly, not by the signal's default action")
+    func sigtermWhileStarting() async throws {
+        try await TestEnvironment.with { env in
+            let environment = [
+                "QBSYNC_DATABASE_URL": try Self.lateDatabase(env).url, "QBSYNC_DATABASE_WAIT_MS": "60000",
+                "QBSYNC_KAFKA_BOOTSTRAP_SERVERS": env.cluster.bootstrapServers, "QBSYNC_KAFKA_MOCK_CLUSTER": "1",
+                "QBSYNC_QBO_API_URL": env.endpoint.apiBaseURL, "QBSYNC_QBO_TOKEN_URL": env.endpoint.tokenURL,
+                "QBSYNC_TOKEN_KEY": Data(env.tokenKey).base64EncodedString(), "QBSYNC_HTTP_HOST": "127.0.0.1", "QBSYNC_HTTP_PORT": "0",
+            ]
+            let logs = FileManager.default.temporaryDirectory.appendingPathComponent("qbsync-starting-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+            let worker = WorkerProcess(name: "starting", binary: try WorkerProcess.binary(), environment: environment, logDirectory: logs)
+            try worker.start()
+            try await env.eventually("the worker waits for its database", timeout: .seconds(30)) {
+                (try? String(contentsOf: worker.log, encoding: .utf8))?.contains("waiting for PostgreSQL to accept connections") == true
+            }
+            let started = ContinuousClock.now
+            let status = try await worker.terminate()
+            #expect(!worker.endedBySignal, "the worker handled SIGTERM")
+            #expect(status == 0)
+            #expect(ContinuousClock.now - started < .seconds(10), "it did not wait out QBSYNC_DATABASE_WAIT_MS")
+        }
+    }
 }
 
 /// Log messages a worker wrote, to wait on one.

@@ -176,7 +176,19 @@ struct FaultHarnessTests {
                     return waiting == 0 && documents == 0 && unpublished == 0
                 }
             }
-            for worker in workers { #expect(try await worker.terminate() == 0, "\(worker.name) stops cleanly on SIGTERM") }
+            // A worker restarted by the last kill may still be starting: SIGTERM then cancels its
+            // start. Once it has connected, it is past its start's first step, and the signal trap.
+            try await env.eventually("every worker connected", timeout: .seconds(60)) {
+                let names = try await env.database.withConnection { connection in
+                    try await connection.query(
+                        "select distinct application_name from pg_stat_activity where application_name like 'qbsync-worker-%'")
+                }
+                return names.count == workers.count
+            }
+            for worker in workers {
+                #expect(try await worker.terminate() == 0, "\(worker.name) stops cleanly on SIGTERM")
+                #expect(!worker.endedBySignal, "\(worker.name) handled SIGTERM")
+            }
 
             // Oracle 1: the malformed ones are all dead-lettered, once each, though workers were
             // killed before committing the offsets of some of them.

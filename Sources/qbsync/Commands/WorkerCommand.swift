@@ -7,6 +7,7 @@ import Prometheus
 import ServiceLifecycle
 import SyncWorker
 import Tracing
+import UnixSignals
 
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,6 +17,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
+        // Trapped first: a SIGTERM while the worker starts (waiting for PostgreSQL, migrating)
+        // stops it cleanly, where the default action would kill it mid-step.
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         let logger = logging.bootstrap()
         let configuration = try WorkerConfiguration.fromEnvironment()
         // Before the connection threads start, so none of them gets an arena of its own.
@@ -31,10 +35,55 @@ struct WorkerCommand: AsyncParsableCommand {
             tracer = backend.factory
             observability = [backend.service]
         }
-        let worker = try await Worker(
-            configuration: configuration, logger: logger, metricsRegistry: registry, tracer: tracer,
-            observability: observability)
+        let stop = StopRequest()
+        let listener = Task {
+            for await signal in signals {
+                logger.notice("stopping", metadata: ["signal": "\(signal)"])
+                await stop.request()
+            }
+        }
+        defer { listener.cancel() }
+        let startup = Task {
+            try await Worker(
+                configuration: configuration, logger: logger, metricsRegistry: registry, tracer: tracer,
+                observability: observability, gracefulShutdownSignals: [])
+        }
+        await stop.starting(startup)
+        let worker: Worker
+        do { worker = try await startup.value } catch {
+            guard await stop.isRequested else { throw error }
+            logger.notice("qbsync worker stopped while starting", metadata: ["error": "\(error)"])
+            return
+        }
+        await stop.running(worker)
         try await worker.run()
+    }
+}
+
+/// What a SIGTERM or SIGINT does depends on how far the worker got: while it starts, the start is
+/// cancelled (it releases what it opened); once built, its graceful shutdown begins (a worker not
+/// yet running starts its services and stops them at once). Signals after the first change nothing.
+actor StopRequest {
+    private(set) var isRequested = false
+    private var startup: Task<Worker, any Error>?
+    private var worker: Worker?
+
+    func starting(_ task: Task<Worker, any Error>) {
+        startup = task
+        if isRequested { task.cancel() }
+    }
+
+    func running(_ worker: Worker) async {
+        startup = nil
+        self.worker = worker
+        if isRequested { await worker.shutdown() }
+    }
+
+    func request() async {
+        guard !isRequested else { return }
+        isRequested = true
+        startup?.cancel()
+        await worker?.shutdown()
     }
 }
 

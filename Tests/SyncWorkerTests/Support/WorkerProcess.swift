@@ -48,6 +48,12 @@ final class WorkerProcess: @unchecked Sendable {
         self.process = process
     }
 
+    /// The log of the current (or last) start.
+    var log: URL { logDirectory.appendingPathComponent("\(name)-\(lock.withLock { starts }).log") }
+
+    /// Whether the last process ended by a signal it did not handle (its status is then the signal).
+    var endedBySignal: Bool { lock.withLock { process.map { !$0.isRunning && $0.terminationReason == .uncaughtSignal } ?? false } }
+
     /// SIGKILL: no drain, no commit, nothing flushed.
     func kill() async throws {
         guard let process = lock.withLock({ self.process }) else { return }
