@@ -42,6 +42,11 @@ struct ValuesTests {
         let a = RequestID.derive(firm: "f", entity: "customer", id: "a1", operation: "create", revision: "1")
         #expect(a == RequestID.derive(firm: "f", entity: "customer", id: "a1", operation: "create", revision: "1"))
         #expect(a.count == 36)
+        // Pinned: ids derived before an upgrade must match those derived after (QuickBooks
+        // remembers requestids; a status event republished keeps its id). SHA-256 of the parts,
+        // each followed by 0x1F, first 16 bytes as lower-case hex in UUID groups.
+        #expect(a == "048a870b-aa53-9b49-03c8-e1e9e8e741cb")
+        #expect(RequestID.stableUUID(["status", "f1:invoice:\u{FC}-1", "7"]) == "056bf83e-5b66-2bf8-ba93-e9251a039771")
         #expect(a != RequestID.derive(firm: "f", entity: "customer", id: "a1", operation: "create", revision: "2"))
         #expect(
             RequestID.derive(firm: "f", entity: "ab", id: "c", operation: "x", revision: "")

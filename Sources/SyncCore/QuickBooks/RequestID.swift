@@ -14,15 +14,25 @@ public enum RequestID {
     public static func stableUUID(_ parts: [String]) -> String {
         var hasher = SHA256()
         for part in parts {
-            hasher.update(data: Array(part.utf8))
-            hasher.update(data: [0x1F])  // unit separator: ("a","bc") and ("ab","c") differ
+            var part = part
+            part.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+            withUnsafeBytes(of: UInt8(0x1F)) { hasher.update(bufferPointer: $0) }  // unit separator: ("a","bc") and ("ab","c") differ
         }
-        let bytes = Array(hasher.finalize().prefix(16))
-        let hex = bytes.map { byte in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
-        }.joined()
-        let chars = Array(hex)
-        return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(chars[$0]) }.joined(separator: "-")
+        let digest = hasher.finalize()
+        // The first 16 bytes, lower-case hex, grouped 8-4-4-4-12.
+        let hex: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 36) { text in
+            var index = 0
+            for (position, byte) in digest.prefix(16).enumerated() {
+                if position == 4 || position == 6 || position == 8 || position == 10 {
+                    text[index] = UInt8(ascii: "-")
+                    index += 1
+                }
+                text[index] = hex.utf8Start[Int(byte >> 4)]
+                text[index + 1] = hex.utf8Start[Int(byte & 0xF)]
+                index += 2
+            }
+            return index
+        }
     }
 }
