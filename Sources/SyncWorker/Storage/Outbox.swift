@@ -13,7 +13,7 @@ enum Outbox {
     static func enqueue(_ change: StatusChange, topic: String, on connection: PostgresConnection) async throws {
         let trace = PipelineTracing.current
         try await connection.executeDeferred(
-            row: StatusRow(topic: topic, key: change.key, payload: try StatusEvent.encode(change, trace: trace), trace: trace))
+            row: StatusRow(topic: topic, key: change.key, payload: StatusEvent.encode(change, trace: trace), trace: trace))
     }
 
     /// A status event's outbox row, inserted together with those enqueued beside it.
@@ -114,26 +114,91 @@ enum StatusEvent {
     static let type = "quickbooks.sync_status_changed"
     static let source = "qbsync"
 
-    private struct Envelope: Encodable {
-        var specversion = "1.0"
-        var id: String
-        var source = StatusEvent.source
-        var type = StatusEvent.type
-        var time: String
-        var subject: String
-        var datacontenttype = "application/json"
-        /// The CloudEvents distributed-tracing extension, when the change happened in a trace.
-        var traceparent: String?
-        var tracestate: String?
-        var data: StatusChange
+    /// The event's JSON, written directly: the envelope and its data are one fixed shape of
+    /// strings, one integer and nulls, and `JSONEncoder` spent about 5 % of the worker's CPU on
+    /// it (two events per invoice). The envelope's trace extension is left out when the change
+    /// happened outside a trace; every field of the data is present, null when empty, so
+    /// consumers need no defaults.
+    static func encode(_ change: StatusChange, trace: TraceHeaders = TraceHeaders(), at time: Date = Date()) -> [UInt8] {
+        // The id is stable for (entity, sequence): a republished row carries the same id.
+        let key = change.key
+        let id = RequestID.stableUUID(["status", key, String(change.sequence)])
+        var json = JSONWriter()
+        json.raw(#"{"specversion":"1.0","id":"#)
+        json.string(id)
+        json.raw(#","source":"#)
+        json.string(source)
+        json.raw(#","type":"#)
+        json.string(type)
+        json.raw(#","time":"#)
+        json.string(time.formatted(.iso8601))
+        json.raw(#","subject":"#)
+        json.string(key)
+        json.raw(#","datacontenttype":"application/json""#)
+        if let parent = trace.traceParent {
+            json.raw(#","traceparent":"#)
+            json.string(parent)
+        }
+        if let state = trace.traceState {
+            json.raw(#","tracestate":"#)
+            json.string(state)
+        }
+        json.raw(#","data":{"firm_id":"#)
+        json.string(change.firmID)
+        json.raw(#","entity":"#)
+        json.string(change.entity.rawValue)
+        json.raw(#","entity_id":"#)
+        json.string(change.entityID)
+        json.raw(#","account_id":"#)
+        json.string(change.accountID)
+        json.raw(#","status":"#)
+        json.string(change.status.rawValue)
+        json.raw(#","previous_status":"#)
+        json.string(change.previousStatus?.rawValue)
+        json.raw(#","detail":"#)
+        json.string(change.detail)
+        json.raw(#","error_code":"#)
+        json.string(change.errorCode)
+        json.raw(#","qbo_id":"#)
+        json.string(change.qboID)
+        json.raw(#","sequence":"#)
+        json.raw(String(change.sequence))
+        json.raw(#","caused_by":"#)
+        json.string(change.causedBy)
+        json.raw("}}")
+        return json.bytes
+    }
+}
+
+/// JSON text appended piece by piece: literal text as given, strings quoted and escaped (RFC 8259:
+/// quotation mark, reverse solidus and the control characters), absent strings as `null`.
+struct JSONWriter {
+    private(set) var bytes: [UInt8] = []
+
+    init() { bytes.reserveCapacity(512) }
+
+    mutating func raw(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
     }
 
-    static func encode(_ change: StatusChange, trace: TraceHeaders = TraceHeaders(), at time: Date = Date()) throws -> [UInt8] {
-        // The id is stable for (entity, sequence): a republished row carries the same id.
-        let id = RequestID.stableUUID(["status", change.key, String(change.sequence)])
-        let envelope = Envelope(
-            id: id, time: time.formatted(.iso8601), subject: change.key, traceparent: trace.traceParent,
-            tracestate: trace.traceState, data: change)
-        return Array(try JSONEncoder().encode(envelope))
+    mutating func string(_ text: String?) {
+        guard let text else { return raw("null") }
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case 0x0A: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case 0x0D: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case 0x09: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes += [
+                    UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)],
+                ]
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
     }
 }
