@@ -17,15 +17,16 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        // Trapped first: a SIGTERM while the worker starts (waiting for PostgreSQL, migrating)
-        // stops it cleanly, where the default action would kill it mid-step.
-        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         let logger = logging.bootstrap()
         let configuration = try WorkerConfiguration.fromEnvironment()
-        // Before the connection threads start, so none of them gets an arena of its own.
+        // Before any other thread starts (the signal trap's included), so none of them gets an
+        // arena of its own.
         if configuration.mallocArenas > 0, cmalloc_set_arena_max(Int32(configuration.mallocArenas)) != 1 {
             logger.warning("glibc refused the arena cap; malloc keeps its default", metadata: ["arenas": "\(configuration.mallocArenas)"])
         }
+        // Trapped before the start's long steps: a SIGTERM while the worker waits for PostgreSQL
+        // or migrates stops it cleanly, where the default action would kill it mid-step.
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory.qbsync(registry: registry))
         var tracer: any Tracer = NoOpTracer()
