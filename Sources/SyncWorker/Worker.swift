@@ -125,6 +125,7 @@ public final class Worker: Sendable {
                 .init(service: figures),
                 .init(service: RealmUsageReporter(gate: gate, interval: configuration.metricsInterval, metrics: metrics)),
                 .init(service: DatabaseStatisticsReporter(database: database, interval: configuration.metricsInterval, metrics: metrics)),
+                .init(service: MemoryReturn()),
             ]
         if keyVerdict == .differs {
             logger.critical("not consuming: \(TokenKeyCheck.differsDetail)")

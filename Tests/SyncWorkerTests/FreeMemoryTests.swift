@@ -14,4 +14,22 @@ struct FreeMemoryTests {
         #expect(memory.release(now: start + .seconds(10)))
         #expect(!memory.release(now: start + .seconds(11)))
     }
+
+    @Test("a running worker hands free memory back every gap, not only after bursts, and stops on shutdown")
+    func periodically() async throws {
+        let memory = FreeMemory(minimumGap: .milliseconds(20))
+        let running = Task { try await MemoryReturn(memory: memory).run() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while memory.released < 3 {
+            #expect(ContinuousClock.now < deadline, "released \(memory.released) times")
+            if ContinuousClock.now >= deadline { break }
+            await Task.yield()
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        running.cancel()
+        try await running.value
+        let stopped = memory.released
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(memory.released == stopped, "nothing after it stopped")
+    }
 }

@@ -1,4 +1,5 @@
 import CMalloc
+import ServiceLifecycle
 import Synchronization
 
 /// Gives memory malloc holds free back to the system, at most once per ``minimumGap``.
@@ -12,6 +13,10 @@ final class FreeMemory: Sendable {
 
     let minimumGap: Duration
     private let last = Mutex<ContinuousClock.Instant?>(nil)
+    private let releases = Atomic<Int>(0)
+
+    /// How many times malloc was asked to hand memory back.
+    var released: Int { releases.load(ordering: .relaxed) }
 
     init(minimumGap: Duration) {
         self.minimumGap = minimumGap
@@ -26,7 +31,22 @@ final class FreeMemory: Sendable {
             last = now
             return true
         }
-        if due { _ = cmalloc_release_free_memory() }
+        if due {
+            _ = cmalloc_release_free_memory()
+            releases.add(1, ordering: .relaxed)
+        }
         return due
+    }
+}
+
+/// Hands free memory back every ``FreeMemory/minimumGap`` while the worker runs: under steady load
+/// glibc keeps the pages of what was freed between bursts, and resident memory creeps up with
+/// the hours although what is in use does not (a long run ended with 16 MiB in use and 87 MiB
+/// held by malloc).
+struct MemoryReturn: Service {
+    var memory = FreeMemory.process
+
+    func run() async throws {
+        await repeatUntilShutdown(every: memory.minimumGap) { memory.release() }
     }
 }
