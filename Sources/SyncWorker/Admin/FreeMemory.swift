@@ -4,9 +4,10 @@ import Synchronization
 
 /// Gives memory malloc holds free back to the system, at most once per ``minimumGap``.
 ///
-/// After a burst (a change-data-capture pass receiving and decoding megabytes of answers) glibc
-/// keeps the freed pages in its heaps, and the worker's resident memory stays at the burst's
-/// level; `malloc_trim` hands them back.
+/// After a burst (a change-data-capture pass receiving and decoding megabytes of answers, the
+/// reconciler working through them, a backlog drained) glibc keeps the freed pages in its heaps,
+/// and the worker's resident memory stays at the burst's level; `malloc_trim` hands them back.
+/// ``MemoryReturn`` asks for it every gap, whatever the burst was.
 final class FreeMemory: Sendable {
     /// The worker's.
     static let process = FreeMemory(minimumGap: .seconds(10))
@@ -39,10 +40,8 @@ final class FreeMemory: Sendable {
     }
 }
 
-/// Hands free memory back every ``FreeMemory/minimumGap`` while the worker runs: under steady load
-/// glibc keeps the pages of what was freed between bursts, and resident memory creeps up with
-/// the hours although what is in use does not (a long run ended with 16 MiB in use and 87 MiB
-/// held by malloc).
+/// Hands free memory back every ``FreeMemory/minimumGap`` while the worker runs (a long run ended
+/// with 16 MiB in use and 87 MiB held by malloc before it did).
 struct MemoryReturn: Service {
     var memory = FreeMemory.process
 

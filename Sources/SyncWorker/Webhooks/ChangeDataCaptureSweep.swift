@@ -40,14 +40,10 @@ struct ChangeDataCaptureSweep: Service {
         // Each realm is due on its own schedule; looking for due ones every second is cheap.
         await repeatUntilShutdown(every: .seconds(1)) {
             do {
-                var swept = 0
                 while true {
                     let count = try await sweepOnce()
-                    swept += count
                     if count < realmsPerPass || Task.isShuttingDownGracefully { break }
                 }
-                // What the answers took is free again; malloc keeps it unless asked to let it go.
-                if swept > 0 { FreeMemory.process.release() }
             } catch {
                 logger.warning("change-data-capture sweep failed; it runs again later", metadata: ["error": "\(error)"])
             }

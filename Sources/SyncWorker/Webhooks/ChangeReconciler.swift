@@ -37,11 +37,7 @@ struct ChangeReconciler: Service {
     func run() async throws {
         await repeatUntilShutdown(every: interval) {
             do {
-                while try await reconcileOnce() == batchSize, !Task.isShuttingDownGracefully {
-                    // A sweep can bring a company's every object back (its own writes, mostly):
-                    // what working through them took is free again, and malloc keeps it unless asked.
-                    FreeMemory.process.release()
-                }
+                while try await reconcileOnce() == batchSize, !Task.isShuttingDownGracefully {}
             } catch {
                 logger.warning("could not reconcile changes made in QuickBooks; trying again", metadata: ["error": "\(error)"])
             }
