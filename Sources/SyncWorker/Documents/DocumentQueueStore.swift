@@ -120,9 +120,26 @@ enum DocumentQueueStore {
 
     /// Moves the lease on, while `worker` holds it (its write waits on QuickBooks).
     static func renewLease(firmID: String, accountID: String, worker: String, until: Date, on connection: PostgresConnection) async throws {
-        try await connection.execute(
-            "update document_queues set lease_expires_at = $4 where firm_id = $1 and account_id = $2 and lease_owner = $3",
-            [.text(firmID), .text(accountID), .text(worker), .timestamptz(until)])
+        try await renewLeases([.init(firmID: firmID, accountID: accountID)], worker: worker, until: until, on: connection)
+    }
+
+    /// Extends the leases `worker` holds on these accounts' queues, in one statement that locks
+    /// them in key order (as every transaction does); a lease another worker holds now is left
+    /// alone. Returns how many were extended.
+    @discardableResult
+    static func renewLeases(_ accounts: [AccountStore.Key], worker: String, until: Date, on connection: PostgresConnection) async throws
+        -> Int
+    {
+        guard !accounts.isEmpty else { return 0 }
+        return try await connection.execute(
+            """
+            update document_queues q set lease_expires_at = $4
+            from (select firm_id, account_id from document_queues
+                  where (firm_id, account_id) in (select * from unnest($1::text[], $2::text[])) and lease_owner = $3
+                  order by firm_id, account_id for update) held
+            where q.firm_id = held.firm_id and q.account_id = held.account_id
+            """,
+            [.textArray(accounts.map(\.firmID)), .textArray(accounts.map(\.accountID)), .text(worker), .timestamptz(until)])
     }
 
     /// Gives the queue up: due again at `nextAttempt` (nil: until something wakes it). It goes out
