@@ -149,7 +149,8 @@ public final class Worker: Sendable {
             let assignment = PartitionAssignment()
             let context = WorkerContext(
                 database: database, workerID: workerID, configuration: configuration, metrics: metrics, logger: logger,
-                tracing: tracing, outboxSignal: signal)
+                tracing: tracing, outboxSignal: signal, payloads: PayloadHandOff(capacity: PayloadHandOff.defaultCapacity, metrics: metrics)
+            )
             let processor = EventProcessor(
                 context, linker: CustomerLinker(gateway: gateway), documents: DocumentIngest(review: review), pusherSignal: pusherSignal)
             let pusher = DocumentPusher(

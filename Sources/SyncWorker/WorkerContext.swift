@@ -14,14 +14,16 @@ struct WorkerContext: Sendable {
     let tracing: PipelineTracing
     /// Nudged after a commit that wrote status events, so the relay publishes them at once.
     let outboxSignal: WakeSignal
+    /// The payloads the consumer decoded, handed to the pusher once committed.
+    let payloads: PayloadHandOff
 }
 
 extension DocumentPusher {
     init(_ context: WorkerContext, writer: DocumentWriter, review: DocumentReview, assignment: PartitionAssignment, signal: WakeSignal) {
         self.init(
             database: context.database, writer: writer, review: review, assignment: assignment, signal: signal,
-            outboxSignal: context.outboxSignal, workerID: context.workerID, configuration: context.configuration,
-            metrics: context.metrics, logger: context.logger, tracing: context.tracing)
+            outboxSignal: context.outboxSignal, payloads: context.payloads, workerID: context.workerID,
+            configuration: context.configuration, metrics: context.metrics, logger: context.logger, tracing: context.tracing)
     }
 }
 

@@ -81,6 +81,10 @@ struct Scenario {
         var roundTrips = 0
         var transactions = 0
         var serverTransactions = 0
+        /// Documents the pushers planned with the payload their consumer handed over, and with the
+        /// stored event decoded again.
+        var payloadsHandedOver = 0
+        var payloadsDecoded = 0
         /// Resident memory of the workers each time another tenth of the invoices was applied.
         var memoryTimeline: [(applied: Int, resident: Int)] = []
 
@@ -125,6 +129,12 @@ struct Scenario {
                     String(
                         format: "                             %8.1f round trips (statements sent together share one)",
                         Double(roundTrips) / Double(events)))
+            }
+            if payloadsHandedOver + payloadsDecoded > 0 {  // nor one built before the hand-off
+                Swift.print(
+                    String(
+                        format: "   documents planned         %8.0f %% with the payload the consumer handed over, %d decoded again",
+                        100 * Double(payloadsHandedOver) / Double(payloadsHandedOver + payloadsDecoded), payloadsDecoded))
             }
             Swift.print(
                 String(
@@ -347,12 +357,21 @@ struct Scenario {
         var statements = 0
         var roundTrips = 0
         var transactions = 0
+        var (handedOver, decoded) = (0, 0)
+        let handedOverSeries = #"qbsync_pusher_payloads_total{source="handed_over"}"#
+        let decodedSeries = #"qbsync_pusher_payloads_total{source="decoded"}"#
         for port in ports {
             let values = try await Machine.scrape(
-                port: port, ["qbsync_database_statements_total", "qbsync_database_round_trips_total", "qbsync_database_transactions_total"])
+                port: port,
+                [
+                    "qbsync_database_statements_total", "qbsync_database_round_trips_total", "qbsync_database_transactions_total",
+                    handedOverSeries, decodedSeries,
+                ])
             statements += Int(values["qbsync_database_statements_total"] ?? 0)
             roundTrips += Int(values["qbsync_database_round_trips_total"] ?? 0)
             transactions += Int(values["qbsync_database_transactions_total"] ?? 0)
+            handedOver += Int(values[handedOverSeries] ?? 0)
+            decoded += Int(values[decodedSeries] ?? 0)
         }
         let times = try await Progress.times(database)
         // QuickBooks' counters of the backlog alone, before the idle samples add their requests.
@@ -380,7 +399,7 @@ struct Scenario {
             throttledByBatchWindow: total.throttledByBatchWindow, throttledByConcurrency: total.throttledByConcurrency,
             peakInFlight: total.peakInFlight, idleLatencies: idle, linkRequests: linkRequests,
             statements: statements, roundTrips: roundTrips, transactions: transactions, serverTransactions: serverTransactions,
-            memoryTimeline: timeline)
+            payloadsHandedOver: handedOver, payloadsDecoded: decoded, memoryTimeline: timeline)
     }
 
     /// Sends single invoices to the idle workers, one at a time, and times each to `synced` (the

@@ -22,6 +22,8 @@ struct DocumentPusher: Service {
     let assignment: PartitionAssignment
     let signal: WakeSignal
     let outboxSignal: WakeSignal
+    /// The payloads of documents this worker's consumer stored, so a plan does not decode them again.
+    var payloads: PayloadHandOff? = nil
     let workerID: String
     let configuration: WorkerConfiguration
     let metrics: WorkerMetrics
@@ -390,7 +392,7 @@ struct DocumentPusher: Service {
                 first = .toRead
             } else {
                 head = try await DocumentStore.pendingHeadWithComponents(
-                    firmID: firmID, accountID: accountID, on: connection)
+                    firmID: firmID, accountID: accountID, handOff: payloads, on: connection)
             }
             guard let head else { return try await release(nil) }
             var document = head.0
@@ -574,7 +576,8 @@ struct DocumentPusher: Service {
             var ahead: [Int] = []
             for index in goOn where await gate(yield: records[index].yield, reads[index]) == .proceed { ahead.append(index) }
             let heads = try await DocumentStore.pendingHeadsWithComponents(
-                of: ahead.map { (records[$0].step.firm.firmID, records[$0].step.document.accountID) }, on: connection)
+                of: ahead.map { (records[$0].step.firm.firmID, records[$0].step.document.accountID) }, handOff: payloads,
+                on: connection)
             var headOf: [Int: (StoredDocument, [AppliedComponent])?] = [:]
             for (index, head) in zip(ahead, heads) { headOf[index] = head }
             var next = [Next](repeating: .stop, count: records.count)

@@ -43,17 +43,18 @@ enum DocumentStore {
     /// objects, in one round trip: the objects are read beside the head by a statement that finds
     /// the head again, and on their own should it have found another document (one that became
     /// the head in between).
-    static func pendingHeadWithComponents(firmID: String, accountID: String, on connection: PostgresConnection) async throws -> (
-        StoredDocument, [AppliedComponent]
-    )? {
-        try await pendingHeadsWithComponents(of: [(firmID, accountID)], on: connection)[0]
+    static func pendingHeadWithComponents(
+        firmID: String, accountID: String, handOff: PayloadHandOff? = nil, on connection: PostgresConnection
+    ) async throws -> (StoredDocument, [AppliedComponent])? {
+        try await pendingHeadsWithComponents(of: [(firmID, accountID)], handOff: handOff, on: connection)[0]
     }
 
     /// ``pendingHeadWithComponents(firmID:accountID:on:)`` for several accounts, in two statements
-    /// and one round trip, their heads locked in the order given.
-    static func pendingHeadsWithComponents(of accounts: [(firmID: String, accountID: String)], on connection: PostgresConnection)
-        async throws -> [(StoredDocument, [AppliedComponent])?]
-    {
+    /// and one round trip, their heads locked in the order given. A head's payload comes from
+    /// `handOff` when it holds the stored bytes' (the consumer decoded them), else from decoding them.
+    static func pendingHeadsWithComponents(
+        of accounts: [(firmID: String, accountID: String)], handOff: PayloadHandOff? = nil, on connection: PostgresConnection
+    ) async throws -> [(StoredDocument, [AppliedComponent])?] {
         guard !accounts.isEmpty else { return [] }
         let parameters: [PostgresValue] = [.textArray(accounts.map(\.firmID)), .textArray(accounts.map(\.accountID))]
         let given = "unnest($1::text[], $2::text[]) with ordinality as a(firm_id, account_id, position)"
@@ -71,7 +72,7 @@ enum DocumentStore {
             ))
         var found: [[String]: StoredDocument] = [:]
         for row in heads {
-            let document = try decode(row)
+            let document = try decode(row, handOff: handOff)
             found[[document.firmID, document.accountID]] = document
         }
         // The objects, by account, of the document the second statement found as its head.
@@ -401,9 +402,15 @@ enum DocumentStore {
         try decode(row, known: nil)
     }
 
-    /// - Parameter known: the same document as read before; when the stored event is still the
-    ///   same bytes, its decoded payload is taken over instead of decoding them again.
-    static func decode(_ row: PostgresRow, known: StoredDocument?) throws -> StoredDocument {
+    static func decode(_ row: PostgresRow, handOff: PayloadHandOff?) throws -> StoredDocument {
+        try decode(row, known: nil, handOff: handOff)
+    }
+
+    /// - Parameters:
+    ///   - known: the same document as read before; when the stored event is still the same
+    ///     bytes, its decoded payload is taken over instead of decoding them again.
+    ///   - handOff: payloads the consumer decoded, taken over the same way.
+    static func decode(_ row: PostgresRow, known: StoredDocument?, handOff: PayloadHandOff? = nil) throws -> StoredDocument {
         let kindText = try row.decode(String.self, "kind")
         let lifecycleText = try row.decode(String.self, "lifecycle")
         let statusText = try row.decode(String?.self, "status")
@@ -422,6 +429,10 @@ enum DocumentStore {
         if let content = document.content, let known, known.content == content, known.payload != nil || known.unreadableContent != nil {
             document.payload = known.payload
             document.unreadableContent = known.unreadableContent
+        } else if let content = document.content, let handOff,
+            let payload = handOff.take(.init(firmID: document.firmID, kind: kind, documentID: document.documentID), content: content)
+        {
+            document.payload = payload
         } else if let content = document.content {
             do { document.payload = try IngressEvent.decodeStored(content, limits: .unlimitedStored).payload } catch {
                 document.unreadableContent = "\(error)"

@@ -49,6 +49,13 @@ struct WorkerMetrics: Sendable {
         Counter(label: "qbsync_pusher_round_records_total", dimensions: [("outcome", outcome)], factory: factory).increment(by: records)
     }
 
+    /// A document's payload as the pusher planned it: handed over by the consumer, or decoded
+    /// again from the stored bytes.
+    func pusherPayload(handedOver: Bool) {
+        Counter(label: "qbsync_pusher_payloads_total", dimensions: [("source", handedOver ? "handed_over" : "decoded")], factory: factory)
+            .increment()
+    }
+
     /// `role` comes from the event, so it is folded onto a fixed set: a label must not take any string.
     func rejectedToggle(entity: String, action: String, role: String) {
         Counter(

@@ -25,6 +25,8 @@ final class EventProcessor: Sendable {
     /// Woken after a commit that made an account's document queue due.
     let pusherSignal: WakeSignal
     let documents: DocumentIngest
+    /// Committed upserts' payloads go to the pusher through it.
+    let payloads: PayloadHandOff
     let tracing: PipelineTracing
     /// The accounts this worker is linking right now.
     let linksRunning = RunningLinks()
@@ -39,6 +41,7 @@ final class EventProcessor: Sendable {
         self.logger = context.logger
         self.outboxSignal = context.outboxSignal
         self.pusherSignal = pusherSignal
+        self.payloads = context.payloads
         self.tracing = context.tracing
     }
 
@@ -59,7 +62,9 @@ final class EventProcessor: Sendable {
     func process(_ event: IngressEvent, origin: MessageOrigin, value: [UInt8]) async throws -> Outcome {
         while true {
             let (plan, queueDue) = try await decide(event, origin: origin, value: value)
-            // After the commit: a pusher woken inside the transaction would not see the queue.
+            // After the commit: a pusher woken inside the transaction would not see the queue; the
+            // payload goes first, so the pusher it wakes finds it.
+            if case .done(.applied) = plan { payloads.put(event, value: value) }
             if queueDue { pusherSignal.nudge() }
             switch plan {
             case .done(let outcome):
@@ -242,7 +247,9 @@ final class EventProcessor: Sendable {
             }
             try await AccountStore.markProcessed(applied, workerID: workerID, on: connection)
         }
-        // After the commit: a pusher woken inside the transaction would not see the queue.
+        // After the commit: a pusher woken inside the transaction would not see the queue; the
+        // payloads go first, so the pusher it wakes finds them.
+        for (index, outcome) in result.outcomes where outcome == .applied { payloads.put(items[index].event, value: items[index].value) }
         if queueDue { pusherSignal.nudge() }
         outboxSignal.nudge()
         guard !links.isEmpty else { return result }
