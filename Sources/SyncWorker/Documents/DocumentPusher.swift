@@ -242,13 +242,23 @@ struct DocumentPusher: Service {
             let documents: [PostgresValue] = [
                 .textArray(written.map(\.firmID)), .textArray(written.map(\.kind.rawValue)), .textArray(written.map(\.documentID)),
             ]
+            let awaited: [PostgresValue] = [.textArray(created.map(\.documentID)), .textArray(Set(created.map(\.firmID)).sorted())]
+            // The payments waiting for created invoices are woken in their own accounts' queues: those
+            // queues are locked here too, in the same key order, before any document.
+            let waitingAccounts =
+                created.isEmpty
+                ? ""
+                : """
+                 union select firm_id, account_id from documents
+                    where kind = 'payment' and cardinality(awaiting) > 0 and awaiting && $4::text[] and firm_id = any($5)
+                """
             var statements: [(String, [PostgresValue])] = [
                 (
                     """
-                    select firm_id, account_id, attempts, owner_partition from document_queues
-                    where (firm_id, account_id) in (select * from unnest($1::text[], $2::text[])) and lease_owner = $3
+                    select firm_id, account_id, attempts, owner_partition, lease_owner = $3 as held from document_queues
+                    where (firm_id, account_id) in (select * from unnest($1::text[], $2::text[])\(waitingAccounts))
                     order by firm_id, account_id for update
-                    """, queues + [.text(worker)]
+                    """, queues + [.text(worker)] + (created.isEmpty ? [] : awaited)
                 ),
                 ("select \(FirmStore.columns) from firms where firm_id = any($1)", [.textArray(Set(requests.map(\.firmID)).sorted())]),
                 (
@@ -283,12 +293,12 @@ struct DocumentPusher: Service {
                         select \(DocumentStore.columns) from documents
                         where kind = 'payment' and cardinality(awaiting) > 0 and awaiting && $1::text[] and firm_id = any($2)
                         order by firm_id, kind, document_id for update
-                        """, [.textArray(created.map(\.documentID)), .textArray(Set(created.map(\.firmID)).sorted())]
+                        """, awaited
                     ))
             }
             let rows = try await connection.query(batch: statements)
             var leases: [[String]: DocumentQueueStore.Lease] = [:]
-            for row in rows[0] {
+            for row in rows[0] where try row.decode(Bool?.self, "held") == true {
                 leases[[try row.decode(String.self, "firm_id"), try row.decode(String.self, "account_id")]] = try .init(row)
             }
             var firms: [String: FirmRecord] = [:]

@@ -77,12 +77,24 @@ enum DocumentQueueStore {
             """, [.text(firmID), .text(accountID)])
     }
 
-    /// Makes every queue of the firm due (it reconnected QuickBooks); returns how many.
+    /// Locks every queue of the firm, in key order: before the firm's documents, by whatever
+    /// reviews them all (a settings change).
+    static func lockFirm(_ firmID: String, on connection: PostgresConnection) async throws {
+        _ = try await connection.query(
+            "select 1 from document_queues where firm_id = $1 order by account_id for update", [.text(firmID)])
+    }
+
+    /// Makes every queue of the firm due (it reconnected QuickBooks), locking them in key order;
+    /// returns how many.
     @discardableResult
     static func wakeFirm(_ firmID: String, on connection: PostgresConnection) async throws -> Int {
         try await connection.execute(
             """
-            update document_queues set next_attempt_at = now(), attempts = 0 where firm_id = $1 and (next_attempt_at is null or next_attempt_at > now())
+            update document_queues q set next_attempt_at = now(), attempts = 0
+            from (select account_id from document_queues
+                  where firm_id = $1 and (next_attempt_at is null or next_attempt_at > now())
+                  order by account_id for update) due
+            where q.firm_id = $1 and q.account_id = due.account_id
             """, [.text(firmID)])
     }
 

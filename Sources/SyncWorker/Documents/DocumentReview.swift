@@ -113,6 +113,8 @@ struct DocumentReview: Sendable {
         on connection: PostgresConnection
     ) async throws {
         let unsynced = account.status == .skipped
+        // The queue before its documents, as everywhere (a consumer's transaction holds it already).
+        try await DocumentQueueStore.lock([.init(firmID: firmID, accountID: accountID)], on: connection)
         let documents = try await DocumentStore.dependingOnAccount(
             firmID: firmID, accountID: accountID, includingFailed: unsynced, on: connection)
         let around = Surroundings(firm: firm, account: account)
@@ -135,6 +137,8 @@ extension DocumentReview {
     @discardableResult
     func firmSettingsChanged(_ firm: FirmRecord, causedBy: String, on connection: PostgresConnection) async throws -> Int {
         let accounts = Dictionary(try await AccountStore.load(firmID: firm.firmID, on: connection).map { ($0.accountID, $0.state) }) { $1 }
+        // The firm's queues before its documents, as everywhere.
+        try await DocumentQueueStore.lockFirm(firm.firmID, on: connection)
         var released = 0
         var due: Set<String> = []
         for var document in try await DocumentStore.heldByFirm(firmID: firm.firmID, on: connection) {

@@ -157,6 +157,13 @@ struct ChangeReconciler: Service {
 
     private func record(_ drift: Reconciliation.Drift, of written: DriftCheck.Written, notificationID: Int64) async throws {
         try await database.withTransaction { connection in
+            // The account's queue before the document, as everywhere: the account is read first,
+            // unlocked, and read again with the document (an invoice can move to another account).
+            guard
+                let before = try await DocumentStore.load(
+                    firmID: written.firmID, kind: written.kind, documentID: written.documentID, forUpdate: false, on: connection)
+            else { return }
+            try await DocumentQueueStore.lock([.init(firmID: before.firmID, accountID: before.accountID)], on: connection)
             guard
                 var document = try await DocumentStore.lock(
                     firmID: written.firmID, kind: written.kind, documentID: written.documentID, on: connection)
