@@ -130,11 +130,6 @@ enum DocumentQueueStore {
             row: LeaseChange(firmID: firmID, accountID: accountID, worker: worker, change: .extend(until: until)))
     }
 
-    /// Moves the lease on, while `worker` holds it (its write waits on QuickBooks).
-    static func renewLease(firmID: String, accountID: String, worker: String, until: Date, on connection: PostgresConnection) async throws {
-        try await renewLeases([.init(firmID: firmID, accountID: accountID)], worker: worker, until: until, on: connection)
-    }
-
     /// Extends the leases `worker` holds on these accounts' queues, in one statement that locks
     /// them in key order (as every transaction does); a lease another worker holds now is left
     /// alone. Returns how many were extended.
