@@ -13,11 +13,12 @@ struct PusherLeaseTests {
     func slowWrite() async throws {
         try await TestEnvironment.with { env in
             let realm = try await env.connectFirm("f1")
-            // A lease of 2 s (renewed every third of it) and QuickBooks answering in 5 s.
-            let worker = try await env.startWorker { configuration in configuration.leaseDuration = .seconds(2) }
+            // A lease of 3 s (renewed every third of it, so a renewal may come 2 s late on a loaded
+            // machine) and QuickBooks answering in 7 s.
+            let worker = try await env.startWorker { configuration in configuration.leaseDuration = .seconds(3) }
             try await env.send(TestEvents.syncRequested(firm: "f1", account: "a1", name: "Slow Co"))
             try await env.status.wait("f1:account:a1", is: "synced")
-            try env.sandbox.inspector.setFaults(SandboxFaults(latency: .fixed(.milliseconds(5000))), realmId: realm)
+            try env.sandbox.inspector.setFaults(SandboxFaults(latency: .fixed(.milliseconds(7000))), realmId: realm)
             try env.sandbox.inspector.resetCounters(realmId: realm)
             let line = TestEvents.Line(service: "Bookkeeping", quantity: "1", rate: "100.00", amount: "100.00")
             try await env.send(TestEvents.invoice(firm: "f1", account: "a1", name: "Slow Co", invoice: "i1", number: "S-1", lines: [line]))
@@ -47,9 +48,9 @@ struct PusherLeaseTests {
                 if try rows.first?.decode(Bool.self, "lapsed") != false { lapsed += 1 }
                 try await Task.sleep(for: .milliseconds(100))
             }
-            // Sampled for longer than a lease: it was renewed (the write is out for 5 s).
+            // Sampled for longer than a lease: it was renewed (the write is out for 7 s).
             let sampled = first.map { ContinuousClock.now - $0 } ?? .zero
-            #expect(sampled >= .seconds(3), "sampled for \(sampled) (\(samples) samples)")
+            #expect(sampled >= .seconds(4), "sampled for \(sampled) (\(samples) samples)")
             #expect(lapsed == 0, "the lease lapsed in \(lapsed) of \(samples) samples")
             try env.sandbox.inspector.setFaults(SandboxFaults(), realmId: realm)
             try await env.status.wait("f1:invoice:i1", is: "synced")
