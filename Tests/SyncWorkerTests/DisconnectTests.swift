@@ -1,6 +1,7 @@
 import Foundation
 import QuickBooks
 import QuickBooksSandbox
+import SyncCore
 import Testing
 
 @testable import SyncWorker
@@ -64,6 +65,79 @@ struct DisconnectTests {
             #expect(try await env.customers(realm: realm).count == 2)
             await worker.shutdown()
             try await running.value
+        }
+    }
+
+    @Test("an account parked for the connection while the firm reconnects (the reconnect could not see it yet) is linked, not left waiting")
+    func parkedWhileReconnecting() async throws {
+        try await TestEnvironment.with { env in
+            let realm = try await env.connectFirm("f1")
+            let port = PortBox()
+            let worker = try await Worker(
+                configuration: env.workerConfiguration(), logger: env.logger, gracefulShutdownSignals: [],
+                onHTTPListening: { await port.set($0) })
+            let running = Task { try await worker.run() }
+            let base = "http://127.0.0.1:\(try await port.value())"
+            try await env.send(TestEvents.invoiceUpserted(firm: "f1", account: "a1", name: "Client", invoice: "inv-1"))
+            _ = try await env.status.wait("f1:invoice:inv-1", is: "synced")
+            let answer = try await HTTP.response("DELETE", "\(base)/admin/firms/f1/connection", token: "test-admin-token")
+            #expect(answer.status == 200, "\(answer.body)")
+            _ = try await env.status.wait("f1:firm:f1", is: "not_synced")
+
+            // The consumer parks a new account's link for the connection, then waits to enter its
+            // event in the ledger (this transaction holds the same id, uncommitted) while the
+            // firm reconnects: the reconnect cannot see the parked link, which commits after it.
+            let message = TestEvents.invoiceUpserted(firm: "f1", account: "a2", name: "New client", invoice: "inv-2")
+            let eventID = try IngressEvent.decode(value: message.value, key: Array(message.key.utf8)).id
+            try await env.database.withTransaction { holder in
+                _ = try await holder.execute(
+                    "insert into processed_events (event_id, firm_id, event_type, worker_id) values ($1, 'f1', 'test.hold', 'test')",
+                    [.text(eventID)])
+                try await env.send(message)
+                try await env.eventually("the consumer waits to enter the event") {
+                    try await env.database.withConnection { connection in
+                        try await connection.query(
+                            """
+                            select 1 from pg_stat_activity
+                            where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()
+                            """
+                        ).count == 1
+                    }
+                }
+                _ = try await env.reconnectFirm("f1", realm: realm)
+                _ = try await holder.execute("delete from processed_events where event_id = $1", [.text(eventID)])
+            }
+            _ = try await env.status.wait("f1:invoice:inv-2", is: "synced", timeout: .seconds(30))
+            #expect(await env.status.entity("f1:firm:f1").map(\.status) == ["synced", "not_synced", "synced"])
+            #expect(try await env.customers(realm: realm).count == 2)
+            await worker.shutdown()
+            try await running.value
+        }
+    }
+
+    @Test("a connection failure of a call that began before the firm's reconnect does not disconnect it again; a later one does, once")
+    func connectionLossAcrossAReconnect() async throws {
+        try await TestEnvironment.with { env in
+            let before = Date()
+            try await env.connectFirm("f1")
+            let problem = QuickBooksProblem(kind: .authentication, code: "invalid_grant", message: "the refresh token was revoked")
+            func record(_ started: Date) async throws -> FirmStore.ConnectionLoss {
+                try await env.database.withTransaction { connection in
+                    try await FirmStore.recordConnectionLost(
+                        firmID: "f1", problem, causedBy: "test", statusTopic: "status", callStarted: started, on: connection)
+                }
+            }
+            func status() async throws -> String? {
+                try await env.database.withConnection { connection in
+                    try await connection.query("select connection_status from firms where firm_id = 'f1'").first?.decode(
+                        String.self, "connection_status")
+                }
+            }
+            #expect(try await record(before) == .reconnectedSince)
+            #expect(try await status() == "synced")
+            #expect(try await record(Date()) == .recorded)
+            #expect(try await status() == "failed")
+            #expect(try await record(Date()) == .known)
         }
     }
 }

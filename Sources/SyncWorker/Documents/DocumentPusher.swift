@@ -510,10 +510,12 @@ struct DocumentPusher: Service {
         case refused(QuickBooksProblem)
         /// Transient trouble outlasted the immediate retries.
         case parked(QuickBooksProblem, attempts: Int)
-        case firmConnectionLost(QuickBooksProblem)
+        /// The firm's connection failed the write, which began at `callStarted`.
+        case firmConnectionLost(QuickBooksProblem, callStarted: Date)
     }
 
     private func execute(_ step: DocumentWriter.Step, attemptsSoFar: Int) async -> WriteResult {
+        let started = Date()
         do {
             let component = try await configuration.quickBooksCallRetry.run(transient: { error in
                 QuickBooksProblem.asksToRetry(error) && !Task.isShuttingDownGracefully
@@ -530,7 +532,7 @@ struct DocumentPusher: Service {
                 metrics.documentWrite(step.operation.name, outcome: "refused")
                 return .refused(problem)
             case .firmConnection:
-                return .firmConnectionLost(problem)
+                return .firmConnectionLost(problem, callStarted: started)
             case .retryLater:
                 metrics.documentWrite(step.operation.name, outcome: "parked")
                 return .parked(problem, attempts: attemptsSoFar + 1)
@@ -681,16 +683,20 @@ struct DocumentPusher: Service {
                     ])
             }
             after = .stop
-        case .firmConnectionLost(let problem):
-            if try await FirmStore.recordConnectionLost(
-                firmID: firmID, problem, causedBy: document.lastEventID,
-                statusTopic: review.statusTopic, on: connection)
-            {
+        case .firmConnectionLost(let problem, let started):
+            let loss = try await FirmStore.recordConnectionLost(
+                firmID: firmID, problem, causedBy: document.lastEventID, statusTopic: review.statusTopic, callStarted: started,
+                on: connection)
+            if loss == .recorded {
                 logger.error(
                     "QuickBooks connection lost; the firm's work waits until it reconnects",
                     metadata: ["firm_id": "\(firmID)", "code": "\(problem.code)"])
             }
-            try await DocumentQueueStore.release(firmID: firmID, accountID: accountID, worker: workerID, nextAttempt: nil, on: connection)
+            // Reconnected while the write was out (the reconnect found the queue busy): it goes
+            // again at once; otherwise the firm's reconnect wakes it.
+            try await DocumentQueueStore.release(
+                firmID: firmID, accountID: accountID, worker: workerID, nextAttempt: loss == .reconnectedSince ? Date() : nil,
+                on: connection)
             after = .stop
         }
         try await review.reviewAndSave(

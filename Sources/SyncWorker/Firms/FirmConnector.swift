@@ -57,7 +57,7 @@ public struct FirmConnector: Sendable {
     public func connect(_ settings: FirmSettings, credential: Credential) async throws -> Result {
         try settings.validate()
         let connectID = "firm-connect:\(UUID().uuidString.lowercased())"
-        let result = try await database.withTransaction { connection in
+        var result = try await database.withTransaction { connection in
             // Two connects of one firm (or a connect and a token refresh) do not exchange at once.
             _ = try await connection.query(
                 "select pg_advisory_xact_lock(hashtextextended($1, 0))", [.text("firm-connect:\(settings.firmID)")])
@@ -81,11 +81,6 @@ public struct FirmConnector: Sendable {
                         previousStatus: before == nil ? nil : update.previousStatus, detail: nil, errorCode: nil, qboID: settings.realmID,
                         sequence: update.sequence, causedBy: connectID), topic: statusTopic, on: connection)
             }
-            let resumed = try await connection.execute(
-                """
-                update accounts set next_attempt_at = now(), attempts = 0
-                where firm_id = $1 and status = 'syncing' and (next_attempt_at is null or next_attempt_at > now()) and lease_owner is null
-                """, [.text(settings.firmID)])
             let started = try await startEligibleAccounts(settings, connectID: connectID, on: connection)
             // Settings that changed apply to what they held back, not only to what comes later.
             if let before, before.settings != settings, let firm = try await FirmStore.load(firmID: settings.firmID, on: connection) {
@@ -94,7 +89,13 @@ public struct FirmConnector: Sendable {
             }
             // Documents waiting for the connection are written again.
             try await DocumentQueueStore.wakeFirm(settings.firmID, on: connection)
-            return Result(firmID: settings.firmID, realmID: settings.realmID, resumedAccounts: resumed, startedAccounts: started)
+            return Result(firmID: settings.firmID, realmID: settings.realmID, resumedAccounts: 0, startedAccounts: started)
+        }
+        // Links waiting for the connection go again, once it is committed: a consumer parking one
+        // now finds the firm connected after its own commit (``EventProcessor``), and this finds
+        // any it committed before.
+        result.resumedAccounts = try await database.withConnection { connection in
+            try await AccountStore.resumeLinks(ofConnectedFirms: [settings.firmID], on: connection)
         }
         logger.info(
             "firm connected to QuickBooks",

@@ -53,7 +53,9 @@ enum FirmStore {
         }
     }
 
-    /// Inserts or replaces a firm's connection with freshly obtained tokens.
+    /// Inserts or replaces a firm's connection with freshly obtained tokens. `connected_at` is the
+    /// moment of this write (not its transaction's start): a call that read the connection before
+    /// it began before it (``recordConnectionLost(firmID:_:causedBy:statusTopic:callStarted:on:)``).
     static func upsert(
         _ settings: FirmSettings, sealedRefreshToken: [UInt8], sealedAccessToken: [UInt8]?, accessTokenExpiresAt: Date?,
         on connection: PostgresConnection
@@ -62,13 +64,13 @@ enum FirmStore {
             """
             insert into firms (firm_id, realm_id, refresh_token, access_token, access_token_expires_at, policy, sync_start_date,
                                manual_payments_sync, income_account_id, fee_account_id, quickbooks_changes, connected_at, updated_at)
-            values ($1, $2, $3, $4, $5, $6, $7::date, $8, $9, $10, $11, now(), now())
+            values ($1, $2, $3, $4, $5, $6, $7::date, $8, $9, $10, $11, clock_timestamp(), now())
             on conflict (firm_id) do update set
                 realm_id = excluded.realm_id, refresh_token = excluded.refresh_token, access_token = excluded.access_token,
                 access_token_expires_at = excluded.access_token_expires_at, policy = excluded.policy,
                 sync_start_date = excluded.sync_start_date, manual_payments_sync = excluded.manual_payments_sync,
                 income_account_id = excluded.income_account_id, fee_account_id = excluded.fee_account_id,
-                quickbooks_changes = excluded.quickbooks_changes, connected_at = now(), updated_at = now()
+                quickbooks_changes = excluded.quickbooks_changes, connected_at = clock_timestamp(), updated_at = now()
             """,
             [
                 .text(settings.firmID), .text(settings.realmID), .bytea(sealedRefreshToken), sealedAccessToken.map { .bytea($0) } ?? .null,
@@ -113,15 +115,34 @@ enum FirmStore {
                 sequence: try row.decode(Int64.self, "status_sequence")))
     }
 
+    /// What ``recordConnectionLost(firmID:_:causedBy:statusTopic:callStarted:on:)`` did.
+    enum ConnectionLoss: Equatable {
+        /// The firm is now marked disconnected, and its status published.
+        case recorded
+        /// It was marked already (or is unknown).
+        case known
+        /// The firm connected again after the call began: the call used the connection it had
+        /// before, and its failure says nothing of the connection now.
+        case reconnectedSince
+    }
+
     /// Marks the firm disconnected (a revoked or expired connection) and publishes that once, as
-    /// the firm's status; returns false when it was already marked.
+    /// the firm's status — unless it connected again after `callStarted`, when the call that
+    /// failed began.
     static func recordConnectionLost(
-        firmID: String, _ problem: QuickBooksProblem, causedBy: String, statusTopic: String,
+        firmID: String, _ problem: QuickBooksProblem, causedBy: String, statusTopic: String, callStarted: Date,
         on connection: PostgresConnection
-    ) async throws -> Bool {
-        guard var firm = try await load(firmID: firmID, forUpdate: true, on: connection),
-            let update = firm.connection.apply(.connectionLost(code: problem.code, detail: FailureDetail.firmConnectionLost(problem)))
-        else { return false }
+    ) async throws -> ConnectionLoss {
+        guard var firm = try await load(firmID: firmID, forUpdate: true, on: connection) else { return .known }
+        if firm.connection.isConnected,
+            try await connection.query(
+                "select connected_at > $2 as since from firms where firm_id = $1", [.text(firmID), .timestamptz(callStarted)]
+            ).first?.decode(Bool.self, "since") == true
+        {
+            return .reconnectedSince
+        }
+        guard let update = firm.connection.apply(.connectionLost(code: problem.code, detail: FailureDetail.firmConnectionLost(problem)))
+        else { return .known }
         try await saveConnection(firmID: firmID, firm.connection, on: connection)
         try await Outbox.enqueue(
             StatusChange(
@@ -129,6 +150,6 @@ enum FirmStore {
                 previousStatus: update.previousStatus,
                 detail: update.detail, errorCode: update.errorCode, qboID: firm.realmID, sequence: update.sequence, causedBy: causedBy),
             topic: statusTopic, on: connection)
-        return true
+        return .recorded
     }
 }

@@ -61,7 +61,8 @@ final class EventProcessor: Sendable {
 
     func process(_ event: IngressEvent, origin: MessageOrigin, value: [UInt8]) async throws -> Outcome {
         while true {
-            let (plan, queueDue) = try await decide(event, origin: origin, value: value)
+            let (plan, queueDue, waitingFirm) = try await decide(event, origin: origin, value: value)
+            if let waitingFirm { await resumeLinksIfReconnected([waitingFirm]) }
             // After the commit: a pusher woken inside the transaction would not see the queue; the
             // payload goes first, so the pusher it wakes finds it.
             if case .done(.applied) = plan { payloads.put(event, value: value) }
@@ -106,18 +107,47 @@ final class EventProcessor: Sendable {
 
     // MARK: - Phase 1: decide
 
-    /// - Returns: what is left to do, and whether a document queue became due.
-    private func decide(_ event: IngressEvent, origin: MessageOrigin, value: [UInt8]) async throws -> (Plan, Bool) {
+    /// - Returns: what is left to do, whether a document queue became due, and the firm whose
+    ///   connection the account's link was left waiting for, if it was.
+    private func decide(_ event: IngressEvent, origin: MessageOrigin, value: [UInt8]) async throws -> (Plan, Bool, String?) {
         try await database.withTransaction { connection in
             if try await AccountStore.isProcessed(eventID: event.id, on: connection) {
-                return (.done(.duplicate), false)
+                return (.done(.duplicate), false, nil)
             }
             let firm = try await FirmStore.load(firmID: event.firmID, on: connection)
             let existing = try await AccountStore.lock(firmID: event.firmID, accountID: event.accountID, on: connection)
             try await DocumentQueueStore.lock([.init(firmID: event.firmID, accountID: event.accountID)], on: connection)
-            let (plan, due, _) = try await decide(event, origin: origin, value: value, firm: firm, account: existing, on: connection)
+            let (plan, due, account) = try await decide(event, origin: origin, value: value, firm: firm, account: existing, on: connection)
             if case .done = plan { try await AccountStore.markProcessed(event, origin: origin, workerID: workerID, on: connection) }
-            return (plan, due)
+            return (plan, due, Self.waitsForConnection(account, firm: firm) ? event.firmID : nil)
+        }
+    }
+
+    /// Whether this account's link was left waiting for its firm's connection.
+    private static func waitsForConnection(_ account: StoredAccount?, firm: FirmRecord?) -> Bool {
+        guard let account, account.state.status == .syncing, account.state.pendingLink != nil, firm?.connection.isConnected != true
+        else { return false }
+        return account.leaseOwner == nil && account.nextAttemptAt == nil
+    }
+
+    /// After a commit that left links waiting for these firms' connections: a firm that
+    /// reconnected meanwhile could not see them (they were not committed yet), so they go now.
+    private func resumeLinksIfReconnected(_ firmIDs: Set<String>) async {
+        guard !firmIDs.isEmpty else { return }
+        do {
+            let resumed = try await database.withConnection { connection in
+                try await AccountStore.resumeLinks(ofConnectedFirms: Array(firmIDs), on: connection)
+            }
+            if resumed > 0 {
+                logger.info(
+                    "a firm reconnected while links were parked for it; they go now",
+                    metadata: ["firm_ids": "\(firmIDs.sorted())", "accounts": "\(resumed)"])
+            }
+        } catch {
+            // What was parked is committed; the firm's next reconnect resumes it.
+            logger.warning(
+                "could not check whether a firm reconnected while links were parked for it",
+                metadata: ["firm_ids": "\(firmIDs.sorted())", "error": "\(error)"])
         }
     }
 
@@ -181,10 +211,12 @@ final class EventProcessor: Sendable {
         let order = items.indices.sorted { (items[$0].lane, $0) < (items[$1].lane, $1) }
         var links: [(index: Int, job: CustomerLinker.Job, trace: TraceHeaders)] = []
         var queueDue = false
+        var waitingFirms: Set<String> = []
         var result = BatchOutcome()
         try await database.withTransaction { connection in
             links = []
             queueDue = false
+            waitingFirms = []
             result = BatchOutcome()
             let processed = try await AccountStore.processed(eventIDs: Array(Set(items.map(\.event.id))), on: connection)
             // Every account the batch applies to, locked in key order in two statements.
@@ -228,6 +260,7 @@ final class EventProcessor: Sendable {
                     }
                     accounts[key] = account
                     queueDue = queueDue || due
+                    if Self.waitsForConnection(account, firm: firm) { waitingFirms.insert(item.event.firmID) }
                     switch plan {
                     case .done(let outcome):
                         seen.insert(item.event.id)
@@ -250,6 +283,7 @@ final class EventProcessor: Sendable {
         // After the commit: a pusher woken inside the transaction would not see the queue; the
         // payloads go first, so the pusher it wakes finds them.
         for (index, outcome) in result.outcomes where outcome == .applied { payloads.put(items[index].event, value: items[index].value) }
+        await resumeLinksIfReconnected(waitingFirms)
         if queueDue { pusherSignal.nudge() }
         outboxSignal.nudge()
         guard !links.isEmpty else { return result }
@@ -376,7 +410,8 @@ final class EventProcessor: Sendable {
     enum LinkResult: Sendable {
         case linked(customerID: String)
         case failed(QuickBooksProblem)
-        case firmConnectionLost(QuickBooksProblem)
+        /// The firm's connection failed the link, which began at `callStarted`.
+        case firmConnectionLost(QuickBooksProblem, callStarted: Date)
         /// Transient problems outlasted this round of retries.
         case unavailable(QuickBooksProblem, attempts: Int)
     }
@@ -423,6 +458,7 @@ final class EventProcessor: Sendable {
     }
 
     private func link(_ job: CustomerLinker.Job, attemptsSoFar: Int) async -> LinkResult {
+        let started = Date()
         do {
             return .linked(
                 customerID: try await configuration.quickBooksCallRetry.run(
@@ -441,7 +477,7 @@ final class EventProcessor: Sendable {
         } catch let problem as QuickBooksProblem {
             switch problem.disposition {
             case .account: return .failed(problem)
-            case .firmConnection: return .firmConnectionLost(problem)
+            case .firmConnection: return .firmConnectionLost(problem, callStarted: started)
             case .retryLater: return .unavailable(problem, attempts: attemptsSoFar + 1)
             }
         } catch {
@@ -480,7 +516,7 @@ final class EventProcessor: Sendable {
                 return .superseded
             }
             let causedBy = job.requestSeed
-            let input: AccountSyncInput
+            let input: AccountSyncInput?
             account.leaseOwner = nil
             account.leaseExpiresAt = nil
             switch result {
@@ -492,10 +528,18 @@ final class EventProcessor: Sendable {
                 input = .linkFailed(
                     code: problem.code, detail: FailureDetail.linkFailed(problem, accountName: job.accountName, mode: job.mode))
                 account.nextAttemptAt = nil
-            case .firmConnectionLost(let problem):
-                input = .linkDeferred(detail: FailureDetail.waitingForConnection)
-                account.nextAttemptAt = nil  // the firm's reconnect wakes it
-                try await markFirmDisconnected(job.firmID, problem, causedBy: causedBy, on: connection)
+            case .firmConnectionLost(let problem, let started):
+                if try await markFirmDisconnected(job.firmID, problem, causedBy: causedBy, callStarted: started, on: connection)
+                    == .reconnectedSince
+                {
+                    // The firm reconnected while the link ran (its reconnect found the account
+                    // busy and left it): it goes again at once, as it stands.
+                    input = nil
+                    account.nextAttemptAt = now
+                } else {
+                    input = .linkDeferred(detail: FailureDetail.waitingForConnection)
+                    account.nextAttemptAt = nil  // the firm's reconnect wakes it
+                }
             case .unavailable(let problem, let attempts):
                 account.attempts = attempts
                 if attempts >= configuration.maxAttempts {
@@ -510,11 +554,11 @@ final class EventProcessor: Sendable {
                     account.nextAttemptAt = now.addingTimeInterval(configuration.parkedWorkRetry.delay(beforeRetry: attempts).timeInterval)
                 }
             }
-            let transition = AccountSyncMachine.transition(from: account.state, on: input, policy: .accountsWithActivity)
-            account.state = transition.state ?? account.state
+            let transition = input.map { AccountSyncMachine.transition(from: account.state, on: $0, policy: .accountsWithActivity) }
+            account.state = transition?.state ?? account.state
             if account.state.status != .syncing { account.pendingEventID = nil }
             try await AccountStore.save(account, on: connection)
-            let updates = transition.actions.compactMap { action -> AccountStatusUpdate? in
+            let updates = (transition?.actions ?? []).compactMap { action -> AccountStatusUpdate? in
                 if case .publish(let update) = action { return update } else { return nil }
             }
             if !updates.isEmpty {
@@ -544,16 +588,18 @@ final class EventProcessor: Sendable {
         }
     }
 
-    private func markFirmDisconnected(_ firmID: String, _ problem: QuickBooksProblem, causedBy: String, on connection: PostgresConnection)
-        async throws
-    {
-        if try await FirmStore.recordConnectionLost(
-            firmID: firmID, problem, causedBy: causedBy, statusTopic: configuration.topics.syncStatus, on: connection)
-        {
+    private func markFirmDisconnected(
+        _ firmID: String, _ problem: QuickBooksProblem, causedBy: String, callStarted: Date, on connection: PostgresConnection
+    ) async throws -> FirmStore.ConnectionLoss {
+        let loss = try await FirmStore.recordConnectionLost(
+            firmID: firmID, problem, causedBy: causedBy, statusTopic: configuration.topics.syncStatus, callStarted: callStarted,
+            on: connection)
+        if loss == .recorded {
             logger.error(
                 "QuickBooks connection lost; the firm's work waits until it reconnects",
                 metadata: ["firm_id": "\(firmID)", "code": "\(problem.code)"])
         }
+        return loss
     }
 
     /// Publishes the account's column changes; the documents that wait on the account follow it.

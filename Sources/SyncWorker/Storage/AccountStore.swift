@@ -129,6 +129,24 @@ enum AccountStore {
     }
 
     /// Which of `eventIDs` were applied before, in one statement.
+    /// Makes the links that wait for their firm's connection due (and those backing off, afresh),
+    /// for each of these firms that is connected; returns how many. The sweeper resumes them.
+    ///
+    /// Run after a commit: a firm's reconnect cannot see a link its consumer is parking in a
+    /// transaction not yet committed, so both the reconnect and that consumer run it once their
+    /// own transaction has committed (whichever comes second finds the other's work).
+    @discardableResult
+    static func resumeLinks(ofConnectedFirms firmIDs: [String], on connection: PostgresConnection) async throws -> Int {
+        guard !firmIDs.isEmpty else { return 0 }
+        return try await connection.execute(
+            """
+            update accounts a set next_attempt_at = now(), attempts = 0
+            from firms f
+            where f.firm_id = any($1) and f.connection_status = 'synced' and a.firm_id = f.firm_id and a.status = 'syncing'
+              and (a.next_attempt_at is null or a.next_attempt_at > now()) and a.lease_owner is null
+            """, [.textArray(firmIDs.sorted())])
+    }
+
     static func processed(eventIDs: [String], on connection: PostgresConnection) async throws -> Set<String> {
         guard !eventIDs.isEmpty else { return [] }
         let rows = try await connection.query(
