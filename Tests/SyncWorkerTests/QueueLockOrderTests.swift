@@ -36,14 +36,7 @@ struct QueueLockOrderTests {
             }
             try await env.eventually("the operation waits for the queue, or is done") {
                 if await done.isSet { return true }
-                return try await env.database.withConnection { connection in
-                    try await connection.query(
-                        """
-                        select 1 from pg_stat_activity
-                        where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()
-                        """
-                    ).count == 1
-                }
+                return try await env.backendsWaitingForLocks() == 1
             }
             for id in documents {
                 // Had the operation locked it before the queue, this lock would fail at once (55P03).

@@ -75,6 +75,18 @@ extension TestEnvironment {
             .sorted { (Int($0.id) ?? 0) < (Int($1.id) ?? 0) }
     }
 
+    /// Backends of this test's database, other than the caller's, waiting for a lock.
+    func backendsWaitingForLocks() async throws -> Int {
+        try await database.withConnection { connection in
+            try await connection.query(
+                """
+                select 1 from pg_stat_activity
+                where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()
+                """
+            ).count
+        }
+    }
+
     /// Polls a database condition until it holds or `timeout` passes.
     func eventually(_ description: String, timeout: Duration = .seconds(20), _ condition: @Sendable () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
