@@ -34,20 +34,7 @@ struct CustomerPickerTests {
 
     /// Runs a worker with its HTTP server and hands `body` the picker's URL for `firm`.
     static func withPicker(_ env: TestEnvironment, firm: String = "f1", _ body: (String) async throws -> Void) async throws {
-        let port = PortBox()
-        let worker = try await Worker(
-            configuration: env.workerConfiguration(), logger: env.logger, gracefulShutdownSignals: [],
-            onHTTPListening: { await port.set($0) })
-        let running = Task { try await worker.run() }
-        do {
-            try await body("http://127.0.0.1:\(try await port.value())/admin/firms/\(firm)/quickbooks/customers")
-        } catch {
-            await worker.shutdown()
-            try? await running.value
-            throw error
-        }
-        await worker.shutdown()
-        try await running.value
+        try await env.withHTTPWorker { base in try await body("\(base)/admin/firms/\(firm)/quickbooks/customers") }
     }
 
     static func get(_ url: String) async throws -> Page {

@@ -16,22 +16,11 @@ struct DisconnectTests {
         _ env: TestEnvironment, _ body: (_ realm: String, _ base: String) async throws -> Void
     ) async throws {
         let realm = try await env.connectFirm("f1")
-        let port = PortBox()
-        let worker = try await Worker(
-            configuration: env.workerConfiguration(), logger: env.logger, gracefulShutdownSignals: [],
-            onHTTPListening: { await port.set($0) })
-        let running = Task { try await worker.run() }
-        do {
+        try await env.withHTTPWorker { base in
             try await env.send(TestEvents.invoiceUpserted(firm: "f1", account: "a1", name: "Client", invoice: "inv-1"))
             _ = try await env.status.wait("f1:invoice:inv-1", is: "synced")
-            try await body(realm, "http://127.0.0.1:\(try await port.value())")
-        } catch {
-            await worker.shutdown()
-            _ = try? await running.value
-            throw error
+            try await body(realm, base)
         }
-        await worker.shutdown()
-        try await running.value
     }
     @Test("disconnect revokes and forgets the tokens and holds the firm's work; reconnecting resumes it, nothing doubled")
     func disconnectAndReconnect() async throws {
