@@ -34,7 +34,7 @@ struct CustomerPickerTests {
 
     /// Runs a worker with its HTTP server and hands `body` the picker's URL for `firm`.
     static func withPicker(_ env: TestEnvironment, firm: String = "f1", _ body: (String) async throws -> Void) async throws {
-        try await env.withHTTPWorker { base in try await body("\(base)/admin/firms/\(firm)/quickbooks/customers") }
+        try await env.withHTTPWorker { port in try await body("http://127.0.0.1:\(port)/admin/firms/\(firm)/quickbooks/customers") }
     }
 
     static func get(_ url: String) async throws -> Page {

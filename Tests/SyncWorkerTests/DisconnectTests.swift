@@ -16,10 +16,10 @@ struct DisconnectTests {
         _ env: TestEnvironment, _ body: (_ realm: String, _ base: String) async throws -> Void
     ) async throws {
         let realm = try await env.connectFirm("f1")
-        try await env.withHTTPWorker { base in
+        try await env.withHTTPWorker { port in
             try await env.send(TestEvents.invoiceUpserted(firm: "f1", account: "a1", name: "Client", invoice: "inv-1"))
             _ = try await env.status.wait("f1:invoice:inv-1", is: "synced")
-            try await body(realm, base)
+            try await body(realm, "http://127.0.0.1:\(port)")
         }
     }
     @Test("disconnect revokes and forgets the tokens and holds the firm's work; reconnecting resumes it, nothing doubled")

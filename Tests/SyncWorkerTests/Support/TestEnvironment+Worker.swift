@@ -75,25 +75,6 @@ extension TestEnvironment {
             .sorted { (Int($0.id) ?? 0) < (Int($1.id) ?? 0) }
     }
 
-    /// Runs a worker in this process with its HTTP server and hands `body` the server's base URL
-    /// (`http://127.0.0.1:PORT`); the worker shuts down gracefully afterwards, also when `body` throws.
-    func withHTTPWorker(_ body: (String) async throws -> Void) async throws {
-        let port = PortBox()
-        let worker = try await Worker(
-            configuration: workerConfiguration(), logger: logger, gracefulShutdownSignals: [],
-            onHTTPListening: { await port.set($0) })
-        let running = Task { try await worker.run() }
-        do {
-            try await body("http://127.0.0.1:\(try await port.value())")
-        } catch {
-            await worker.shutdown()
-            try? await running.value
-            throw error
-        }
-        await worker.shutdown()
-        try await running.value
-    }
-
     /// Backends of this test's database, other than the caller's, waiting for a lock.
     func backendsWaitingForLocks() async throws -> Int {
         try await database.withConnection { connection in
